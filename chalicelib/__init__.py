@@ -1,0 +1,1 @@
+"""Email Report service: scheduled PDF security reports and instant email notifications."""

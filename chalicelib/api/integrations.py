@@ -1,0 +1,52 @@
+"""Routes: email integrations."""
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, route
+from chalicelib.integrations import service
+from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate, PageQuery
+
+bp = Blueprint(__name__)
+TAG = "integrations"
+
+
+@route(bp, "GET", "/v1/integrations", summary="List integrations", access="viewer", tag=TAG, query=PageQuery,
+       response=IntegrationPage)
+def list_integrations(call: Call) -> IntegrationPage:
+    return service.page(call.tenant_id, call.query.limit, call.query.cursor)
+
+
+@route(bp, "POST", "/v1/integrations", summary="Create an integration", access="admin", tag=TAG,
+       body=IntegrationCreate, response=Integration, status=201)
+def create_integration(call: Call) -> Integration:
+    return service.create(call.tenant_id, call.body)
+
+
+@route(bp, "GET", "/v1/integrations/{integration_id}", summary="Read an integration", access="viewer", tag=TAG,
+       response=Integration)
+def get_integration(call: Call, integration_id: str) -> Integration:
+    return service.get(call.tenant_id, integration_id)
+
+
+@route(bp, "PATCH", "/v1/integrations/{integration_id}", summary="Change an integration", access="admin",
+       tag=TAG, body=IntegrationUpdate, response=Integration)
+def update_integration(call: Call, integration_id: str) -> Integration:
+    return service.update(call.tenant_id, integration_id, call.body)
+
+
+@route(bp, "DELETE", "/v1/integrations/{integration_id}", summary="Delete an integration", access="admin",
+       tag=TAG, status=204)
+def delete_integration(call: Call, integration_id: str) -> None:
+    service.delete(call.tenant_id, integration_id)
+
+
+@route(bp, "POST", "/v1/integrations/{integration_id}/enable", summary="Enable an integration", access="admin",
+       tag=TAG, response=Integration)
+def enable_integration(call: Call, integration_id: str) -> Integration:
+    return service.set_active(call.tenant_id, integration_id, True)
+
+
+@route(bp, "POST", "/v1/integrations/{integration_id}/disable", summary="Disable an integration (keeps settings)",
+       access="admin", tag=TAG, response=Integration)
+def disable_integration(call: Call, integration_id: str) -> Integration:
+    return service.set_active(call.tenant_id, integration_id, False)

@@ -1,0 +1,38 @@
+"""Routes: tenants (operator), the caller's tenant, and API tokens."""
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, route
+from chalicelib.models import Tenant, TenantCreate, TenantCreated, TenantUpdate, TokenCreate, TokenCreated
+from chalicelib.tenants import service
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "POST", "/v1/tenants", summary="Create a tenant and its first admin token", access="operator",
+       tag="tenants", body=TenantCreate, response=TenantCreated, status=201)
+def create_tenant(call: Call) -> TenantCreated:
+    return service.create_tenant(call.body)
+
+
+@route(bp, "GET", "/v1/tenant", summary="The caller's tenant", access="viewer", tag="tenants", response=Tenant)
+def get_tenant(call: Call) -> Tenant:
+    return service.get_tenant(call.caller)
+
+
+@route(bp, "PATCH", "/v1/tenant", summary="Change the caller's tenant", access="admin", tag="tenants",
+       body=TenantUpdate, response=Tenant)
+def update_tenant(call: Call) -> Tenant:
+    return service.update_tenant(call.caller, call.body)
+
+
+@route(bp, "POST", "/v1/tokens", summary="Create an API token (shown once)", access="admin", tag="tokens",
+       body=TokenCreate, response=TokenCreated, status=201)
+def create_token(call: Call) -> TokenCreated:
+    return service.create_token(call.caller, call.body)
+
+
+@route(bp, "DELETE", "/v1/tokens/{token_id}", summary="Revoke an API token", access="admin", tag="tokens",
+       status=204)
+def delete_token(call: Call, token_id: str) -> None:
+    service.delete_token(call.caller, token_id)

@@ -1,0 +1,75 @@
+"""API tokens, roles and tenant scoping.
+
+A token reads ``ert_<id>_<secret>``: the public ``id`` finds the record, the 256-bit secret is
+checked against its SHA-256 in constant time. A fast hash is enough for random secrets of this
+size (there is no dictionary to guess from); the raw token is never stored.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from chalicelib import clock
+from chalicelib.aws import tokens_repo
+from chalicelib.aws.tokens_repo import TokenRecord
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.settings import get_settings
+
+PREFIX = "ert"
+GRANTS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"admin", "viewer", "ingest"}),
+    "viewer": frozenset({"viewer"}),
+    "ingest": frozenset({"ingest"}),
+}
+_DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: every request is scoped to ``tenant_id``."""
+
+    tenant_id: str
+    role: str
+    token_id: str
+
+    def require(self, role: str) -> None:
+        if role not in GRANTS.get(self.role, frozenset()):
+            raise Forbidden(f"this action needs the {role!r} role; the token has {self.role!r}")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue(tenant_id: str, name: str, role: str) -> tuple[TokenRecord, str]:
+    """A new token record and the raw token, which is shown to the user once and never stored."""
+    token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    record = TokenRecord(token_id, tenant_id, name, role, _hash(secret), clock.iso(clock.now()))
+    return record, f"{PREFIX}_{token_id}_{secret}"
+
+
+def _bearer(header: str | None) -> str:
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    return value.strip()
+
+
+def authenticate(header: str | None) -> Caller:
+    """The caller of a tenant token, or :class:`Unauthorized`."""
+    prefix, _, rest = _bearer(header).partition("_")
+    token_id, _, secret = rest.partition("_")
+    record = tokens_repo.get(token_id) if prefix == PREFIX and token_id.isalnum() and len(token_id) <= 32 else None
+    expected = record.secret_hash if record else _DUMMY_HASH
+    if not hmac.compare_digest(_hash(secret), expected) or record is None:
+        raise Unauthorized("the token is not valid or was revoked")
+    return Caller(record.tenant_id, record.role, record.id)
+
+
+def authenticate_operator(header: str | None) -> None:
+    """Only the operator token (from settings) may create tenants."""
+    configured = get_settings().operator_token
+    given = _bearer(header)
+    if configured is None or not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+        raise Unauthorized("the operator token is not valid")

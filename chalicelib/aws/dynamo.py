@@ -1,0 +1,102 @@
+"""DynamoDB helpers shared by the repositories: transactions, conditional failures, cursors."""
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.clients import client
+from chalicelib.errors import BadRequest
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    """A plain item → DynamoDB's typed wire format (for the low-level client)."""
+    return {key: _serializer.serialize(value) for key, value in item.items()}
+
+
+def from_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def plain(value: Any) -> Any:
+    """Turn the resource API's ``Decimal`` numbers back into ``int``/``float``."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def is_condition_failure(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def _conditional(op: dict[str, Any], condition: str | None, values: dict[str, Any] | None) -> dict[str, Any]:
+    if condition:
+        op["ConditionExpression"] = condition
+    if values:
+        op["ExpressionAttributeValues"] = to_attribute_values(values)
+    return op
+
+
+def put_op(table: str, item: dict[str, Any], condition: str | None = None,
+           values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A ``Put`` for :func:`transact`, optionally conditional."""
+    return {"Put": _conditional({"TableName": table, "Item": to_attribute_values(item)}, condition, values)}
+
+
+def delete_op(table: str, key: dict[str, Any], condition: str | None = None,
+              values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A ``Delete`` for :func:`transact`, optionally conditional."""
+    return {"Delete": _conditional({"TableName": table, "Key": to_attribute_values(key)}, condition, values)}
+
+
+def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
+    """Run a write transaction; on a failed condition return the per-operation reason codes."""
+    try:
+        client("dynamodb").transact_write_items(TransactItems=list(ops))
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons") or []
+        return [reason.get("Code", "None") for reason in reasons]
+    return None
+
+
+def encode_cursor(sort_key: str) -> str:
+    """An opaque page cursor: only the sort key, so a cursor can never leave the caller's tenant."""
+    return base64.urlsafe_b64encode(json.dumps({"k": sort_key}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, prefix: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))["k"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise BadRequest("the cursor is not valid; use next_cursor from a previous page") from None
+    if not isinstance(key, str) or not key.startswith(prefix):
+        raise BadRequest("the cursor is not valid; use next_cursor from a previous page")
+    return key
+
+
+def query_page(table: Any, key_condition: Any, limit: int, cursor: str | None, prefix: str,
+               key_of: Any, forward: bool = True, **extra: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a Query; ``key_of(sort_key)`` rebuilds the full key for ``ExclusiveStartKey``."""
+    params: dict[str, Any] = {"KeyConditionExpression": key_condition, "Limit": limit,
+                              "ScanIndexForward": forward, **extra}
+    if cursor:
+        params["ExclusiveStartKey"] = key_of(decode_cursor(cursor, prefix))
+    response = table.query(**params)
+    items = [plain(item) for item in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    return items, encode_cursor(last["sk"]) if last else None

@@ -1,0 +1,112 @@
+"""Integrations table: ``tenant_id`` + ``sk``; ``int#<id>`` items and ``name#<name>`` uniqueness claims."""
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from chalicelib.aws.clients import table
+from chalicelib.aws.dynamo import delete_op, plain, put_op, query_page, transact
+from chalicelib.errors import Conflict
+from chalicelib.models import Integration
+from chalicelib.settings import get_settings
+
+PREFIX = "int#"
+
+
+def _name() -> str:
+    return get_settings().integrations_table
+
+
+def _key(tenant_id: str, integration_id: str) -> dict[str, str]:
+    return {"tenant_id": tenant_id, "sk": PREFIX + integration_id}
+
+
+def _name_key(tenant_id: str, name: str) -> dict[str, str]:
+    return {"tenant_id": tenant_id, "sk": "name#" + name.casefold()}
+
+
+def _item(integration: Integration) -> dict[str, Any]:
+    return {
+        **_key(integration.tenant_id, integration.id),
+        **integration.model_dump(mode="json"),
+        "version": integration.version,
+    }
+
+
+def _from_item(item: dict[str, Any]) -> Integration:
+    return Integration.model_validate(plain(item))
+
+
+def _name_claim(integration: Integration) -> dict[str, Any]:
+    return put_op(
+        _name(),
+        {**_name_key(integration.tenant_id, integration.name), "integration_id": integration.id},
+        "attribute_not_exists(sk)",
+    )
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"an integration named {name!r} already exists", [{"path": "name", "message": "already in use"}])
+
+
+def create_ops(integration: Integration) -> list[dict[str, Any]]:
+    """The item and its name claim, both create-only, for one transaction."""
+    return [put_op(_name(), _item(integration), "attribute_not_exists(sk)"), _name_claim(integration)]
+
+
+def create(integration: Integration) -> None:
+    if transact(create_ops(integration)):
+        raise _name_taken(integration.name)
+
+
+def get(tenant_id: str, integration_id: str) -> Integration | None:
+    item = table(_name()).get_item(Key=_key(tenant_id, integration_id), ConsistentRead=True).get("Item")
+    return _from_item(item) if item else None
+
+
+def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integration], str | None]:
+    items, next_cursor = query_page(
+        table(_name()),
+        Key("tenant_id").eq(tenant_id) & Key("sk").begins_with(PREFIX),
+        limit,
+        cursor,
+        PREFIX,
+        lambda sk: {"tenant_id": tenant_id, "sk": sk},
+    )
+    return [_from_item(item) for item in items], next_cursor
+
+
+def all_for_tenant(tenant_id: str) -> list[Integration]:
+    found: list[Integration] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = page(tenant_id, 100, cursor)
+        found += items
+        if cursor is None:
+            return found
+
+
+def replace(current: Integration, new: Integration) -> None:
+    """Write ``new`` if nobody changed ``current`` meanwhile; moves the name claim on rename."""
+    ops = [put_op(_name(), _item(new), "attribute_exists(sk) AND version = :v", {":v": current.version})]
+    renamed = current.name.casefold() != new.name.casefold()
+    if renamed:
+        ops += [
+            delete_op(_name(), _name_key(current.tenant_id, current.name)),
+            _name_claim(new),
+        ]
+    reasons = transact(ops)
+    if reasons is None:
+        return
+    if renamed and reasons[2] == "ConditionalCheckFailed":
+        raise _name_taken(new.name)
+    raise Conflict("the integration was changed by another request; read it again and retry")
+
+
+def delete(integration: Integration) -> bool:
+    """Remove the item and its name claim; ``False`` if it was already gone."""
+    reasons = transact([
+        delete_op(_name(), _key(integration.tenant_id, integration.id), "attribute_exists(sk)"),
+        delete_op(_name(), _name_key(integration.tenant_id, integration.name)),
+    ])
+    return reasons is None

@@ -1,0 +1,1 @@
+"""Email integrations: the per-tenant channels that reports and notifications go to."""

@@ -1,0 +1,230 @@
+"""Pydantic models of the service: what the API accepts and returns, and what is stored."""
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo, available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+
+EventType = Literal[
+    "report_daily", "report_weekly", "report_monthly", "system", "vuln_high", "vuln_medium", "vuln_low", "scope"
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+VULN_EVENTS: tuple[str, ...] = ("vuln_high", "vuln_medium", "vuln_low")
+REPORT_EVENTS: tuple[str, ...] = ("report_daily", "report_weekly", "report_monthly")
+DEFAULT_EVENTS: tuple[str, ...] = VULN_EVENTS
+DEFAULT_INTEGRATION_EVENTS: tuple[str, ...] = ("report_weekly", "system", *VULN_EVENTS, "scope")
+MAX_RECIPIENTS = 50
+
+Role = Literal["admin", "viewer"]
+
+
+class Strict(BaseModel):
+    """Input model: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Strict):
+    """Partial update: a field left out keeps its value; ``null`` is not a value."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+
+
+def _split_addresses(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def normalise_address(raw: str) -> str:
+    """One address, syntax-checked (no DNS) and normalised."""
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{raw!r} is not a valid email address: {exc}") from None
+
+
+def _normalise_addresses(values: list[str]) -> list[str]:
+    unique: dict[str, str] = {}
+    for raw in values:
+        address = normalise_address(raw)
+        unique.setdefault(address.casefold(), address)
+    if not unique:
+        raise ValueError("at least one email address is required")
+    if len(unique) > MAX_RECIPIENTS:
+        raise ValueError(f"at most {MAX_RECIPIENTS} email addresses are allowed, got {len(unique)}")
+    return list(unique.values())
+
+
+Emails = Annotated[
+    list[str],
+    BeforeValidator(_split_addresses),
+    AfterValidator(_normalise_addresses),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "description": "comma-separated addresses"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ],
+            "description": f"1–{MAX_RECIPIENTS} addresses, de-duplicated case-insensitively",
+        },
+        mode="validation",
+    ),
+]
+
+Email = Annotated[str, AfterValidator(normalise_address)]
+
+
+def _expand_events(values: list[str]) -> list[str]:
+    chosen = set(values)
+    if "vuln" in chosen:
+        chosen = (chosen - {"vuln"}) | set(VULN_EVENTS)
+    if not chosen:
+        raise ValueError("choose at least one event type")
+    return [event for event in EVENT_TYPES if event in chosen]
+
+
+Events = Annotated[list[EventType | Literal["vuln"]], AfterValidator(_expand_events)]
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_zone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. 'Europe/Berlin')")
+    ZoneInfo(value)
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_check_zone)]
+
+
+class ErrorDetail(BaseModel):
+    path: str
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+
+class PageQuery(Strict):
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=1024)
+
+
+# --- tenants and tokens ---------------------------------------------------------------
+
+
+class Tenant(BaseModel):
+    id: str
+    name: str
+    primary_email: str
+    timezone: str = "UTC"
+    created_at: datetime
+
+
+class TenantCreate(Strict):
+    name: Name
+    primary_email: Email
+    timezone: TimeZone = "UTC"
+
+
+class TenantUpdate(Patch):
+    name: Name | None = None
+    primary_email: Email | None = None
+    timezone: TimeZone | None = None
+
+
+class TenantCreated(BaseModel):
+    tenant: Tenant
+    admin_token: str
+
+
+class Token(BaseModel):
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+
+
+class TokenCreate(Strict):
+    name: Name
+    role: Role = "viewer"
+
+
+class TokenCreated(Token):
+    token: str
+
+
+class TokenPage(BaseModel):
+    items: list[Token]
+
+
+# --- integrations -----------------------------------------------------------------------
+
+
+class Integration(BaseModel):
+    id: str
+    tenant_id: str = Field(exclude=True)
+    type: Literal["email"] = "email"
+    name: str
+    emails: list[str]
+    events: list[EventType]
+    active: bool = True
+    disabled_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(1, exclude=True)
+
+    def subscribes(self, event_type: str) -> bool:
+        return event_type in self.events
+
+
+class IntegrationCreate(Strict):
+    name: Name
+    emails: Emails
+    events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+
+
+class IntegrationUpdate(Patch):
+    name: Name | None = None
+    emails: Emails | None = None
+    events: Events | None = None
+
+
+class IntegrationPage(BaseModel):
+    items: list[Integration]
+    next_cursor: str | None

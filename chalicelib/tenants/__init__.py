@@ -1,0 +1,1 @@
+"""Tenants (company accounts) and their API tokens."""

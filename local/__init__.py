@@ -1,0 +1,1 @@
+"""The local stack: moto's server, resource bootstrap, pollers and schedules."""
