@@ -27,7 +27,7 @@ DEFAULT_EVENTS: tuple[str, ...] = VULN_EVENTS
 DEFAULT_INTEGRATION_EVENTS: tuple[str, ...] = ("report_weekly", "system", *VULN_EVENTS, "scope")
 MAX_RECIPIENTS = 50
 
-Role = Literal["admin", "viewer"]
+Role = Literal["admin", "viewer", "ingest"]
 
 
 class Strict(BaseModel):
@@ -107,7 +107,7 @@ def _expand_events(values: list[str]) -> list[str]:
     return [event for event in EVENT_TYPES if event in chosen]
 
 
-Events = Annotated[list[EventType | Literal["vuln"]], AfterValidator(_expand_events)]
+Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_events)]
 
 
 @lru_cache(maxsize=1)
@@ -228,3 +228,178 @@ class IntegrationUpdate(Patch):
 class IntegrationPage(BaseModel):
     items: list[Integration]
     next_cursor: str | None
+
+
+# --- events -------------------------------------------------------------------------------
+
+PlatformEventType = Literal[
+    "user.created", "user.deleted", "user.role_changed",
+    "application.created", "application.deleted", "application.renamed",
+    "vulnerability.detected", "scope.changed", "api.changed",
+    "attack.detected", "incident.detected",
+]
+ServiceEventType = Literal["integration.disabled", "integration.deleted", "integration.degraded"]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class EventData(BaseModel):
+    """Free-form details; fields a template shows are checked per type by :data:`EVENT_DATA`."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class UserData(EventData):
+    email: Text | None = None
+    name: Text | None = None
+    role: Text | None = None
+    previous_role: Text | None = None
+
+
+class ApplicationData(EventData):
+    name: Text | None = None
+    previous_name: Text | None = None
+    application_id: Text | None = None
+
+
+class VulnerabilityData(EventData):
+    risk: Literal["high", "medium", "low"]
+    title: Text = Field(min_length=1)
+    host: Text | None = None
+    domain: Text | None = None
+    path: Text | None = None
+    method: Text | None = None
+    parameter: Text | None = None
+    type: Text | None = None
+    id: Text | None = None
+    link: Text | None = None
+    status: Literal["open", "closed"] = "open"
+
+
+class ScopeChange(BaseModel):
+    kind: Literal["host", "service", "domain"]
+    action: Literal["added", "removed", "changed"]
+    value: Text = Field(min_length=1)
+
+
+class ScopeData(EventData):
+    changes: list[ScopeChange] = Field(min_length=1, max_length=500)
+
+
+class AttackData(EventData):
+    type: Text = Field(min_length=1)
+    host: Text = Field(min_length=1)
+    hits: int = Field(1, ge=1, le=10**9)
+    ip: Text | None = None
+    application: Text | None = None
+
+
+class IntegrationEventData(EventData):
+    integration_id: str
+    name: str
+    reason: Text | None = None
+
+
+EVENT_DATA: dict[str, type[EventData]] = {
+    "user.created": UserData, "user.deleted": UserData, "user.role_changed": UserData,
+    "application.created": ApplicationData, "application.deleted": ApplicationData,
+    "application.renamed": ApplicationData,
+    "vulnerability.detected": VulnerabilityData, "scope.changed": ScopeData, "attack.detected": AttackData,
+    "integration.disabled": IntegrationEventData, "integration.deleted": IntegrationEventData,
+    "integration.degraded": IntegrationEventData,
+}
+
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/+=-]+$")]
+
+
+class Event(Strict):
+    """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
+
+    id: EventId
+    type: PlatformEventType | ServiceEventType
+    time: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    def details(self) -> EventData:
+        """``data`` validated against the type's schema (raises ``ValidationError``)."""
+        return EVENT_DATA.get(self.type, EventData).model_validate(self.data)
+
+
+class EventBatch(Strict):
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=100, json_schema_extra={
+        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one."})
+
+
+class EventResult(BaseModel):
+    id: str | None
+    status: Literal["accepted", "duplicate", "rejected"]
+    error: ErrorInfo | None = None
+
+
+class EventResults(BaseModel):
+    results: list[EventResult]
+
+
+# --- deliveries ---------------------------------------------------------------------------
+
+DeliveryStatus = Literal["queued", "sending", "retrying", "sent", "dead", "skipped"]
+FINAL_STATUSES = frozenset({"sent", "dead", "skipped"})
+
+
+class Attempt(BaseModel):
+    number: int
+    at: datetime
+    outcome: Literal["sent", "failed", "interrupted"]
+    error_code: str | None = None
+    error: str | None = None
+    message_id: str | None = None
+
+
+class Delivery(BaseModel):
+    id: str
+    tenant_id: str = Field(exclude=True)
+    integration_id: str
+    kind: Literal["notification", "report", "alert"] = "notification"
+    event_id: str | None = None
+    event_type: str | None = None
+    subject: str
+    status: DeliveryStatus = "queued"
+    attempts: list[Attempt] = []
+    claimed: int = 0
+    claimed_at: datetime | None = None
+    next_try_at: datetime | None = None
+    last_error: str | None = None
+    reason: str | None = None
+    recipients: list[str] | None = None
+    bypass_active: bool = False
+    created_at: datetime
+    updated_at: datetime
+    html: str = Field("", exclude=True)
+    text: str = Field("", exclude=True)
+    attachment_key: str | None = Field(None, exclude=True)
+
+
+class DeliveryQuery(PageQuery):
+    status: DeliveryStatus | None = None
+
+
+class DeliveryPage(BaseModel):
+    items: list[Delivery]
+    next_cursor: str | None
+
+
+# --- test integration -------------------------------------------------------------------------
+
+
+class TestStep(BaseModel):
+    __test__ = False
+    step: str
+    ok: bool
+    detail: str
+    message_ids: list[str] = []
+
+
+class TestResult(BaseModel):
+    __test__ = False
+    ok: bool
+    steps: list[TestStep]
+    can_enable: bool = False

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     tenants_table: str = "email-report-tenants"
     tokens_table: str = "email-report-tokens"
     integrations_table: str = "email-report-integrations"
+    events_table: str = "email-report-events"
+    deliveries_table: str = "email-report-deliveries"
+    counters_table: str = "email-report-counters"
+    idempotency_table: str = "email-report-idempotency"
+    delivery_queue: str = "email-report-deliveries"
 
     operator_token: SecretStr | None = None
     sender_email: str = "reports@email-report.local"
@@ -24,6 +29,19 @@ class Settings(BaseSettings):
     console_url: str = "http://127.0.0.1:8000/console"
 
     max_body_bytes: int = 64 * 1024
+
+    delivery_ttl_days: int = 30
+    event_ttl_days: int = 7
+    sqs_max_delay_seconds: int = Field(900, ge=0, le=900)
+    claim_lease_seconds: int = 120
+
+    auto_disable_ratio: float = 0.6
+    auto_disable_min_requests: int = 10
+    failure_warning_ratio: float = 0.4
+    failure_window_hours: int = 12
+
+    test_rate_limit: int = 5
+    test_rate_window_seconds: int = 600
 
 
 @lru_cache(maxsize=1)

@@ -18,12 +18,20 @@ def template() -> dict[str, Any]:
     return json.loads(TEMPLATE.read_text())
 
 
+def _logical_id(value: Any) -> str | None:
+    if isinstance(value, dict) and "Ref" in value:
+        return value["Ref"]
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return value["Fn::GetAtt"][0]
+    return None
+
+
 def wired_resources() -> dict[str, tuple[str, dict[str, Any]]]:
-    """Environment variable → (logical id, resource) for every ``Ref`` in the functions' globals."""
+    """Environment variable → (logical id, resource) for every ``Ref``/``GetAtt`` in the functions' globals."""
     doc = template()
     variables = doc["Globals"]["Function"]["Environment"]["Variables"]
-    return {name: (value["Ref"], doc["Resources"][value["Ref"]])
-            for name, value in variables.items() if isinstance(value, dict) and "Ref" in value}
+    return {name: (logical, doc["Resources"][logical])
+            for name, value in variables.items() if (logical := _logical_id(value))}
 
 
 def _create_table(name: str, props: dict[str, Any]) -> None:
@@ -36,7 +44,19 @@ def _create_table(name: str, props: dict[str, Any]) -> None:
         dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
 
 
-_CREATORS = {"AWS::DynamoDB::Table": _create_table}
+def _create_queue(name: str, props: dict[str, Any]) -> None:
+    """The queue, and its dead-letter queue (``<name>-dlq``) when the template gives it one."""
+    sqs = client("sqs")
+    attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
+    if "RedrivePolicy" in props:
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"]}
+        attributes["RedrivePolicy"] = json.dumps(policy)
+    sqs.create_queue(QueueName=name, Attributes=attributes)
+
+
+_CREATORS = {"AWS::DynamoDB::Table": _create_table, "AWS::SQS::Queue": _create_queue}
 
 
 def create_all(settings: Settings) -> None:
