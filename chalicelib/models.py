@@ -56,6 +56,8 @@ Name = Annotated[
 def _split_addresses(value: Any) -> Any:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [part.strip() if isinstance(part, str) else part for part in value]
     return value
 
 
