@@ -1,0 +1,147 @@
+"""Report periods in a tenant's time zone: local calendar days, ISO weeks (Monday 00:00) and months.
+
+Pure functions over aware datetimes. A period runs from local midnight of its first day to local
+midnight after its last day, so a day may last 23 or 25 hours across a DST change. Where local
+midnight does not exist (a zone that springs forward at 00:00) the day starts at the transition.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo
+
+Frequency = Literal["daily", "weekly", "monthly"]
+FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
+
+_NOUN = {"daily": "day", "weekly": "week", "monthly": "month"}
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The UTC instant at which ``day`` begins in ``timezone``."""
+    # fold=0 resolves a skipped midnight to the transition instant and a repeated one to its first occurrence.
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def _first_day(frequency: Frequency, day: date) -> date:
+    if frequency == "daily":
+        return day
+    if frequency == "weekly":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _following_first_day(frequency: Frequency, first: date) -> date:
+    if frequency == "daily":
+        return first + timedelta(days=1)
+    if frequency == "weekly":
+        return first + timedelta(days=7)
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One report period: local days ``first_day``..``last_day`` (inclusive) in ``timezone``."""
+
+    frequency: Frequency
+    timezone: str
+    first_day: date
+
+    @property
+    def last_day(self) -> date:
+        return _following_first_day(self.frequency, self.first_day) - timedelta(days=1)
+
+    @property
+    def start(self) -> datetime:
+        """First instant of the period (UTC)."""
+        return local_midnight(self.first_day, self.timezone)
+
+    @property
+    def end(self) -> datetime:
+        """First instant after the period (UTC, exclusive)."""
+        return local_midnight(_following_first_day(self.frequency, self.first_day), self.timezone)
+
+    @property
+    def key(self) -> str:
+        """``2026-11-24`` (day), ``2026-W48`` (ISO week), ``2026-11`` (month)."""
+        if self.frequency == "daily":
+            return self.first_day.isoformat()
+        if self.frequency == "weekly":
+            year, week, _ = self.first_day.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.first_day.year}-{self.first_day.month:02d}"
+
+    @property
+    def noun(self) -> str:
+        """``day``, ``week`` or ``month`` (for "vs previous week")."""
+        return _NOUN[self.frequency]
+
+    def days(self) -> list[date]:
+        """The local calendar days of the period, in order."""
+        count = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=n) for n in range(count)]
+
+    def previous(self) -> "Period":
+        return Period(self.frequency, self.timezone, _first_day(self.frequency, self.first_day - timedelta(days=1)))
+
+    def next(self) -> "Period":
+        return Period(self.frequency, self.timezone, _following_first_day(self.frequency, self.first_day))
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+def period_containing(frequency: Frequency, timezone: str, moment: datetime) -> Period:
+    """The period that ``moment`` (aware) falls in."""
+    local_day = moment.astimezone(ZoneInfo(timezone)).date()
+    period = Period(frequency, timezone, _first_day(frequency, local_day))
+    # Around a repeated local midnight the wall-clock date can lag the period boundary.
+    while moment >= period.end:
+        period = period.next()
+    while moment < period.start:
+        period = period.previous()
+    return period
+
+
+def last_complete(frequency: Frequency, timezone: str, now: datetime) -> Period:
+    """The most recent period that has fully ended at ``now``."""
+    return period_containing(frequency, timezone, now).previous()
+
+
+def period_ending_on(frequency: Frequency, timezone: str, last_day: date) -> Period:
+    """The period whose last included local day is ``last_day``; ``ValueError`` if no period ends that day."""
+    period = Period(frequency, timezone, _first_day(frequency, last_day))
+    if period.last_day != last_day:
+        raise ValueError(
+            f"a {frequency} period cannot end on {last_day.isoformat()} ({last_day:%A}); "
+            f"the {period.noun} containing it ends on {period.last_day.isoformat()}"
+        )
+    return period
+
+
+def period_from_key(frequency: Frequency, timezone: str, key: str) -> Period:
+    """Inverse of :attr:`Period.key`; ``ValueError`` for a malformed key."""
+    try:
+        if frequency == "daily":
+            first = date.fromisoformat(key)
+        elif frequency == "weekly":
+            year, week = key.split("-W")
+            first = date.fromisocalendar(int(year), int(week), 1)
+        else:
+            year, month = key.split("-")
+            first = date(int(year), int(month), 1)
+    except ValueError:
+        raise ValueError(f"{key!r} is not a {frequency} period key") from None
+    period = Period(frequency, timezone, first)
+    if period.key != key:
+        raise ValueError(f"{key!r} is not a {frequency} period key")
+    return period
+
+
+def periods_ended_between(frequency: Frequency, timezone: str, after: datetime, until: datetime) -> list[Period]:
+    """Periods whose end lies in ``(after, until]``, oldest first: what an hourly scheduler owes."""
+    ended: list[Period] = []
+    period = period_containing(frequency, timezone, until).previous()
+    while period.end > after:
+        ended.append(period)
+        period = period.previous()
+    return ended[::-1]
