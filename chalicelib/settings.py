@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     deliveries_table: str = "email-report-deliveries"
     counters_table: str = "email-report-counters"
     idempotency_table: str = "email-report-idempotency"
+    security_table: str = "email-report-security"
     delivery_queue: str = "email-report-deliveries"
 
     operator_token: SecretStr | None = None
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     console_url: str = "http://127.0.0.1:8000/console"
 
     max_body_bytes: int = 64 * 1024
+    security_retention_days: int = Field(400, ge=1)
 
     delivery_ttl_days: int = 30
     event_ttl_days: int = 7
