@@ -1,15 +1,38 @@
 """Chalice app: wires the blueprints and event-source handlers, nothing else."""
 
-from chalice import Chalice, ConvertToMiddleware
+from typing import Any
 
-from chalicelib.api import integrations, openapi, tenants
+from chalice import Chalice, ConvertToMiddleware, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
+
+from chalicelib import clock
+from chalicelib.api import deliveries, events, integrations, openapi, tenants
 from chalicelib.api.routing import normalise_framework_errors
+from chalicelib.aws.idempotency import once
+from chalicelib.delivery import health, worker
+from chalicelib.events import bridge
+from chalicelib.models import PlatformEventType
 from chalicelib.observability import logger
+from chalicelib.settings import get_settings
 
 app = Chalice(app_name="email-report")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
 app.register_middleware(normalise_framework_errors, "http")
 
-app.register_blueprint(tenants.bp)
-app.register_blueprint(integrations.bp)
-app.register_blueprint(openapi.bp)
+for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, openapi.bp):
+    app.register_blueprint(blueprint)
+
+
+@app.on_sqs_message(queue=get_settings().delivery_queue, batch_size=10)
+def delivery_worker(event: SQSEvent) -> dict[str, Any]:
+    return worker.handle_batch(event.to_dict(), app.lambda_context)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def health_check(event: CloudWatchEvent) -> dict[str, int]:
+    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()))
+
+
+@app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PlatformEventType.__args__)})
+def platform_events(event: CloudWatchEvent) -> dict[str, Any]:
+    return bridge.handle(event.to_dict()).model_dump(mode="json")

@@ -49,7 +49,9 @@ class Patch(Strict):
 
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"
+    ),
 ]
 
 
@@ -317,7 +319,7 @@ class Event(Strict):
     """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
 
     id: EventId
-    type: PlatformEventType | ServiceEventType
+    type: Literal[get_args(PlatformEventType) + get_args(ServiceEventType)]  # type: ignore[valid-type]
     time: datetime
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -327,7 +329,7 @@ class Event(Strict):
 
 
 class EventBatch(Strict):
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=100, json_schema_extra={
+    events: list[Any] = Field(min_length=1, max_length=100, json_schema_extra={
         "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one."})
 
 

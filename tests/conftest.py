@@ -13,6 +13,8 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "OPERATOR_TOKEN": "operator-secret", "POWERTOOLS_DEV": "false",
     "POWERTOOLS_METRICS_NAMESPACE": "EmailReport", "POWERTOOLS_LOG_LEVEL": "WARNING",
+    # SQS hides delayed messages in real time; tests move time with the injected clock instead.
+    "SQS_MAX_DELAY_SECONDS": "0", "POWERTOOLS_IDEMPOTENCY_DISABLED": "false",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
@@ -133,3 +135,20 @@ def acme(api: Api) -> TenantHandle:
 @pytest.fixture
 def globex(api: Api) -> TenantHandle:
     return api.tenant("Globex", "it@globex.example")
+
+
+@pytest.fixture
+def pipeline(api: Api, frozen_clock: FrozenClock) -> Any:
+    from tests.pipeline import Pipeline
+
+    return Pipeline(api.client, frozen_clock)
+
+
+@pytest.fixture
+def flaky_ses(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from chalicelib.email import mailer
+    from tests.pipeline import FlakySes
+
+    flaky = FlakySes()
+    monkeypatch.setattr(mailer, "send_raw", flaky.send_raw)
+    return flaky

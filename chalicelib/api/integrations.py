@@ -3,8 +3,16 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.integrations import service
-from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate, PageQuery
+from chalicelib.integrations import checks, service
+from chalicelib.models import (
+    Integration,
+    IntegrationCreate,
+    IntegrationPage,
+    IntegrationUpdate,
+    PageQuery,
+    TestResult,
+)
+from chalicelib.tenants import service as tenant_service
 
 bp = Blueprint(__name__)
 TAG = "integrations"
@@ -43,10 +51,25 @@ def delete_integration(call: Call, integration_id: str) -> None:
 @route(bp, "POST", "/v1/integrations/{integration_id}/enable", summary="Enable an integration", access="admin",
        tag=TAG, response=Integration)
 def enable_integration(call: Call, integration_id: str) -> Integration:
-    return service.set_active(call.tenant_id, integration_id, True)
+    return service.enable(call.tenant_id, integration_id)
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/disable", summary="Disable an integration (keeps settings)",
        access="admin", tag=TAG, response=Integration)
 def disable_integration(call: Call, integration_id: str) -> Integration:
-    return service.set_active(call.tenant_id, integration_id, False)
+    return service.disable(call.tenant_id, integration_id)[0]
+
+
+@route(bp, "POST", "/v1/integrations/{integration_id}/test", summary="Test a saved integration", access="admin",
+       tag=TAG, response=TestResult, errors=(429,))
+def test_integration(call: Call, integration_id: str) -> TestResult:
+    integration = service.get(call.tenant_id, integration_id)
+    checks.rate_limit(call.tenant_id, integration.id)
+    return checks.run(tenant_service.get_tenant(call.caller), integration)
+
+
+@route(bp, "POST", "/v1/integrations/test", summary="Test an unsaved integration (nothing is saved)",
+       access="admin", tag=TAG, body=IntegrationCreate, response=TestResult, errors=(429,))
+def test_draft_integration(call: Call) -> TestResult:
+    checks.rate_limit(call.tenant_id, "draft")
+    return checks.run(tenant_service.get_tenant(call.caller), call.body)

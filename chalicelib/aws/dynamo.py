@@ -90,7 +90,8 @@ def decode_cursor(cursor: str, prefix: str) -> str:
 
 
 def query_page(table: Any, key_condition: Any, limit: int, cursor: str | None, prefix: str,
-               key_of: Any, forward: bool = True, **extra: Any) -> tuple[list[dict[str, Any]], str | None]:
+               key_of: Any, forward: bool = True, sort_attr: str = "sk",
+               **extra: Any) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a Query; ``key_of(sort_key)`` rebuilds the full key for ``ExclusiveStartKey``."""
     params: dict[str, Any] = {"KeyConditionExpression": key_condition, "Limit": limit,
                               "ScanIndexForward": forward, **extra}
@@ -99,4 +100,4 @@ def query_page(table: Any, key_condition: Any, limit: int, cursor: str | None, p
     response = table.query(**params)
     items = [plain(item) for item in response.get("Items", [])]
     last = response.get("LastEvaluatedKey")
-    return items, encode_cursor(last["sk"]) if last else None
+    return items, encode_cursor(last[sort_attr]) if last else None

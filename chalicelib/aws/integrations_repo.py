@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import delete_op, plain, put_op, query_page, transact
@@ -110,3 +110,15 @@ def delete(integration: Integration) -> bool:
         delete_op(_name(), _name_key(integration.tenant_id, integration.name)),
     ])
     return reasons is None
+
+
+def all_active() -> list[Integration]:
+    """Every active integration of every tenant (the health check); cost grows with integrations only."""
+    found: list[Integration] = []
+    params: dict[str, Any] = {"FilterExpression": Attr("sk").begins_with(PREFIX) & Attr("active").eq(True)}
+    while True:
+        response = table(_name()).scan(**params)
+        found += [_from_item(item) for item in response.get("Items", [])]
+        if "LastEvaluatedKey" not in response:
+            return found
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

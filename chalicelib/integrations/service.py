@@ -6,6 +6,7 @@ from collections.abc import Callable
 from chalicelib import clock
 from chalicelib.aws import integrations_repo
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.events import ingest
 from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
 
 MANUAL = "manual"
@@ -37,17 +38,19 @@ def page(tenant_id: str, limit: int, cursor: str | None) -> IntegrationPage:
     return IntegrationPage(items=items, next_cursor=next_cursor)
 
 
-def _change(tenant_id: str, integration_id: str, edit: Callable[[Integration], dict[str, object]]) -> Integration:
-    """Read-modify-write guarded by the item's version; retried on a concurrent change."""
+def _change(tenant_id: str, integration_id: str,
+            edit: Callable[[Integration], dict[str, object]]) -> tuple[Integration, bool]:
+    """Read-modify-write guarded by the item's version, retried on a concurrent change.
+    Returns the integration and whether this call changed it."""
     for attempt in range(_WRITE_TRIES):
         current = get(tenant_id, integration_id)
         changes = edit(current)
         if not changes:
-            return current
+            return current, False
         new = current.model_copy(update={**changes, "updated_at": clock.now(), "version": current.version + 1})
         try:
             integrations_repo.replace(current, new)
-            return new
+            return new, True
         except Conflict as conflict:
             if conflict.details or attempt == _WRITE_TRIES - 1:
                 raise
@@ -55,21 +58,37 @@ def _change(tenant_id: str, integration_id: str, edit: Callable[[Integration], d
 
 
 def update(tenant_id: str, integration_id: str, patch: IntegrationUpdate) -> Integration:
-    return _change(tenant_id, integration_id, lambda _: patch.model_dump(exclude_unset=True))
+    return _change(tenant_id, integration_id, lambda _: patch.model_dump(exclude_unset=True))[0]
 
 
-def set_active(tenant_id: str, integration_id: str, active: bool, reason: str | None = None) -> Integration:
-    """Enable (clears the reason) or disable with ``reason``; a no-op when already in that state."""
-    def edit(current: Integration) -> dict[str, object]:
-        if current.active == active:
-            return {}
-        return {"active": active, "disabled_reason": None if active else (reason or MANUAL)}
+def _event_data(integration: Integration) -> dict[str, object]:
+    return {"integration_id": integration.id, "name": integration.name, "reason": integration.disabled_reason}
 
-    return _change(tenant_id, integration_id, edit)
+
+def enable(tenant_id: str, integration_id: str) -> Integration:
+    """Resume sending with the same settings; clears ``disabled_reason``."""
+    return _change(tenant_id, integration_id,
+                   lambda current: {} if current.active else {"active": True, "disabled_reason": None})[0]
+
+
+def disable(tenant_id: str, integration_id: str, reason: str = MANUAL) -> tuple[Integration, bool]:
+    """Stop sending, keep the configuration. Only the call that actually disables it tells the
+    ``system`` subscribers, the integration itself included, so repeating it notifies nobody twice."""
+    integration, changed = _change(
+        tenant_id, integration_id,
+        lambda current: {"active": False, "disabled_reason": reason} if current.active else {},
+    )
+    if changed:
+        ingest.emit(tenant_id, "integration.disabled", _event_data(integration), farewell=integration)
+    return integration, changed
 
 
 def delete(tenant_id: str, integration_id: str) -> Integration:
+    """Tell ``system`` subscribers (the integration too, if active) first, then remove the configuration.
+    Its pending deliveries are skipped at their next try; its delivery log stays until its TTL."""
     integration = get(tenant_id, integration_id)
+    ingest.emit(tenant_id, "integration.deleted", _event_data(integration),
+                farewell=integration if integration.active else None)
     if not integrations_repo.delete(integration):
         raise NotFound(f"no integration {integration_id!r}")
     return integration

@@ -1,0 +1,76 @@
+"""Counters table (``key`` + ``bucket``, TTL): hourly send-request counts, rate limits, once-only marks."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.clients import table
+from chalicelib.aws.dynamo import is_condition_failure, plain
+from chalicelib.settings import get_settings
+
+HOUR_FORMAT = "%Y-%m-%dT%H"
+
+
+def _table() -> Any:
+    return table(get_settings().counters_table)
+
+
+def _requests_key(tenant_id: str, integration_id: str) -> str:
+    return f"requests#{tenant_id}#{integration_id}"
+
+
+def count_request(tenant_id: str, integration_id: str, at: datetime, ok: bool) -> None:
+    """Add one send request to the integration's bucket for the hour of ``at`` (kept 13 h+)."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    expires = hour + timedelta(hours=get_settings().failure_window_hours + 2)
+    _table().update_item(
+        Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
+        UpdateExpression="ADD #total :one, #failed :failed SET expires_at = :expires",
+        ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
+        ExpressionAttributeValues={":one": 1, ":failed": 0 if ok else 1, ":expires": int(expires.timestamp())},
+    )
+
+
+def request_buckets(tenant_id: str, integration_id: str, since: datetime) -> list[tuple[datetime, int, int]]:
+    """``(hour, total, failed)`` for every hour bucket starting at or after the hour of ``since``."""
+    start = since.replace(minute=0, second=0, microsecond=0).strftime(HOUR_FORMAT)
+    response = _table().query(
+        KeyConditionExpression=Key("key").eq(_requests_key(tenant_id, integration_id)) & Key("bucket").gte(start),
+        ConsistentRead=True,
+    )
+    return [
+        (datetime.strptime(item["bucket"], HOUR_FORMAT).replace(tzinfo=since.tzinfo), item["total"], item["failed"])
+        for item in map(plain, response.get("Items", []))
+    ]
+
+
+def hit(key: str, window_start: datetime, window_seconds: int) -> int:
+    """Count one use of ``key`` in the window starting at ``window_start``; returns the new count."""
+    expires = window_start + timedelta(seconds=window_seconds * 2)
+    response = _table().update_item(
+        Key={"key": key, "bucket": window_start.isoformat()},
+        UpdateExpression="ADD #count :one SET expires_at = :expires",
+        ExpressionAttributeNames={"#count": "count"},
+        ExpressionAttributeValues={":one": 1, ":expires": int(expires.timestamp())},
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(response["Attributes"]["count"])
+
+
+def mark_once(key: str, at: datetime, hold: timedelta) -> bool:
+    """``True`` for the first caller per ``hold`` period (e.g. one warning per 12 h), ``False`` after."""
+    until = at + hold
+    try:
+        _table().put_item(
+            Item={"key": key, "bucket": "mark", "until": until.isoformat(), "expires_at": int(until.timestamp())},
+            ConditionExpression="attribute_not_exists(#key) OR #until <= :now",
+            ExpressionAttributeNames={"#key": "key", "#until": "until"},
+            ExpressionAttributeValues={":now": at.isoformat()},
+        )
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True

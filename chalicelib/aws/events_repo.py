@@ -1,0 +1,39 @@
+"""Events table: one item per (tenant, event id), so ingest is idempotent on the id."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.clients import table
+from chalicelib.aws.dynamo import is_condition_failure, plain
+from chalicelib.models import Event
+from chalicelib.settings import get_settings
+
+
+def _table() -> Any:
+    return table(get_settings().events_table)
+
+
+def _pk(tenant_id: str, event_id: str) -> str:
+    return f"{tenant_id}#{event_id}"
+
+
+def record(tenant_id: str, event: Event, received_at: datetime) -> tuple[bool, dict[str, Any]]:
+    """Store the event once; ``(True, item)`` if new, ``(False, stored item)`` if its id was seen."""
+    expires = received_at + timedelta(days=get_settings().event_ttl_days)
+    item = {"pk": _pk(tenant_id, event.id), "tenant_id": tenant_id, "event": event.model_dump(mode="json"),
+            "received_at": received_at.isoformat(), "routed": False, "expires_at": int(expires.timestamp())}
+    try:
+        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        if not is_condition_failure(error):
+            raise
+        stored = _table().get_item(Key={"pk": item["pk"]}, ConsistentRead=True)["Item"]
+        return False, plain(stored)
+    return True, item
+
+
+def mark_routed(tenant_id: str, event_id: str) -> None:
+    _table().update_item(Key={"pk": _pk(tenant_id, event_id)}, UpdateExpression="SET routed = :t",
+                         ExpressionAttributeValues={":t": True})

@@ -1,0 +1,1 @@
+"""Delivery: the retry schedule, the delivery worker, failure ratios and auto-disable."""

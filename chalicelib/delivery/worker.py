@@ -1,0 +1,140 @@
+"""The delivery worker: one SQS message = one try of one delivery.
+
+Before every try it re-reads the integration (disabled or deleted → ``skipped``), claims the try
+with a conditional write (a redelivered message sends nothing twice), sends with SES, records the
+outcome and the hourly request counters, and on failure queues the next try of the schedule.
+"""
+
+import json
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib import clock
+from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue
+from chalicelib.delivery.schedule import delay_after
+from chalicelib.email import mailer
+from chalicelib.email.message import Attachment, Content, build
+from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
+from chalicelib.observability import logger, metrics
+from chalicelib.settings import get_settings
+
+INTERRUPTED = ("the worker stopped during this try, so it is unknown whether the email went out; "
+               "redrive the delivery to send it again")
+
+
+class TryInFlight(Exception):
+    """Another worker holds a fresh claim on this try; let SQS bring the message back later."""
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(0, math.ceil((moment - now).total_seconds()))
+
+
+def _recipients(delivery: Delivery) -> tuple[list[str] | None, str | None]:
+    """Who gets this try, or why nobody does."""
+    if delivery.bypass_active and delivery.recipients:
+        return delivery.recipients, None
+    integration = integrations_repo.get(delivery.tenant_id, delivery.integration_id)
+    if integration is None:
+        return None, "the integration was deleted"
+    if not integration.active:
+        return None, f"the integration is disabled ({integration.disabled_reason or 'manual'})"
+    return integration.emails, None
+
+
+def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
+    if not delivery.attachment_key:
+        return ()
+    from chalicelib.aws import blobs  # only report deliveries need S3
+
+    return (Attachment(delivery.attachment_key.rpartition("/")[2], blobs.get(delivery.attachment_key)),)
+
+
+def _send(delivery: Delivery, recipients: list[str], number: int, now: datetime) -> Attempt:
+    settings = get_settings()
+    content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery))
+    raw = build(settings.sender_email, settings.product_name, recipients, content)
+    try:
+        message_id = mailer.send_raw(settings.sender_email, recipients, raw)
+    except mailer.SendError as error:
+        return Attempt(number=number, at=now, outcome="failed", error_code=error.code, error=error.message)
+    return Attempt(number=number, at=now, outcome="sent", message_id=message_id)
+
+
+def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
+    """A message for the try already claimed: finish what a stopped worker left, or wait for a live one."""
+    if delivery.status == "retrying" and delivery.next_try_at:
+        queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, delivery.next_try_at.isoformat(),
+                            _seconds_until(delivery.next_try_at, now))
+        return
+    if delivery.status != "sending":
+        return
+    lease = timedelta(seconds=get_settings().claim_lease_seconds)
+    if delivery.claimed_at and delivery.claimed_at + lease > now:
+        raise TryInFlight(delivery.id)
+    attempt = Attempt(number=number, at=now, outcome="interrupted", error_code="Interrupted", error=INTERRUPTED)
+    deliveries_repo.finish_attempt(delivery, attempt, "dead", None, INTERRUPTED)
+    metrics.add_metric(name="DeliveriesDead", unit="Count", value=1)
+
+
+def process(body: dict[str, Any]) -> None:
+    """Make try ``body["try"]`` of ``body["delivery_id"]`` if it is due and still wanted."""
+    number, now = int(body["try"]), clock.now()
+    delivery = deliveries_repo.get(body["tenant_id"], body["delivery_id"])
+    if delivery is None or delivery.status in FINAL_STATUSES:
+        return
+    due = datetime.fromisoformat(body["due"])
+    if due > now:  # longer than SQS can delay in one hop: chain
+        queue.send_delivery(delivery.tenant_id, delivery.id, number, body["due"], _seconds_until(due, now))
+        return
+    if number == delivery.claimed:
+        _settle_claimed_try(delivery, number, now)
+        return
+    if number != delivery.claimed + 1:
+        return  # a stale message of an earlier schedule
+    recipients, why_not = _recipients(delivery)
+    if recipients is None:
+        deliveries_repo.finish(delivery, "skipped", now, why_not or "")
+        metrics.add_metric(name="DeliveriesSkipped", unit="Count", value=1)
+        return
+    if not deliveries_repo.claim(delivery, number, now):
+        return
+    attempt = _send(delivery, recipients, number, now)
+    counters_repo.count_request(delivery.tenant_id, delivery.integration_id, now, attempt.outcome == "sent")
+    log = {"tenant_id": delivery.tenant_id, "integration_id": delivery.integration_id,
+           "delivery_id": delivery.id, "try": number}
+    if attempt.outcome == "sent":
+        deliveries_repo.finish_attempt(delivery, attempt, "sent", None)
+        metrics.add_metric(name="DeliveriesSent", unit="Count", value=1)
+        logger.info("delivery sent", extra=log)
+        return
+    metrics.add_metric(name="DeliveriesFailed", unit="Count", value=1)
+    delay = delay_after(number)
+    if delay is None:
+        deliveries_repo.finish_attempt(delivery, attempt, "dead", None, "the retry schedule is spent")
+        metrics.add_metric(name="DeliveriesDead", unit="Count", value=1)
+        logger.warning("delivery dead", extra={**log, "error": attempt.error})
+        return
+    next_try = now + timedelta(seconds=delay)
+    deliveries_repo.finish_attempt(delivery, attempt, "retrying", next_try)
+    queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, next_try.isoformat(), delay)
+    metrics.add_metric(name="DeliveriesRetried", unit="Count", value=1)
+    logger.info("delivery will be retried", extra={**log, "delay": delay, "error": attempt.error})
+
+
+def _record_handler(record: SQSRecord) -> None:
+    process(json.loads(record.body))
+
+
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS batch → partial batch response, so one bad message never re-runs the others."""
+    try:
+        return process_partial_response(event=event, record_handler=_record_handler,
+                                         processor=BatchProcessor(event_type=EventType.SQS), context=context)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()

@@ -1,0 +1,1 @@
+"""Email: message building (jinja2 templates, MIME) and the SES mailer."""

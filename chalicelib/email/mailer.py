@@ -1,0 +1,39 @@
+"""SES adapter: send a raw message, and the checks Test integration runs."""
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.aws.clients import client
+
+
+class SendError(Exception):
+    """SES did not take the message; ``code`` and ``message`` are SES's own words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def send_raw(sender: str, recipients: list[str], raw: bytes) -> str:
+    """Send and return SES's message id, or raise :class:`SendError`."""
+    try:
+        response = client("ses").send_raw_email(Source=sender, Destinations=recipients, RawMessage={"Data": raw})
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise SendError(details.get("Code", "Unknown"), details.get("Message", str(error))) from error
+    except BotoCoreError as error:
+        raise SendError(type(error).__name__, str(error)) from error
+    return response["MessageId"]
+
+
+def sending_enabled() -> bool:
+    return bool(client("ses").get_account_sending_enabled().get("Enabled"))
+
+
+def identity_status(address: str) -> str:
+    """SES's verification status of the sender (or its domain): ``Success``, ``Pending``, … or ``NotFound``."""
+    domain = address.rpartition("@")[2]
+    attributes = client("ses").get_identity_verification_attributes(Identities=[address, domain])
+    statuses = [attributes["VerificationAttributes"].get(identity, {}).get("VerificationStatus")
+                for identity in (address, domain)]
+    return "Success" if "Success" in statuses else next((s for s in statuses if s), "NotFound")

@@ -1,0 +1,55 @@
+"""MIME messages: the one place an email is put together."""
+
+import unicodedata
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid
+
+TEST_PREFIX = "[Test message] "
+# RFC 5322 allows 998; folding at 78 makes Python start some subjects with a blank line.
+_POLICY = SMTP.clone(max_line_length=998)
+_SUBJECT_LIMIT = 200
+
+
+def header_text(value: str, limit: int = _SUBJECT_LIMIT) -> str:
+    """Text safe for a header: control and separator characters become spaces, so no CR/LF gets in."""
+    cleaned = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in value)
+    collapsed = " ".join(cleaned.split())
+    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Content:
+    """What an email says, before it is addressed."""
+
+    subject: str
+    html: str
+    text: str
+    attachments: tuple[Attachment, ...] = field(default=())
+
+    def as_test(self) -> "Content":
+        return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments)
+
+
+def build(sender: str, sender_name: str, recipients: list[str], content: Content) -> bytes:
+    """The raw RFC 5322 message: plain text, HTML alternative, attachments."""
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = formataddr((header_text(sender_name), sender))
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = header_text(content.subject)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(content.text)
+    message.add_alternative(content.html, subtype="html")
+    for attachment in content.attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    return message.as_bytes()

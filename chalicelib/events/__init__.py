@@ -1,0 +1,1 @@
+"""Events in: validation, idempotent ingest, routing to subscribed integrations."""

@@ -1,0 +1,16 @@
+"""Events from the platform's EventBridge bus: ``detail-type`` is the event type and
+``detail`` carries ``tenant_id``, the platform's event ``id`` and ``data``."""
+
+from typing import Any
+
+from chalicelib.events import ingest
+from chalicelib.models import EventResults
+
+SOURCE = "security.platform"
+
+
+def handle(event: dict[str, Any]) -> EventResults:
+    detail = event.get("detail") or {}
+    raw = {"id": detail.get("id") or event.get("id"), "type": event.get("detail-type"),
+           "time": detail.get("time") or event.get("time"), "data": detail.get("data") or {}}
+    return ingest.ingest(str(detail.get("tenant_id", "")), [raw])

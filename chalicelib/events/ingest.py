@@ -1,0 +1,65 @@
+"""Ingest: validate each event, record it once per id, then route it. Nothing accepted is lost:
+an event recorded but not yet routed is routed again when its id comes back."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib import clock
+from chalicelib.aws import events_repo, tenants_repo
+from chalicelib.errors import NotFound
+from chalicelib.events import router
+from chalicelib.models import ErrorDetail, ErrorInfo, Event, EventResult, EventResults, Integration, Tenant
+from chalicelib.observability import logger, metrics
+
+
+def _rejected(event_id: Any, error: ValidationError, prefix: str = "") -> EventResult:
+    details = [ErrorDetail(path=prefix + ".".join(str(p) for p in err["loc"]), message=err["msg"])
+               for err in error.errors(include_url=False)]
+    return EventResult(id=event_id if isinstance(event_id, str) else None, status="rejected",
+                       error=ErrorInfo(code="validation_failed", message="the event is invalid", details=details))
+
+
+def _tenant(tenant_id: str) -> Tenant:
+    tenant = tenants_repo.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"no tenant {tenant_id!r}")
+    return tenant
+
+
+def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) -> EventResult:
+    event_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        event = Event.model_validate(raw)
+    except ValidationError as error:
+        return _rejected(event_id, error)
+    try:
+        event.details()
+    except ValidationError as error:
+        return _rejected(event_id, error, "data.")
+    new, stored = events_repo.record(tenant.id, event, clock.now())
+    if not new and stored.get("routed"):
+        return EventResult(id=event.id, status="duplicate")
+    received_at = datetime.fromisoformat(stored["received_at"])
+    deliveries = router.route(tenant, event, received_at, farewell)
+    events_repo.mark_routed(tenant.id, event.id)
+    metrics.add_metric(name="EventsIngested", unit="Count", value=1)
+    logger.info("event routed", extra={"tenant_id": tenant.id, "event_id": event.id, "event_type": event.type,
+                                       "deliveries": deliveries})
+    return EventResult(id=event.id, status="accepted" if new else "duplicate")
+
+
+def ingest(tenant_id: str, raw_events: list[Any]) -> EventResults:
+    """``POST /v1/events`` and the EventBridge handler: a result per event, in order."""
+    tenant = _tenant(tenant_id)
+    return EventResults(results=[ingest_one(tenant, raw) for raw in raw_events])
+
+
+def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None) -> None:
+    """An event of this service itself (``integration.*``), routed like any other."""
+    raw = {"id": f"svc-{uuid.uuid4()}", "type": event_type, "time": clock.now().isoformat(), "data": data}
+    result = ingest_one(_tenant(tenant_id), raw, farewell)
+    if result.status != "accepted":
+        logger.error("service event not accepted", extra={"event": raw, "result": result.model_dump()})

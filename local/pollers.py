@@ -1,0 +1,44 @@
+"""Queue pollers: what Lambda's SQS event source does, for the local stack and the tests.
+
+Receive real messages from (moto's) SQS, hand them to the handler as a Lambda SQS event,
+and delete the ones the handler did not report in ``batchItemFailures``.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.aws import queue
+from chalicelib.aws.clients import client
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+def _record(message: dict[str, Any], arn: str) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+        "attributes": message.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": "us-east-1",
+    }
+
+
+def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messages: int = 10) -> int:
+    """One receive → invoke → delete round; returns how many messages were received."""
+    sqs = client("sqs")
+    url = queue.queue_url(queue_name)
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_seconds,
+                                   AttributeNames=["All"]).get("Messages", [])
+    if not received:
+        return 0
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{queue_name}"
+    response = invoke({"Records": [_record(message, arn) for message in received]}) or {}
+    failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    for message in received:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return len(received)
+
+
+def poll_forever(queue_name: str, invoke: Invoke, stop: threading.Event) -> None:
+    while not stop.is_set():
+        poll_once(queue_name, invoke, wait_seconds=1)
