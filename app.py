@@ -30,7 +30,7 @@ def delivery_worker(event: SQSEvent) -> dict[str, Any]:
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def health_check(event: CloudWatchEvent) -> dict[str, int]:
-    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()))
+    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()), app.lambda_context)
 
 
 @app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PlatformEventType.__args__)})

@@ -20,9 +20,11 @@ def _persistence() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto3_client=client("dynamodb"))
 
 
-def once(key: str, work: Callable[[], Any], expires_after_seconds: int = 24 * 3600) -> Any:
+def once(key: str, work: Callable[[], Any], context: Any = None, expires_after_seconds: int = 24 * 3600) -> Any:
     """``work()`` the first time ``key`` is seen; its stored result on every later call."""
     config = IdempotencyConfig(expires_after_seconds=expires_after_seconds)
+    if context is not None:
+        config.register_lambda_context(context)
 
     @idempotent_function(data_keyword_argument="key", persistence_store=_persistence(), config=config)
     def run(key: str) -> Any:

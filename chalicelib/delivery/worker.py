@@ -132,9 +132,10 @@ def _record_handler(record: SQSRecord) -> None:
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch → partial batch response, so one bad message never re-runs the others."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     try:
-        return process_partial_response(event=event, record_handler=_record_handler,
-                                         processor=BatchProcessor(event_type=EventType.SQS), context=context)
+        return process_partial_response(event=event, record_handler=_record_handler, processor=processor,
+                                        context=context)
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -26,8 +26,20 @@ def send_raw(sender: str, recipients: list[str], raw: bytes) -> str:
     return response["MessageId"]
 
 
-def sending_enabled() -> bool:
-    return bool(client("ses").get_account_sending_enabled().get("Enabled"))
+def sending_status() -> tuple[bool, str]:
+    """Can the account send now? SES's sending switch and the 24-hour quota, in words."""
+    ses = client("ses")
+    quota = ses.get_send_quota()
+    left = quota["Max24HourSend"] - quota["SentLast24Hours"]
+    quota_text = f"{left:g} of {quota['Max24HourSend']:g} messages left in the 24-hour quota"
+    try:
+        enabled = bool(ses.get_account_sending_enabled().get("Enabled"))
+    except (ClientError, NotImplementedError):
+        # moto does not implement GetAccountSendingEnabled; the quota still tells whether mail can go out
+        return left > 0, f"{quota_text} (account sending switch not reported by this endpoint)"
+    if not enabled:
+        return False, "SES account sending is paused"
+    return left > 0, f"account sending is enabled; {quota_text}"
 
 
 def identity_status(address: str) -> str:

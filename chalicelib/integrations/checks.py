@@ -1,6 +1,7 @@
 """Test integration: check the configuration and that mail can go out, then send one
 ``[Test message]`` sample of each subscribed kind, directly (no retries, not counted in ratios)."""
 
+import math
 from datetime import datetime, timedelta
 
 from chalicelib import clock
@@ -24,7 +25,8 @@ def rate_limit(tenant_id: str, subject: str) -> None:
     start = _window_start(now, settings.test_rate_window_seconds)
     if counters_repo.hit(f"tests#{tenant_id}#{subject}", start, settings.test_rate_window_seconds) \
             > settings.test_rate_limit:
-        retry_after = int((start + timedelta(seconds=settings.test_rate_window_seconds) - now).total_seconds()) + 1
+        window_end = start + timedelta(seconds=settings.test_rate_window_seconds)
+        retry_after = max(1, math.ceil((window_end - now).total_seconds()))
         raise RateLimited(f"at most {settings.test_rate_limit} tests per {settings.test_rate_window_seconds // 60}"
                           f" minutes; try again in {retry_after} s", retry_after)
 
@@ -41,11 +43,10 @@ def _send_step(name: str, recipients: list[str], content: Content) -> TestStep:
 
 def _mail_checks() -> list[TestStep]:
     sender = get_settings().sender_email
-    enabled = mailer.sending_enabled()
+    can_send, sending_detail = mailer.sending_status()
     status = mailer.identity_status(sender)
     return [
-        TestStep(step="ses_sending", ok=enabled,
-                 detail="account sending is enabled" if enabled else "SES account sending is paused"),
+        TestStep(step="ses_sending", ok=can_send, detail=sending_detail),
         TestStep(step="sender_identity", ok=status == "Success",
                  detail=f"{sender}: {'verified' if status == 'Success' else f'not verified ({status})'}"),
     ]
