@@ -1,0 +1,444 @@
+"""Render a :class:`ReportData` as a PDF with fpdf2 and the bundled DejaVu Sans font.
+
+Tables are drawn row by row with ``text()`` and our own width measurement from the font's metrics:
+fpdf2's ``table()`` and ``cell()`` re-measure and line-break every cell and cost 2–10× more,
+which matters for months with thousands of vulnerabilities. Long texts are cut with an ellipsis;
+titles wrap to at most two lines.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import accumulate
+from pathlib import Path
+
+from fpdf import FPDF
+
+from chalicelib.reports.content import Figure, Ranked, ReportData
+
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "DejaVu"
+
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+RULE = (222, 226, 230)
+ZEBRA = (247, 248, 250)
+CARD = (243, 245, 248)
+ACCENT = (30, 64, 120)
+ACCENT_LIGHT = (196, 212, 235)
+DATA_BAR = (226, 233, 245)
+BAR = (64, 105, 170)
+WORSE = (180, 52, 52)
+BETTER = (36, 128, 78)
+RISK_COLOURS = {"high": (192, 57, 43), "medium": (214, 137, 16), "low": (52, 120, 180)}
+RISK_NAMES = {"high": "High", "medium": "Medium", "low": "Low"}
+
+MARGIN = 15.0
+PAGE_BOTTOM = 297.0 - 16.0
+ROW = 5.0
+LINE = 3.6
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
+
+
+def clean(text: str) -> str:
+    """One printable line: CR/LF, tabs and other control characters become single spaces."""
+    return _UNPRINTABLE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float
+    align: str = "L"
+
+
+class _Document(FPDF):
+    def __init__(self, report: ReportData, product: str) -> None:
+        super().__init__(format="A4", unit="mm")
+        self.report = report
+        self.product = product
+        self.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=297.0 - PAGE_BOTTOM)
+        self.alias_nb_pages()
+        self._metrics: dict[tuple[str, float], tuple[dict[int, float], float]] = {}
+        self._fitted: dict[tuple[str, float, str, float], str] = {}
+        self.on_new_page: Callable[[], None] | None = None
+
+    # -- fonts and measuring ---------------------------------------------------------------------
+
+    def use(self, size: float, bold: bool = False, colour: tuple[int, int, int] = INK) -> None:
+        self.set_font(FAMILY, "B" if bold else "", size)
+        self.set_text_color(*colour)
+
+    def ink(self, colour: tuple[int, int, int]) -> None:
+        """Text colour for a run of ``text()`` calls. Setting the fill colour too spares fpdf2 wrapping
+        every single text in its own colour change (a third of the time of a large table)."""
+        self.set_text_color(*colour)
+        self.set_fill_color(*colour)
+
+    def width_of(self, text: str) -> float:
+        return sum(self._char_widths(text))
+
+    def _char_widths(self, text: str) -> list[float]:
+        key = (self.font_style, self.font_size_pt)
+        if key not in self._metrics:
+            assert self.current_font is not None
+            self._metrics[key] = (self.current_font.cw, self.font_size_pt * 0.001 / self.k)
+        widths, scale = self._metrics[key]
+        return [widths[ord(char)] * scale for char in text]
+
+    def fit(self, text: str, width: float) -> str:
+        """``text`` cut with an ellipsis to fit ``width``."""
+        key = (self.font_style, self.font_size_pt, text, width)
+        if key not in self._fitted:
+            widths = self._char_widths(text)
+            if sum(widths) <= width:
+                self._fitted[key] = text
+            else:
+                room = width - self.width_of("…")
+                cut = sum(1 for total in accumulate(widths) if total <= room)
+                self._fitted[key] = text[:cut].rstrip() + "…"
+        return self._fitted[key]
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """``text`` on one line, or two (broken at a space when there is one), the second cut to fit."""
+        widths = self._char_widths(text)
+        if sum(widths) <= width:
+            return [text]
+        cut = sum(1 for total in accumulate(widths) if total <= width)
+        space = text.rfind(" ", 0, cut + 1)
+        if space > cut // 2:
+            cut = space
+        return [text[:cut].rstrip(), self.fit(text[cut:].lstrip(), width)]
+
+    # -- page furniture --------------------------------------------------------------------------
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.use(7.5, colour=MUTED)
+        self.text(MARGIN, 10, self.fit(f"{self.report.tenant_name} · {title(self.report)}", 140))
+        self.text(210 - MARGIN - self.width_of(period_label(self.report)), 10, period_label(self.report))
+        self.set_draw_color(*RULE)
+        self.line(MARGIN, 12, 210 - MARGIN, 12)
+        self.set_y(17)
+        if self.on_new_page:
+            self.on_new_page()
+
+    def footer(self) -> None:
+        self.use(7.5, colour=MUTED)
+        self.text(MARGIN, 289, self.product)
+        # cell() rather than text(): fpdf2 substitutes the total page count only in cells.
+        self.set_xy(MARGIN + 90, 286.5)
+        self.cell(90, 3.5, f"Page {self.page_no()} of {self.str_alias_nb_pages}", align="R")
+
+    def room_for(self, height: float) -> None:
+        if self.get_y() + height > PAGE_BOTTOM:
+            self.add_page()
+
+    def section(self, heading: str, note: str = "") -> None:
+        self.room_for(22)
+        self.ln(4)
+        self.use(12, bold=True)
+        self.text(MARGIN, self.get_y() + 4.5, heading)
+        if note:
+            self.use(8, colour=MUTED)
+            self.text(MARGIN + self._heading_width(heading) + 3, self.get_y() + 4.5, note)
+        self.set_y(self.get_y() + 8)
+
+    def _heading_width(self, heading: str) -> float:
+        self.use(12, bold=True)
+        width = self.width_of(heading)
+        self.use(8, colour=MUTED)
+        return width
+
+
+def title(report: ReportData) -> str:
+    return f"{report.frequency.capitalize()} security report"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def period_label(report: ReportData) -> str:
+    first, last = report.first_day, report.last_day
+    if report.frequency == "daily":
+        return f"{first:%A}, {_day(first)}"
+    if report.frequency == "monthly":
+        return f"{first:%B %Y}"
+    start = str(first.day) if first.month == last.month else f"{first.day} {first:%B}" + (
+        f" {first.year}" if first.year != last.year else "")
+    return f"Week {report.period_key.split('-W')[1]}: {start} – {_day(last)}"
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _change(figure: Figure, noun: str) -> tuple[str, tuple[int, int, int]]:
+    if figure.change == 0:
+        return f"no change vs previous {noun}", MUTED
+    colour = WORSE if figure.change > 0 else BETTER
+    arrow = "▲" if figure.change > 0 else "▼"
+    if figure.percent is None:
+        return f"{arrow} new: none in previous {noun}", colour
+    return f"{arrow} {abs(figure.percent):.0f}% vs previous {noun} ({_number(figure.previous)})", colour
+
+
+def _cover(pdf: _Document, report: ReportData) -> None:
+    pdf.set_fill_color(*ACCENT)
+    pdf.rect(0, 0, 210, 46, style="F")
+    pdf.use(8, bold=True, colour=ACCENT_LIGHT)
+    pdf.text(MARGIN, 14, f"{pdf.product.upper()} · {title(report).upper()}")
+    pdf.use(22, bold=True, colour=(255, 255, 255))
+    pdf.text(MARGIN, 26, pdf.fit(clean(report.tenant_name), 180))
+    pdf.use(11, colour=(255, 255, 255))
+    pdf.text(MARGIN, 35, period_label(report))
+    pdf.use(8, colour=ACCENT_LIGHT)
+    generated = report.generated_at
+    pdf.text(MARGIN, 41, f"Times in {report.timezone} · generated {_day(generated.date())} {generated:%H:%M %Z}")
+    pdf.set_y(52)
+
+
+def _cards(pdf: _Document, report: ReportData) -> None:
+    noun = report.period_noun
+    cards: list[tuple[str, Figure, tuple[int, int, int] | None]] = [
+        ("Attacks", report.attacks, None), ("Hits", report.hits, None), ("Incidents", report.incidents, None),
+        *((f"Open {RISK_NAMES[risk].lower()}-risk vulnerabilities", figure, RISK_COLOURS[risk])
+          for risk, figure in report.open_vulnerabilities.items()),
+    ]
+    width, height, gap = (180 - 2 * 4) / 3, 21.0, 4.0
+    top = pdf.get_y()
+    for n, (label, figure, stripe) in enumerate(cards):
+        x, y = MARGIN + (n % 3) * (width + gap), top + (n // 3) * (height + gap)
+        pdf.set_fill_color(*CARD)
+        pdf.rect(x, y, width, height, style="F")
+        if stripe:
+            pdf.set_fill_color(*stripe)
+            pdf.rect(x, y, 1.2, height, style="F")
+        pdf.use(7.5, colour=MUTED)
+        pdf.text(x + 4, y + 5.5, label)
+        pdf.use(17, bold=True)
+        pdf.text(x + 4, y + 13.5, _number(figure.value))
+        text, colour = _change(figure, noun)
+        pdf.use(7, colour=colour)
+        pdf.text(x + 4, y + 18.3, pdf.fit(text, width - 6))
+    pdf.set_y(top + 2 * height + gap)
+
+
+def _nice_step(maximum: int, ticks: int = 4) -> int:
+    raw = max(maximum / ticks, 1)
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    return next(step * magnitude for step in (1, 2, 2.5, 5, 10) if step * magnitude >= raw)
+
+
+def _chart(pdf: _Document, report: ReportData) -> None:
+    unit = "hour" if report.timeline_unit == "hour" else "day"
+    pdf.section(f"Attacks per {unit}", f"{report.timezone} · local {unit}s")
+    buckets = report.timeline
+    left, top, width, height = MARGIN + 12, pdf.get_y() + 1, 180 - 12, 46.0
+    step = _nice_step(max((b.attacks for b in buckets), default=0))
+    top_value = step * max(1, -(-max((b.attacks for b in buckets), default=0) // step))
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
+    pdf.use(6.5, colour=MUTED)
+    for tick in range(0, int(top_value) + 1, int(step)):
+        y = top + height - height * tick / top_value
+        pdf.line(left, y, left + width, y)
+        label = _number(tick)
+        pdf.text(left - 2 - pdf.width_of(label), y + 1, label)
+    slot = width / max(len(buckets), 1)
+    pdf.set_fill_color(*BAR)
+    for n, bucket in enumerate(buckets):
+        bar = height * bucket.attacks / top_value
+        x = left + n * slot + slot * 0.18
+        if bar > 0:
+            pdf.rect(x, top + height - bar, slot * 0.64, bar, style="F")
+        pdf.text(left + n * slot + (slot - pdf.width_of(bucket.label)) / 2, top + height + 3.6, bucket.label)
+    pdf.set_draw_color(*MUTED)
+    pdf.line(left, top + height, left + width, top + height)
+    first, last = report.first_day, report.last_day
+    caption = f"{first:%B %Y}" if unit == "day" and first.month == last.month else (
+        _day(first) if unit == "hour" else f"{_day(first)} – {_day(last)}")
+    pdf.text(left, top + height + 8, caption)
+    pdf.set_y(top + height + 10)
+
+
+def _ranked(pdf: _Document, x: float, y: float, width: float, heading: str, rows: Sequence[Ranked]) -> float:
+    pdf.use(9.5, bold=True)
+    pdf.text(x, y + 3.5, heading)
+    y += 6
+    columns = [Column("Name", width - 40), Column("Attacks", 20, "R"), Column("Hits", 20, "R")]
+    _header_row(pdf, x, y, columns)
+    y += ROW + 0.5
+    peak = max((row.attacks for row in rows), default=1) or 1
+    if not rows:
+        pdf.use(7.5, colour=MUTED)
+        pdf.text(x + 1, y + 3.5, "none")
+        return y + ROW
+    for row in rows:
+        pdf.set_fill_color(*DATA_BAR)
+        pdf.rect(x, y + 0.4, (width - 40) * row.attacks / peak, ROW - 0.8, style="F")
+        _cells(pdf, x, y, columns, [clean(row.name), _number(row.attacks), _number(row.hits)])
+        y += ROW + 0.6
+    return y
+
+
+def _tops(pdf: _Document, report: ReportData) -> None:
+    pdf.section("Top attack types and attacked hosts")
+    pdf.room_for(6 + ROW + 10 * (ROW + 0.6))
+    y = pdf.get_y()
+    half = (180 - 8) / 2
+    end = max(_ranked(pdf, MARGIN, y, half, "Attack types", report.top_attack_types),
+              _ranked(pdf, MARGIN + half + 8, y, half, "Attacked hosts", report.top_hosts))
+    pdf.set_y(end + 2)
+
+
+def _header_row(pdf: _Document, x: float, y: float, columns: Sequence[Column]) -> None:
+    pdf.use(7, bold=True, colour=MUTED)
+    _cells(pdf, x, y, columns, [c.title.upper() for c in columns], bold=True)
+    pdf.set_draw_color(*RULE)
+    pdf.line(x, y + ROW, x + sum(c.width for c in columns), y + ROW)
+    pdf.use(7.5)
+
+
+def _cells(pdf: _Document, x: float, y: float, columns: Sequence[Column], texts: Sequence[str],
+           bold: bool = False) -> None:
+    if not bold:
+        pdf.use(7.5)
+    for column, text in zip(columns, texts, strict=True):
+        text = pdf.fit(text, column.width - 2)
+        left = x + column.width - 1 - pdf.width_of(text) if column.align == "R" else x + 1
+        pdf.text(left, y + 3.4, text)
+        x += column.width
+
+
+def _table(pdf: _Document, columns: Sequence[Column], rows: Sequence[Sequence[str]], wrap_column: int,
+           colours: Callable[[int], dict[int, tuple[int, int, int]]]) -> None:
+    """Rows of plain text; ``wrap_column`` may take two lines; ``colours(row)`` tints some cells."""
+    x = MARGIN
+
+    def start() -> None:
+        _header_row(pdf, x, pdf.get_y(), columns)
+        pdf.set_y(pdf.get_y() + ROW + 0.5)
+
+    pdf.on_new_page = start
+    start()
+    wrap_width = columns[wrap_column].width - 2
+    for n, texts in enumerate(rows):
+        pdf.use(7.5)
+        lines = pdf.wrap(texts[wrap_column], wrap_width)
+        height = ROW + LINE * (len(lines) - 1)
+        if pdf.get_y() + height > PAGE_BOTTOM:
+            pdf.add_page()
+        y = pdf.get_y()
+        if n % 2:
+            pdf.set_fill_color(*ZEBRA)
+            pdf.rect(x, y, 180, height, style="F")
+        pdf.ink(INK)
+        tints = colours(n)
+        left = x
+        for index, (column, text) in enumerate(zip(columns, texts, strict=True)):
+            colour = tints.get(index)
+            if colour:
+                pdf.ink(colour)
+            if index == wrap_column:
+                for line_no, line in enumerate(lines):
+                    pdf.text(left + 1, y + 3.4 + line_no * LINE, line)
+            else:
+                text = pdf.fit(text, column.width - 2)
+                pdf.text(left + column.width - 1 - pdf.width_of(text) if column.align == "R" else left + 1,
+                         y + 3.4, text)
+            if colour:
+                pdf.ink(INK)
+            left += column.width
+        pdf.set_y(y + height)
+    pdf.on_new_page = None
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%d %b %H:%M}"
+
+
+def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
+    pdf.section("Vulnerabilities", f"{len(report.vulnerabilities):,} found this {report.period_noun}")
+    if not report.vulnerabilities:
+        _nothing(pdf, f"No vulnerabilities were found this {report.period_noun}.")
+        return
+    columns = [Column("Detected", 22), Column("Title", 66), Column("Host", 34), Column("Target", 40),
+               Column("Status", 18)]
+    for risk in RISK_COLOURS:
+        group = [v for v in report.vulnerabilities if v.risk == risk]
+        if not group:
+            continue
+        pdf.room_for(8 + 2 * ROW)
+        pdf.set_fill_color(*RISK_COLOURS[risk])
+        pdf.rect(MARGIN, pdf.get_y() + 1.2, 2.4, 2.4, style="F")
+        heading = f"{RISK_NAMES[risk]} risk"
+        pdf.use(9.5, bold=True)
+        pdf.text(MARGIN + 4, pdf.get_y() + 3.6, heading)
+        indent = MARGIN + 4 + pdf.width_of(heading) + 2.5
+        pdf.use(8, colour=MUTED)
+        pdf.text(indent, pdf.get_y() + 3.6, f"{len(group):,} · {sum(v.status == 'open' for v in group):,} open")
+        pdf.set_y(pdf.get_y() + 6)
+        rows = [[_when(v.detected), clean(v.title), clean(v.host), clean(v.target), clean(v.status)] for v in group]
+        open_rows = {n for n, v in enumerate(group) if v.status == "open"}
+        _table(pdf, columns, rows, 1, lambda n, open_rows=open_rows: {} if n in open_rows else {4: MUTED})
+        pdf.ln(3)
+
+
+def _incidents(pdf: _Document, report: ReportData) -> None:
+    pdf.section("Incidents", f"{len(report.incident_rows):,} this {report.period_noun}")
+    if not report.incident_rows:
+        _nothing(pdf, f"No incidents this {report.period_noun}.")
+        return
+    columns = [Column("Time", 22), Column("Risk", 16), Column("Title", 66), Column("Host", 36),
+               Column("Attack type", 22), Column("Status", 18)]
+    rows = [[_when(i.time), RISK_NAMES[i.risk], clean(i.title), clean(i.host), clean(i.attack_type) or "–",
+             clean(i.status)] for i in report.incident_rows]
+    risks = [RISK_COLOURS[i.risk] for i in report.incident_rows]
+    _table(pdf, columns, rows, 2, lambda n: {1: risks[n]})
+
+
+def _nothing(pdf: _Document, message: str) -> None:
+    pdf.use(8.5, colour=MUTED)
+    pdf.text(MARGIN, pdf.get_y() + 3.5, message)
+    pdf.set_y(pdf.get_y() + 7)
+
+
+def _empty(pdf: _Document, report: ReportData) -> None:
+    pdf.set_fill_color(*CARD)
+    top = pdf.get_y() + 4
+    pdf.rect(MARGIN, top, 180, 30, style="F")
+    pdf.use(14, bold=True)
+    pdf.text(MARGIN + 8, top + 12, "No events in this period")
+    pdf.use(9, colour=MUTED)
+    pdf.text(MARGIN + 8, top + 20,
+             f"No attacks, incidents or vulnerabilities were recorded for this {report.period_noun}.")
+    before = report.attacks.previous, report.incidents.previous
+    if any(before):
+        pdf.text(MARGIN + 8, top + 25, f"Previous {report.period_noun}: {_number(before[0])} attacks, "
+                                       f"{_number(before[1])} incidents.")
+
+
+def render(report: ReportData, product: str = "Email Report") -> bytes:
+    """The report as PDF bytes."""
+    pdf = _Document(report, clean(product))
+    pdf.set_title(f"{clean(report.tenant_name)} – {title(report)} – {report.period_key}")
+    pdf.set_author(pdf.product)
+    pdf.set_creation_date(report.generated_at)
+    pdf.add_page()
+    _cover(pdf, report)
+    if report.is_empty:
+        _empty(pdf, report)
+    else:
+        _cards(pdf, report)
+        _chart(pdf, report)
+        _tops(pdf, report)
+        _vulnerabilities(pdf, report)
+        _incidents(pdf, report)
+    return bytes(pdf.output())

@@ -1,0 +1,156 @@
+"""Report content and its PDF: the figures and rows that were recorded are in the extracted text."""
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from chalicelib.aws import security_repo as repo
+from chalicelib.aws.security_repo import Incident, SecurityData, Vulnerability
+from chalicelib.reports.content import Figure, build_report, demo_report
+from chalicelib.reports.pdf import render
+from chalicelib.reports.periods import period_from_key
+
+WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
+
+
+def text_of(pdf: bytes) -> tuple[str, int]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+
+
+def vuln(n: int, title: str, risk: str = "high", **fields: object) -> Vulnerability:
+    return Vulnerability(id=f"v{n}", at=WEEK.start + timedelta(hours=n), risk=risk, title=title,  # type: ignore[arg-type]
+                         host=str(fields.pop("host", "api.acme.io")), **fields)  # type: ignore[arg-type]
+
+
+def report_of(current: SecurityData, previous: SecurityData | None = None, name: str = "Acme Corp"):
+    return build_report(name, WEEK, current, previous or SecurityData(), generated_at=WEEK.end)
+
+
+def test_recorded_figures_and_rows_are_in_the_pdf():
+    # GIVEN a week of attacks, vulnerabilities and incidents recorded in the store, and a quieter week before
+    for n in range(12):
+        repo.record_attack("acme", f"a{n}", WEEK.start + timedelta(hours=n * 7), "sqli" if n % 3 else "xss",
+                           "api.acme.io" if n % 2 else "shop.acme.io", hits=100)
+    repo.record_attack("acme", "old", WEEK.start - timedelta(days=2), "sqli", "api.acme.io", hits=3)
+    repo.record_vulnerability("acme", vuln(1, "SQL injection in /login", path="/login", method="post",
+                                           parameter="user"))
+    repo.record_vulnerability("acme", vuln(2, "Reflected XSS in /search", risk="medium", host="www.acme.io"))
+    repo.record_vulnerability("acme", vuln(3, "Verbose server banner", risk="low", status="closed"))
+    repo.record_incident("acme", Incident(id="i1", at=WEEK.start + timedelta(days=2), title="Credential stuffing",
+                                          host="sso.acme.io", risk="high", attack_type="brute"))
+
+    # WHEN the weekly report is built from the store and rendered
+    report = build_report("Acme Corp", WEEK, repo.read("acme", WEEK.start, WEEK.end),
+                          repo.read("acme", WEEK.previous().start, WEEK.previous().end), generated_at=WEEK.end)
+    text, pages = text_of(render(report))
+
+    # THEN its text carries the headline figures, the tops and every row
+    assert (report.attacks, report.hits) == (Figure(value=12, previous=1), Figure(value=1200, previous=3))
+    assert report.open_vulnerabilities["low"] == Figure(value=0, previous=0)
+    for expected in ["Acme Corp", "Weekly security report", "Week 48: 23 – 29 November 2026", "Europe/Berlin",
+                     "1,200", "▲ 1100% vs previous week (1)", "SQL injection in /login", "POST /login (user)",
+                     "Reflected XSS in /search", "www.acme.io", "Verbose server banner", "closed",
+                     "Credential stuffing", "sso.acme.io", "brute", "shop.acme.io", "xss", f"Page 1 of {pages}"]:
+        assert expected in text, expected
+
+
+def test_long_titles_wrap_to_two_lines_and_are_cut_with_an_ellipsis():
+    long_title = "Blind SQL injection in the order export endpoint " + "with a very long explanation " * 12
+    pdf = render(report_of(SecurityData(vulnerabilities=[vuln(1, long_title), vuln(2, "Short one")])))
+
+    text, _ = text_of(pdf)
+
+    assert "Blind SQL injection in the order export" in text
+    assert "…" in text
+    assert long_title.strip() not in text
+    assert "Short one" in text
+
+
+def test_markup_and_line_breaks_in_titles_are_printed_literally_on_one_line():
+    hostile = "<script>alert(1)</script>\r\nSet-Cookie: x=1\t<b>bold</b>"
+    pdf = render(report_of(SecurityData(vulnerabilities=[vuln(1, hostile, host="evil\nhost.io")])))
+
+    text, _ = text_of(pdf)
+
+    assert "<script>alert(1)</script> Set-Cookie: x=1 <b>bold</b>" in text.replace("\n", " ")
+    assert "evil host.io" in text
+
+
+def test_an_empty_period_gives_a_short_no_events_report():
+    report = report_of(SecurityData(), SecurityData(incidents=[Incident(id="i", at=WEEK.start, title="x")]))
+
+    text, pages = text_of(render(report))
+
+    assert report.is_empty
+    assert pages == 1
+    assert "No events in this period" in text
+    assert "Previous week: 0 attacks, 1 incidents." in text
+
+
+def test_cyrillic_and_greek_names_survive_extraction():
+    data = SecurityData(vulnerabilities=[vuln(1, "Внедрение SQL в /вход", host="δοκιμή.παράδειγμα.gr")],
+                        incidents=[Incident(id="i", at=WEEK.start, title="Επίθεση ωμής βίας", host="пример.рф")])
+
+    text, _ = text_of(render(report_of(data, name="ООО «Ромашка» · Ακμή")))
+
+    for expected in ["ООО «Ромашка» · Ακμή", "Внедрение SQL в /вход", "δοκιμή.παράδειγμα.gr", "Επίθεση ωμής βίας",
+                     "пример.рф"]:
+        assert expected in text, expected
+
+
+def test_vulnerabilities_are_grouped_by_risk_high_first():
+    data = SecurityData(vulnerabilities=[vuln(1, "Low thing", "low"), vuln(2, "High thing", "high"),
+                                         vuln(3, "Medium thing", "medium")])
+
+    text, _ = text_of(render(report_of(data)))
+
+    assert text.index("High risk") < text.index("High thing") < text.index("Medium risk") < text.index(
+        "Medium thing") < text.index("Low risk") < text.index("Low thing")
+
+
+def test_thousands_of_rows_render_on_numbered_pages():
+    report = demo_report("monthly", "Asia/Tokyo", "2026-10", vulnerabilities=1500, incidents=500)
+
+    text, pages = text_of(render(report))
+
+    assert pages > 20
+    assert f"Page {pages} of {pages}" in text
+    assert report.vulnerabilities[-1].title in text
+
+
+@pytest.mark.parametrize("timezone,key,bars", [("America/Los_Angeles", "2026-11-01", 25),
+                                               ("America/Los_Angeles", "2026-03-08", 23),
+                                               ("Asia/Kolkata", "2026-11-24", 24)])
+def test_a_daily_report_charts_each_local_hour(timezone, key, bars):
+    report = demo_report("daily", timezone, key)
+
+    assert report.timeline_unit == "hour"
+    assert len(report.timeline) == bars
+    assert sum(b.attacks for b in report.timeline) == report.attacks.value
+    assert "Attacks per hour" in text_of(render(report))[0]
+
+
+def test_a_monthly_report_charts_each_local_day():
+    report = demo_report("monthly", "America/Los_Angeles", "2026-11")
+
+    assert [b.label for b in report.timeline] == [str(day) for day in range(1, 31)]
+    assert sum(b.attacks for b in report.timeline) == report.attacks.value
+
+
+def test_change_against_the_previous_period():
+    assert Figure(value=150, previous=100).percent == 50.0
+    assert Figure(value=0, previous=4).change == -4
+    assert Figure(value=3, previous=0).percent is None
+    report = report_of(SecurityData(vulnerabilities=[vuln(1, "x")]),
+                       SecurityData(vulnerabilities=[vuln(2, "y"), vuln(3, "z", status="closed")]))
+    assert report.open_vulnerabilities["high"] == Figure(value=1, previous=1)
+    assert "no change vs previous week" in text_of(render(report))[0]
+
+
+def test_generated_at_is_shown_in_the_tenant_zone():
+    report = report_of(SecurityData(vulnerabilities=[vuln(1, "x")]))
+    assert report.generated_at == datetime(2026, 11, 29, 23, tzinfo=UTC)
+    assert "generated 30 November 2026 00:00 CET" in text_of(render(report))[0]
