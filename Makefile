@@ -20,5 +20,11 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest -q
 
+bench: install
+	@ldconfig -p | grep -q libpangoft2 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
+		|| echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(BIN)/python bench/report.py
+
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache
