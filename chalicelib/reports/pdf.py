@@ -375,7 +375,7 @@ def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
         group = [v for v in report.vulnerabilities if v.risk == risk]
         if not group:
             continue
-        pdf.room_for(8 + 2 * ROW)
+        pdf.room_for(8 + 5 * ROW)  # a heading and a few rows, never a heading alone
         pdf.set_fill_color(*RISK_COLOURS[risk])
         pdf.rect(MARGIN, pdf.get_y() + 1.2, 2.4, 2.4, style="F")
         heading = f"{RISK_NAMES[risk]} risk"
