@@ -20,6 +20,16 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest -q
 
+# The local stack: moto's server, the resources, a demo tenant and the API (PORT, MOTO_PORT, OPERATOR_TOKEN).
+run: install
+	$(BIN)/python -m local.stack
+
+# dist/: deployment.zip and sam.json (Chalice's template merged with .chalice/resources.json).
+package: install
+	rm -rf dist
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
+		$(BIN)/chalice package --stage prod --merge-template .chalice/resources.json dist/
+
 bench: install
 	@ldconfig -p | grep -q libpangoft2 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
 		|| echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"

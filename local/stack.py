@@ -1,0 +1,137 @@
+"""The local stack (`make run`): moto's server, the resources, a demo tenant and the API in one process.
+
+Data lives in moto's memory only and is gone when the stack stops. The stack prints
+``KEY=value`` lines (``API_URL``, ``ADMIN_TOKEN``, ...) that scripts and tests read.
+"""
+
+import os
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalice.cli.factory import CLIFactory
+from chalice.config import Config
+from chalice.local import LocalDevServer, create_local_server
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chalicelib.aws import clients
+from chalicelib.models import TenantCreate
+from chalicelib.settings import Settings, get_settings
+from chalicelib.tenants.service import create_tenant
+from local import resources
+from local.moto_server import MotoServer
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+STAGE = "local"
+DEMO_TENANT = TenantCreate(name="Demo", primary_email="security@demo.example")
+_LOOP_STOP_TIMEOUT = 10.0
+
+
+class StackSettings(BaseSettings):
+    """Knobs of the local stack itself; ``0`` as a port picks a free one (printed at start)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    port: int = 8000
+    moto_port: int = 5000
+    operator_token: SecretStr | None = None
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A background loop (queue poller, schedule): ``run(stop)`` works until ``stop`` is set, then returns."""
+
+    name: str
+    run: Callable[[threading.Event], None]
+
+
+def background_loops(settings: Settings) -> list[Loop]:
+    """What runs beside the API, standing in for the event sources Chalice's local server lacks."""
+    return []
+
+
+@contextmanager
+def running(loops: list[Loop]) -> Iterator[None]:
+    """Run each loop in a daemon thread; on exit ask them to stop and wait (bounded) for them."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=loop.run, args=(stop,), name=loop.name, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(_LOOP_STOP_TIMEOUT)
+
+
+def point_service_at(endpoint_url: str, operator_token: str) -> None:
+    """Aim the service's settings at moto, with fake credentials so nothing can reach real AWS."""
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing", "OPERATOR_TOKEN": operator_token,
+    })
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def chalice_config() -> Config:
+    """The stage's config as `chalice local` builds it; loading the app applies the stage's environment."""
+    config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name=STAGE)
+    config.chalice_app  # noqa: B018 - imports app.py and exports the stage's environment variables
+    return config
+
+
+def serve(stack: StackSettings) -> None:
+    """Start everything, print how to reach it, serve until interrupted, then stop everything."""
+    generated = stack.operator_token is None
+    operator_token = secrets.token_urlsafe(32) if generated else stack.operator_token.get_secret_value()
+    moto = MotoServer(HOST, stack.moto_port).start()
+    server: LocalDevServer | None = None
+    try:
+        point_service_at(moto.url, operator_token)
+        config = chalice_config()
+        clients.reset()
+        settings = get_settings()
+        resources.create_all(settings)
+        demo = create_tenant(DEMO_TENANT)
+        server = create_local_server(config.chalice_app, config, HOST, stack.port)
+        api_url = "http://{}:{}".format(*server.server.server_address[:2])
+        print("Email Report local stack. Data is kept in memory only: it is gone when the stack stops.")
+        print(f"MOTO_URL={moto.url}")
+        print(f"API_URL={api_url}")
+        if generated:
+            print("A random operator token (set OPERATOR_TOKEN to choose one):")
+            print(f"OPERATOR_TOKEN={operator_token}")
+        print(f"Demo tenant {demo.tenant.name!r} <{demo.tenant.primary_email}>, its admin token:")
+        print(f"DEMO_TENANT_ID={demo.tenant.id}")
+        print(f"ADMIN_TOKEN={demo.admin_token}")
+        print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
+        print("Press Ctrl-C to stop.")
+        with running(background_loops(settings)):
+            server.server.serve_forever()
+    except KeyboardInterrupt:
+        print("Stopping.")
+    finally:
+        if server is not None:
+            server.server.server_close()
+        moto.stop()
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    # Both stop the stack the same way; SIGINT too, as a shell starting us in the background ignores it.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
+    serve(StackSettings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""`make run`'s stack as a developer meets it: a child process, real HTTP, the printed tokens, Ctrl-C."""
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.stack_process import RunningStack, local_stack
+
+HTTP_TIMEOUT = 10
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    log = tmp_path_factory.mktemp("stack") / "stderr.log"
+    with local_stack(log, without=("OPERATOR_TOKEN",)) as running:
+        yield running
+
+
+def http(stack: RunningStack, method: str, path: str, token: str | None = None,
+         body: Any = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(stack.api_url + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_serves_the_openapi_document(stack: RunningStack) -> None:
+    status, document = http(stack, "GET", "/v1/openapi.json")
+
+    assert status == 200
+    assert document["openapi"].startswith("3.1")
+    assert "/v1/integrations" in document["paths"]
+
+
+def test_demo_token_drives_an_integration_through_its_life(stack: RunningStack) -> None:
+    token = stack.values["ADMIN_TOKEN"]
+
+    status, created = http(stack, "POST", "/v1/integrations", token,
+                           {"name": "SOC", "emails": "A@acme.io, b@acme.io, a@acme.io", "events": ["system", "vuln"]})
+    assert status == 201, created
+    assert created["type"] == "email" and created["name"] == "SOC"
+    assert created["emails"] == ["A@acme.io", "b@acme.io"]
+    assert created["events"] == ["system", "vuln_high", "vuln_medium", "vuln_low"]
+    assert created["active"] is True and created["disabled_reason"] is None
+    path = f"/v1/integrations/{created['id']}"
+
+    status, listed = http(stack, "GET", "/v1/integrations", token)
+    assert status == 200
+    assert {item["name"] for item in listed["items"]} == {"Primary email", "SOC"}
+    assert listed["next_cursor"] is None
+
+    status, disabled = http(stack, "POST", f"{path}/disable", token)
+    assert (status, disabled["active"], disabled["disabled_reason"]) == (200, False, "manual")
+
+    status, enabled = http(stack, "POST", f"{path}/enable", token)
+    assert (status, enabled["active"], enabled["disabled_reason"]) == (200, True, None)
+
+    assert http(stack, "DELETE", path, token) == (204, None)
+    status, missing = http(stack, "GET", path, token)
+    assert status == 404 and missing["error"]["code"] == "not_found"
+
+
+def test_prints_a_random_operator_token_that_creates_tenants(stack: RunningStack) -> None:
+    token = stack.values["OPERATOR_TOKEN"]
+    assert len(token) >= 32
+
+    status, body = http(stack, "POST", "/v1/tenants", token, {"name": "Globex", "primary_email": "it@globex.example"})
+
+    assert status == 201, body
+    assert body["tenant"]["name"] == "Globex" and body["admin_token"]
+
+
+def test_ctrl_c_stops_the_stack(stack: RunningStack) -> None:
+    assert stack.stop() == 0
+    assert stack.process.poll() == 0
