@@ -6,6 +6,7 @@ and delete the ones the handler did not report in ``batchItemFailures``.
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.aws import queue
@@ -37,6 +38,19 @@ def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messag
         if message["MessageId"] not in failed:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return len(received)
+
+
+def drain(queue_name: str, invoke: Invoke, next_due: Callable[[], datetime | None],
+          jump_to: Callable[[datetime], None], max_rounds: int = 100_000) -> int:
+    """Run until the queue is empty, jumping an injected clock to the next due try whenever
+    nothing is due yet (simulated time: a day of retries in seconds). Returns the rounds run."""
+    for rounds in range(max_rounds):
+        due = next_due()
+        if due is not None:
+            jump_to(due)
+        if not poll_once(queue_name, invoke):
+            return rounds
+    raise RuntimeError(f"{queue_name} did not drain in {max_rounds} rounds")
 
 
 def poll_forever(queue_name: str, invoke: Invoke, stop: threading.Event) -> None:

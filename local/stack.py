@@ -4,6 +4,7 @@ Data lives in moto's memory only and is gone when the stack stops. The stack pri
 ``KEY=value`` lines (``API_URL``, ``ADMIN_TOKEN``, ...) that scripts and tests read.
 """
 
+import errno
 import os
 import secrets
 import signal
@@ -13,10 +14,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 from chalice.local import LocalDevServer, create_local_server
+from chalice.test import Client
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,7 +27,7 @@ from chalicelib.aws import clients
 from chalicelib.models import TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
-from local import resources
+from local import loops, outbox, resources
 from local.moto_server import MotoServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -32,6 +35,7 @@ HOST = "127.0.0.1"
 STAGE = "local"
 DEMO_TENANT = TenantCreate(name="Demo", primary_email="security@demo.example")
 _LOOP_STOP_TIMEOUT = 10.0
+HEALTH_CHECK_SECONDS = 300  # the deployed schedule's rate
 
 
 class StackSettings(BaseSettings):
@@ -52,9 +56,13 @@ class Loop:
     run: Callable[[threading.Event], None]
 
 
-def background_loops(settings: Settings) -> list[Loop]:
+def background_loops(settings: Settings, app: Any) -> list[Loop]:
     """What runs beside the API, standing in for the event sources Chalice's local server lacks."""
-    return []
+    lambdas = Client(app, stage_name=STAGE, project_dir=str(PROJECT_DIR))
+    return [
+        Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
+        Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
+    ]
 
 
 @contextmanager
@@ -102,6 +110,7 @@ def serve(stack: StackSettings) -> None:
         settings = get_settings()
         resources.create_all(settings)
         demo = create_tenant(DEMO_TENANT)
+        config.chalice_app.register_blueprint(outbox.bp)
         server = create_local_server(config.chalice_app, config, HOST, stack.port)
         api_url = "http://{}:{}".format(*server.server.server_address[:2])
         print("Email Report local stack. Data is kept in memory only: it is gone when the stack stops.")
@@ -115,7 +124,8 @@ def serve(stack: StackSettings) -> None:
         print(f"ADMIN_TOKEN={demo.admin_token}")
         print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
         print("Press Ctrl-C to stop.")
-        with running(background_loops(settings)):
+        print(f"Sent mail: {api_url}/local/outbox")
+        with running(background_loops(settings, config.chalice_app)):
             server.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping.")
@@ -130,7 +140,12 @@ def main() -> None:
     # Both stop the stack the same way; SIGINT too, as a shell starting us in the background ignores it.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, signal.default_int_handler)
-    serve(StackSettings())
+    try:
+        serve(StackSettings())
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        sys.exit(f"The local stack cannot start: {exc}. Set PORT and MOTO_PORT to free ports (0 picks one).")
 
 
 if __name__ == "__main__":

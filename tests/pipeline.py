@@ -4,48 +4,17 @@ through chalice's test client, mail read from moto's SES outbox. Time moves only
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
-
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from chalicelib.aws import deliveries_repo
 from chalicelib.email import mailer
 from chalicelib.models import FINAL_STATUSES
 from chalicelib.settings import get_settings
-from local.pollers import poll_once
+from local.outbox import messages
+from local.pollers import drain
 from tests.support import scan
 
-
-@dataclass
-class Mail:
-    sender: str
-    to: list[str]
-    subject: str
-    text: str
-    html: str
-    attachments: list[tuple[str, bytes]]
-    raw: bytes
-
-
-def outbox() -> list[Mail]:
-    """Every message moto's SES accepted, parsed."""
-    mails = []
-    for sent in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
-        raw = sent.raw_data.encode() if isinstance(sent.raw_data, str) else sent.raw_data
-        parsed: EmailMessage = message_from_bytes(raw, policy=policy.default)  # type: ignore[assignment]
-        text = parsed.get_body(("plain",))
-        html = parsed.get_body(("html",))
-        mails.append(Mail(
-            sender=str(parsed["From"]), to=[a.strip() for a in str(parsed["To"]).split(",")],
-            subject=str(parsed["Subject"]), text=text.get_content() if text else "",
-            html=html.get_content() if html else "",
-            attachments=[(part.get_filename(), part.get_content()) for part in parsed.iter_attachments()],
-            raw=raw,
-        ))
-    return mails
+outbox = messages  # every message moto's SES accepted, parsed
 
 
 @dataclass
@@ -85,13 +54,9 @@ class Pipeline:
         times = [d.next_try_at for d in due if d and d.next_try_at]
         return min(times) if times else None
 
-    def drain(self, max_rounds: int = 500) -> None:
+    def drain(self) -> None:
         """Run the worker until the queue is empty; when nothing is due, jump the clock to the next try."""
-        queue_name = get_settings().delivery_queue
-        for _ in range(max_rounds):
-            due = self.pending_due()
-            if due and due > self.clock.moment:
-                self.clock.moment = due
-            if not poll_once(queue_name, self.worker):
-                return
-        raise AssertionError("the delivery queue did not drain")
+        drain(get_settings().delivery_queue, self.worker, self.pending_due, self.jump)
+
+    def jump(self, moment: datetime) -> None:
+        self.clock.moment = max(self.clock.moment, moment)

@@ -1,6 +1,7 @@
 """`make run`'s stack as a developer meets it: a child process, real HTTP, the printed tokens, Ctrl-C."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -79,6 +80,32 @@ def test_prints_a_random_operator_token_that_creates_tenants(stack: RunningStack
 
     assert status == 201, body
     assert body["tenant"]["name"] == "Globex" and body["admin_token"]
+
+
+def wait_for_mail(stack: RunningStack, subject: str, to: str, timeout: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mails = http(stack, "GET", "/local/outbox.json")[1]
+        found = [m for m in mails if m["subject"] == subject and m["to"] == [to]]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no mail {subject!r} in the outbox")
+
+
+def test_events_are_delivered_by_the_queue_poller_and_shown_in_the_outbox(stack: RunningStack) -> None:
+    token = stack.values["ADMIN_TOKEN"]
+    status, _ = http(stack, "POST", "/v1/integrations", token,
+                     {"name": "Outbox", "emails": "outbox@demo.example", "events": ["vuln_high"]})
+    assert status == 201
+    event = {"id": "local-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
+             "data": {"risk": "high", "title": "SQLi in /login"}}
+    assert http(stack, "POST", "/v1/events", token, {"events": [event]})[0] == 202
+    mail = wait_for_mail(stack, "[High risk] Vulnerability detected: SQLi in /login", "outbox@demo.example")
+    assert "SQLi in /login" in mail["text"] and "SQLi in /login" in mail["html"]
+    with urllib.request.urlopen(stack.api_url + "/local/outbox", timeout=HTTP_TIMEOUT) as response:
+        page = response.read().decode()
+    assert "Vulnerability detected: SQLi in /login" in page and "<iframe sandbox" in page
 
 
 def test_ctrl_c_stops_the_stack(stack: RunningStack) -> None:

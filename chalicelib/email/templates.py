@@ -6,7 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-# chalicelib/templates links to the top-level templates/, so the package carries them.
+# The templates live in chalicelib/templates (templates/ links there), so `chalice package` ships them.
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 

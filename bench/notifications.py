@@ -1,0 +1,119 @@
+"""Benchmark: notifications/s through ingest → route → SQS → worker → SES, on in-process moto.
+
+Run with `make bench`. Two runs: SES healthy, and SES failing 30% of calls at random (the retry
+schedule runs on the injected clock, so hours of retries take seconds). Prints a Markdown table row
+per run and checks that nothing was lost (every delivery ends `sent` or `dead`).
+"""
+
+import os
+import random
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+                   "OPERATOR_TOKEN": "bench", "SQS_MAX_DELAY_SECONDS": "0", "POWERTOOLS_LOG_LEVEL": "ERROR",
+                   "POWERTOOLS_METRICS_DISABLED": "true"})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from moto import mock_aws
+
+from chalicelib import clock
+from chalicelib.aws import clients, deliveries_repo
+from chalicelib.delivery import worker
+from chalicelib.email import mailer
+from chalicelib.events import ingest
+from chalicelib.integrations import service
+from chalicelib.models import FINAL_STATUSES, IntegrationCreate, TenantCreate
+from chalicelib.settings import get_settings
+from chalicelib.tenants.service import create_tenant
+from local import resources
+from local.pollers import drain
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
+INTEGRATIONS = 3
+
+
+def scan_all(table: object) -> list[dict]:
+    items, params = [], {"ProjectionExpression": "#s, next_try_at", "ExpressionAttributeNames": {"#s": "status"}}
+    while True:
+        page = table.scan(**params)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class Clock:
+    moment = datetime(2026, 11, 25, 10, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def run(failure_rate: float) -> dict[str, float]:
+    with mock_aws() as aws:
+        aws.reset()
+        clients.reset()
+        fake_clock = Clock()
+        clock.set_source(fake_clock)
+        resources.create_all(get_settings())
+        tenant = create_tenant(TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
+        default = service.page(tenant.id, 10, None).items[0]
+        service.delete(tenant.id, default.id)
+        for n in range(INTEGRATIONS):
+            service.create(tenant.id, IntegrationCreate(name=f"I{n}", emails=f"i{n}@example.com", events=["vuln"]))
+        rng = random.Random(7)
+        real_send = mailer.send_raw
+        calls = Counter()
+
+        def flaky(sender: str, recipients: list[str], raw: bytes) -> str:
+            calls["ses"] += 1
+            if rng.random() < failure_rate:
+                calls["faults"] += 1
+                raise mailer.SendError(rng.choice(["Throttling", "ServiceUnavailable", "MessageRejected",
+                                                   "ReadTimeoutError"]), "injected")
+            return real_send(sender, recipients, raw)
+
+        mailer.send_raw = flaky
+        table = deliveries_repo._table()
+        started = time.perf_counter()
+        for first in range(0, EVENTS, 100):
+            batch = [{"id": f"e{n}", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
+                      "data": {"risk": "high", "title": f"Finding {n}"}}
+                     for n in range(first, min(EVENTS, first + 100))]
+            ingest.ingest(tenant.id, batch)
+
+        def next_due() -> datetime | None:
+            pending = [i for i in scan_all(table) if i["status"] not in FINAL_STATUSES and i.get("next_try_at")]
+            return min((datetime.fromisoformat(i["next_try_at"]) for i in pending), default=None)
+
+        def jump_to(moment: datetime) -> None:
+            fake_clock.moment = max(fake_clock.moment, moment)
+
+        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(event, None), next_due, jump_to)
+        elapsed = time.perf_counter() - started
+        mailer.send_raw = real_send
+        statuses = Counter(item["status"] for item in scan_all(table))
+        deliveries = sum(statuses.values())
+        assert deliveries == EVENTS * INTEGRATIONS + 1, statuses  # + the default integration's farewell notice
+        assert statuses["sent"] + statuses["dead"] == deliveries, statuses
+        return {"failure_rate": failure_rate, "deliveries": deliveries, "sent": statuses["sent"],
+                "dead": statuses["dead"], "ses_calls": calls["ses"], "faults": calls["faults"],
+                "seconds": elapsed, "per_second": statuses["sent"] / elapsed}
+
+
+def main() -> None:
+    print("| SES failures | deliveries | sent | dead | lost | SES calls | injected faults | wall s | sent/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for rate in (0.0, 0.3):
+        r = run(rate)
+        print(f"| {rate:.0%} | {r['deliveries']} | {r['sent']} | {r['dead']} | 0 | {r['ses_calls']} | "
+              f"{r['faults']} | {r['seconds']:.1f} | {r['per_second']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
