@@ -1,6 +1,6 @@
 """Pydantic models of the service: what the API accepts and returns, and what is stored."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, available_timezones
@@ -297,6 +297,17 @@ class AttackData(EventData):
     application: Text | None = None
 
 
+class IncidentData(EventData):
+    title: Text = Field("Security incident", min_length=1)
+    risk: Literal["high", "medium", "low"] = "medium"
+    host: Text | None = None
+    domain: Text | None = None
+    attack_type: Text | None = None
+    type: Text | None = None
+    status: Text = "open"
+    id: Text | None = None
+
+
 class IntegrationEventData(EventData):
     integration_id: str
     name: str
@@ -308,6 +319,7 @@ EVENT_DATA: dict[str, type[EventData]] = {
     "application.created": ApplicationData, "application.deleted": ApplicationData,
     "application.renamed": ApplicationData,
     "vulnerability.detected": VulnerabilityData, "scope.changed": ScopeData, "attack.detected": AttackData,
+    "incident.detected": IncidentData,
     "integration.disabled": IntegrationEventData, "integration.deleted": IntegrationEventData,
     "integration.degraded": IntegrationEventData,
 }
@@ -407,3 +419,57 @@ class TestResult(BaseModel):
     ok: bool
     steps: list[TestStep]
     can_enable: bool = False
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+ReportFrequency = Literal["daily", "weekly", "monthly"]
+
+
+class ReportFigure(BaseModel):
+    """A headline number of a report and the same number for the previous period."""
+
+    name: str
+    label: str
+    value: int
+    previous: int
+
+
+class Report(BaseModel):
+    """A rendered report (one per tenant, frequency and period); the PDF is in S3."""
+
+    id: str
+    tenant_id: str = Field(exclude=True)
+    frequency: ReportFrequency
+    period_key: str
+    period_label: str
+    timezone: str
+    first_day: date
+    last_day: date
+    period_start: datetime
+    period_end: datetime
+    generated_at: datetime
+    size_bytes: int
+    empty: bool
+    figures: list[ReportFigure]
+    object_key: str = Field(exclude=True)
+
+
+class ReportDownload(Report):
+    download_url: str
+    download_expires_at: datetime
+
+
+class ReportPage(BaseModel):
+    items: list[Report]
+    next_cursor: str | None
+
+
+class ReportQuery(PageQuery):
+    frequency: ReportFrequency | None = None
+
+
+class ReportPreviewRequest(Strict):
+    frequency: ReportFrequency
+    period_end: date | None = Field(None, description="last included day (tenant's time zone); default: the last "
+                                                      "complete period")

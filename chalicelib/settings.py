@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     idempotency_table: str = "email-report-idempotency"
     security_table: str = "email-report-security"
     delivery_queue: str = "email-report-deliveries"
+    reports_bucket: str = "email-report-reports"
+    reports_table: str = "email-report-reports"
+    report_queue: str = "email-report-reports"
 
     operator_token: SecretStr | None = None
     sender_email: str = "reports@email-report.local"
@@ -41,6 +44,14 @@ class Settings(BaseSettings):
     auto_disable_min_requests: int = 10
     failure_warning_ratio: float = 0.4
     failure_window_hours: int = 12
+
+    report_attachment_limit_bytes: int = Field(7 * 1024 * 1024, ge=0)
+    report_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    report_download_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    report_retention_days: int = Field(400, ge=1)
+    report_lookback_hours: int = Field(3, ge=1, le=48)
+    preview_rate_limit: int = 10
+    preview_rate_window_seconds: int = 600
 
     test_rate_limit: int = 5
     test_rate_window_seconds: int = 600

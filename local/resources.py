@@ -56,7 +56,23 @@ def _create_queue(name: str, props: dict[str, Any]) -> None:
     sqs.create_queue(QueueName=name, Attributes=attributes)
 
 
-_CREATORS = {"AWS::DynamoDB::Table": _create_table, "AWS::SQS::Queue": _create_queue}
+def _create_bucket(name: str, props: dict[str, Any]) -> None:
+    """The bucket with the template's public access block and lifecycle rules."""
+    s3 = client("s3")
+    region = s3.meta.region_name
+    s3.create_bucket(Bucket=name, **({} if region == "us-east-1" else
+                                     {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    if block := props.get("PublicAccessBlockConfiguration"):
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+    rules = [{"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")},
+              "Expiration": {"Days": rule["ExpirationInDays"]}}
+             for rule in props.get("LifecycleConfiguration", {}).get("Rules", []) if "ExpirationInDays" in rule]
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+
+
+_CREATORS = {"AWS::DynamoDB::Table": _create_table, "AWS::SQS::Queue": _create_queue,
+             "AWS::S3::Bucket": _create_bucket}
 
 
 def create_all(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from chalicelib import clock
 from chalicelib.aws import events_repo, tenants_repo
 from chalicelib.errors import NotFound
-from chalicelib.events import router
+from chalicelib.events import router, security
 from chalicelib.models import ErrorDetail, ErrorInfo, Event, EventResult, EventResults, Integration, Tenant
 from chalicelib.observability import logger, metrics
 
@@ -42,6 +42,7 @@ def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) ->
     new, stored = events_repo.record(tenant.id, event, clock.now())
     if not new and stored.get("routed"):
         return EventResult(id=event.id, status="duplicate")
+    security.record(tenant.id, event)  # idempotent on the event id: safe when an event is routed again
     received_at = datetime.fromisoformat(stored["received_at"])
     deliveries = router.route(tenant, event, received_at, farewell)
     events_repo.mark_routed(tenant.id, event.id)
