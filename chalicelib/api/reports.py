@@ -1,0 +1,58 @@
+"""Routes: scheduled reports (list, download link) and previews."""
+
+import math
+from datetime import datetime, timedelta
+
+from chalice import Blueprint
+
+from chalicelib import clock
+from chalicelib.api.routing import Call, route
+from chalicelib.aws import counters_repo, reports_repo
+from chalicelib.errors import NotFound, RateLimited, ValidationFailed
+from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
+from chalicelib.reports import jobs
+from chalicelib.settings import get_settings
+from chalicelib.tenants import service as tenant_service
+
+bp = Blueprint(__name__)
+TAG = "reports"
+
+
+@route(bp, "GET", "/v1/reports", summary="List the tenant's reports, newest period first", access="viewer", tag=TAG,
+       query=ReportQuery, response=ReportPage)
+def list_reports(call: Call) -> ReportPage:
+    items, cursor = reports_repo.page(call.tenant_id, call.query.limit, call.query.cursor, call.query.frequency)
+    return ReportPage(items=items, next_cursor=cursor)
+
+
+@route(bp, "GET", "/v1/reports/{report_id}", summary="A report and an expiring download link", access="viewer",
+       tag=TAG, response=ReportDownload, errors=(404,))
+def get_report(call: Call, report_id: str) -> ReportDownload:
+    report = reports_repo.get(call.tenant_id, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id!r}")
+    return jobs.download(tenant_service.get_tenant(call.caller), report)
+
+
+def _rate_limit(tenant_id: str) -> None:
+    """At most N previews per tenant per window (each renders a PDF) → 429 with ``Retry-After``."""
+    settings = get_settings()
+    now, window = clock.now(), settings.preview_rate_window_seconds
+    start = datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=now.tzinfo)
+    if counters_repo.hit(f"previews#{tenant_id}", start, window) > settings.preview_rate_limit:
+        retry_after = max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds()))
+        raise RateLimited(f"at most {settings.preview_rate_limit} previews per {window // 60} minutes; "
+                          f"try again in {retry_after} s", retry_after)
+
+
+@route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",
+       access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportDownload, errors=(422, 429))
+def preview_report(call: Call) -> ReportDownload:
+    tenant = tenant_service.get_tenant(call.caller)
+    try:
+        period = jobs.preview_period(tenant, call.body.frequency, call.body.period_end, clock.now())
+    except ValueError as error:
+        raise ValidationFailed("the period cannot be previewed",
+                               [{"path": "period_end", "message": str(error)}]) from None
+    _rate_limit(tenant.id)
+    return jobs.preview(tenant, period)

@@ -1,0 +1,251 @@
+"""Scheduled reports: the hourly scheduler, the report worker and previews.
+
+- :func:`schedule` (hourly): for every tenant with an active integration subscribed to ``report_<frequency>``,
+  every period that ended in the last ``report_lookback_hours`` in the tenant's time zone becomes one job on
+  the report queue (ids, not documents). The look-back makes a late or missed firing harmless; the claims
+  below make a repeated one harmless.
+- :func:`run` (report worker, one job): :func:`generate` renders the PDF once per (tenant, frequency, period)
+  into S3 and records it; then each active subscribed integration is *claimed* with a conditional write and
+  gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
+  derived from the report and the integration, so a worker that stops between claim and enqueue is finished
+  by the next job without a second email.
+- :func:`preview` renders a period now (also an incomplete one) under ``previews/`` for a download link.
+"""
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib import clock
+from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
+from chalicelib.delivery import outbox
+from chalicelib.email import templates
+from chalicelib.email.message import Content
+from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
+from chalicelib.observability import logger, metrics
+from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.periods import (
+    FREQUENCIES,
+    Frequency,
+    Period,
+    last_complete,
+    period_containing,
+    period_ending_on,
+    period_from_key,
+    periods_ended_between,
+)
+from chalicelib.settings import get_settings
+
+
+def report_id(period: Period) -> str:
+    """``20261125T0800Z-daily-2026-11-24``: sorts by the period's end (UTC), readable, URL-safe."""
+    return f"{period.end:%Y%m%dT%H%M}Z-{period.frequency}-{period.key}"
+
+
+def object_key(tenant_id: str, period: Period) -> str:
+    return f"reports/{tenant_id}/{period.frequency}/{period.key}.pdf"
+
+
+def _figures(data: ReportData) -> list[ReportFigure]:
+    figures = [ReportFigure(name="attacks", label="Attacks", value=data.attacks.value, previous=data.attacks.previous),
+               ReportFigure(name="hits", label="Hits", value=data.hits.value, previous=data.hits.previous),
+               ReportFigure(name="incidents", label="Incidents", value=data.incidents.value,
+                            previous=data.incidents.previous)]
+    figures += [ReportFigure(name=f"open_{risk}", label=f"Open {risk}-risk vulnerabilities", value=figure.value,
+                             previous=figure.previous) for risk, figure in data.open_vulnerabilities.items()]
+    return figures
+
+
+def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
+    from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
+
+    current = security_repo.read(tenant.id, period.start, period.end)
+    before = period.previous()
+    previous = security_repo.read(tenant.id, before.start, before.end)
+    data = build_report(tenant.name, period, current, previous, generated_at=clock.now())
+    return data, pdf.render(data, get_settings().product_name)
+
+
+def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:
+    from chalicelib.reports import pdf
+
+    return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
+                  period_label=pdf.period_label(data), timezone=period.timezone, first_day=period.first_day,
+                  last_day=period.last_day, period_start=period.start, period_end=period.end,
+                  generated_at=clock.now(), size_bytes=size, empty=data.is_empty, figures=_figures(data),
+                  object_key=key)
+
+
+def generate(tenant: Tenant, period: Period) -> Report:
+    """The report of ``period``: rendered and stored the first time, read back every later time."""
+    rid = report_id(period)
+    if existing := reports_repo.get(tenant.id, rid):
+        return existing
+    data, document = _render(tenant, period)
+    key = object_key(tenant.id, period)
+    blobs.put(key, document)
+    report = _report(tenant, period, key, data, len(document), rid)
+    if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
+        return reports_repo.get(tenant.id, rid) or report
+    metrics.add_metric(name="ReportsRendered", unit="Count", value=1)
+    return report
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
+
+
+def _change(figure: ReportFigure, noun: str) -> str:
+    delta = figure.value - figure.previous
+    if delta == 0:
+        return f"no change vs previous {noun}"
+    percent = f", {100 * delta / figure.previous:+.0f}%" if figure.previous else ""
+    return f"{delta:+,}{percent} vs previous {noun}"
+
+
+def email(tenant: Tenant, report: Report, link: str | None = None, link_expires: datetime | None = None,
+          test: bool = False) -> Content:
+    """The report email: headline figures, and either the attachment (added by the worker) or a link."""
+    settings = get_settings()
+    noun = {"daily": "day", "weekly": "week", "monthly": "month"}[report.frequency]
+    subject = f"{report.frequency.capitalize()} security report: {report.period_label}"
+    figures = [{"label": f.label, "value": f"{f.value:,}", "change": _change(f, noun)} for f in report.figures]
+    expires = link_expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if link_expires else None
+    html, text = templates.render(
+        "report", subject=subject, product=settings.product_name, tenant_name=tenant.name,
+        console_url=settings.console_url, when=f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC", test=test,
+        headline=f"{report.frequency.capitalize()} security report", period_label=report.period_label,
+        timezone=report.timezone, noun=noun, empty=report.empty, figures=figures, link=link, link_expires=expires,
+        size=_size(report.size_bytes))
+    return Content(subject, html, text)
+
+
+def subscribers(tenant_id: str, frequency: str) -> list[Integration]:
+    return [i for i in integrations_repo.all_for_tenant(tenant_id) if i.active and i.subscribes(f"report_{frequency}")]
+
+
+def deliver(tenant: Tenant, report: Report) -> int:
+    """One delivery per active subscribed integration that has not had this report; returns how many."""
+    settings = get_settings()
+    targets = subscribers(tenant.id, report.frequency)
+    if not targets:
+        return 0
+    if report.size_bytes > settings.report_attachment_limit_bytes:
+        expires = clock.now() + timedelta(seconds=settings.report_link_seconds)
+        link = blobs.presigned_url(report.object_key, settings.report_link_seconds, _filename(tenant, report))
+        content, attachment = email(tenant, report, link, expires), None
+    else:
+        content, attachment = email(tenant, report), report.object_key
+    sent = 0
+    for integration in targets:
+        if not reports_repo.claim(report, integration.id, clock.now()):
+            continue
+        delivery = outbox.enqueue(integration, content, report.period_end, f"report:{report.id}", kind="report",
+                                  event_type=f"report_{report.frequency}", attachment_key=attachment)
+        reports_repo.mark_enqueued(report, integration.id, delivery.id)
+        sent += 1
+    logger.info("report delivered", extra={"tenant_id": tenant.id, "report_id": report.id, "deliveries": sent})
+    return sent
+
+
+def _filename(tenant: Tenant, report: Report) -> str:
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in tenant.name).strip("-")
+    return f"{safe or 'security'}-{report.frequency}-report-{report.period_key}.pdf"
+
+
+# --- scheduler and worker -----------------------------------------------------------------------
+
+
+def due_jobs(now: datetime) -> list[dict[str, str]]:
+    """Every (tenant, frequency, period) with subscribers whose period ended in the look-back window."""
+    since = now - timedelta(hours=get_settings().report_lookback_hours)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for integration in integrations_repo.all_active():
+        for frequency in FREQUENCIES:
+            if integration.subscribes(f"report_{frequency}"):
+                wanted[integration.tenant_id].add(frequency)
+    jobs = []
+    for tenant_id, frequencies in sorted(wanted.items()):
+        tenant = tenants_repo.get(tenant_id)
+        if tenant is None:
+            continue
+        for frequency in (f for f in FREQUENCIES if f in frequencies):
+            jobs += [{"tenant_id": tenant.id, "frequency": frequency, "timezone": tenant.timezone,
+                      "period_key": period.key}
+                     for period in periods_ended_between(frequency, tenant.timezone, since, now)]
+    return jobs
+
+
+def schedule(now: datetime) -> dict[str, int]:
+    """The hourly scheduler: one report-queue message per due job."""
+    jobs = due_jobs(now)
+    for job in jobs:
+        queue.send(get_settings().report_queue, job)
+    if jobs:
+        metrics.add_metric(name="ReportJobsQueued", unit="Count", value=len(jobs))
+    logger.info("report jobs queued", extra={"jobs": len(jobs)})
+    return {"jobs": len(jobs)}
+
+
+def run(job: dict[str, Any]) -> int:
+    """One report job: render (once) and deliver (once per integration); returns the deliveries created."""
+    tenant = tenants_repo.get(job["tenant_id"])
+    if tenant is None:
+        return 0
+    frequency: Frequency = job["frequency"]
+    if not subscribers(tenant.id, frequency):
+        return 0
+    period = period_from_key(frequency, job["timezone"], job["period_key"])
+    return deliver(tenant, generate(tenant, period))
+
+
+def _record_handler(record: SQSRecord) -> None:
+    run(json.loads(record.body))
+
+
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Report jobs arrive one per invocation; a failed job fails the invocation, so SQS tries it again
+    (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=True)
+    try:
+        return process_partial_response(event=event, record_handler=_record_handler, processor=processor,
+                                        context=context)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
+
+
+# --- previews -----------------------------------------------------------------------------------
+
+
+def preview_period(tenant: Tenant, frequency: Frequency, period_end: date | None, now: datetime) -> Period:
+    """The period a preview shows; ``ValueError`` when ``period_end`` ends no period or lies in the future."""
+    if period_end is None:
+        return last_complete(frequency, tenant.timezone, now)
+    period = period_ending_on(frequency, tenant.timezone, period_end)
+    if period.start > period_containing(frequency, tenant.timezone, now).start:
+        raise ValueError(f"the {period.noun} ending {period_end.isoformat()} has not started yet")
+    return period
+
+
+def preview(tenant: Tenant, period: Period) -> ReportDownload:
+    """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF."""
+    settings = get_settings()
+    now = clock.now()
+    data, document = _render(tenant, period)
+    rid = f"preview-{now:%Y%m%dT%H%M%S}-{period.frequency}-{period.key}"
+    key = f"previews/{tenant.id}/{rid}.pdf"
+    blobs.put(key, document)
+    report = _report(tenant, period, key, data, len(document), rid)
+    return download(tenant, report, settings.report_download_seconds)
+
+
+def download(tenant: Tenant, report: Report, seconds: int | None = None) -> ReportDownload:
+    seconds = seconds or get_settings().report_download_seconds
+    url = blobs.presigned_url(report.object_key, seconds, _filename(tenant, report))
+    return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
+                          download_url=url, download_expires_at=clock.now() + timedelta(seconds=seconds))
