@@ -35,6 +35,7 @@ bench: install
 		|| echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache
