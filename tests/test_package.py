@@ -120,3 +120,20 @@ def test_cfn_lint_accepts_the_template(packaged: Path) -> None:
                             timeout=120)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_delivery_worker_reports_partial_batch_failures(sam: dict[str, Any]) -> None:
+    source = sam["Resources"]["DeliveryWorker"]["Properties"]["Events"]["DeliveryWorkerSqsEventSource"]
+    assert source["Type"] == "SQS" and "Queue" in source["Properties"]
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_functions_may_use_every_resource_with_named_actions_only(sam: dict[str, Any]) -> None:
+    policy = sam["Resources"]["AppPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": "DefaultRole"}] and "DefaultRole" in sam["Resources"]
+    actions = [action for statement in policy["PolicyDocument"]["Statement"] for action in statement["Action"]]
+    assert actions and all("*" not in action for action in actions)
+    granted = json.dumps(policy["PolicyDocument"])
+    for name, resource in resources.template()["Resources"].items():
+        if resource["Type"] in {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}:
+            assert f'"{name}' in granted or f"${{{name}." in granted, name
