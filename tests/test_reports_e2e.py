@@ -217,3 +217,18 @@ def test_reports_of_another_tenant_are_not_found(west, east, fire):
 
     assert_error(east.call("GET", f"/v1/reports/{report_id}"), 404)
     assert east.call("GET", "/v1/reports")[1]["items"] == []
+
+
+def test_test_integration_sends_a_sample_report(west):
+    integration = west.integration(name="Weekly", emails="weekly@west.example", events=["report_weekly", "system"])
+
+    status, body = west.call("POST", f"/v1/integrations/{integration['id']}/test")
+
+    assert status == 200 and body["ok"] is True, body
+    assert [s["step"] for s in body["steps"]][-2:] == ["send_system", "send_report_weekly"]
+    [mail] = [m for m in mails_to("weekly@west.example") if "report" in m.subject]
+    assert mail.subject == "[Test message] Weekly security report: Week 47: 16 – 22 November 2026"
+    assert "This is a test message" in mail.text
+    [(filename, data)] = mail.attachments
+    assert filename == "sample-weekly-report-2026-W47.pdf" and "Top attack types" in pdf_text(data)
+    assert scan("reports_table") == [] and scan("deliveries_table") == []

@@ -11,6 +11,8 @@ from chalicelib.email.message import Content, build
 from chalicelib.errors import RateLimited
 from chalicelib.events.samples import KINDS, sample
 from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult, TestStep
+from chalicelib.reports import jobs
+from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings
 
 
@@ -63,6 +65,10 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
         for kind in kinds:
             content = notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True)
             steps.append(_send_step(f"send_{kind}", draft.emails, content))
+        for frequency in FREQUENCIES:
+            if f"report_{frequency}" in draft.events:
+                content = jobs.sample(tenant, frequency, now)
+                steps.append(_send_step(f"send_report_{frequency}", draft.emails, content))
     else:
         steps.append(TestStep(step="send", ok=False, detail="nothing sent: mail cannot go out (see above)"))
     ok = all(step.ok for step in steps)

@@ -24,10 +24,10 @@ from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
 from chalicelib.delivery import outbox
 from chalicelib.email import templates
-from chalicelib.email.message import Content
+from chalicelib.email.message import Attachment, Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
 from chalicelib.observability import logger, metrics
-from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.content import ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
     FREQUENCIES,
     Frequency,
@@ -249,3 +249,22 @@ def download(tenant: Tenant, report: Report, seconds: int | None = None) -> Repo
     url = blobs.presigned_url(report.object_key, seconds, _filename(tenant, report))
     return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
                           download_url=url, download_expires_at=clock.now() + timedelta(seconds=seconds))
+
+
+# --- Test integration ---------------------------------------------------------------------------
+
+
+def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> Content:
+    """A sample report email for Test integration: made-up data for the last complete period, the PDF
+    attached directly (nothing stored, nothing counted); the caller adds the ``[Test message]`` prefix."""
+    from chalicelib.reports import pdf
+
+    period = last_complete(frequency, tenant.timezone, now)
+    current = demo_security_data(period, vulnerabilities=12, incidents=4)
+    previous = demo_security_data(period.previous(), vulnerabilities=10, incidents=5, seed=8)
+    data = build_report(tenant.name, period, current, previous, generated_at=now)
+    document = pdf.render(data, get_settings().product_name)
+    report = _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}")
+    content = email(tenant, report, test=True)
+    return Content(content.subject, content.html, content.text,
+                   (Attachment(f"sample-{frequency}-report-{period.key}.pdf", document),))
