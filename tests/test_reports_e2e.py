@@ -232,3 +232,18 @@ def test_test_integration_sends_a_sample_report(west):
     [(filename, data)] = mail.attachments
     assert filename == "sample-weekly-report-2026-W47.pdf" and "Top attack types" in pdf_text(data)
     assert scan("reports_table") == [] and scan("deliveries_table") == []
+
+
+def test_report_list_is_paginated_newest_first(west, fire):
+    for day in (23, 24, 25):
+        fire(datetime(2026, 11, day, 8, 5, tzinfo=UTC))
+
+    status, first = west.call("GET", "/v1/reports?limit=2")
+    assert status == 200 and [r["period_key"] for r in first["items"]] == ["2026-11-24", "2026-11-23"]
+    status, second = west.call("GET", f"/v1/reports?limit=2&cursor={first['next_cursor']}")
+    # Monday 23 November 00:05 also ended week 47 (the default integration subscribes report_weekly).
+    assert [r["period_key"] for r in second["items"]] == ["2026-W47", "2026-11-22"]
+    if second["next_cursor"]:
+        assert west.call("GET", f"/v1/reports?limit=2&cursor={second['next_cursor']}")[1]["items"] == []
+    assert_error(west.call("GET", "/v1/reports?cursor=nonsense"), 400)
+    assert [r["period_key"] for r in west.call("GET", "/v1/reports?frequency=weekly")[1]["items"]] == ["2026-W47"]
