@@ -1,21 +1,18 @@
 """Demo security data for the local stack, so a preview or a scheduled report shows a real-looking report.
 
 ``seed(tenant_id, now)`` writes made-up attacks (hourly aggregates), vulnerabilities and incidents for the
-``days`` local days before ``now`` (default 8: a daily and a weekly report; about 1 s per day on moto) through
-the same repository functions that ingest uses.
-
-To wire into ``make run`` (local/stack.py): call ``demo_data.seed(demo.tenant.id, clock.now())`` after the demo
-tenant is created, and add two loops beside the delivery poller::
-
-    Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
-    Loop("report-scheduler", loops.schedule(lambdas, "report_scheduler", 3600)),
+``days`` local days before ``now`` (about 1 s per day on moto) through the same repository functions that
+ingest uses; ``first_report`` then queues last week's report so the outbox shows one right away.
 """
 
 from datetime import datetime
 
-from chalicelib.aws import security_repo
+from chalicelib.aws import queue, security_repo
+from chalicelib.models import Tenant
+from chalicelib.reports import jobs
 from chalicelib.reports.content import demo_security_data
-from chalicelib.reports.periods import period_containing
+from chalicelib.reports.periods import last_complete, period_containing
+from chalicelib.settings import get_settings
 
 
 def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, seed: int = 7) -> dict[str, int]:
@@ -36,3 +33,8 @@ def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, se
         written["hours"] += len(data.aggregates)
     return written
 
+
+
+def first_report(tenant: Tenant, now: datetime) -> None:
+    """Queue the last complete week's report, as the hourly scheduler would have done on Monday."""
+    queue.send(get_settings().report_queue, jobs.job(tenant, last_complete("weekly", tenant.timezone, now)))

@@ -1,6 +1,7 @@
 """The local outbox: mail that moto's SES accepted, as a page and as JSON. Local stack only:
 ``local/stack.py`` registers this blueprint; the deployed app never has it."""
 
+import base64
 import json
 from dataclasses import asdict, dataclass
 from email import message_from_bytes, policy
@@ -47,10 +48,14 @@ def messages() -> list[Mail]:
     return [parse(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data) for m in sent]
 
 
-def _summary(mail: Mail) -> dict[str, object]:
+def _summary(mail: Mail, with_content: bool = False) -> dict[str, object]:
     data = asdict(mail)
     data.pop("raw")
-    data["attachments"] = [{"filename": name, "bytes": len(content)} for name, content in mail.attachments]
+    data["attachments"] = [
+        {"filename": name, "bytes": len(content),
+         **({"data_url": "data:application/pdf;base64," + base64.b64encode(content).decode()} if with_content else {})}
+        for name, content in mail.attachments
+    ]
     return data
 
 
@@ -62,5 +67,5 @@ def outbox_json() -> Response:
 
 @bp.route("/local/outbox")
 def outbox_page() -> Response:
-    page = _PAGES.get_template("outbox.html").render(mails=[_summary(m) for m in reversed(messages())])
+    page = _PAGES.get_template("outbox.html").render(mails=[_summary(m, True) for m in reversed(messages())])
     return Response(page, headers={"Content-Type": "text/html; charset=utf-8"})

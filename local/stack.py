@@ -23,11 +23,12 @@ from chalice.test import Client
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chalicelib import clock
 from chalicelib.aws import clients
-from chalicelib.models import TenantCreate
+from chalicelib.models import Tenant, TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
-from local import loops, outbox, resources
+from local import demo_data, loops, outbox, resources
 from local.moto_server import MotoServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -35,7 +36,9 @@ HOST = "127.0.0.1"
 STAGE = "local"
 DEMO_TENANT = TenantCreate(name="Demo", primary_email="security@demo.example")
 _LOOP_STOP_TIMEOUT = 10.0
-HEALTH_CHECK_SECONDS = 300  # the deployed schedule's rate
+HEALTH_CHECK_SECONDS = 300  # the deployed schedules' rates
+REPORT_SCHEDULE_SECONDS = 3600
+DEMO_DAYS = 14
 
 
 class StackSettings(BaseSettings):
@@ -56,13 +59,24 @@ class Loop:
     run: Callable[[threading.Event], None]
 
 
-def background_loops(settings: Settings, app: Any) -> list[Loop]:
+def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
     """What runs beside the API, standing in for the event sources Chalice's local server lacks."""
     lambdas = Client(app, stage_name=STAGE, project_dir=str(PROJECT_DIR))
     return [
+        Loop("demo-data", lambda stop: _seed_demo(demo)),
         Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
+        Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
         Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
+        Loop("report-scheduler", loops.schedule(lambdas, "report_scheduler", REPORT_SCHEDULE_SECONDS)),
     ]
+
+
+def _seed_demo(demo: Tenant) -> None:
+    """Two weeks of made-up security data, then last week's report (it appears in the outbox)."""
+    now = clock.now()
+    demo_data.seed(demo.id, now, demo.timezone, days=DEMO_DAYS)
+    demo_data.first_report(demo, now)
+    print("Demo security data seeded; last week's report is on its way to the outbox.")
 
 
 @contextmanager
@@ -125,7 +139,7 @@ def serve(stack: StackSettings) -> None:
         print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
         print("Press Ctrl-C to stop.")
         print(f"Sent mail: {api_url}/local/outbox")
-        with running(background_loops(settings, config.chalice_app)):
+        with running(background_loops(settings, config.chalice_app, demo.tenant)):
             server.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping.")

@@ -86,7 +86,7 @@ def wait_for_mail(stack: RunningStack, subject: str, to: str, timeout: float = 2
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         mails = http(stack, "GET", "/local/outbox.json")[1]
-        found = [m for m in mails if m["subject"] == subject and m["to"] == [to]]
+        found = [m for m in mails if m["subject"].startswith(subject) and m["to"] == [to]]
         if found:
             return found[0]
         time.sleep(0.2)
@@ -106,6 +106,14 @@ def test_events_are_delivered_by_the_queue_poller_and_shown_in_the_outbox(stack:
     with urllib.request.urlopen(stack.api_url + "/local/outbox", timeout=HTTP_TIMEOUT) as response:
         page = response.read().decode()
     assert "Vulnerability detected: SQLi in /login" in page and "<iframe sandbox" in page
+
+
+def test_the_demo_tenant_gets_last_weeks_report_with_its_pdf(stack: RunningStack) -> None:
+    mail = wait_for_mail(stack, "Weekly security report", "security@demo.example", timeout=90)
+    [attachment] = mail["attachments"]
+    assert attachment["filename"].endswith(".pdf") and attachment["bytes"] > 10_000
+    with urllib.request.urlopen(stack.api_url + "/local/outbox", timeout=HTTP_TIMEOUT) as response:
+        assert 'href="data:application/pdf;base64,' in response.read().decode()
 
 
 def test_ctrl_c_stops_the_stack(stack: RunningStack) -> None:

@@ -160,6 +160,12 @@ def _filename(tenant: Tenant, report: Report) -> str:
 # --- scheduler and worker -----------------------------------------------------------------------
 
 
+def job(tenant: Tenant, period: Period) -> dict[str, str]:
+    """The report-queue message for one (tenant, frequency, period)."""
+    return {"tenant_id": tenant.id, "frequency": period.frequency, "timezone": tenant.timezone,
+            "period_key": period.key}
+
+
 def due_jobs(now: datetime) -> list[dict[str, str]]:
     """Every (tenant, frequency, period) with subscribers whose period ended in the look-back window."""
     since = now - timedelta(hours=get_settings().report_lookback_hours)
@@ -174,9 +180,7 @@ def due_jobs(now: datetime) -> list[dict[str, str]]:
         if tenant is None:
             continue
         for frequency in (f for f in FREQUENCIES if f in frequencies):
-            jobs += [{"tenant_id": tenant.id, "frequency": frequency, "timezone": tenant.timezone,
-                      "period_key": period.key}
-                     for period in periods_ended_between(frequency, tenant.timezone, since, now)]
+            jobs += [job(tenant, period) for period in periods_ended_between(frequency, tenant.timezone, since, now)]
     return jobs
 
 
