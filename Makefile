@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench package clean
+.PHONY: install run test lint bench package soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -36,6 +36,9 @@ bench: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/notifications.py
+
+soak: install
+	$(BIN)/python -m tests.soak $${SOAK_EVENTS:-1000}
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from chalicelib.email.message import DELIVERY_HEADER
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -27,6 +28,7 @@ class Mail:
     text: str
     html: str
     attachments: list[tuple[str, bytes]]
+    delivery_id: str | None
     raw: bytes
 
 
@@ -38,7 +40,7 @@ def parse(raw: bytes) -> Mail:
         subject=str(message["Subject"]), text=text.get_content() if text else "",
         html=body.get_content() if body else "",
         attachments=[(part.get_filename() or "", part.get_content()) for part in message.iter_attachments()],
-        raw=raw,
+        delivery_id=message[DELIVERY_HEADER], raw=raw,
     )
 
 

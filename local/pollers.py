@@ -4,7 +4,6 @@ Receive real messages from (moto's) SQS, hand them to the handler as a Lambda SQ
 and delete the ones the handler did not report in ``batchItemFailures``.
 """
 
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,8 +22,11 @@ def _record(message: dict[str, Any], arn: str) -> dict[str, Any]:
     }
 
 
-def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messages: int = 10) -> int:
-    """One receive → invoke → delete round; returns how many messages were received."""
+def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messages: int = 10,
+              on_undeleted: Callable[[list[dict[str, Any]]], None] | None = None) -> int:
+    """One receive → invoke → delete round; returns how many messages were received.
+    ``on_undeleted`` sees the messages left for SQS to redeliver (reported failures, or all of them
+    when the handler dies), e.g. to make the visibility timeout pass at once in a simulation."""
     sqs = client("sqs")
     url = queue.queue_url(queue_name)
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_seconds,
@@ -32,11 +34,18 @@ def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messag
     if not received:
         return 0
     arn = f"arn:aws:sqs:us-east-1:123456789012:{queue_name}"
-    response = invoke({"Records": [_record(message, arn) for message in received]}) or {}
+    try:
+        response = invoke({"Records": [_record(message, arn) for message in received]}) or {}
+    except BaseException:
+        if on_undeleted:
+            on_undeleted(received)
+        raise
     failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
     for message in received:
         if message["MessageId"] not in failed:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    if on_undeleted and failed:
+        on_undeleted([message for message in received if message["MessageId"] in failed])
     return len(received)
 
 
@@ -51,8 +60,3 @@ def drain(queue_name: str, invoke: Invoke, next_due: Callable[[], datetime | Non
         if not poll_once(queue_name, invoke):
             return rounds
     raise RuntimeError(f"{queue_name} did not drain in {max_rounds} rounds")
-
-
-def poll_forever(queue_name: str, invoke: Invoke, stop: threading.Event) -> None:
-    while not stop.is_set():
-        poll_once(queue_name, invoke, wait_seconds=1)

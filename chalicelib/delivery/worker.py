@@ -57,7 +57,7 @@ def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
 def _send(delivery: Delivery, recipients: list[str], number: int, now: datetime) -> Attempt:
     settings = get_settings()
     content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery))
-    raw = build(settings.sender_email, settings.product_name, recipients, content)
+    raw = build(settings.sender_email, settings.product_name, recipients, content, delivery.id)
     try:
         message_id = mailer.send_raw(settings.sender_email, recipients, raw)
     except mailer.SendError as error:

@@ -39,14 +39,21 @@ class Content:
         return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments)
 
 
-def build(sender: str, sender_name: str, recipients: list[str], content: Content) -> bytes:
-    """The raw RFC 5322 message: plain text, HTML alternative, attachments."""
+DELIVERY_HEADER = "X-Email-Report-Delivery"
+
+
+def build(sender: str, sender_name: str, recipients: list[str], content: Content,
+          delivery_id: str | None = None) -> bytes:
+    """The raw RFC 5322 message: plain text, HTML alternative, attachments; ``delivery_id`` lets a
+    reply, a bounce or an audit find the delivery log entry."""
     message = EmailMessage(policy=_POLICY)
     message["From"] = formataddr((header_text(sender_name), sender))
     message["To"] = ", ".join(recipients)
     message["Subject"] = header_text(content.subject)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    if delivery_id:
+        message[DELIVERY_HEADER] = header_text(delivery_id)
     message.set_content(content.text)
     message.add_alternative(content.html, subtype="html")
     for attachment in content.attachments:
