@@ -23,11 +23,12 @@ from moto import mock_aws
 
 from chalicelib import clock
 from chalicelib.aws import clients, deliveries_repo
+from chalicelib.aws.dynamo import scan_all
 from chalicelib.delivery import worker
 from chalicelib.email import mailer
 from chalicelib.events import ingest
 from chalicelib.integrations import service
-from chalicelib.models import FINAL_STATUSES, IntegrationCreate, TenantCreate
+from chalicelib.models import IntegrationCreate, TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from local import resources
@@ -35,16 +36,6 @@ from local.pollers import drain
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
 INTEGRATIONS = 3
-
-
-def scan_all(table: object) -> list[dict]:
-    items, params = [], {"ProjectionExpression": "#s, next_try_at", "ExpressionAttributeNames": {"#s": "status"}}
-    while True:
-        page = table.scan(**params)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class Clock:
@@ -87,17 +78,15 @@ def run(failure_rate: float) -> dict[str, float]:
                      for n in range(first, min(EVENTS, first + 100))]
             ingest.ingest(tenant.id, batch)
 
-        def next_due() -> datetime | None:
-            pending = [i for i in scan_all(table) if i["status"] not in FINAL_STATUSES and i.get("next_try_at")]
-            return min((datetime.fromisoformat(i["next_try_at"]) for i in pending), default=None)
-
         def jump_to(moment: datetime) -> None:
             fake_clock.moment = max(fake_clock.moment, moment)
 
-        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(event, None), next_due, jump_to)
+        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(event, None), deliveries_repo.next_due,
+              jump_to)
         elapsed = time.perf_counter() - started
         mailer.send_raw = real_send
-        statuses = Counter(item["status"] for item in scan_all(table))
+        statuses = Counter(item["status"] for item in scan_all(table, ProjectionExpression="#s",
+                                                                   ExpressionAttributeNames={"#s": "status"}))
         deliveries = sum(statuses.values())
         assert deliveries == EVENTS * INTEGRATIONS + 1, statuses  # + the default integration's farewell notice
         assert statuses["sent"] + statuses["dead"] == deliveries, statuses

@@ -8,7 +8,6 @@ from typing import Any
 
 from chalicelib.aws import deliveries_repo
 from chalicelib.email import mailer
-from chalicelib.models import FINAL_STATUSES
 from chalicelib.settings import get_settings
 from local.outbox import messages
 from local.pollers import drain
@@ -48,15 +47,9 @@ class Pipeline:
     def deliveries(self) -> list[dict[str, Any]]:
         return sorted(scan("deliveries_table"), key=lambda item: item["id"])
 
-    def pending_due(self) -> datetime | None:
-        due = [deliveries_repo.get(d["tenant_id"], d["id"]) for d in self.deliveries()
-               if d["status"] not in FINAL_STATUSES]
-        times = [d.next_try_at for d in due if d and d.next_try_at]
-        return min(times) if times else None
-
     def drain(self) -> None:
         """Run the worker until the queue is empty; when nothing is due, jump the clock to the next try."""
-        drain(get_settings().delivery_queue, self.worker, self.pending_due, self.jump)
+        drain(get_settings().delivery_queue, self.worker, deliveries_repo.next_due, self.jump)
 
     def jump(self, moment: datetime) -> None:
         self.clock.moment = max(self.clock.moment, moment)

@@ -19,11 +19,12 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.aws import clients, counters_repo, deliveries_repo
 from chalicelib.aws.clients import client
+from chalicelib.aws.dynamo import scan_all
 from chalicelib.delivery import worker
 from chalicelib.email import mailer
 from chalicelib.events import ingest
 from chalicelib.integrations import service
-from chalicelib.models import FINAL_STATUSES, IntegrationCreate, TenantCreate
+from chalicelib.models import IntegrationCreate, TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from local import outbox
@@ -94,16 +95,6 @@ class SoakClock:
         return self.moment
 
 
-def _pending(table: Any) -> list[dict[str, Any]]:
-    items, params = [], {"ProjectionExpression": "#s, next_try_at", "ExpressionAttributeNames": {"#s": "status"}}
-    while True:
-        page = table.scan(**params)
-        items += [item for item in page["Items"] if item["status"] not in FINAL_STATUSES]
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, Any]:
     """The soak on whatever AWS the clients point at (moto); returns the figures."""
     sim = SoakClock(now or clock.now())
@@ -142,12 +133,11 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
                     continue
             except Crash:
                 continue
-            pending = _pending(table)
-            if not pending:
+            due = deliveries_repo.next_due()
+            if due is None:
                 break
-            due = min(datetime.fromisoformat(item["next_try_at"]) for item in pending if item.get("next_try_at"))
             sim.moment = max(sim.moment, due)
-    rows = [deliveries_repo.get(tenant.id, item["id"]) for item in _all_ids(table)]
+    rows = [deliveries_repo.get(tenant.id, item["id"]) for item in scan_all(table, ProjectionExpression="id")]
     deliveries = [d for d in rows if d is not None and d.integration_id in {i.id for i in integrations}]
     mails = Counter(m.delivery_id for m in outbox.messages()[already_sent:])
     statuses = Counter(d.status for d in deliveries)
@@ -167,16 +157,6 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
         "sent_without_email": sum(1 for d in deliveries if d.status == "sent" and mails[d.id] != 1),
         "counted_requests": dict(counted),
     }
-
-
-def _all_ids(table: Any) -> list[dict[str, Any]]:
-    items, params = [], {"ProjectionExpression": "id"}
-    while True:
-        page = table.scan(**params)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def check(figures: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 
 import boto3
 
+from chalicelib.aws.dynamo import scan_all
 from chalicelib.settings import get_settings
 
 
@@ -29,14 +30,7 @@ def scan(table_setting: str) -> list[dict[str, Any]]:
     """Every item of the table named by the settings field ``table_setting``, read with plain boto3."""
     settings = get_settings()
     table = boto3.resource("dynamodb", region_name=settings.aws_region).Table(getattr(settings, table_setting))
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
-    while True:
-        page = table.scan(**params)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return list(scan_all(table))
 
 
 def integration_items(tenant_id: str) -> list[dict[str, Any]]:

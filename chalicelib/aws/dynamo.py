@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +71,16 @@ def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
         reasons = error.response.get("CancellationReasons") or []
         return [reason.get("Code", "None") for reason in reasons]
     return None
+
+
+def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a Scan, page after page (plain ``int``/``float`` numbers)."""
+    while True:
+        page = table.scan(**params)
+        yield from (plain(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def encode_cursor(sort_key: str) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import delete_op, plain, put_op, query_page, transact
+from chalicelib.aws.dynamo import delete_op, plain, put_op, query_page, scan_all, transact
 from chalicelib.errors import Conflict
 from chalicelib.models import Integration
 from chalicelib.settings import get_settings
@@ -114,11 +114,5 @@ def delete(integration: Integration) -> bool:
 
 def all_active() -> list[Integration]:
     """Every active integration of every tenant (the health check); cost grows with integrations only."""
-    found: list[Integration] = []
-    params: dict[str, Any] = {"FilterExpression": Attr("sk").begins_with(PREFIX) & Attr("active").eq(True)}
-    while True:
-        response = table(_name()).scan(**params)
-        found += [_from_item(item) for item in response.get("Items", [])]
-        if "LastEvaluatedKey" not in response:
-            return found
-        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    condition = Attr("sk").begins_with(PREFIX) & Attr("active").eq(True)
+    return [_from_item(item) for item in scan_all(table(_name()), FilterExpression=condition)]

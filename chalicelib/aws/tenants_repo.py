@@ -3,7 +3,7 @@
 from typing import Any
 
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import plain, put_op
+from chalicelib.aws.dynamo import plain, put_op, scan_all
 from chalicelib.models import Tenant
 from chalicelib.settings import get_settings
 
@@ -28,11 +28,4 @@ def save(tenant: Tenant) -> None:
 
 def all_tenants() -> list[Tenant]:
     """Every tenant (the report scheduler's hourly pass); cost grows with tenants only."""
-    tenants: list[Tenant] = []
-    params: dict[str, Any] = {}
-    while True:
-        page = _table().scan(**params)
-        tenants += [Tenant.model_validate(plain(item)) for item in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            return tenants
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [Tenant.model_validate(item) for item in scan_all(_table())]
