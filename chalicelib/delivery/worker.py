@@ -5,13 +5,9 @@ with a conditional write (a redelivered message sends nothing twice), sends with
 outcome and the hourly request counters, and on failure queues the next try of the schedule.
 """
 
-import json
 import math
 from datetime import datetime, timedelta
 from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib import clock
 from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue
@@ -126,16 +122,6 @@ def process(body: dict[str, Any]) -> None:
     logger.info("delivery will be retried", extra={**log, "delay": delay, "error": attempt.error})
 
 
-def _record_handler(record: SQSRecord) -> None:
-    process(json.loads(record.body))
-
-
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch → partial batch response, so one bad message never re-runs the others."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    try:
-        return process_partial_response(event=event, record_handler=_record_handler, processor=processor,
-                                        context=context)
-    finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
+    return queue.process_batch(event, context, process)

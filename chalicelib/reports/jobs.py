@@ -12,13 +12,9 @@
 - :func:`preview` renders a period now (also an incomplete one) under ``previews/`` for a download link.
 """
 
-import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
@@ -207,20 +203,10 @@ def run(job: dict[str, Any]) -> int:
     return deliver(tenant, generate(tenant, period))
 
 
-def _record_handler(record: SQSRecord) -> None:
-    run(json.loads(record.body))
-
-
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Report jobs arrive one per invocation; a failed job fails the invocation, so SQS tries it again
     (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=True)
-    try:
-        return process_partial_response(event=event, record_handler=_record_handler, processor=processor,
-                                        context=context)
-    finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
+    return queue.process_batch(event, context, run, whole_batch_fails=True)
 
 
 # --- previews -----------------------------------------------------------------------------------
