@@ -15,18 +15,23 @@ Everything expires ``security_retention_days`` after the event's time.
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import plain, put_op, to_attribute_values, transact
+from chalicelib.reports.security_data import (
+    Counts,
+    HourlyAggregate,
+    Incident,
+    SecurityData,
+    Vulnerability,
+    hours_between,
+    utc_hour,
+)
 from chalicelib.settings import get_settings
-
-Risk = Literal["high", "medium", "low"]
-RISKS: tuple[Risk, ...] = ("high", "medium", "low")
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -35,53 +40,6 @@ OTHER_HOSTS = "(other hosts)"
 OTHER_TYPES = "(other types)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 _DIMENSIONS = {"types": ("ta:", "th:"), "hosts": ("ha:", "hh:")}
-
-
-class Counts(BaseModel):
-    attacks: int = 0
-    hits: int = 0
-
-
-class HourlyAggregate(BaseModel):
-    """Attacks and hits of one tenant in one UTC hour, in total, by attack type and by host."""
-
-    hour: datetime
-    attacks: int = 0
-    hits: int = 0
-    types: dict[str, Counts] = Field(default_factory=dict)
-    hosts: dict[str, Counts] = Field(default_factory=dict)
-
-
-class Vulnerability(BaseModel):
-    id: str
-    at: datetime
-    risk: Risk
-    title: str
-    host: str = ""
-    path: str = ""
-    method: str = ""
-    parameter: str = ""
-    type: str = ""
-    status: str = "open"
-    link: str | None = None
-
-
-class Incident(BaseModel):
-    id: str
-    at: datetime
-    title: str
-    host: str = ""
-    risk: Risk = "medium"
-    attack_type: str = ""
-    status: str = "open"
-
-
-class SecurityData(BaseModel):
-    """The raw material of one report period."""
-
-    aggregates: list[HourlyAggregate] = Field(default_factory=list)
-    vulnerabilities: list[Vulnerability] = Field(default_factory=list)
-    incidents: list[Incident] = Field(default_factory=list)
 
 
 def _table_name() -> str:
@@ -96,10 +54,6 @@ def label(value: str, fallback: str = "unknown") -> str:
     """A type or host name safe to store and print: one line, trimmed, bounded; never empty."""
     cleaned = _CONTROL.sub(" ", value).strip()[:MAX_LABEL]
     return cleaned or fallback
-
-
-def _hour(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _seen_op(tenant_id: str, kind: str, event_id: str, at: datetime) -> dict[str, Any]:
@@ -117,7 +71,7 @@ def _add_op(tenant_id: str, aggregate: HourlyAggregate) -> dict[str, Any]:
     names = {f"#n{i}": attribute for i, attribute in enumerate(increments)}
     values = {f":v{i}": amount for i, amount in enumerate(increments.values())}
     adds = ", ".join(f"#n{i} :v{i}" for i in range(len(increments)))
-    hour = _hour(aggregate.hour)
+    hour = utc_hour(aggregate.hour)
     return {"Update": {
         "TableName": _table_name(),
         "Key": to_attribute_values({"pk": f"{tenant_id}#hour", "sk": hour.strftime(HOUR_FORMAT)}),
@@ -228,19 +182,6 @@ def _aggregate(item: dict[str, Any]) -> HourlyAggregate:
                 found[dimension].setdefault(attribute[3:], Counts()).hits = amount
     return HourlyAggregate(hour=datetime.strptime(item["sk"], HOUR_FORMAT).replace(tzinfo=UTC),
                            attacks=item.get("attacks", 0), hits=item.get("hits", 0), **found)
-
-
-def _ceil_hour(moment: datetime) -> datetime:
-    floor = _hour(moment)
-    return floor if floor == moment else floor + timedelta(hours=1)
-
-
-def hours_between(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
-    """First and last UTC hour bucket of ``[start, end)``: the hours whose midpoint falls inside,
-    so zones with half-hour offsets (India, Nepal) count every hour in exactly one period."""
-    half, hour = timedelta(minutes=30), timedelta(hours=1)
-    first, last = _ceil_hour(start - half), _ceil_hour(end - half) - hour
-    return (first, last) if first <= last else None
 
 
 def read(tenant_id: str, start: datetime, end: datetime) -> SecurityData:

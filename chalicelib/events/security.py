@@ -5,8 +5,8 @@ keeps a "seen" mark in the same transaction), so re-routing an event never count
 from datetime import UTC, datetime
 
 from chalicelib.aws import security_repo
-from chalicelib.aws.security_repo import Incident, Vulnerability
 from chalicelib.models import AttackData, Event, IncidentData, VulnerabilityData
+from chalicelib.reports.security_data import Incident, Vulnerability
 
 SECURITY_EVENTS = frozenset({"attack.detected", "vulnerability.detected", "incident.detected"})
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from chalicelib.aws.security_repo import (
+from chalicelib.reports.periods import Frequency, Period, period_from_key
+from chalicelib.reports.security_data import (
     RISKS,
     Counts,
     HourlyAggregate,
@@ -22,7 +23,6 @@ from chalicelib.aws.security_repo import (
     Vulnerability,
     hours_between,
 )
-from chalicelib.reports.periods import Frequency, Period, period_from_key
 
 TOP = 10
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}

@@ -1,0 +1,75 @@
+"""Security data as reports read it: hourly attack/hit aggregates and vulnerability/incident records.
+Plain models and time maths, no AWS: the renderer and the report content import only this."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Risk = Literal["high", "medium", "low"]
+RISKS: tuple[Risk, ...] = ("high", "medium", "low")
+
+
+class Counts(BaseModel):
+    attacks: int = 0
+    hits: int = 0
+
+
+class HourlyAggregate(BaseModel):
+    """Attacks and hits of one tenant in one UTC hour, in total, by attack type and by host."""
+
+    hour: datetime
+    attacks: int = 0
+    hits: int = 0
+    types: dict[str, Counts] = Field(default_factory=dict)
+    hosts: dict[str, Counts] = Field(default_factory=dict)
+
+
+class Vulnerability(BaseModel):
+    id: str
+    at: datetime
+    risk: Risk
+    title: str
+    host: str = ""
+    path: str = ""
+    method: str = ""
+    parameter: str = ""
+    type: str = ""
+    status: str = "open"
+    link: str | None = None
+
+
+class Incident(BaseModel):
+    id: str
+    at: datetime
+    title: str
+    host: str = ""
+    risk: Risk = "medium"
+    attack_type: str = ""
+    status: str = "open"
+
+
+class SecurityData(BaseModel):
+    """The raw material of one report period."""
+
+    aggregates: list[HourlyAggregate] = Field(default_factory=list)
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list)
+    incidents: list[Incident] = Field(default_factory=list)
+
+
+def utc_hour(at: datetime) -> datetime:
+    """The start of the UTC hour containing ``at``."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _ceil_hour(moment: datetime) -> datetime:
+    floor = utc_hour(moment)
+    return floor if floor == moment else floor + timedelta(hours=1)
+
+
+def hours_between(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """First and last UTC hour bucket of ``[start, end)``: the hours whose midpoint falls inside,
+    so zones with half-hour offsets (India, Nepal) count every hour in exactly one period."""
+    half, hour = timedelta(minutes=30), timedelta(hours=1)
+    first, last = _ceil_hour(start - half), _ceil_hour(end - half) - hour
+    return (first, last) if first <= last else None
