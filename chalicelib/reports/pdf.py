@@ -139,8 +139,9 @@ class _Document(FPDF):
         if self.get_y() + height > PAGE_BOTTOM:
             self.add_page()
 
-    def section(self, heading: str, note: str = "") -> None:
-        self.room_for(22)
+    def section(self, heading: str, note: str = "", keep: float = 10) -> None:
+        """A section heading, moved to the next page with ``keep`` mm of what follows it."""
+        self.room_for(12 + keep)
         self.ln(4)
         self.use(12, bold=True)
         self.text(MARGIN, self.get_y() + 4.5, heading)
@@ -365,7 +366,8 @@ def _when(moment: datetime) -> str:
 
 
 def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
-    pdf.section("Vulnerabilities", f"{len(report.vulnerabilities):,} found this {report.period_noun}")
+    pdf.section("Vulnerabilities", f"{len(report.vulnerabilities):,} found this {report.period_noun}",
+                keep=8 + 5 * ROW if report.vulnerabilities else 10)
     if not report.vulnerabilities:
         _nothing(pdf, f"No vulnerabilities were found this {report.period_noun}.")
         return
