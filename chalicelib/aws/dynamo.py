@@ -102,12 +102,15 @@ def decode_cursor(cursor: str, prefix: str) -> str:
 def query_page(table: Any, key_condition: Any, limit: int, cursor: str | None, prefix: str,
                key_of: Any, forward: bool = True, sort_attr: str = "sk",
                **extra: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of a Query; ``key_of(sort_key)`` rebuilds the full key for ``ExclusiveStartKey``."""
-    params: dict[str, Any] = {"KeyConditionExpression": key_condition, "Limit": limit,
+    """One page of a Query; ``key_of(sort_key)`` rebuilds the full key for ``ExclusiveStartKey``.
+    One item more than ``limit`` is read, so a cursor is given only when another item exists."""
+    params: dict[str, Any] = {"KeyConditionExpression": key_condition, "Limit": limit + 1,
                               "ScanIndexForward": forward, **extra}
     if cursor:
         params["ExclusiveStartKey"] = key_of(decode_cursor(cursor, prefix))
     response = table.query(**params)
     items = [plain(item) for item in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
+    if len(items) > limit:
+        return items[:limit], encode_cursor(items[limit - 1][sort_attr])
+    last = response.get("LastEvaluatedKey")  # a filter or the 1 MB page size stopped the read early
     return items, encode_cursor(last[sort_attr]) if last else None
