@@ -4,8 +4,11 @@ from typing import Any
 
 import pytest
 
+from app import app
+from chalicelib.api.routing import OPERATIONS, Operation
 from tests.conftest import TenantHandle
 from tests.support import assert_error, integration_items
+from tests.world import MAKERS, concrete_path, make_objects, path_params, sample_body, snapshot
 
 ACTIONS = [
     ("GET", "", None),
@@ -53,3 +56,60 @@ def test_a_name_taken_in_one_tenant_is_free_in_another(acme: TenantHandle, globe
     [default] = globex.call("GET", "/v1/integrations")[1]["items"]
     assert globex.call("PATCH", f"/v1/integrations/{default['id']}", {"name": "soc"})[0] == 200
     assert acme.call("GET", f"/v1/integrations/{taken['id']}") == (200, taken)
+
+
+# --- generated from the route table: every operation, including those added later ----------------
+
+assert app.routes, "importing the app registers its OPERATIONS"
+WITH_ID = [op for op in OPERATIONS if op.path_params]
+WRITES = [op for op in OPERATIONS if op.method != "GET" and op.access not in ("viewer", "public")]
+
+
+def label(op: Operation) -> str:
+    return f"{op.method} {op.path}"
+
+
+@pytest.fixture
+def acme_objects(acme: TenantHandle, pipeline: Any) -> dict[str, str]:
+    """One object of each kind addressed by id, owned by Acme (fails for a path parameter without a maker)."""
+    return make_objects(acme, pipeline)
+
+
+def test_every_path_parameter_has_an_object_maker() -> None:
+    assert set(path_params()) <= set(MAKERS), "add a maker to tests/world.py for each new path parameter"
+
+
+@pytest.mark.parametrize("op", WITH_ID, ids=label)
+def test_another_tenants_object_is_not_found_and_stays_unchanged(op: Operation, acme: TenantHandle,
+                                                                 globex: TenantHandle,
+                                                                 acme_objects: dict[str, str]) -> None:
+    # GIVEN one object of each kind of Acme, and the state of everything Acme owns
+    before = snapshot(acme.id)
+    unknown = dict.fromkeys(acme_objects, UNKNOWN)
+    for token in (globex.token, globex.token_for("viewer")):
+        # WHEN Globex calls the operation on Acme's object, with a body the operation accepts
+        theirs = globex.call(op.method, concrete_path(op, acme_objects), sample_body(op), token=token)
+        # THEN 404, exactly as for an id that exists nowhere (a viewer may get the 403 of its role first)
+        missing = globex.call(op.method, concrete_path(op, unknown), sample_body(op), token=token)
+        if missing[0] == 403:
+            assert_error(theirs, 403, "forbidden")
+            continue
+        assert not_found(theirs, acme_objects[op.path_params[-1]]) == not_found(missing, UNKNOWN)
+    # AND nothing of Acme changed
+    assert snapshot(acme.id) == before
+
+
+@pytest.mark.parametrize("op", WRITES, ids=label)
+def test_a_viewer_is_refused_every_write(op: Operation, acme: TenantHandle, pipeline: Any) -> None:
+    # GIVEN a viewer token of Acme and Acme's own objects
+    viewer = acme.token_for("viewer")
+    ids = make_objects(acme, pipeline) if op.path_params else {}
+    before = snapshot(acme.id)
+    # WHEN the viewer calls a write operation with a valid body
+    response = acme.call(op.method, concrete_path(op, ids), sample_body(op), token=viewer)
+    # THEN 403 (operator operations do not take tenant tokens at all: 401), and nothing changed
+    if op.access == "operator":
+        assert_error(response, 401, "unauthorized")
+    else:
+        assert_error(response, 403, "forbidden")
+    assert snapshot(acme.id) == before
