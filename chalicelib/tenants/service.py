@@ -46,8 +46,10 @@ def get_tenant(caller: Caller) -> Tenant:
 
 def update_tenant(caller: Caller, patch: TenantUpdate) -> Tenant:
     """Change name, primary email or time zone; integrations keep their own addresses."""
-    tenant = get_tenant(caller).model_copy(update=patch.model_dump(exclude_none=True))
-    tenants_repo.save(tenant)
+    changes = patch.model_dump(mode="json", exclude_none=True)
+    tenant = tenants_repo.update(caller.tenant_id, changes) if changes else tenants_repo.get(caller.tenant_id)
+    if tenant is None:
+        raise NotFound("the tenant no longer exists")
     return tenant
 
 
