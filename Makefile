@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench package soak clean
+.PHONY: install run test lint chromium bench package soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -17,7 +17,16 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+# The console's browser tests drive Debian's Chromium: installed here when missing and we are root.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+		|| { echo "The browser tests need Debian's Chromium at $(CHROMIUM). Install it with" \
+		"'sudo apt-get install chromium' (or run make test as root), then run make test again." >&2; exit 1; }
+	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)" >&2; exit 1; }
+
+test: install lint chromium
 	$(BIN)/python -m pytest -q
 
 # The local stack: moto's server, the resources, a demo tenant and the API (PORT, MOTO_PORT, OPERATOR_TOKEN).

@@ -9,6 +9,7 @@ from chalicelib import clock
 from chalicelib.api import deliveries, events, integrations, openapi, reports, tenants
 from chalicelib.api.routing import normalise_framework_errors
 from chalicelib.aws.idempotency import once
+from chalicelib.console import pages as console
 from chalicelib.delivery import health, worker
 from chalicelib.events import bridge
 from chalicelib.models import PlatformEventType
@@ -20,7 +21,7 @@ app = Chalice(app_name="email-report")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
 app.register_middleware(normalise_framework_errors, "http")
 
-for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, openapi.bp):
+for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, openapi.bp, console.bp):
     app.register_blueprint(blueprint)
 
 

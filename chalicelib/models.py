@@ -412,6 +412,7 @@ class TestStep(BaseModel):
     ok: bool
     detail: str
     message_ids: list[str] = []
+    subject: str | None = None
 
 
 class TestResult(BaseModel):

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     sender_email: str = "reports@email-report.local"
     product_name: str = "Email Report"
     console_url: str = "http://127.0.0.1:8000/console"
+    console_secure_cookie: bool = True  # the local stack (plain http) turns it off
 
     max_body_bytes: int = 64 * 1024
     security_retention_days: int = Field(400, ge=1)

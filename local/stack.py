@@ -28,7 +28,7 @@ from chalicelib.aws import clients
 from chalicelib.models import Tenant, TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
-from local import demo_data, loops, outbox, resources
+from local import demo_data, faults, loops, outbox, resources
 from local.moto_server import MotoServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -119,6 +119,8 @@ def serve(stack: StackSettings) -> None:
     server: LocalDevServer | None = None
     try:
         point_service_at(moto.url, operator_token)
+        for switched in faults.install():
+            print(f"Fault switch on: {switched}")
         config = chalice_config()
         clients.reset()
         settings = get_settings()

@@ -55,7 +55,7 @@ def test_unverified_sender_sends_nothing(acme, monkeypatch):
     monkeypatch.setattr(mailer, "identity_status", lambda address: "Pending")
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "D", "emails": "d@acme.io"})
     assert status == 200 and body["ok"] is False
-    assert body["steps"][2] == {"step": "sender_identity", "ok": False, "message_ids": [],
+    assert body["steps"][2] == {"step": "sender_identity", "ok": False, "message_ids": [], "subject": None,
                                 "detail": "reports@email-report.local: not verified (Pending)"}
     assert outbox() == []
 

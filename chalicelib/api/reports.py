@@ -34,7 +34,7 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
     return jobs.download(tenant_service.get_tenant(call.caller), report)
 
 
-def _rate_limit(tenant_id: str) -> None:
+def rate_limit_previews(tenant_id: str) -> None:
     """At most N previews per tenant per window (each renders a PDF) → 429 with ``Retry-After``."""
     settings = get_settings()
     now, window = clock.now(), settings.preview_rate_window_seconds
@@ -54,5 +54,5 @@ def preview_report(call: Call) -> ReportDownload:
     except ValueError as error:
         raise ValidationFailed("the period cannot be previewed",
                                [{"path": "period_end", "message": str(error)}]) from None
-    _rate_limit(tenant.id)
+    rate_limit_previews(tenant.id)
     return jobs.preview(tenant, period)

@@ -41,12 +41,18 @@ def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours:
     return Ratio(round(total, 6), round(failed, 6))
 
 
+def recent_ratio(integration: Integration, now: datetime) -> Ratio:
+    """The integration's failed share of send requests over the last ``failure_window_hours``."""
+    hours = get_settings().failure_window_hours
+    buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, now - timedelta(hours=hours))
+    return window_ratio(buckets, now, hours)
+
+
 def check(integration: Integration, now: datetime) -> str | None:
     """Act on one integration's ratio; returns ``"disabled"``, ``"warned"`` or ``None``."""
     settings = get_settings()
     hours = settings.failure_window_hours
-    buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, now - timedelta(hours=hours))
-    ratio = window_ratio(buckets, now, hours)
+    ratio = recent_ratio(integration, now)
     if ratio.total < settings.auto_disable_min_requests:
         return None
     if ratio.share >= settings.auto_disable_ratio:

@@ -1,6 +1,7 @@
 """SES adapter: send a raw message, and the checks Test integration runs."""
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from chalicelib.aws.clients import client
 
@@ -34,8 +35,9 @@ def sending_status() -> tuple[bool, str]:
     quota_text = f"{left:g} of {quota['Max24HourSend']:g} messages left in the 24-hour quota"
     try:
         enabled = bool(ses.get_account_sending_enabled().get("Enabled"))
-    except (ClientError, NotImplementedError):
-        # moto does not implement GetAccountSendingEnabled; the quota still tells whether mail can go out
+    except (ClientError, ResponseParserError, NotImplementedError):
+        # moto does not implement GetAccountSendingEnabled (in process it raises, its server answers an
+        # unparsable 500); the quota still tells whether mail can go out
         return left > 0, f"{quota_text} (account sending switch not reported by this endpoint)"
     if not enabled:
         return False, "SES account sending is paused"

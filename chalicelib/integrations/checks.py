@@ -35,12 +35,15 @@ def rate_limit(tenant_id: str, subject: str) -> None:
 
 def _send_step(name: str, recipients: list[str], content: Content) -> TestStep:
     settings = get_settings()
-    raw = build(settings.sender_email, settings.product_name, recipients, content.as_test())
+    test = content.as_test()
+    raw = build(settings.sender_email, settings.product_name, recipients, test)
     try:
         message_id = mailer.send_raw(settings.sender_email, recipients, raw)
     except mailer.SendError as error:
-        return TestStep(step=name, ok=False, detail=f"SES refused the message: {error.code}: {error.message}")
-    return TestStep(step=name, ok=True, detail=f"sent to {len(recipients)} recipient(s)", message_ids=[message_id])
+        return TestStep(step=name, ok=False, detail=f"SES refused the message: {error.code}: {error.message}",
+                        subject=test.subject)
+    return TestStep(step=name, ok=True, detail=f"sent to {len(recipients)} recipient(s)", message_ids=[message_id],
+                    subject=test.subject)
 
 
 def _mail_checks() -> list[TestStep]:

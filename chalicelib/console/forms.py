@@ -1,0 +1,83 @@
+"""The Email report form: the seed's groups (report frequency, System related, Vulnerabilities by
+risk, Scope) to and from an integration's event list, validated by the API's own models."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib.errors import AppError
+from chalicelib.models import REPORT_EVENTS, VULN_EVENTS, Integration, IntegrationCreate
+
+FREQUENCIES = ("none", "daily", "weekly", "monthly")
+VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
+FIELDS = ("name", "emails", "frequency", "events")
+_FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
+
+
+@dataclass
+class IntegrationForm:
+    """What the form shows and what was typed; ``errors`` maps a field to its message."""
+
+    name: str = ""
+    emails: str = ""
+    frequency: str = "none"
+    system: bool = False
+    vulns: list[str] = field(default_factory=lambda: list(VULN_EVENTS))
+    scope: bool = False
+    other_frequencies: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, integration: Integration) -> "IntegrationForm":
+        reports = [event.removeprefix("report_") for event in integration.events if event in REPORT_EVENTS]
+        return cls(name=integration.name, emails=", ".join(integration.emails),
+                   frequency=reports[0] if reports else "none", system="system" in integration.events,
+                   vulns=[event for event in VULN_EVENTS if event in integration.events],
+                   scope="scope" in integration.events, other_frequencies=reports[1:])
+
+    @classmethod
+    def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
+        events = form.get("events", [])
+        frequency = (form.get("frequency") or ["none"])[0]
+        return cls(name=(form.get("name") or [""])[0], emails=(form.get("emails") or [""])[0],
+                   frequency=frequency, system="system" in events,
+                   vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events)
+
+    def events(self) -> list[str]:
+        chosen = [f"report_{self.frequency}"] if self.frequency != "none" else []
+        chosen += ["system"] if self.system else []
+        return chosen + self.vulns + (["scope"] if self.scope else [])
+
+    def validated(self) -> IntegrationCreate | None:
+        """The integration the form describes, or ``None`` with ``errors`` filled in."""
+        self.errors = {}
+        if self.frequency not in FREQUENCIES:
+            self.errors["frequency"] = "Choose none, daily, weekly or monthly."
+        try:
+            data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
+                                                     "events": self.events()})
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                self.errors.setdefault(str(error["loc"][0]) if error["loc"] else "name", _message(error))
+            return None
+        return None if self.errors else data
+
+    def refused(self, error: AppError) -> bool:
+        """Show the service's answer next to its field; ``False`` when it concerns no field of the form."""
+        for detail in error.details:
+            name = str(detail.get("path", "")).split(".")[0]
+            if name in FIELDS:
+                said = error.message if error.status == 409 else str(detail.get("message") or error.message)
+                self.errors.setdefault(name, capitalised(said))
+        return bool(self.errors)
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error["type"] in _FRIENDLY:
+        return _FRIENDLY[error["type"]]
+    return capitalised(str(error["msg"]).removeprefix("Value error, "))
+
+
+def capitalised(message: str) -> str:
+    return message[:1].upper() + message[1:]

@@ -1,0 +1,294 @@
+"""Console pages: sign-in, Integrations (list, add/edit, test, enable/disable, delete), the delivery
+log with redrive, and Reports. Each page calls the same service functions as the JSON API."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from chalice import Blueprint, Response
+
+from chalicelib import auth, clock
+from chalicelib.api.reports import rate_limit_previews
+from chalicelib.aws import reports_repo
+from chalicelib.console import forms, web
+from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
+from chalicelib.console.web import Session, field, page
+from chalicelib.delivery import health, log
+from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from chalicelib.integrations import service
+from chalicelib.models import (
+    DeliveryQuery,
+    DeliveryStatus,
+    Integration,
+    IntegrationUpdate,
+    ReportFrequency,
+    TestResult,
+)
+from chalicelib.settings import get_settings
+
+# Test integration (``integrations.checks``) and report rendering (``reports.jobs``) are imported where they
+# are used: app.py is imported by every Lambda, so the API's cold start must not load them.
+bp = Blueprint(__name__)
+PAGE_SIZE = 20
+NOTICES = {
+    "created": "Integration added.",
+    "saved": "Changes saved.",
+    "enabled": "Integration enabled: sending resumes with the same settings.",
+    "disabled": "Integration disabled: nothing is sent until you enable it again. Its settings are kept.",
+    "deleted": "Integration deleted, with all its settings.",
+    "redriven": "The delivery is queued again with a fresh retry schedule.",
+    "signed-out": "You are signed out.",
+}
+DELIVERY_STATUSES: tuple[str, ...] = DeliveryStatus.__args__  # type: ignore[attr-defined]
+
+
+def _notice() -> str | None:
+    return NOTICES.get(web.query(bp.current_request).get("notice") or "")
+
+
+# --- sign-in ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/console")
+def console_home() -> Response:
+    return web.redirect(web.url("/integrations"))
+
+
+@bp.route("/console/static/console.css")
+def console_stylesheet() -> Response:
+    return Response((web.STATIC / "console.css").read_text(), headers={
+        "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/console/sign-in")
+def console_sign_in_form() -> Response:
+    nonce = web.new_nonce()
+    notice = NOTICES.get(web.query(bp.current_request).get("notice") or "")
+    return web.render_public("sign_in.html", nonce=nonce, error=None, notice=notice,
+                             headers={"Set-Cookie": web.sign_in_cookie(nonce)})
+
+
+@bp.route("/console/sign-in", methods=["POST"], content_types=[web.FORM])
+def console_sign_in() -> Response:
+    request = bp.current_request
+    nonce = web.new_nonce()
+    try:
+        form = web.form_body(request)
+        expected = web.cookies(request).get(web.SIGN_IN_COOKIE, "")
+        if not expected or not web.same(field(form, "csrf"), expected):
+            raise Forbidden("The sign-in form expired. Try again.")
+        token = field(form, "token").strip()
+        if not token:
+            raise Unauthorized("Enter an API token.")
+        caller = auth.authenticate(f"Bearer {token}")
+        if caller.role not in ("admin", "viewer"):
+            raise Forbidden("This token can only send events. Sign in with an admin or viewer token.")
+    except Unauthorized as error:
+        message = error.message if error.message == "Enter an API token." else "This token is not valid or was revoked."
+        return web.render_public("sign_in.html", 401, nonce=nonce, error=message, notice=None,
+                                 headers={"Set-Cookie": web.sign_in_cookie(nonce)})
+    except AppError as error:
+        return web.render_public("sign_in.html", error.status, nonce=nonce, error=error.message, notice=None,
+                                 headers={"Set-Cookie": web.sign_in_cookie(nonce)})
+    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(token)})
+
+
+@page(bp, "POST", "/console/sign-out")
+def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
+    return web.redirect(web.url("/sign-in", notice="signed-out"),
+                        {"Set-Cookie": web.cleared_cookie(web.SESSION_COOKIE)})
+
+
+# --- integrations ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One integration on the list, with its newest delivery and its failure ratio."""
+
+    integration: Integration
+    last: Any
+    ratio: health.Ratio
+
+
+def _row(tenant_id: str, integration: Integration) -> Row:
+    newest = log.page(tenant_id, integration.id, DeliveryQuery(limit=1)).items
+    return Row(integration, newest[0] if newest else None, health.recent_ratio(integration, clock.now()))
+
+
+@page(bp, "GET", "/console/integrations")
+def integrations(session: Session) -> Response:
+    cursor = web.query(bp.current_request).get("cursor")
+    listed = service.page(session.tenant_id, PAGE_SIZE, cursor)
+    return session.render("integrations.html", rows=[_row(session.tenant_id, i) for i in listed.items],
+                          next_cursor=listed.next_cursor, notice=_notice(),
+                          window_hours=get_settings().failure_window_hours)
+
+
+def _form_page(session: Session, form: IntegrationForm, integration: Integration | None = None,
+               result: TestResult | None = None, status_code: int = 200) -> Response:
+    return session.render("integration_form.html", status_code, form=form, integration=integration, result=result,
+                          frequencies=FREQUENCIES, vuln_levels=VULN_LEVELS, notice=_notice())
+
+
+@page(bp, "GET", "/console/integrations/new", admin=True)
+def new_integration(session: Session) -> Response:
+    return _form_page(session, IntegrationForm())
+
+
+@page(bp, "POST", "/console/integrations", admin=True)
+def create_integration(session: Session, form: dict[str, list[str]]) -> Response:
+    from chalicelib.integrations import checks
+
+    draft = IntegrationForm.parse(form)
+    data = draft.validated()
+    if data is None:
+        return _form_page(session, draft, status_code=422)
+    if field(form, "action") == "test":
+        checks.rate_limit(session.tenant_id, "draft")
+        return _form_page(session, draft, result=checks.run(session.tenant, data))
+    try:
+        service.create(session.tenant_id, data)
+    except AppError as error:
+        if not draft.refused(error):
+            raise
+        return _form_page(session, draft, status_code=error.status)
+    return web.redirect(web.url("/integrations", notice="created"))
+
+
+@page(bp, "GET", "/console/integrations/{integration_id}")
+def integration(session: Session, integration_id: str) -> Response:
+    current = service.get(session.tenant_id, integration_id)
+    return _form_page(session, IntegrationForm.of(current), current)
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}", admin=True)
+def save_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    from chalicelib.integrations import checks
+
+    current = service.get(session.tenant_id, integration_id)
+    draft = IntegrationForm.parse(form)
+    data = draft.validated()
+    if data is None:
+        return _form_page(session, draft, current, status_code=422)
+    if field(form, "action") == "test":
+        checks.rate_limit(session.tenant_id, current.id)
+        return _form_page(session, draft, current, result=checks.run(session.tenant, data))
+    try:
+        service.update(session.tenant_id, integration_id, IntegrationUpdate(**data.model_dump()))
+    except ValidationFailed as error:
+        if not draft.refused(error):
+            raise
+        return _form_page(session, draft, current, status_code=error.status)
+    except AppError as error:
+        if error.status != 409 or not draft.refused(error):
+            raise
+        return _form_page(session, draft, current, status_code=error.status)
+    return web.redirect(web.url(f"/integrations/{integration_id}", notice="saved"))
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}/test", admin=True)
+def test_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    from chalicelib.integrations import checks
+
+    current = service.get(session.tenant_id, integration_id)
+    checks.rate_limit(session.tenant_id, current.id)
+    return session.render("test_result.html", integration=current, result=checks.run(session.tenant, current))
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}/enable", admin=True)
+def enable_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    service.enable(session.tenant_id, integration_id)
+    return web.redirect(web.url("/integrations", notice="enabled"))
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}/disable", admin=True)
+def disable_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    service.disable(session.tenant_id, integration_id)
+    return web.redirect(web.url("/integrations", notice="disabled"))
+
+
+@page(bp, "GET", "/console/integrations/{integration_id}/delete", admin=True)
+def confirm_delete(session: Session, integration_id: str) -> Response:
+    return session.render("confirm_delete.html", integration=service.get(session.tenant_id, integration_id))
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}/delete", admin=True)
+def delete_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    service.delete(session.tenant_id, integration_id)
+    return web.redirect(web.url("/integrations", notice="deleted"))
+
+
+# --- delivery log ---------------------------------------------------------------------------------------
+
+
+@page(bp, "GET", "/console/integrations/{integration_id}/deliveries")
+def deliveries(session: Session, integration_id: str) -> Response:
+    params = web.query(bp.current_request)
+    status = params.get("status") if params.get("status") in DELIVERY_STATUSES else None
+    current = service.get(session.tenant_id, integration_id)
+    listed = log.page(session.tenant_id, integration_id,
+                      DeliveryQuery(limit=PAGE_SIZE, cursor=params.get("cursor") or None, status=status))
+    return session.render("deliveries.html", integration=current, deliveries=listed.items,
+                          next_cursor=listed.next_cursor, status=status, statuses=DELIVERY_STATUSES,
+                          notice=_notice())
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}/deliveries/{delivery_id}/redrive", admin=True)
+def redrive(session: Session, form: dict[str, list[str]], integration_id: str, delivery_id: str) -> Response:
+    delivery = log.redrive(session.tenant_id, delivery_id)
+    if delivery.integration_id != integration_id:
+        raise NotFound(f"no delivery {delivery_id!r}")
+    return web.redirect(web.url(f"/integrations/{integration_id}/deliveries", notice="redriven"))
+
+
+# --- reports --------------------------------------------------------------------------------------------
+
+
+def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] | None = None,
+                  status_code: int = 200, chosen: dict[str, str] | None = None) -> Response:
+    params = web.query(bp.current_request)
+    frequency = params.get("frequency") if params.get("frequency") in FREQUENCIES[1:] else None
+    items, next_cursor = reports_repo.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
+    return session.render("reports.html", status_code, reports=items, next_cursor=next_cursor, frequency=frequency,
+                          frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
+                          chosen=chosen or {"frequency": "weekly", "period_end": ""})
+
+
+@page(bp, "GET", "/console/reports")
+def reports(session: Session) -> Response:
+    return _reports_page(session)
+
+
+@page(bp, "GET", "/console/reports/{report_id}/download")
+def download_report(session: Session, report_id: str) -> Response:
+    from chalicelib.reports import jobs
+
+    report = reports_repo.get(session.tenant_id, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id!r}")
+    return web.redirect(jobs.download(session.tenant, report).download_url)
+
+
+@page(bp, "POST", "/console/reports/preview", admin=True)
+def preview_report(session: Session, form: dict[str, list[str]]) -> Response:
+    from chalicelib.reports import jobs
+
+    chosen = {"frequency": field(form, "frequency"), "period_end": field(form, "period_end").strip()}
+    frequency = chosen["frequency"]
+    if frequency not in FREQUENCIES[1:]:
+        return _reports_page(session, errors={"frequency": "Choose daily, weekly or monthly."}, status_code=422,
+                             chosen=chosen)
+    try:
+        period_end = date.fromisoformat(chosen["period_end"]) if chosen["period_end"] else None
+    except ValueError:
+        return _reports_page(session, errors={"period_end": "Enter a date as YYYY-MM-DD."}, status_code=422,
+                             chosen=chosen)
+    try:
+        period = jobs.preview_period(session.tenant, cast(ReportFrequency, frequency), period_end, clock.now())
+    except ValueError as error:
+        return _reports_page(session, errors={"period_end": forms.capitalised(str(error)) + "."}, status_code=422,
+                             chosen=chosen)
+    rate_limit_previews(session.tenant_id)
+    return _reports_page(session, preview=jobs.preview(session.tenant, period), chosen=chosen)

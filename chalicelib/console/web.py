@@ -1,0 +1,245 @@
+"""The console's request plumbing: the session cookie, CSRF tokens, form bodies, pages and redirects.
+
+The session cookie holds the API token itself (HttpOnly, SameSite=Strict, Secure unless
+``CONSOLE_SECURE_COOKIE=false``), so a console user has exactly the rights of that token and
+revoking the token ends the session. A form's CSRF token is an HMAC of the session token: an
+attacker without the cookie cannot compute it, and nothing needs to be stored.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from chalice import Blueprint, Response
+
+from chalicelib import auth
+from chalicelib.auth import Caller
+from chalicelib.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from chalicelib.models import Tenant
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+from chalicelib.tenants import service as tenant_service
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+FORM = "application/x-www-form-urlencoded"
+SESSION_COOKIE = "er_session"
+SIGN_IN_COOKIE = "er_sign_in"
+SESSION_SECONDS = 12 * 3600
+_CSRF_LABEL = b"email-report console csrf v1"
+_PATH_PARAM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def base_path() -> str:
+    """Where the console lives: the path of ``CONSOLE_URL`` (behind an API Gateway stage, e.g. ``/v1/console``)."""
+    return urlparse(get_settings().console_url).path.rstrip("/") or "/console"
+
+
+def url(path: str = "", **query: Any) -> str:
+    """A console URL: ``url("/integrations", cursor=...)``; ``None`` query values are left out."""
+    params = {key: value for key, value in query.items() if value not in (None, "")}
+    return base_path() + path + (f"?{urlencode(params)}" if params else "")
+
+
+def csrf_token(session_token: str) -> str:
+    return hmac.new(session_token.encode(), _CSRF_LABEL, hashlib.sha256).hexdigest()
+
+
+def _cookie(name: str, value: str, max_age: int) -> str:
+    secure = "; Secure" if get_settings().console_secure_cookie else ""
+    return f"{name}={value}; Path={base_path()}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+
+
+def session_cookie(token: str) -> str:
+    return _cookie(SESSION_COOKIE, token, SESSION_SECONDS)
+
+
+def cleared_cookie(name: str) -> str:
+    return _cookie(name, "", 0)
+
+
+def sign_in_cookie(nonce: str) -> str:
+    return _cookie(SIGN_IN_COOKIE, nonce, 3600)
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def cookies(request: Any) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(request.headers.get("cookie") or "")
+    except CookieError:
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def form_body(request: Any) -> dict[str, list[str]]:
+    """The urlencoded body as lists of values (checkbox groups repeat a name)."""
+    raw = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"the form is larger than {get_settings().max_body_bytes} bytes")
+    try:
+        return parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("the form could not be read") from None
+
+
+def query(request: Any) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
+def same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def field(form: dict[str, list[str]], name: str) -> str:
+    return (form.get(name) or [""])[0]
+
+
+# --- rendering -------------------------------------------------------------------------------------------
+
+
+def _local_time(context: Any, moment: Any) -> str:
+    """A time in the tenant's zone, e.g. ``25 Nov 2026, 11:00 CET``."""
+    if moment is None:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    zone = context.get("tenant").timezone if context.get("tenant") else "UTC"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d %b %Y, %H:%M %Z")
+
+
+@lru_cache(maxsize=1)
+def environment() -> "Environment":
+    """Built on first use: the API's cold start loads no template engine."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["local_time"] = pass_context(_local_time)
+    env.globals["url"] = url
+    return env
+
+
+def html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS, **(headers or {})})
+
+
+def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location, **SECURITY_HEADERS, **(headers or {})})
+
+
+# --- the signed-in user --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who uses the console: the token's caller, its tenant and the CSRF token for its forms."""
+
+    caller: Caller
+    tenant: Tenant
+    csrf: str
+    outbox: bool
+    triggers: bool
+
+    @property
+    def tenant_id(self) -> str:
+        return self.caller.tenant_id
+
+    @property
+    def can_edit(self) -> bool:
+        return self.caller.role == "admin"
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
+        page = environment().get_template(template).render(
+            session=self, tenant=self.tenant, csrf=self.csrf, can_edit=self.can_edit, outbox=self.outbox,
+            triggers_pages=self.triggers, **context)
+        return html(page, status_code)
+
+
+def render_public(template: str, status_code: int = 200, headers: dict[str, str] | None = None,
+                  **context: Any) -> Response:
+    """A page for someone not signed in (sign-in, errors before a session exists)."""
+    page = environment().get_template(template).render(session=None, tenant=None, **context)
+    return html(page, status_code, headers)
+
+
+def _session(request: Any, routes: Any) -> Session:
+    """The signed-in user; ``routes`` tells which optional pages (local outbox, triggers) exist."""
+    token = cookies(request).get(SESSION_COOKIE, "")
+    caller = auth.authenticate(f"Bearer {token}")
+    caller.require("viewer")
+    return Session(caller, tenant_service.get_tenant(caller), csrf_token(token), "/local/outbox" in routes,
+                   "/console/triggers" in routes)
+
+
+def _check_csrf(session: Session, form: dict[str, list[str]]) -> None:
+    if not same(field(form, "csrf"), session.csrf):
+        raise Forbidden("the form has expired or did not come from this console; reload the page and try again")
+
+
+Handler = Callable[..., Response]
+
+
+def page(bp: Blueprint, method: str, path: str, *, admin: bool = False) -> Callable[[Handler], Handler]:
+    """Declare a console page: the handler gets the :class:`Session` (and, for POST, the checked form).
+
+    Not signed in → the sign-in page; POST without a valid CSRF token or, with ``admin``, from a
+    viewer → 403; an :class:`AppError` → an error page with its status; anything else → 500 page."""
+    def register(handler: Handler) -> Handler:
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                if any(not value or set(value) - _PATH_PARAM_CHARS for value in params.values()):
+                    raise NotFound("no such page")
+                session = _session(request, bp.current_app.routes)
+            except Unauthorized:
+                return redirect(url("/sign-in"), {"Set-Cookie": cleared_cookie(SESSION_COOKIE)})
+            except Forbidden:
+                return render_public("sign_in.html", 403, nonce="", error="This token cannot use the console.")
+            except AppError as error:
+                return render_public("error.html", error.status, error=error, code=error.status)
+            try:
+                if method == "POST":
+                    form = form_body(request)
+                    _check_csrf(session, form)
+                    if admin:
+                        session.caller.require("admin")
+                    return handler(session, form, **params)
+                if admin:
+                    session.caller.require("admin")
+                return handler(session, **params)
+            except AppError as error:
+                return session.render("error.html", error.status, error=error, code=error.status)
+            except Exception:
+                logger.exception("console page failed", extra={"route": f"{method} {path}"})
+                failure = AppError("Something went wrong on our side; it was logged.")
+                return session.render("error.html", 500, error=failure, code=500)
+
+        view.__name__ = f"console_{handler.__name__}"
+        options = {"content_types": [FORM]} if method == "POST" else {}
+        bp.route(path, methods=[method], **options)(view)
+        return handler
+
+    return register
