@@ -58,9 +58,12 @@ def ingest(tenant_id: str, raw_events: list[Any]) -> EventResults:
     return EventResults(results=[ingest_one(tenant, raw) for raw in raw_events])
 
 
-def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None) -> None:
-    """An event of this service itself (``integration.*``), routed like any other."""
-    raw = {"id": f"svc-{uuid.uuid4()}", "type": event_type, "time": clock.now().isoformat(), "data": data}
+def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None,
+         event_id: str | None = None) -> None:
+    """An event of this service itself (``integration.*``), routed like any other; give ``event_id`` when the
+    event can happen only once, so a concurrent or repeated emit is a duplicate and tells nobody twice."""
+    raw = {"id": event_id or f"svc-{uuid.uuid4()}", "type": event_type, "time": clock.now().isoformat(),
+           "data": data}
     result = ingest_one(_tenant(tenant_id), raw, farewell)
-    if result.status != "accepted":
-        logger.error("service event not accepted", extra={"event": raw, "result": result.model_dump()})
+    if result.status == "rejected":
+        logger.error("service event rejected", extra={"event": raw, "result": result.model_dump()})

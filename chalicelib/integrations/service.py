@@ -88,7 +88,7 @@ def delete(tenant_id: str, integration_id: str) -> Integration:
     Its pending deliveries are skipped at their next try; its delivery log stays until its TTL."""
     integration = get(tenant_id, integration_id)
     ingest.emit(tenant_id, "integration.deleted", _event_data(integration),
-                farewell=integration if integration.active else None)
+                farewell=integration if integration.active else None, event_id=f"svc-deleted-{integration.id}")
     if not integrations_repo.delete(integration):
         raise NotFound(f"no integration {integration_id!r}")
     return integration
