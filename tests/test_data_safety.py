@@ -159,3 +159,15 @@ def test_concurrent_redrives_of_a_dead_delivery_send_it_once(api: Api, acme: Ten
     pipeline.drain()
     assert len(outbox()) == 1
 
+
+def test_concurrent_deletes_remove_once_and_announce_once(api: Api, acme: TenantHandle, pipeline: Any,
+                                                         monkeypatch: Any) -> None:
+    # GIVEN an integration; the default integration subscribes to system notices
+    soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
+    widen_race_window(monkeypatch, integrations_repo, "get")
+    # WHEN two admins delete it at the same moment
+    results = concurrently([lambda: api.call("DELETE", f"/v1/integrations/{soc['id']}", acme.token)[:2]] * 2)
+    pipeline.drain()
+    # THEN one deleted it, the other found nothing, and the system subscribers were told once
+    assert sorted(status for status, _ in results) == [204, 404]
+    assert [mail.subject for mail in outbox()] == ["Integration deleted: SOC"]
