@@ -4,6 +4,7 @@ Receive real messages from (moto's) SQS, hand them to the handler as a Lambda SQ
 and delete the ones the handler did not report in ``batchItemFailures``.
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,23 +18,28 @@ Invoke = Callable[[dict[str, Any]], dict[str, Any] | None]
 def _record(message: dict[str, Any], arn: str) -> dict[str, Any]:
     return {
         "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
-        "attributes": message.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": message["MD5OfBody"],
+        "attributes": message.get("Attributes", {}), "md5OfBody": message["MD5OfBody"],
+        "messageAttributes": {name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+                              for name, value in message.get("MessageAttributes", {}).items()},
         "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": "us-east-1",
     }
 
 
 def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messages: int = 10,
-              on_undeleted: Callable[[list[dict[str, Any]]], None] | None = None) -> int:
+              on_undeleted: Callable[[list[dict[str, Any]]], None] | None = None,
+              before_invoke: Callable[[list[dict[str, Any]]], None] | None = None) -> int:
     """One receive → invoke → delete round; returns how many messages were received.
     ``on_undeleted`` sees the messages left for SQS to redeliver (reported failures, or all of them
     when the handler dies), e.g. to make the visibility timeout pass at once in a simulation."""
     sqs = client("sqs")
     url = queue.queue_url(queue_name)
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_seconds,
-                                   AttributeNames=["All"]).get("Messages", [])
+                                   AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
     if not received:
         return 0
     arn = f"arn:aws:sqs:us-east-1:123456789012:{queue_name}"
+    if before_invoke:
+        before_invoke(received)
     try:
         response = invoke({"Records": [_record(message, arn) for message in received]}) or {}
     except BaseException:
@@ -49,14 +55,19 @@ def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messag
     return len(received)
 
 
-def drain(queue_name: str, invoke: Invoke, next_due: Callable[[], datetime | None],
-          jump_to: Callable[[datetime], None], max_rounds: int = 100_000) -> int:
-    """Run until the queue is empty, jumping an injected clock to the next due try whenever
-    nothing is due yet (simulated time: a day of retries in seconds). Returns the rounds run."""
+def clock_jumper(jump_to: Callable[[datetime], None]) -> Callable[[list[dict[str, Any]]], None]:
+    """Before a batch runs, move an injected clock to the earliest ``due`` among its messages: when
+    nothing received is due yet, time jumps to the next try (a day of retries in seconds)."""
+    def catch_up(received: list[dict[str, Any]]) -> None:
+        dues = [json.loads(message["Body"]).get("due") for message in received]
+        if dues and all(dues):
+            jump_to(min(datetime.fromisoformat(due) for due in dues))
+    return catch_up
+
+
+def drain(queue_name: str, invoke: Invoke, jump_to: Callable[[datetime], None], max_rounds: int = 100_000) -> int:
+    """Run until the queue is empty, in simulated time (see :func:`clock_jumper`). Returns the rounds run."""
     for rounds in range(max_rounds):
-        due = next_due()
-        if due is not None:
-            jump_to(due)
-        if not poll_once(queue_name, invoke):
+        if not poll_once(queue_name, invoke, before_invoke=clock_jumper(jump_to)):
             return rounds
     raise RuntimeError(f"{queue_name} did not drain in {max_rounds} rounds")

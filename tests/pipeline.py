@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.aws import deliveries_repo
 from chalicelib.email import mailer
 from chalicelib.settings import get_settings
 from local.outbox import messages
@@ -49,7 +48,7 @@ class Pipeline:
 
     def drain(self) -> None:
         """Run the worker until the queue is empty; when nothing is due, jump the clock to the next try."""
-        drain(get_settings().delivery_queue, self.worker, deliveries_repo.next_due, self.jump)
+        drain(get_settings().delivery_queue, self.worker, self.jump)
 
     def jump(self, moment: datetime) -> None:
         self.clock.moment = max(self.clock.moment, moment)

@@ -28,7 +28,7 @@ from chalicelib.models import IntegrationCreate, TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from local import outbox
-from local.pollers import poll_once
+from local.pollers import clock_jumper, poll_once
 
 SES_FAULTS = ("Throttling", "ServiceUnavailable", "ReadTimeoutError", "MessageRejected")
 CRASH_POINTS = ("after_claim", "after_send", "after_record", "before_ack")
@@ -126,17 +126,17 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
         return response
 
     table = deliveries_repo._table()
+    def jump_to(moment: datetime) -> None:
+        sim.moment = max(sim.moment, moment)
+
     with chaos_installed(chaos):
         while True:
             try:
-                if poll_once(name, invoke, on_undeleted=visibility_timeout_passes):
-                    continue
+                if not poll_once(name, invoke, on_undeleted=visibility_timeout_passes,
+                                 before_invoke=clock_jumper(jump_to)):
+                    break
             except Crash:
                 continue
-            due = deliveries_repo.next_due()
-            if due is None:
-                break
-            sim.moment = max(sim.moment, due)
     rows = [deliveries_repo.get(tenant.id, item["id"]) for item in scan_all(table, ProjectionExpression="id")]
     deliveries = [d for d in rows if d is not None and d.integration_id in {i.id for i in integrations}]
     mails = Counter(m.delivery_id for m in outbox.messages()[already_sent:])

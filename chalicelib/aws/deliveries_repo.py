@@ -11,8 +11,8 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, query_page, scan_all
-from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
+from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
+from chalicelib.models import Attempt, Delivery
 from chalicelib.settings import get_settings
 
 
@@ -125,9 +125,3 @@ def restart(delivery: Delivery, at: datetime) -> bool:
                    {":queued": "queued", ":zero": 0, ":at": at, ":none": None, ":dead": "dead"},
                    "#status = :dead")
 
-
-def next_due() -> datetime | None:
-    """The earliest next try of any unfinished delivery (a Scan: for simulations and operators, not hot paths)."""
-    rows = scan_all(_table(), ProjectionExpression="#s, next_try_at", ExpressionAttributeNames={"#s": "status"})
-    return min((datetime.fromisoformat(row["next_try_at"]) for row in rows
-                if row["status"] not in FINAL_STATUSES and row.get("next_try_at")), default=None)
