@@ -5,7 +5,6 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -65,6 +64,8 @@ def _split_addresses(value: Any) -> Any:
 
 def normalise_address(raw: str) -> str:
     """One address, syntax-checked (no DNS) and normalised."""
+    from email_validator import EmailNotValidError, validate_email  # compiles its grammar: only when used
+
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -212,6 +213,9 @@ class Integration(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = Field(1, exclude=True)
+    suppressed_addresses: list[str] = Field(default_factory=list, description=(
+        "addresses on the tenant's suppression list (hard bounce or complaint): they get no mail"))
+    warning: str | None = Field(None, description="set when no address of the integration can receive mail")
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -368,6 +372,7 @@ class Attempt(BaseModel):
     error_code: str | None = None
     error: str | None = None
     message_id: str | None = None
+    suppressed: list[str] = Field(default_factory=list, description="addresses left out: on the suppression list")
 
 
 class Delivery(BaseModel):
@@ -400,6 +405,24 @@ class DeliveryQuery(PageQuery):
 
 class DeliveryPage(BaseModel):
     items: list[Delivery]
+    next_cursor: str | None
+
+
+# --- suppressions (hard bounces and complaints) ---------------------------------------------
+
+
+class Suppression(BaseModel):
+    """An address of the tenant that gets no mail: it hard-bounced or its owner complained."""
+
+    email: str
+    reason: Literal["bounce", "complaint"]
+    detail: str | None = None
+    message_id: str | None = Field(None, description="SES message id of the mail that bounced or was reported")
+    created_at: datetime
+
+
+class SuppressionPage(BaseModel):
+    items: list[Suppression]
     next_cursor: str | None
 
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     reports_bucket: str = "email-report-reports"
     reports_table: str = "email-report-reports"
     report_queue: str = "email-report-reports"
+    suppressions_table: str = "email-report-suppressions"
+    # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
+    ses_configuration_set: str = ""
+    ses_feedback_topic: str = "email-report-ses-feedback"
 
     operator_token: SecretStr | None = None
     sender_email: str = "reports@email-report.local"

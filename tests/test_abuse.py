@@ -30,7 +30,8 @@ assert app.routes, "importing the app registers its OPERATIONS"
 TRICKS = "\r\nBcc: evil@x.io\u2028X-Injected: 1\u0085X-Next: 2\u2029\x00\u202e\u200b\ufeff\x1b[31m\v\f"
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 EXPECTED_HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type",
-                    "x-email-report-delivery"}
+                    "x-email-report-delivery",
+                    "x-ses-message-tags", "x-ses-configuration-set"}  # instructions SES acts on and removes
 
 
 def raw_headers(raw: bytes) -> list[tuple[str, str]]:

@@ -41,6 +41,7 @@ def _copy_project(target: Path) -> None:
     (target / ".chalice").mkdir()
     for name in ("config.json", "resources.json"):
         shutil.copy2(ROOT / ".chalice" / name, target / ".chalice" / name)
+    shutil.copytree(ROOT / ".chalice" / "policies", target / ".chalice" / "policies")
 
 
 @pytest.fixture(scope="module")
@@ -128,12 +129,107 @@ def test_delivery_worker_reports_partial_batch_failures(sam: dict[str, Any]) -> 
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_functions_may_use_every_resource_with_named_actions_only(sam: dict[str, Any]) -> None:
-    policy = sam["Resources"]["AppPolicy"]["Properties"]
-    assert policy["Roles"] == [{"Ref": "DefaultRole"}] and "DefaultRole" in sam["Resources"]
-    actions = [action for statement in policy["PolicyDocument"]["Statement"] for action in statement["Action"]]
-    assert actions and all("*" not in action for action in actions)
-    granted = json.dumps(policy["PolicyDocument"])
-    for name, resource in resources.template()["Resources"].items():
-        if resource["Type"] in {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}:
+def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Chalice's functions (a merge-template fragment without a function in app.py has no handler)."""
+    return {name: r for name, r in sam["Resources"].items()
+            if r["Type"] == "AWS::Serverless::Function" and "Handler" in r["Properties"]}
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document["Statement"]
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _role_policies(sam: dict[str, Any], function: dict[str, Any]) -> list[dict[str, Any]]:
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [policy["PolicyDocument"] for policy in sam["Resources"][role]["Properties"]["Policies"]]
+
+
+def test_no_allow_statement_anywhere_grants_a_wildcard_action(sam: dict[str, Any]) -> None:
+    documents = [doc for resource in sam["Resources"].values() for doc in
+                 [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])
+                  if isinstance(p, dict) and "PolicyDocument" in p]
+                 + ([resource["Properties"]["PolicyDocument"]] if "PolicyDocument" in resource["Properties"] else [])]
+    allowed = [action for doc in documents for statement in _statements(doc) if statement["Effect"] == "Allow"
+               for action in _as_list(statement["Action"])]
+
+    assert len(documents) >= 8 and allowed
+    assert [action for action in allowed if "*" in action] == []
+
+
+def test_each_function_has_a_role_of_its_own_with_only_what_it_uses(sam: dict[str, Any]) -> None:
+    functions = _functions(sam)
+    roles = [function["Properties"]["Role"] for function in functions.values()]
+    bare = [name for name, function in functions.items()
+            if {s["Sid"] for doc in _role_policies(sam, function) for s in _statements(doc)} <= {"Logs", "Traces"}]
+
+    assert "DefaultRole" not in sam["Resources"]
+    assert len({json.dumps(role) for role in roles}) == len(functions)
+    assert bare == [], (f"{bare}: give each function its own policy (.chalice/policies/<function>.json, named in "
+                        "lambda_functions of .chalice/config.json) with only the actions and resources it uses")
+    granted = {name: json.dumps(_role_policies(sam, function)) for name, function in functions.items()}
+    assert "SesFeedbackTopic" not in granted["APIHandler"]
+    assert "SuppressionsTable" in granted["SesFeedback"] and "DeliveriesTable" not in granted["SesFeedback"]
+    assert "ReportQueue" not in granted["DeliveryWorker"] and "ses:SendRawEmail" in granted["DeliveryWorker"]
+    assert "s3:PutObject" in granted["ReportWorker"] and "ses:" not in granted["ReportWorker"]
+
+
+def test_every_table_queue_and_the_bucket_is_used_by_some_function(sam: dict[str, Any]) -> None:
+    granted = json.dumps([_role_policies(sam, function) for function in _functions(sam).values()])
+    ours = resources.template()["Resources"]
+    filled_by_sqs = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                     for q in ours.values() if "RedrivePolicy" in q.get("Properties", {})}
+    for name, resource in ours.items():
+        if resource["Type"] in {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"} \
+                and name not in filled_by_sqs:
             assert f'"{name}' in granted or f"${{{name}." in granted, name
+
+
+def test_every_dead_letter_queue_has_a_depth_alarm(sam: dict[str, Any]) -> None:
+    res = sam["Resources"]
+    dlqs = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for q in res.values() if q["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in q["Properties"]}
+    dlqs |= {r["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
+             for r in res.values() if r["Type"] == "AWS::Serverless::Function" and "DeadLetterQueue" in r["Properties"]}
+    alarmed = {alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for alarm in res.values()
+               if alarm["Type"] == "AWS::CloudWatch::Alarm"
+               and alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+               and alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]}
+
+    assert {"DeliveryDeadLetterQueue", "ReportDeadLetterQueue", "AsyncDeadLetterQueue"} <= dlqs
+    assert dlqs - alarmed == set()
+
+
+def test_functions_have_their_memory_and_timeout_reports_the_most(sam: dict[str, Any]) -> None:
+    functions = _functions(sam)
+    memory = {name: f["Properties"]["MemorySize"] for name, f in functions.items()}
+    timeout = {name: f["Properties"]["Timeout"] for name, f in functions.items()}
+
+    assert max(memory, key=memory.get) == "ReportWorker" and max(timeout, key=timeout.get) == "ReportWorker"
+    assert timeout["APIHandler"] <= 29  # API Gateway's integration limit
+    queues = {"DeliveryWorker": "DeliveryQueue", "ReportWorker": "ReportQueue"}
+    for function, queue in queues.items():  # SQS requires the visibility timeout to cover the function's
+        assert sam["Resources"][queue]["Properties"]["VisibilityTimeout"] >= timeout[function]
+    assert all(f["Properties"].get("Tracing") == "Active" for f in functions.values())
+
+
+def test_ses_publishes_bounces_and_complaints_to_the_feedback_function(sam: dict[str, Any]) -> None:
+    res = sam["Resources"]
+    destination = res["SesFeedbackDestination"]["Properties"]["EventDestination"]
+    source = next(iter(res["SesFeedback"]["Properties"]["Events"].values()))
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+
+    assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesFeedbackTopic"}
+    assert source["Type"] == "SNS" and res["SesFeedbackTopic"]["Properties"]["TopicName"] in json.dumps(source)
+    assert config["environment_variables"]["SES_CONFIGURATION_SET"] == res["SesConfigurationSet"]["Properties"]["Name"]
+
+
+def test_the_bucket_refuses_plain_http(sam: dict[str, Any]) -> None:
+    [statement] = sam["Resources"]["ReportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

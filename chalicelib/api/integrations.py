@@ -3,7 +3,7 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.integrations import checks, service
+from chalicelib.integrations import service
 from chalicelib.models import (
     Integration,
     IntegrationCreate,
@@ -12,6 +12,7 @@ from chalicelib.models import (
     PageQuery,
     TestResult,
 )
+from chalicelib.suppressions import service as suppressions
 from chalicelib.tenants import service as tenant_service
 
 bp = Blueprint(__name__)
@@ -21,25 +22,26 @@ TAG = "integrations"
 @route(bp, "GET", "/v1/integrations", summary="List integrations", access="viewer", tag=TAG, query=PageQuery,
        response=IntegrationPage)
 def list_integrations(call: Call) -> IntegrationPage:
-    return service.page(call.tenant_id, call.query.limit, call.query.cursor)
+    page = service.page(call.tenant_id, call.query.limit, call.query.cursor)
+    return page.model_copy(update={"items": suppressions.flag_all(call.tenant_id, page.items)})
 
 
 @route(bp, "POST", "/v1/integrations", summary="Create an integration", access="admin", tag=TAG,
        body=IntegrationCreate, response=Integration, status=201)
 def create_integration(call: Call) -> Integration:
-    return service.create(call.tenant_id, call.body)
+    return suppressions.flag(service.create(call.tenant_id, call.body))
 
 
 @route(bp, "GET", "/v1/integrations/{integration_id}", summary="Read an integration", access="viewer", tag=TAG,
        response=Integration)
 def get_integration(call: Call, integration_id: str) -> Integration:
-    return service.get(call.tenant_id, integration_id)
+    return suppressions.flag(service.get(call.tenant_id, integration_id))
 
 
 @route(bp, "PATCH", "/v1/integrations/{integration_id}", summary="Change an integration", access="admin",
        tag=TAG, body=IntegrationUpdate, response=Integration)
 def update_integration(call: Call, integration_id: str) -> Integration:
-    return service.update(call.tenant_id, integration_id, call.body)
+    return suppressions.flag(service.update(call.tenant_id, integration_id, call.body))
 
 
 @route(bp, "DELETE", "/v1/integrations/{integration_id}", summary="Delete an integration", access="admin",
@@ -51,18 +53,20 @@ def delete_integration(call: Call, integration_id: str) -> None:
 @route(bp, "POST", "/v1/integrations/{integration_id}/enable", summary="Enable an integration", access="admin",
        tag=TAG, response=Integration)
 def enable_integration(call: Call, integration_id: str) -> Integration:
-    return service.enable(call.tenant_id, integration_id)
+    return suppressions.flag(service.enable(call.tenant_id, integration_id))
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/disable", summary="Disable an integration (keeps settings)",
        access="admin", tag=TAG, response=Integration)
 def disable_integration(call: Call, integration_id: str) -> Integration:
-    return service.disable(call.tenant_id, integration_id)[0]
+    return suppressions.flag(service.disable(call.tenant_id, integration_id)[0])
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/test", summary="Test a saved integration", access="admin",
        tag=TAG, response=TestResult, errors=(429,))
 def test_integration(call: Call, integration_id: str) -> TestResult:
+    from chalicelib.integrations import checks  # renders sample emails and reports: loaded on first use
+
     integration = service.get(call.tenant_id, integration_id)
     checks.rate_limit(call.tenant_id, integration.id)
     return checks.run(tenant_service.get_tenant(call.caller), integration)
@@ -71,5 +75,7 @@ def test_integration(call: Call, integration_id: str) -> TestResult:
 @route(bp, "POST", "/v1/integrations/test", summary="Test an unsaved integration (nothing is saved)",
        access="admin", tag=TAG, body=IntegrationCreate, response=TestResult, errors=(429,))
 def test_draft_integration(call: Call) -> TestResult:
+    from chalicelib.integrations import checks
+
     checks.rate_limit(call.tenant_id, "draft")
     return checks.run(tenant_service.get_tenant(call.caller), call.body)

@@ -10,7 +10,6 @@ from chalicelib.api.routing import Call, route
 from chalicelib.aws import counters_repo, reports_repo
 from chalicelib.errors import NotFound, RateLimited, ValidationFailed
 from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
-from chalicelib.reports import jobs
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
 
@@ -31,6 +30,8 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
     report = reports_repo.get(call.tenant_id, report_id)
     if report is None:
         raise NotFound(f"no report {report_id!r}")
+    from chalicelib.reports import jobs  # report code loads where a report is used, not in every API cold start
+
     return jobs.download(tenant_service.get_tenant(call.caller), report)
 
 
@@ -48,6 +49,8 @@ def rate_limit_previews(tenant_id: str) -> None:
 @route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",
        access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportDownload, errors=(422, 429))
 def preview_report(call: Call) -> ReportDownload:
+    from chalicelib.reports import jobs
+
     tenant = tenant_service.get_tenant(call.caller)
     try:
         period = jobs.preview_period(tenant, call.body.frequency, call.body.period_end, clock.now())

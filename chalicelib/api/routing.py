@@ -16,7 +16,7 @@ from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
 JSON = "application/json"
-_PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:@+%-]{1,254}$")  # ids, and email addresses (suppressions)
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,9 @@ def _handle(op: Operation, handler: Callable[..., Any], request: Any, params: di
         if any(not _PATH_PARAM.match(value) for value in params.values()):
             raise NotFound("no such object")
         caller = _authorise(op, request.headers)
+        if caller is not None:  # every later log line of this request names the tenant and the objects
+            logger.append_keys(tenant_id=caller.tenant_id,
+                               **{name: value for name, value in params.items() if name.endswith("_id")})
         body = _validate(op.body, _json_body(request.raw_body)) if op.body else None
         query = _validate(op.query, dict(request.query_params or {})) if op.query else None
         result = handler(Call(caller, body, query), **params)

@@ -28,7 +28,7 @@ def _name_key(tenant_id: str, name: str) -> dict[str, str]:
 def _item(integration: Integration) -> dict[str, Any]:
     return {
         **_key(integration.tenant_id, integration.id),
-        **integration.model_dump(mode="json"),
+        **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning"}),  # computed on read
         "version": integration.version,
     }
 

@@ -5,11 +5,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
 from chalicelib.aws.clients import client
-from chalicelib.observability import metrics
+from chalicelib.observability import flush, logger
 from chalicelib.settings import get_settings
+
+CORRELATION = "correlation_id"
 
 
 @cache
@@ -20,7 +20,10 @@ def queue_url(name: str) -> str:
 def send(name: str, body: dict[str, Any], delay_seconds: int = 0) -> None:
     """Send ``body`` as JSON, hidden for ``delay_seconds`` (capped at SQS's maximum)."""
     delay = max(0, min(int(delay_seconds), get_settings().sqs_max_delay_seconds))
-    client("sqs").send_message(QueueUrl=queue_url(name), MessageBody=json.dumps(body), DelaySeconds=delay)
+    params: dict[str, Any] = {"QueueUrl": queue_url(name), "MessageBody": json.dumps(body), "DelaySeconds": delay}
+    if correlation_id := logger.get_correlation_id():  # the request that caused this message, for its logs
+        params["MessageAttributes"] = {CORRELATION: {"DataType": "String", "StringValue": correlation_id}}
+    client("sqs").send_message(**params)
 
 
 def send_delivery(tenant_id: str, delivery_id: str, number: int, due: str, delay_seconds: int = 0) -> None:
@@ -32,11 +35,24 @@ def send_delivery(tenant_id: str, delivery_id: str, number: int, due: str, delay
 def process_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, Any]], Any],
                   whole_batch_fails: bool = False) -> dict[str, Any]:
     """An SQS event through powertools' BatchProcessor: each JSON body to ``handle``; the failed ones
-    in the partial batch response (or, with ``whole_batch_fails``, the invocation fails). Flushes metrics."""
+    in the partial batch response (or, with ``whole_batch_fails``, the invocation fails). Flushes metrics.
+    Each record logs with its own correlation id and ids; keys the handler appends end with the record."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    def record_handler(record: Any) -> Any:
+        body = json.loads(record.body)
+        attribute = (record.raw_event.get("messageAttributes") or {}).get(CORRELATION) or {}
+        logger.set_correlation_id(attribute.get("stringValue") or record.message_id)
+        before = set(logger.get_current_keys())
+        logger.append_keys(**{key: body[key] for key in ("tenant_id", "delivery_id") if key in body})
+        try:
+            return handle(body)
+        finally:
+            logger.remove_keys(set(logger.get_current_keys()) - before)
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=whole_batch_fails)
     try:
-        return process_partial_response(event=event, record_handler=lambda record: handle(json.loads(record.body)),
-                                        processor=processor, context=context)
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
     finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
+        flush()

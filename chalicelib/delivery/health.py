@@ -78,7 +78,8 @@ def check_all(now: datetime) -> dict[str, int]:
     outcomes = {"checked": 0, "disabled": 0, "warned": 0}
     for integration in integrations_repo.all_active():
         outcomes["checked"] += 1
-        outcome = check(integration, now)
+        with logger.append_context_keys(tenant_id=integration.tenant_id, integration_id=integration.id):
+            outcome = check(integration, now)
         if outcome:
             outcomes[outcome] += 1
     return outcomes

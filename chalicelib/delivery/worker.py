@@ -17,6 +17,7 @@ from chalicelib.email.message import Attachment, Content, build
 from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
+from chalicelib.suppressions import service as suppressions
 
 INTERRUPTED = ("the worker stopped during this try, so it is unknown whether the email went out; "
                "redrive the delivery to send it again")
@@ -30,16 +31,22 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(0, math.ceil((moment - now).total_seconds()))
 
 
-def _recipients(delivery: Delivery) -> tuple[list[str] | None, str | None]:
-    """Who gets this try, or why nobody does."""
+def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | None]:
+    """Who gets this try and which addresses are left out as suppressed, or why nobody gets it."""
     if delivery.bypass_active and delivery.recipients:
-        return delivery.recipients, None
-    integration = integrations_repo.get(delivery.tenant_id, delivery.integration_id)
-    if integration is None:
-        return None, "the integration was deleted"
-    if not integration.active:
-        return None, f"the integration is disabled ({integration.disabled_reason or 'manual'})"
-    return integration.emails, None
+        wanted = delivery.recipients
+    else:
+        integration = integrations_repo.get(delivery.tenant_id, delivery.integration_id)
+        if integration is None:
+            return None, [], "the integration was deleted"
+        if not integration.active:
+            return None, [], f"the integration is disabled ({integration.disabled_reason or 'manual'})"
+        wanted = integration.emails
+    allowed, suppressed = suppressions.split(delivery.tenant_id, wanted)
+    if not allowed:
+        return None, suppressed, ("every address is on the suppression list (hard bounce or complaint): "
+                                  + ", ".join(suppressed))
+    return allowed, suppressed, None
 
 
 def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
@@ -50,15 +57,18 @@ def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
     return (Attachment(delivery.attachment_key.rpartition("/")[2], blobs.get(delivery.attachment_key)),)
 
 
-def _send(delivery: Delivery, recipients: list[str], number: int, now: datetime) -> Attempt:
+def _send(delivery: Delivery, recipients: list[str], suppressed: list[str], number: int, now: datetime) -> Attempt:
     settings = get_settings()
     content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery))
-    raw = build(settings.sender_email, settings.product_name, recipients, content, delivery.id)
+    tags = mailer.ses_headers(tenant_id=delivery.tenant_id, integration_id=delivery.integration_id,
+                              delivery_id=delivery.id)
+    raw = build(settings.sender_email, settings.product_name, recipients, content, delivery.id, tags)
     try:
         message_id = mailer.send_raw(settings.sender_email, recipients, raw)
     except mailer.SendError as error:
-        return Attempt(number=number, at=now, outcome="failed", error_code=error.code, error=error.message)
-    return Attempt(number=number, at=now, outcome="sent", message_id=message_id)
+        return Attempt(number=number, at=now, outcome="failed", error_code=error.code, error=error.message,
+                       suppressed=suppressed)
+    return Attempt(number=number, at=now, outcome="sent", message_id=message_id, suppressed=suppressed)
 
 
 def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
@@ -83,6 +93,7 @@ def process(body: dict[str, Any]) -> None:
     delivery = deliveries_repo.get(body["tenant_id"], body["delivery_id"])
     if delivery is None or delivery.status in FINAL_STATUSES:
         return
+    logger.append_keys(integration_id=delivery.integration_id)  # dropped after the record (queue.process_batch)
     due = datetime.fromisoformat(body["due"])
     if due > now:  # longer than SQS can delay in one hop: chain
         queue.send_delivery(delivery.tenant_id, delivery.id, number, body["due"], _seconds_until(due, now))
@@ -92,14 +103,17 @@ def process(body: dict[str, Any]) -> None:
         return
     if number != delivery.claimed + 1:
         return  # a stale message of an earlier schedule
-    recipients, why_not = _recipients(delivery)
+    recipients, suppressed, why_not = _recipients(delivery)
+    if suppressed:
+        metrics.add_metric(name="RecipientsSuppressed", unit="Count", value=len(suppressed))
     if recipients is None:
         deliveries_repo.finish(delivery, "skipped", now, why_not or "")
         metrics.add_metric(name="DeliveriesSkipped", unit="Count", value=1)
+        logger.info("delivery skipped", extra={"reason": why_not})
         return
     if not deliveries_repo.claim(delivery, number, now):
         return
-    attempt = _send(delivery, recipients, number, now)
+    attempt = _send(delivery, recipients, suppressed, number, now)
     counters_repo.count_request(delivery.tenant_id, delivery.integration_id, now, attempt.outcome == "sent")
     log = {"tenant_id": delivery.tenant_id, "integration_id": delivery.integration_id,
            "delivery_id": delivery.id, "try": number}

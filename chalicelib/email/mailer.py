@@ -1,9 +1,14 @@
 """SES adapter: send a raw message, and the checks Test integration runs."""
 
+import re
+
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from chalicelib.aws.clients import client
+from chalicelib.settings import get_settings
+
+_TAG_VALUE = re.compile(r"[^A-Za-z0-9_.@-]")
 
 
 class SendError(Exception):
@@ -13,6 +18,16 @@ class SendError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+def ses_headers(**tags: str) -> dict[str, str]:
+    """Headers SES acts on and removes: the configuration set that publishes bounces and complaints, and
+    message tags it hands back with them (so feedback finds the tenant)."""
+    headers = {"X-SES-MESSAGE-TAGS": ", ".join(f"{name}={_TAG_VALUE.sub('_', value)}"
+                                               for name, value in tags.items())}
+    if configuration_set := get_settings().ses_configuration_set:
+        headers["X-SES-CONFIGURATION-SET"] = configuration_set
+    return headers
 
 
 def send_raw(sender: str, recipients: list[str], raw: bytes) -> str:

@@ -43,9 +43,9 @@ DELIVERY_HEADER = "X-Email-Report-Delivery"
 
 
 def build(sender: str, sender_name: str, recipients: list[str], content: Content,
-          delivery_id: str | None = None) -> bytes:
+          delivery_id: str | None = None, headers: dict[str, str] | None = None) -> bytes:
     """The raw RFC 5322 message: plain text, HTML alternative, attachments; ``delivery_id`` lets a
-    reply, a bounce or an audit find the delivery log entry."""
+    reply, a bounce or an audit find the delivery log entry; ``headers`` are instructions to SES."""
     message = EmailMessage(policy=_POLICY)
     message["From"] = formataddr((header_text(sender_name), sender))
     message["To"] = ", ".join(recipients)
@@ -54,6 +54,8 @@ def build(sender: str, sender_name: str, recipients: list[str], content: Content
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     if delivery_id:
         message[DELIVERY_HEADER] = header_text(delivery_id)
+    for name, value in (headers or {}).items():
+        message[name] = header_text(value, 998)
     message.set_content(content.text)
     message.add_alternative(content.html, subtype="html")
     for attachment in content.attachments:

@@ -5,12 +5,14 @@ from typing import Any
 
 from chalicelib.events import ingest
 from chalicelib.models import EventResults
+from chalicelib.observability import logger
 
 SOURCE = "security.platform"
 
 
 def handle(event: dict[str, Any]) -> EventResults:
     detail = event.get("detail") or {}
+    logger.append_keys(tenant_id=str(detail.get("tenant_id", "")), event_id=detail.get("id") or event.get("id"))
     raw = {"id": detail.get("id") or event.get("id"), "type": event.get("detail-type"),
            "time": detail.get("time") or event.get("time"), "data": detail.get("data") or {}}
     return ingest.ingest(str(detail.get("tenant_id", "")), [raw])

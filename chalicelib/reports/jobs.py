@@ -12,6 +12,7 @@
 - :func:`preview` renders a period now (also an incomplete one) under ``previews/`` for a download link.
 """
 
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from chalicelib.delivery import outbox
 from chalicelib.email import templates
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import logger, metrics, milliseconds
 from chalicelib.reports.content import ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
     FREQUENCIES,
@@ -63,7 +64,10 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
     before = period.previous()
     previous = security_repo.read(tenant.id, before.start, before.end)
     data = build_report(tenant.name, period, current, previous, generated_at=clock.now())
-    return data, pdf.render(data, get_settings().product_name)
+    started = time.perf_counter()
+    document = pdf.render(data, get_settings().product_name)
+    milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
+    return data, document
 
 
 def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:

@@ -1,0 +1,53 @@
+"""Suppressed addresses get no mail until an admin removes them; integrations show which of theirs are."""
+
+from urllib.parse import unquote
+
+from chalicelib.aws import suppressions_repo
+from chalicelib.errors import NotFound
+from chalicelib.models import Integration, PageQuery, Suppression, SuppressionPage
+from chalicelib.observability import count, logger
+
+ALL_SUPPRESSED = ("every address of this integration is on the suppression list (hard bounce or complaint), "
+                  "so nothing is sent; remove the suppressions or change the addresses")
+
+
+def add(tenant_id: str, suppression: Suppression) -> None:
+    suppressions_repo.put(tenant_id, suppression)
+    count("AddressesSuppressed")
+    logger.warning("address suppressed", extra={"reason": suppression.reason, "detail": suppression.detail})
+
+
+def page(tenant_id: str, query: PageQuery) -> SuppressionPage:
+    items, next_cursor = suppressions_repo.page(tenant_id, query.limit, query.cursor)
+    return SuppressionPage(items=items, next_cursor=next_cursor)
+
+
+def remove(tenant_id: str, email: str) -> None:
+    """Take an address off the list (it gets mail again); 404 if it was not on it."""
+    if not suppressions_repo.delete(tenant_id, unquote(email)):
+        raise NotFound("this address is not on the suppression list")
+
+
+def split(tenant_id: str, recipients: list[str]) -> tuple[list[str], list[str]]:
+    """``(allowed, suppressed)``, each in the order given."""
+    suppressed = suppressions_repo.keys(tenant_id)
+    if not suppressed:
+        return recipients, []
+    return ([a for a in recipients if suppressions_repo.key(a) not in suppressed],
+            [a for a in recipients if suppressions_repo.key(a) in suppressed])
+
+
+def _flag(integration: Integration, suppressed: set[str]) -> Integration:
+    hit = [a for a in integration.emails if suppressions_repo.key(a) in suppressed]
+    warning = ALL_SUPPRESSED if hit and len(hit) == len(integration.emails) else None
+    return integration.model_copy(update={"suppressed_addresses": hit, "warning": warning})
+
+
+def flag(integration: Integration) -> Integration:
+    """The integration with ``suppressed_addresses`` and, when none of its addresses can get mail, ``warning``."""
+    return _flag(integration, suppressions_repo.keys(integration.tenant_id))
+
+
+def flag_all(tenant_id: str, integrations: list[Integration]) -> list[Integration]:
+    suppressed = suppressions_repo.keys(tenant_id) if integrations else set()
+    return [_flag(integration, suppressed) for integration in integrations]
