@@ -108,8 +108,11 @@ def test_sign_in_shows_the_integrations_page_at_desktop_and_phone_widths(browser
     page.goto("/console/sign-in")
     shoot(page, "sign-in-390")
     sign_in(page, stack.values["ADMIN_TOKEN"])
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"], "the page scrolls sideways"
-    shoot(page, "integrations-390")
+    for path, name in (("/console/integrations", "integrations-390"), ("/console/reports", "reports-390"),
+                       ("/console/integrations/new", "integration-form-390")):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"], f"{path} scrolls sideways"
+        shoot(page, name)
     phone.close()
 
 
