@@ -1,0 +1,137 @@
+"""API fuzzing: schemathesis generates requests for every operation of ``/v1/openapi.json`` and sends
+them to the app on moto, in process (the Chalice app behind a small WSGI adapter).
+
+Each case goes out with one of five credentials (admin and viewer of two tenants, or none), and each
+path id is either generated or the id of a real object of either tenant. Every answer must be
+below 500, match the documented status codes, content type and schema, and every 4xx must use the
+error shape of DESIGN §3. ``FUZZ_EXAMPLES`` sets the examples per operation (``make fuzz``: more).
+"""
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import schemathesis
+from chalice.test import Client
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import checks as builtin
+
+from app import app
+from tests.conftest import OPERATOR, Api, TenantHandle
+from tests.support import assert_error
+from tests.world import make_objects
+
+# schemathesis drops or rewrites Authorization in its negative header cases; the credential the test
+# chose travels in this header instead, and the adapter puts it in place.
+FUZZ_TOKEN = "X-Fuzz-Token"
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+RANDOM = "FUZZ_EXAMPLES" in os.environ  # make fuzz explores; make test repeats the same cases every run
+_client = Client(app, stage_name="local")
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """The Chalice app as a WSGI application, through chalice's local API Gateway emulation."""
+    path = environ.get("RAW_URI") or quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/%")
+    if environ.get("QUERY_STRING") and "?" not in path:
+        path += "?" + environ["QUERY_STRING"]
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    if FUZZ_TOKEN in headers:
+        headers["Authorization"] = "Bearer " + headers.pop(FUZZ_TOKEN)
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    response = _client.http.request(environ["REQUEST_METHOD"], path, headers=headers, body=body)
+    status = f"{response.status_code} {HTTPStatus(response.status_code).phrase}"
+    start_response(status, list(response.headers.items()))
+    return [response.body if isinstance(response.body, bytes) else str(response.body or "").encode()]
+
+
+schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", wsgi_app)
+
+
+@dataclass
+class Tally:
+    """What the lead reports: operations, cases sent, and answers by status."""
+
+    operations: set[str] = field(default_factory=set)
+    cases: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def add(self, operation: str, status: int) -> None:
+        self.operations.add(operation)
+        self.cases += 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+TALLY = Tally()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_tally(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    statuses = ", ".join(f"{code}: {count}" for code, count in sorted(TALLY.statuses.items()))
+    line = (f"fuzz: {len(TALLY.operations)} operations, {TALLY.cases} cases "
+            f"({EXAMPLES} examples per operation); statuses {statuses}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(line)
+
+
+@schemathesis.check
+def error_shape(ctx: Any, response: Any, case: Any) -> bool:
+    """Every 4xx answer is ``{"error": {"code", "message", "details"}}``."""
+    if 400 <= response.status_code < 500:
+        assert_error((response.status_code, json.loads(response.content)), response.status_code)
+    return True
+
+
+@dataclass
+class World:
+    """Two tenants with admin and viewer tokens, and one object of each kind in both."""
+
+    credentials: list[str | None]
+    ids: dict[str, list[str]]
+
+
+@pytest.fixture
+def world(api: Api, pipeline: Any) -> World:
+    tenants: list[TenantHandle] = [api.tenant(), api.tenant("Globex", "it@globex.example")]
+    credentials: list[str | None] = []
+    ids: dict[str, list[str]] = {}
+    for tenant in tenants:
+        credentials += [tenant.token, tenant.token_for("viewer")]
+        for name, value in make_objects(tenant, pipeline).items():
+            ids.setdefault(name, []).append(value)
+    return World([*credentials, None], ids)
+
+
+@schema.parametrize()
+@schema.given(data=st.data())
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM,
+          suppress_health_check=list(HealthCheck))
+def test_no_input_gets_a_server_error_or_an_undocumented_answer(case: Any, data: Any, world: World) -> None:
+    for name in case.path_parameters or {}:
+        # hypothesis favours the first choices: real objects first
+        choice = data.draw(st.sampled_from([*world.ids.get(name, []), "generated"]), label=name)
+        if choice != "generated":
+            case.path_parameters[name] = choice
+    if case.operation.definition.raw.get("x-access") == "operator":
+        credentials = [OPERATOR["Authorization"].removeprefix("Bearer "), None]
+    else:
+        credentials = world.credentials
+    token = data.draw(st.sampled_from(credentials), label="token")  # None: whatever schemathesis generated
+    headers = {FUZZ_TOKEN: token} if token else {}
+    response = case.call(headers=headers)
+    TALLY.add(case.operation.label, response.status_code)
+    case.validate_response(response, headers=headers, checks=[
+        builtin.not_a_server_error, builtin.status_code_conformance, builtin.content_type_conformance,
+        builtin.response_schema_conformance, error_shape,
+    ])
