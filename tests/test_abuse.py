@@ -122,16 +122,18 @@ def test_tricks_in_integration_and_tenant_names_never_reach_a_header(api: Api, p
 def test_markup_in_any_field_is_escaped_in_every_email(api: Api, pipeline: Any) -> None:
     # GIVEN a tenant and an integration whose names are markup
     tenant = api.tenant(f"Acme {MARKUP}", "sec@acme.io")
-    tenant.integration(name=f"SOC {MARKUP}", emails="soc@acme.io", events=["system", "vuln", "scope"])
-    # WHEN every kind of event carries markup in every text field
+    soc = tenant.integration(name=f"SOC {MARKUP}", emails="soc@acme.io",
+                             events=["system", "vuln", "scope", "report_weekly"])
+    # WHEN every kind of event carries markup in every text field, and a test sends the samples and a report
     post_events(tenant, *hostile_events(MARKUP))
     pipeline.drain()
+    assert tenant.call("POST", f"/v1/integrations/{soc['id']}/test")[1]["ok"]
     for item in tenant.call("GET", "/v1/integrations")[1]["items"]:
         tenant.call("POST", f"/v1/integrations/{item['id']}/disable")
     pipeline.drain()
     # THEN no HTML part holds the markup as markup, only escaped
     mails = outbox()
-    assert len(mails) >= 6
+    assert len(mails) >= 10 and any(mail.attachments for mail in mails)
     for mail in mails:
         assert "<script" not in mail.html.lower() and "<img src=x" not in mail.html.lower(), mail.subject
         assert "javascript:" not in mail.html.lower()
