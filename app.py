@@ -12,6 +12,7 @@ from chalice.app import CloudWatchEvent, SNSEvent, SQSEvent
 from chalicelib import clock, observability
 from chalicelib.api import deliveries, events, integrations, openapi, reports, suppressions, tenants
 from chalicelib.api.routing import normalise_framework_errors
+from chalicelib.api.triggers import bp as triggers_bp
 from chalicelib.console import pages as console
 from chalicelib.events import bridge
 from chalicelib.models import PlatformEventType
@@ -24,6 +25,7 @@ app.register_middleware(normalise_framework_errors, "http")
 for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, openapi.bp,
                   console.bp):
     app.register_blueprint(blueprint)
+app.register_blueprint(triggers_bp)
 
 
 @app.on_sqs_message(queue=get_settings().delivery_queue, batch_size=10)
@@ -55,6 +57,13 @@ def report_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.reports import jobs
 
     return jobs.handle_batch(event.to_dict(), app.lambda_context)
+
+
+@app.on_sqs_message(queue=get_settings().trigger_queue, batch_size=10)
+def trigger_groups(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.triggers import evaluate
+
+    return evaluate.handle_batch(event.to_dict(), app.lambda_context)
 
 
 @app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PlatformEventType.__args__)})

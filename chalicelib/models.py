@@ -14,6 +14,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 EventType = Literal[
@@ -497,3 +498,156 @@ class ReportPreviewRequest(Strict):
     frequency: ReportFrequency
     period_end: date | None = Field(None, description="last included day (tenant's time zone); default: the last "
                                                       "complete period")
+
+
+# --- triggers (additional alerts) -----------------------------------------------------------
+
+TriggerMetric = Literal["attacks", "hits", "incidents"]
+TriggerInterval = Literal["minute", "hour", "day"]
+INTERVAL_SECONDS: dict[str, int] = {"minute": 60, "hour": 3600, "day": 86400}
+MAX_TRIGGER_INTEGRATIONS = 20
+FilterValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class FilterRule(Strict):
+    """Matches an event whose value is any of ``values`` (case-insensitive; an ``ip`` value may be a CIDR
+    block); ``exclude`` turns it into "none of"."""
+
+    values: list[FilterValue] = Field(min_length=1, max_length=100)
+    exclude: bool = False
+
+
+def _filter_shorthand(value: Any) -> Any:
+    return {"values": value} if isinstance(value, list) else value
+
+
+Filter = Annotated[
+    FilterRule,
+    BeforeValidator(_filter_shorthand),
+    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 100,
+                               "description": "any of these values"},
+                              {"type": "object", "required": ["values"], "additionalProperties": False,
+                               "properties": {"values": {"type": "array", "items": {"type": "string"},
+                                                         "minItems": 1, "maxItems": 100},
+                                              "exclude": {"type": "boolean", "default": False,
+                                                          "description": "none of these values"}}}]},
+                   mode="validation"),
+]
+
+
+class TriggerFilters(Strict):
+    """Every filter given must match (AND); within one filter the values are alternatives (OR)."""
+
+    domain: Filter | None = None
+    attack_type: Filter | None = None
+    ip: Filter | None = None
+    application: Filter | None = None
+
+
+class ThresholdCondition(Strict):
+    type: Literal["threshold"]
+    metric: TriggerMetric
+    interval: TriggerInterval
+    threshold: int = Field(ge=1, le=10**9, description="fires when the window's count goes above this number")
+    filters: TriggerFilters = Field(default_factory=TriggerFilters)
+
+
+class ApiChangedCondition(Strict):
+    type: Literal["api_changed"]
+
+
+class UserAddedCondition(Strict):
+    type: Literal["user_added"]
+
+
+Condition = Annotated[ThresholdCondition | ApiChangedCondition | UserAddedCondition, Field(discriminator="type")]
+
+
+def _unique_ids(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+IntegrationIds = Annotated[list[ObjectId], Field(min_length=1, max_length=MAX_TRIGGER_INTEGRATIONS),
+                           AfterValidator(_unique_ids)]
+
+
+class TerraformThreshold(Strict):
+    period: Literal[60, 3600, 86400] = Field(description="seconds: 60 (minute), 3600 (hour) or 86400 (day)")
+    operator: Literal["gt"] = "gt"
+    count: int = Field(ge=1, le=10**9)
+
+
+class TerraformFilter(Strict):
+    filter_id: Literal["ip_address", "pool", "attack_type", "domain"]
+    operator: Literal["eq", "ne"] = "eq"
+    value: list[FilterValue] = Field(min_length=1, max_length=100)
+
+
+class TerraformAction(Strict):
+    action_id: Literal["send_notification"]
+    integration_id: list[ObjectId] = Field(min_length=1, max_length=MAX_TRIGGER_INTEGRATIONS)
+
+
+TerraformTemplate = Literal["attacks_exceeded", "hits_exceeded", "incidents_exceeded", "user_created"]
+_TERRAFORM_FIELDS = ("template_id", "enabled", "threshold", "filters", "actions")
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class TriggerCreate(Strict):
+    """A trigger in the native shape (``name``, ``integration_ids``, ``condition``) or in Wallarm's Terraform
+    vocabulary (``template_id``, ``threshold``, ``filters``, ``actions``), which is mapped onto the native one."""
+
+    name: Name | None = None
+    active: bool = True
+    integration_ids: IntegrationIds | None = None
+    condition: Condition | None = None
+    template_id: TerraformTemplate | None = None
+    enabled: bool | None = None
+    comment: Comment | None = None
+    threshold: TerraformThreshold | None = None
+    filters: list[TerraformFilter] | None = None
+    actions: list[TerraformAction] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _native(self) -> "TriggerCreate":
+        if self.template_id is not None:
+            from chalicelib.triggers.vocabulary import to_native  # the mapping lives with the trigger domain
+
+            return to_native(self)
+        given = [name for name in _TERRAFORM_FIELDS if getattr(self, name) is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} belong to the Terraform vocabulary, which needs template_id")
+        missing = [name for name in ("name", "integration_ids", "condition") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"missing: {', '.join(missing)}")
+        return self
+
+
+class TriggerUpdate(Patch):
+    name: Name | None = None
+    comment: Comment | None = None
+    active: bool | None = None
+    integration_ids: IntegrationIds | None = None
+    condition: Condition | None = None
+
+
+class Trigger(BaseModel):
+    id: str
+    tenant_id: str = Field(exclude=True)
+    name: str
+    comment: str | None = None
+    active: bool = True
+    disabled_reason: str | None = None
+    integration_ids: list[str]
+    condition: Condition
+    created_at: datetime
+    updated_at: datetime
+    last_fired_at: datetime | None = None
+    last_outcome: str | None = Field(None, description="what the last firing sent, or why it sent nothing")
+    version: int = Field(1, exclude=True)
+
+
+class TriggerPage(BaseModel):
+    items: list[Trigger]
+    next_cursor: str | None

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     reports_bucket: str = "email-report-reports"
     reports_table: str = "email-report-reports"
     report_queue: str = "email-report-reports"
+    triggers_table: str = "email-report-triggers"
+    trigger_queue: str = "email-report-trigger-groups"
     suppressions_table: str = "email-report-suppressions"
     # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
     ses_configuration_set: str = ""
@@ -57,6 +59,12 @@ class Settings(BaseSettings):
     report_lookback_hours: int = Field(3, ge=1, le=48)
     preview_rate_limit: int = 10
     preview_rate_window_seconds: int = 600
+
+    max_triggers_per_tenant: int = Field(100, ge=1)
+    trigger_group_seconds: int = Field(60, ge=0, le=86400)
+    trigger_group_max_events: int = Field(200, ge=1, le=500)
+    trigger_counter_ttl_days: int = Field(2, ge=1)
+    trigger_cache_seconds: float = Field(5, ge=0)
 
     test_rate_limit: int = 5
     test_rate_window_seconds: int = 600

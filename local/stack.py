@@ -65,6 +65,7 @@ def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
     return [
         Loop("demo-data", lambda stop: _seed_demo(demo)),
         Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
+        Loop("trigger-groups", loops.queue_poller(lambdas, settings.trigger_queue, "trigger_groups")),
         Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
         Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
         Loop("report-scheduler", loops.schedule(lambdas, "report_scheduler", REPORT_SCHEDULE_SECONDS)),

@@ -13,6 +13,7 @@ from chalicelib.errors import NotFound
 from chalicelib.events import router, security
 from chalicelib.models import ErrorDetail, ErrorInfo, Event, EventResult, EventResults, Integration, Tenant
 from chalicelib.observability import logger, metrics
+from chalicelib.triggers import evaluate
 
 
 def _rejected(event_id: Any, error: ValidationError, prefix: str = "") -> EventResult:
@@ -45,10 +46,11 @@ def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) ->
     security.record(tenant.id, event)  # idempotent on the event id: safe when an event is routed again
     received_at = datetime.fromisoformat(stored["received_at"])
     deliveries = router.route(tenant, event, received_at, farewell)
+    alerts = evaluate.evaluate(tenant, event, received_at)
     events_repo.mark_routed(tenant.id, event.id)
     metrics.add_metric(name="EventsIngested", unit="Count", value=1)
     logger.info("event routed", extra={"tenant_id": tenant.id, "event_id": event.id, "event_type": event.type,
-                                       "deliveries": deliveries})
+                                       "deliveries": deliveries, "trigger_alerts": alerts})
     return EventResult(id=event.id, status="accepted" if new else "duplicate")
 
 

@@ -8,6 +8,7 @@ from chalicelib.aws import integrations_repo
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.events import ingest
 from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
+from chalicelib.triggers import service as trigger_service
 
 MANUAL = "manual"
 _WRITE_TRIES = 3
@@ -91,4 +92,5 @@ def delete(tenant_id: str, integration_id: str) -> Integration:
                 farewell=integration if integration.active else None, event_id=f"svc-deleted-{integration.id}")
     if not integrations_repo.delete(integration):
         raise NotFound(f"no integration {integration_id!r}")
+    trigger_service.forget_integration(integration)
     return integration

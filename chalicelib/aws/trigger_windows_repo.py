@@ -1,0 +1,124 @@
+"""Trigger state in the counters table (``key`` + ``bucket``, TTL ``expires_at``).
+
+- ``trigger#<tenant>#<trigger>#<revision>`` / ``<window start>`` — a threshold trigger's count in one window,
+  one atomic ADD per matching event (the revision changes with the condition, so a new rule starts at zero).
+- ``tgroup#<tenant>#<trigger>`` / ``open`` — the event trigger's open group: the events waiting to go out
+  in one email; ``.../closed#<group id>`` — a group taken for sending, until it is sent.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.clients import table
+from chalicelib.aws.dynamo import is_condition_failure, plain, to_attribute_values, transact
+from chalicelib.settings import get_settings
+
+_OPEN = "open"
+_CLOSE_TRIES = 10
+
+
+def _table() -> Any:
+    return table(get_settings().counters_table)
+
+
+def add(tenant_id: str, trigger_id: str, revision: str, window_start: datetime, window_end: datetime,
+        amount: int) -> tuple[int, int]:
+    """Add ``amount`` to the trigger's count for the window; ``(old, new)`` as the one atomic update saw them."""
+    expires = window_end + timedelta(days=get_settings().trigger_counter_ttl_days)
+    response = _table().update_item(
+        Key={"key": f"trigger#{tenant_id}#{trigger_id}#{revision}", "bucket": window_start.isoformat()},
+        UpdateExpression="ADD #count :amount SET expires_at = :expires",
+        ExpressionAttributeNames={"#count": "count"},
+        ExpressionAttributeValues={":amount": amount, ":expires": int(expires.timestamp())},
+        ReturnValues="UPDATED_NEW",
+    )
+    new = int(response["Attributes"]["count"])
+    return new - amount, new
+
+
+@dataclass(frozen=True)
+class Group:
+    """Events of one trigger that go out in one email."""
+
+    group_id: str
+    opened_at: datetime
+    size: int
+    entries: list[dict[str, Any]]
+
+
+def _group_key(tenant_id: str, trigger_id: str) -> str:
+    return f"tgroup#{tenant_id}#{trigger_id}"
+
+
+def _group(item: dict[str, Any]) -> Group:
+    item = plain(item)
+    return Group(item["group_id"], datetime.fromisoformat(item["opened_at"]), item["n_entries"], item["entries"])
+
+
+def _expires(now: datetime) -> int:
+    return int((now + timedelta(days=get_settings().trigger_counter_ttl_days)).timestamp())
+
+
+def append(tenant_id: str, trigger_id: str, entry: dict[str, Any], new_group_id: str, now: datetime,
+           max_size: int) -> Group | None:
+    """Add ``entry`` to the trigger's open group, opening one (as ``new_group_id``) if none is open.
+    Returns the group as stored after this update (``size == 1``: this call opened it); ``None`` if it is full."""
+    try:
+        response = _table().update_item(
+            Key={"key": _group_key(tenant_id, trigger_id), "bucket": _OPEN},
+            UpdateExpression="SET entries = list_append(if_not_exists(entries, :empty), :entry), "
+                             "group_id = if_not_exists(group_id, :gid), opened_at = if_not_exists(opened_at, :now), "
+                             "expires_at = :expires ADD n_entries :one",
+            ConditionExpression="attribute_not_exists(n_entries) OR n_entries < :max",
+            ExpressionAttributeValues={":empty": [], ":entry": [entry], ":gid": new_group_id,
+                                       ":now": now.isoformat(), ":expires": _expires(now), ":one": 1,
+                                       ":max": max_size},
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if is_condition_failure(error):
+            return None
+        raise
+    return _group(response["Attributes"])
+
+
+def open_group(tenant_id: str, trigger_id: str) -> Group | None:
+    item = _table().get_item(Key={"key": _group_key(tenant_id, trigger_id), "bucket": _OPEN},
+                             ConsistentRead=True).get("Item")
+    return _group(item) if item else None
+
+
+def closed_group(tenant_id: str, trigger_id: str, group_id: str) -> Group | None:
+    item = _table().get_item(Key={"key": _group_key(tenant_id, trigger_id), "bucket": f"closed#{group_id}"},
+                             ConsistentRead=True).get("Item")
+    return _group(item) if item else None
+
+
+def close(tenant_id: str, trigger_id: str, group_id: str, now: datetime) -> Group | None:
+    """Take the open group ``group_id`` for sending: it moves to ``closed#<id>`` in one transaction, so an event
+    is either in it or opens the next group. Returns it, or ``None`` if it is no longer open."""
+    key = _group_key(tenant_id, trigger_id)
+    name = get_settings().counters_table
+    for _ in range(_CLOSE_TRIES):
+        group = open_group(tenant_id, trigger_id)
+        if group is None or group.group_id != group_id:
+            return None
+        closed = {"key": key, "bucket": f"closed#{group_id}", "group_id": group_id,
+                  "opened_at": group.opened_at.isoformat(), "n_entries": group.size, "entries": group.entries,
+                  "expires_at": _expires(now)}
+        reasons = transact([
+            {"Delete": {"TableName": name, "Key": to_attribute_values({"key": key, "bucket": _OPEN}),
+                        "ConditionExpression": "group_id = :gid AND n_entries = :size",
+                        "ExpressionAttributeValues": to_attribute_values({":gid": group_id, ":size": group.size})}},
+            {"Put": {"TableName": name, "Item": to_attribute_values(closed)}},
+        ])
+        if reasons is None:
+            return group
+    raise RuntimeError(f"could not close group {group_id}: events keep arriving")
+
+
+def drop_closed(tenant_id: str, trigger_id: str, group_id: str) -> None:
+    _table().delete_item(Key={"key": _group_key(tenant_id, trigger_id), "bucket": f"closed#{group_id}"})

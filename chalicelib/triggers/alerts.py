@@ -1,0 +1,36 @@
+"""Send a trigger's alert to its active integrations through the delivery pipeline, and note the outcome."""
+
+from datetime import datetime
+
+from chalicelib import clock
+from chalicelib.aws import integrations_repo, triggers_repo
+from chalicelib.delivery import outbox
+from chalicelib.email.message import Content
+from chalicelib.models import Integration, Trigger
+from chalicelib.observability import logger, metrics
+
+
+def _why_nothing(trigger: Trigger, chosen: list[Integration]) -> str:
+    if not chosen:
+        return "nothing sent: none of its integrations exists any more"
+    disabled = ", ".join(f"{i.name} ({i.disabled_reason or 'manual'})" for i in chosen)
+    return f"nothing sent: all its integrations are disabled: {disabled}"
+
+
+def send(trigger: Trigger, content: Content, source_id: str, created_at: datetime) -> int:
+    """One ``alert`` delivery per active integration of the trigger (idempotent on ``source_id``), so retries,
+    the delivery log and auto-disable apply. Returns the number of deliveries."""
+    known = {integration.id: integration for integration in integrations_repo.all_for_tenant(trigger.tenant_id)}
+    chosen = [known[integration_id] for integration_id in trigger.integration_ids if integration_id in known]
+    targets = [integration for integration in chosen if integration.active]
+    for integration in targets:
+        outbox.enqueue(integration, content, created_at, source_id, kind="alert",
+                       event_type=f"trigger.{trigger.condition.type}")
+    outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
+               f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
+    triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)
+    metrics.add_metric(name="TriggersFired", unit="Count", value=1)
+    log = logger.info if targets else logger.warning
+    log("trigger fired", extra={"tenant_id": trigger.tenant_id, "trigger_id": trigger.id, "source_id": source_id,
+                                "outcome": outcome})
+    return len(targets)

@@ -1,0 +1,106 @@
+"""Triggers at ingest time, and the flush of grouped event alerts.
+
+Threshold triggers: each matching event atomically adds to the trigger's counter for the current window; the
+one update whose old/new values cross the threshold fires (exactly once per window, however many workers).
+Event triggers (``api_changed``, ``user_added``): events join the trigger's open group; the event that opens it
+queues a flush ``trigger_group_seconds`` later (an SQS delay), and the flush sends one email listing them all.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.aws import queue, security_repo, tenants_repo, trigger_windows_repo, triggers_repo
+from chalicelib.email import alerts as messages
+from chalicelib.models import Event, Tenant, ThresholdCondition, Trigger
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+from chalicelib.triggers import alerts, service, windows
+
+# An open group older than its flush time by this much lost its flush message (a crash): queue another.
+_RESCUE_AFTER = timedelta(seconds=60)
+
+
+def evaluate(tenant: Tenant, event: Event, received_at: datetime) -> int:
+    """Count ``event`` for the tenant's active triggers; returns how many fired (threshold) or grouped it."""
+    if event.type not in windows.TRIGGER_EVENTS:
+        return 0
+    acted = 0
+    for trigger in service.active(tenant.id):
+        condition = trigger.condition
+        if isinstance(condition, ThresholdCondition):
+            acted += _count(tenant, trigger, condition, event, received_at)
+        elif windows.GROUPED_EVENTS[condition.type] == event.type:
+            _join_group(trigger, event)
+            acted += 1
+    return acted
+
+
+def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, event: Event,
+           received_at: datetime) -> int:
+    amount = windows.amount(condition, event)
+    if not amount or not windows.matches(condition.filters, event):
+        return 0
+    revision = windows.revision(condition)
+    start, end = windows.window(condition.interval, received_at, tenant.timezone)
+    old, new = trigger_windows_repo.add(tenant.id, trigger.id, revision, start, end, amount)
+    if not windows.crossed(condition.threshold, old, new):
+        return 0
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    data = security_repo.read(tenant.id, hour, max(end, hour + timedelta(hours=1)))
+    content = messages.threshold(trigger, tenant.name, tenant.timezone, new, start, end, data)
+    alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at)
+    return 1
+
+
+def _join_group(trigger: Trigger, event: Event) -> None:
+    settings, now = get_settings(), clock.now()
+    wait = timedelta(seconds=settings.trigger_group_seconds)
+    entry = messages.entry(event)
+    while True:
+        group = trigger_windows_repo.append(trigger.tenant_id, trigger.id, entry, str(uuid.uuid4()), now,
+                                            settings.trigger_group_max_events)
+        if group is not None:
+            break
+        full = trigger_windows_repo.open_group(trigger.tenant_id, trigger.id)
+        if full is not None and trigger_windows_repo.close(trigger.tenant_id, trigger.id, full.group_id, now):
+            _queue_flush(trigger, full.group_id, now)
+    if group.size == 1:
+        _queue_flush(trigger, group.group_id, group.opened_at + wait)
+    elif now >= group.opened_at + wait + _RESCUE_AFTER:
+        _queue_flush(trigger, group.group_id, now)
+
+
+def _queue_flush(trigger: Trigger, group_id: str, due: datetime) -> None:
+    body = {"tenant_id": trigger.tenant_id, "trigger_id": trigger.id, "group_id": group_id, "due": due.isoformat()}
+    queue.send(get_settings().trigger_queue, body, int((due - clock.now()).total_seconds() + 0.999))
+
+
+def flush(body: dict[str, Any]) -> int:
+    """Send group ``body["group_id"]`` once it is due; a repeated message finds it gone and sends nothing."""
+    now, due = clock.now(), datetime.fromisoformat(body["due"])
+    if due > now:  # longer than SQS can delay in one hop: chain
+        queue.send(get_settings().trigger_queue, body, int((due - now).total_seconds() + 0.999))
+        return 0
+    tenant_id, trigger_id, group_id = body["tenant_id"], body["trigger_id"], body["group_id"]
+    group = (trigger_windows_repo.closed_group(tenant_id, trigger_id, group_id)
+             or trigger_windows_repo.close(tenant_id, trigger_id, group_id, now))
+    if group is None:
+        return 0
+    trigger, tenant = triggers_repo.get(tenant_id, trigger_id), tenants_repo.get(tenant_id)
+    sent = 0
+    if trigger is None or tenant is None or not trigger.active:
+        logger.info("grouped alert dropped: the trigger was deleted or deactivated",
+                    extra={"tenant_id": tenant_id, "trigger_id": trigger_id, "events": group.size})
+    else:
+        entries = list({row["id"]: row for row in group.entries}.values())  # a re-routed event is listed once
+        content = messages.group(trigger, tenant.name, tenant.timezone, entries)
+        sent = alerts.send(trigger, content, f"trigger-group:{trigger.id}:{group_id}", group.opened_at)
+    trigger_windows_repo.drop_closed(tenant_id, trigger_id, group_id)
+    return sent
+
+
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS batch of flush messages → partial batch response."""
+    return queue.process_batch(event, context, flush)

@@ -1,0 +1,102 @@
+"""Pure trigger rules: window maths, what an event counts for, and filter matching."""
+
+import hashlib
+import ipaddress
+import json
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib.models import (
+    INTERVAL_SECONDS,
+    AttackData,
+    Event,
+    FilterRule,
+    IncidentData,
+    ThresholdCondition,
+    TriggerFilters,
+)
+
+METRIC_EVENTS = {"attacks": "attack.detected", "hits": "attack.detected", "incidents": "incident.detected"}
+GROUPED_EVENTS = {"api_changed": "api.changed", "user_added": "user.created"}
+TRIGGER_EVENTS = frozenset(METRIC_EVENTS.values()) | frozenset(GROUPED_EVENTS.values())
+
+
+def window(interval: str, moment: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` in UTC of the ``interval`` window holding ``moment``, aligned in the tenant's time zone:
+    a day runs midnight to midnight there (23 or 25 hours across a DST change); minutes and hours follow the
+    zone's offset, so a +05:30 zone's hours start at :30 UTC."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    if interval == "day":
+        start = datetime.combine(local.date(), time(), zone)
+        end = datetime.combine(local.date() + timedelta(days=1), time(), zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+    size = INTERVAL_SECONDS[interval]
+    offset = local.utcoffset() or timedelta()
+    stamp = moment.timestamp()
+    start_stamp = stamp - (stamp + offset.total_seconds()) % size
+    start = datetime.fromtimestamp(start_stamp, UTC)
+    return start, start + timedelta(seconds=size)
+
+
+def revision(condition: ThresholdCondition) -> str:
+    """Changes with the rule, so an edited condition counts from zero."""
+    return hashlib.sha256(json.dumps(condition.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def amount(condition: ThresholdCondition, event: Event) -> int:
+    """What ``event`` adds to the condition's metric (0: it does not count)."""
+    if METRIC_EVENTS[condition.metric] != event.type:
+        return 0
+    details = event.details()
+    if condition.metric == "hits":
+        assert isinstance(details, AttackData)
+        return details.hits
+    return 1
+
+
+def _texts(*values: object) -> list[str]:
+    return [value for value in values if isinstance(value, str) and value]
+
+
+def event_values(event: Event) -> dict[str, list[str]]:
+    """The values of ``event`` each filter looks at."""
+    details, data = event.details(), event.data
+    if isinstance(details, AttackData):
+        domains, types = _texts(details.host, data.get("domain")), _texts(details.type)
+    elif isinstance(details, IncidentData):
+        domains, types = _texts(details.host, details.domain), _texts(details.attack_type, details.type)
+    else:
+        domains, types = _texts(data.get("host"), data.get("domain")), _texts(data.get("type"))
+    return {"domain": domains, "attack_type": types, "ip": _texts(data.get("ip")),
+            "application": _texts(data.get("application"), data.get("pool"))}
+
+
+def _equal(kind: str, wanted: str, value: str) -> bool:
+    if kind == "ip" and "/" in wanted:
+        try:
+            return ipaddress.ip_address(value) in ipaddress.ip_network(wanted, strict=False)
+        except ValueError:
+            return False
+    if kind == "domain":
+        return wanted.casefold().rstrip(".") == value.casefold().rstrip(".")
+    return wanted.casefold() == value.casefold()
+
+
+def _rule_matches(kind: str, rule: FilterRule, values: list[str]) -> bool:
+    found = any(_equal(kind, wanted, value) for wanted in rule.values for value in values)
+    return not found if rule.exclude else found
+
+
+def matches(filters: TriggerFilters, event: Event) -> bool:
+    """Every filter given must hold; an event without the field matches "none of" and fails "any of"."""
+    rules = {kind: rule for kind, rule in filters if rule is not None}
+    if not rules:
+        return True
+    values = event_values(event)
+    return all(_rule_matches(kind, rule, values[kind]) for kind, rule in rules.items())
+
+
+def crossed(threshold: int, old: int, new: int) -> bool:
+    """The one update that takes the count above ``threshold`` (every update returns a distinct range)."""
+    return old <= threshold < new
