@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/cold_start.py
 
 soak: install
 	$(BIN)/python -m tests.soak $${SOAK_EVENTS:-1000}
