@@ -5,6 +5,7 @@
 ingest uses; ``first_report`` then queues last week's report so the outbox shows one right away.
 """
 
+import threading
 from datetime import datetime
 
 from chalicelib.aws import queue, security_repo
@@ -15,11 +16,15 @@ from chalicelib.reports.periods import last_complete, period_containing
 from chalicelib.settings import get_settings
 
 
-def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, seed: int = 7) -> dict[str, int]:
-    """Demo data for each of the ``days`` complete local days before ``now``; returns what was written."""
+def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, seed: int = 7,
+         stop: threading.Event | None = None) -> dict[str, int]:
+    """Demo data for each of the ``days`` complete local days before ``now`` (until ``stop`` is set);
+    returns what was written."""
     written = {"hours": 0, "vulnerabilities": 0, "incidents": 0}
     day = period_containing("daily", timezone, now)
     for _ in range(days):
+        if stop is not None and stop.is_set():
+            break
         day = day.previous()
         data = demo_security_data(day, vulnerabilities=3, incidents=1, seed=seed)
         for aggregate in data.aggregates:
