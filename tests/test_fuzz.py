@@ -19,10 +19,10 @@ from urllib.parse import quote
 import pytest
 import schemathesis
 from chalice.test import Client
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from schemathesis import checks as builtin
-from schemathesis.transport.prepare import get_exclude_headers
+from schemathesis.core.parameters import ParameterLocation
 
 from app import app
 from tests.conftest import OPERATOR, Api, TenantHandle
@@ -95,6 +95,17 @@ def error_shape(ctx: Any, response: Any, case: Any) -> bool:
     return True
 
 
+def negates_a_header(case: Any) -> bool:
+    """A negative case that breaks a header parameter (a missing or invalid Authorization)."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_negative:
+        return False
+    data = meta.phase.data
+    locations = {getattr(data, "parameter_location", None)}
+    locations |= {mutation.parameter_location for mutation in getattr(data, "mutations", None) or ()}
+    return ParameterLocation.HEADER in locations
+
+
 @dataclass
 class World:
     """Two tenants with admin and viewer tokens, and one object of each kind in both."""
@@ -120,6 +131,9 @@ def world(api: Api, pipeline: Any) -> World:
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM,
           suppress_health_check=list(HealthCheck))
 def test_no_input_gets_a_server_error_or_an_undocumented_answer(case: Any, data: Any, world: World) -> None:
+    # Our only header parameter is Authorization, and test_errors sends every protected operation a list of
+    # broken ones; spend the examples on bodies, queries and paths instead.
+    assume(not negates_a_header(case))
     for name in case.path_parameters or {}:
         # hypothesis favours the first choices: real objects first
         choice = data.draw(st.sampled_from([*world.ids.get(name, []), "generated"]), label=name)
@@ -130,8 +144,6 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(case: Any, data:
     else:
         credentials = world.credentials
     token = data.draw(st.sampled_from(credentials), label="token")  # None: whatever schemathesis generated
-    if "Authorization" in get_exclude_headers(case):
-        token = None  # a negative case about the missing header: send none
     headers = {FUZZ_TOKEN: token} if token else {}
     response = case.call(headers=headers)
     TALLY.add(case.operation.label, response.status_code)
