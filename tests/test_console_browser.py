@@ -260,3 +260,24 @@ def test_a_viewer_sees_no_buttons(browser: Browser, stack: RunningStack) -> None
     shoot(page, "integrations-viewer-1280")
     context.close()
 
+
+
+def test_a_trigger_is_added_through_the_form(admin: Page) -> None:
+    admin.get_by_role("link", name="Triggers").click()
+    admin.get_by_role("link", name="Add trigger").first.click()
+    admin.get_by_label("Name", exact=True).fill("Attack spike")
+    admin.get_by_label("Count", exact=True).select_option("attacks")
+    admin.get_by_label("Per", exact=True).select_option("hour")
+    admin.get_by_label("More than", exact=True).fill("many")
+    admin.get_by_label("Primary email").check()
+    admin.get_by_role("button", name="Add trigger").click()
+    expect(admin.locator("#threshold-error")).to_have_text("Enter a whole number.")
+    shoot(admin, "trigger-form-error-1280")
+
+    admin.get_by_label("More than", exact=True).fill("500")
+    admin.get_by_label("Domains", exact=True).fill("shop.demo.example")
+    admin.get_by_role("button", name="Add trigger").click()
+    expect(admin.get_by_role("status")).to_have_text("Trigger added.")
+    expect(admin.locator("tr").filter(has_text="Attack spike")).to_contain_text(
+        "More than 500 attacks per hour · domain in shop.demo.example")
+    shoot(admin, "triggers-1280")
