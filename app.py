@@ -33,7 +33,7 @@ app.register_blueprint(triggers_bp)
 def delivery_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.delivery import worker
 
-    return worker.handle_batch(event.to_dict(), app.lambda_context)
+    return worker.handle_batch(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
@@ -41,7 +41,7 @@ def health_check(event: CloudWatchEvent) -> dict[str, int]:
     from chalicelib.aws.idempotency import once
     from chalicelib.delivery import health
 
-    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()), app.lambda_context)
+    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()), event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
@@ -49,7 +49,7 @@ def report_scheduler(event: CloudWatchEvent) -> dict[str, int]:
     from chalicelib.aws.idempotency import once
     from chalicelib.reports import jobs
 
-    return once(f"reports#{event.to_dict()['id']}", lambda: jobs.schedule(clock.now()), app.lambda_context)
+    return once(f"reports#{event.to_dict()['id']}", lambda: jobs.schedule(clock.now()), event.context)
 
 
 # One job per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job must fail the batch.
@@ -57,14 +57,14 @@ def report_scheduler(event: CloudWatchEvent) -> dict[str, int]:
 def report_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.reports import jobs
 
-    return jobs.handle_batch(event.to_dict(), app.lambda_context)
+    return jobs.handle_batch(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=get_settings().trigger_queue, batch_size=10)
 def trigger_groups(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.triggers import evaluate
 
-    return evaluate.handle_batch(event.to_dict(), app.lambda_context)
+    return evaluate.handle_batch(event.to_dict(), event.context)
 
 
 @app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PlatformEventType.__args__)})

@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 STAGE = "local"
 DEMO_TENANT = TenantCreate(name="Demo", primary_email="security@demo.example")
-_LOOP_STOP_TIMEOUT = 10.0
+_LOOP_STOP_TIMEOUT = 5.0
 HEALTH_CHECK_SECONDS = 300  # the deployed schedules' rates
 REPORT_SCHEDULE_SECONDS = 3600
 DEMO_DAYS = 14
@@ -63,7 +64,7 @@ def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
     """What runs beside the API, standing in for the event sources Chalice's local server lacks."""
     lambdas = Client(app, stage_name=STAGE, project_dir=str(PROJECT_DIR))
     return [
-        Loop("demo-data", lambda stop: _seed_demo(demo)),
+        Loop("demo-data", lambda stop: _seed_demo(demo, stop)),
         Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
         Loop("trigger-groups", loops.queue_poller(lambdas, settings.trigger_queue, "trigger_groups")),
         Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
@@ -72,10 +73,12 @@ def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
     ]
 
 
-def _seed_demo(demo: Tenant) -> None:
+def _seed_demo(demo: Tenant, stop: threading.Event) -> None:
     """Two weeks of made-up security data, then last week's report (it appears in the outbox)."""
     now = clock.now()
-    demo_data.seed(demo.id, now, demo.timezone, days=DEMO_DAYS)
+    demo_data.seed(demo.id, now, demo.timezone, days=DEMO_DAYS, stop=stop)
+    if stop.is_set():
+        return
     demo_data.first_report(demo, now)
     print("Demo security data seeded; last week's report is on its way to the outbox.")
 
@@ -91,8 +94,9 @@ def running(loops: list[Loop]) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        for thread in threads:
-            thread.join(_LOOP_STOP_TIMEOUT)
+        deadline = time.monotonic() + _LOOP_STOP_TIMEOUT
+        for thread in threads:  # one shared deadline: daemon threads left over end with the process
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def point_service_at(endpoint_url: str, operator_token: str) -> None:
@@ -163,6 +167,11 @@ def main() -> None:
         if exc.errno != errno.EADDRINUSE:
             raise
         sys.exit(f"The local stack cannot start: {exc}. Set PORT and MOTO_PORT to free ports (0 picks one).")
+    # Everything the stack started is stopped; tearing down moto's in-memory AWS object by object
+    # only delays the exit by seconds, so leave at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
