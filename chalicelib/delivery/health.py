@@ -10,7 +10,7 @@ from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.events import ingest
 from chalicelib.integrations import service
 from chalicelib.models import Integration
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 
 HOUR = timedelta(hours=1)
@@ -59,7 +59,7 @@ def check(integration: Integration, now: datetime) -> str | None:
         reason = f"auto-disabled: {ratio.describe(hours)}"
         _, changed = service.disable(integration.tenant_id, integration.id, reason)
         if changed:
-            metrics.add_metric(name="IntegrationsAutoDisabled", unit="Count", value=1)
+            count("IntegrationsAutoDisabled")
             logger.warning("integration auto-disabled", extra={"tenant_id": integration.tenant_id,
                                                                "integration_id": integration.id, "reason": reason})
             return "disabled"

@@ -15,7 +15,7 @@ from chalicelib.delivery.schedule import delay_after
 from chalicelib.email import mailer
 from chalicelib.email.message import Attachment, Content, build
 from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
 
@@ -84,7 +84,7 @@ def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
         raise TryInFlight(delivery.id)
     attempt = Attempt(number=number, at=now, outcome="interrupted", error_code="Interrupted", error=INTERRUPTED)
     deliveries_repo.finish_attempt(delivery, attempt, "dead", None, INTERRUPTED)
-    metrics.add_metric(name="DeliveriesDead", unit="Count", value=1)
+    count("DeliveriesDead")
 
 
 def process(body: dict[str, Any]) -> None:
@@ -105,10 +105,10 @@ def process(body: dict[str, Any]) -> None:
         return  # a stale message of an earlier schedule
     recipients, suppressed, why_not = _recipients(delivery)
     if suppressed:
-        metrics.add_metric(name="RecipientsSuppressed", unit="Count", value=len(suppressed))
+        count("RecipientsSuppressed", len(suppressed))
     if recipients is None:
         deliveries_repo.finish(delivery, "skipped", now, why_not or "")
-        metrics.add_metric(name="DeliveriesSkipped", unit="Count", value=1)
+        count("DeliveriesSkipped")
         logger.info("delivery skipped", extra={"reason": why_not})
         return
     if not deliveries_repo.claim(delivery, number, now):
@@ -119,20 +119,20 @@ def process(body: dict[str, Any]) -> None:
            "delivery_id": delivery.id, "try": number}
     if attempt.outcome == "sent":
         deliveries_repo.finish_attempt(delivery, attempt, "sent", None)
-        metrics.add_metric(name="DeliveriesSent", unit="Count", value=1)
+        count("DeliveriesSent")
         logger.info("delivery sent", extra=log)
         return
-    metrics.add_metric(name="DeliveriesFailed", unit="Count", value=1)
+    count("DeliveriesFailed")
     delay = delay_after(number)
     if delay is None:
         deliveries_repo.finish_attempt(delivery, attempt, "dead", None, "the retry schedule is spent")
-        metrics.add_metric(name="DeliveriesDead", unit="Count", value=1)
+        count("DeliveriesDead")
         logger.warning("delivery dead", extra={**log, "error": attempt.error})
         return
     next_try = now + timedelta(seconds=delay)
     deliveries_repo.finish_attempt(delivery, attempt, "retrying", next_try)
     queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, next_try.isoformat(), delay)
-    metrics.add_metric(name="DeliveriesRetried", unit="Count", value=1)
+    count("DeliveriesRetried")
     logger.info("delivery will be retried", extra={**log, "delay": delay, "error": attempt.error})
 
 

@@ -12,7 +12,7 @@ from chalicelib.aws import events_repo, tenants_repo
 from chalicelib.errors import NotFound
 from chalicelib.events import router, security
 from chalicelib.models import ErrorDetail, ErrorInfo, Event, EventResult, EventResults, Integration, Tenant
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.triggers import evaluate
 
 
@@ -48,7 +48,7 @@ def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) ->
     deliveries = router.route(tenant, event, received_at, farewell)
     alerts = evaluate.evaluate(tenant, event, received_at)
     events_repo.mark_routed(tenant.id, event.id)
-    metrics.add_metric(name="EventsIngested", unit="Count", value=1)
+    count("EventsIngested")
     logger.info("event routed", extra={"tenant_id": tenant.id, "event_id": event.id, "event_type": event.type,
                                        "deliveries": deliveries, "trigger_alerts": alerts})
     return EventResult(id=event.id, status="accepted" if new else "duplicate")

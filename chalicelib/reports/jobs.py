@@ -23,7 +23,7 @@ from chalicelib.delivery import outbox
 from chalicelib.email import templates
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
-from chalicelib.observability import logger, metrics, milliseconds
+from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports.content import ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
     FREQUENCIES,
@@ -91,7 +91,7 @@ def generate(tenant: Tenant, period: Period) -> Report:
     report = _report(tenant, period, key, data, len(document), rid)
     if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
         return reports_repo.get(tenant.id, rid) or report
-    metrics.add_metric(name="ReportsRendered", unit="Count", value=1)
+    count("ReportsRendered")
     return report
 
 
@@ -190,7 +190,7 @@ def schedule(now: datetime) -> dict[str, int]:
     for job in jobs:
         queue.send(get_settings().report_queue, job)
     if jobs:
-        metrics.add_metric(name="ReportJobsQueued", unit="Count", value=len(jobs))
+        count("ReportJobsQueued", len(jobs))
     logger.info("report jobs queued", extra={"jobs": len(jobs)})
     return {"jobs": len(jobs)}
 

@@ -7,7 +7,7 @@ from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.delivery import outbox
 from chalicelib.email.message import Content
 from chalicelib.models import Integration, Trigger
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 
 
 def _why_nothing(trigger: Trigger, chosen: list[Integration]) -> str:
@@ -29,7 +29,7 @@ def send(trigger: Trigger, content: Content, source_id: str, created_at: datetim
     outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
                f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
     triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)
-    metrics.add_metric(name="TriggersFired", unit="Count", value=1)
+    count("TriggersFired")
     log = logger.info if targets else logger.warning
     log("trigger fired", extra={"tenant_id": trigger.tenant_id, "trigger_id": trigger.id, "source_id": source_id,
                                 "outcome": outcome})
