@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/triggers.py
 
 soak: install
 	$(BIN)/python -m tests.soak $${SOAK_EVENTS:-1000}
