@@ -3,9 +3,9 @@
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws.clients import client
 from chalicelib.errors import BadRequest
 
+T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -81,6 +82,17 @@ def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def all_pages(fetch: Callable[[str | None], tuple[list[T], str | None]]) -> list[T]:
+    """Every item of a paginated read: ``fetch(cursor)`` returns a page and the next cursor."""
+    found: list[T] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = fetch(cursor)
+        found += items
+        if cursor is None:
+            return found
 
 
 def encode_cursor(sort_key: str) -> str:

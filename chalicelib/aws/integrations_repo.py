@@ -5,7 +5,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import delete_op, plain, put_op, query_page, scan_all, transact
+from chalicelib.aws.dynamo import all_pages, delete_op, plain, put_op, query_page, scan_all, transact
 from chalicelib.errors import Conflict
 from chalicelib.models import Integration
 from chalicelib.settings import get_settings
@@ -77,13 +77,7 @@ def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integrati
 
 
 def all_for_tenant(tenant_id: str) -> list[Integration]:
-    found: list[Integration] = []
-    cursor: str | None = None
-    while True:
-        items, cursor = page(tenant_id, 100, cursor)
-        found += items
-        if cursor is None:
-            return found
+    return all_pages(lambda cursor: page(tenant_id, 100, cursor))
 
 
 def replace(current: Integration, new: Integration) -> None:

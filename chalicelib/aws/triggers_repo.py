@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
+    all_pages,
     delete_op,
     is_condition_failure,
     plain,
@@ -75,13 +76,7 @@ def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Trigger],
 
 def all_for_tenant(tenant_id: str) -> list[Trigger]:
     """Every trigger of the tenant: one Query (a tenant has at most a hundred)."""
-    found: list[Trigger] = []
-    cursor: str | None = None
-    while True:
-        items, cursor = page(tenant_id, 100, cursor)
-        found += items
-        if cursor is None:
-            return found
+    return all_pages(lambda cursor: page(tenant_id, 100, cursor))
 
 
 def replace(current: Trigger, new: Trigger) -> None:
