@@ -233,3 +233,14 @@ def test_the_bucket_refuses_plain_http(sam: dict[str, Any]) -> None:
     [statement] = sam["Resources"]["ReportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
 
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_api_gateway_answers_unknown_routes_with_a_404_in_our_error_shape(sam: dict[str, Any]) -> None:
+    responses = {r["Properties"]["ResponseType"]: r["Properties"] for r in sam["Resources"].values()
+                 if r["Type"] == "AWS::ApiGateway::GatewayResponse"}
+    unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert unknown["StatusCode"] == "404" and unknown["RestApiId"] == {"Ref": "RestAPI"}
+    assert "RestAPI" in sam["Resources"]
+    for gateway_response in (unknown, responses["DEFAULT_5XX"]):
+        shaped = json.loads(gateway_response["ResponseTemplates"]["application/json"])
+        assert set(shaped) == {"error"} and set(shaped["error"]) == {"code", "message", "details"}
