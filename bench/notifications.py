@@ -7,22 +7,13 @@ per run and checks that nothing was lost (every delivery ends `sent` or `dead`).
 
 import os
 import random
-import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                   "OPERATOR_TOKEN": "bench", "SQS_MAX_DELAY_SECONDS": "0", "POWERTOOLS_LOG_LEVEL": "ERROR",
-                   "POWERTOOLS_METRICS_DISABLED": "true"})
-os.environ.pop("AWS_ENDPOINT_URL", None)
+import offline
 
-from moto import mock_aws
-
-from chalicelib import clock
-from chalicelib.aws import clients, deliveries_repo
+from chalicelib.aws import deliveries_repo
 from chalicelib.aws.dynamo import scan_all
 from chalicelib.delivery import worker
 from chalicelib.email import mailer
@@ -31,27 +22,14 @@ from chalicelib.integrations import service
 from chalicelib.models import IntegrationCreate, TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
-from local import resources
 from local.pollers import drain
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
 INTEGRATIONS = 3
 
 
-class Clock:
-    moment = datetime(2026, 11, 25, 10, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
 def run(failure_rate: float) -> dict[str, float]:
-    with mock_aws() as aws:
-        aws.reset()
-        clients.reset()
-        fake_clock = Clock()
-        clock.set_source(fake_clock)
-        resources.create_all(get_settings())
+    with offline.aws() as fake_clock:
         tenant = create_tenant(TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
         default = service.page(tenant.id, 10, None).items[0]
         service.delete(tenant.id, default.id)

@@ -7,30 +7,18 @@ every DynamoDB request by operation. Two runs: no triggers (the baseline), then 
 """
 
 import os
-import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                   "OPERATOR_TOKEN": "bench", "SQS_MAX_DELAY_SECONDS": "0", "POWERTOOLS_LOG_LEVEL": "ERROR",
-                   "POWERTOOLS_METRICS_DISABLED": "true"})
-os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3
-from moto import mock_aws
+import offline
 
-from chalicelib import clock
 from chalicelib.aws import clients
 from chalicelib.events import ingest
 from chalicelib.integrations import service as integrations
 from chalicelib.models import TenantCreate, TriggerCreate
-from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from chalicelib.triggers import service as triggers
-from local import resources
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "600"))
 NEVER = 10**9
@@ -56,21 +44,9 @@ CONDITIONS = [
 MATCHING = 10
 
 
-class Clock:
-    moment = datetime(2026, 11, 25, 10, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
 def run(with_triggers: bool) -> dict[str, object]:
     requests: Counter[str] = Counter()
-    with mock_aws() as aws:
-        aws.reset()
-        clients.reset()
-        fake = Clock()
-        clock.set_source(fake)
-        resources.create_all(get_settings())
+    with offline.aws() as fake:
         tenant = create_tenant(TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
         soc = integrations.page(tenant.id, 10, None).items[0]
         if with_triggers:
