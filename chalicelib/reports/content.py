@@ -7,7 +7,7 @@ period, returns a :class:`ReportData` that the renderer lays out without further
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -57,7 +57,9 @@ class Ranked(BaseModel):
     hits: int
 
 
-class VulnerabilityRow(BaseModel):
+class VulnerabilityRow(NamedTuple):
+    """A table row; a tuple, since a report can hold tens of thousands (a third of a model's memory)."""
+
     detected: datetime
     risk: Risk
     title: str
@@ -66,7 +68,9 @@ class VulnerabilityRow(BaseModel):
     status: str
 
 
-class IncidentRow(BaseModel):
+class IncidentRow(NamedTuple):
+    """A table row, a tuple like :class:`VulnerabilityRow`."""
+
     time: datetime
     risk: Risk
     title: str
