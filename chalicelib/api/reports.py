@@ -1,14 +1,12 @@
 """Routes: scheduled reports (list, download link) and previews."""
 
-import math
-from datetime import datetime, timedelta
 
 from chalice import Blueprint
 
-from chalicelib import clock
+from chalicelib import clock, limits
 from chalicelib.api.routing import Call, route
-from chalicelib.aws import counters_repo, reports_repo
-from chalicelib.errors import NotFound, RateLimited, ValidationFailed
+from chalicelib.aws import reports_repo
+from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
@@ -38,12 +36,8 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
 def rate_limit_previews(tenant_id: str) -> None:
     """At most N previews per tenant per window (each renders a PDF) → 429 with ``Retry-After``."""
     settings = get_settings()
-    now, window = clock.now(), settings.preview_rate_window_seconds
-    start = datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=now.tzinfo)
-    if counters_repo.hit(f"previews#{tenant_id}", start, window) > settings.preview_rate_limit:
-        retry_after = max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds()))
-        raise RateLimited(f"at most {settings.preview_rate_limit} previews per {window // 60} minutes; "
-                          f"try again in {retry_after} s", retry_after)
+    limits.enforce(f"previews#{tenant_id}", settings.preview_rate_limit, settings.preview_rate_window_seconds,
+                   "previews")
 
 
 @route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",

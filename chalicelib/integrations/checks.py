@@ -1,14 +1,10 @@
 """Test integration: check the configuration and that mail can go out, then send one
 ``[Test message]`` sample of each subscribed kind, directly (no retries, not counted in ratios)."""
 
-import math
-from datetime import datetime, timedelta
 
-from chalicelib import clock
-from chalicelib.aws import counters_repo
+from chalicelib import clock, limits
 from chalicelib.email import mailer, notifications
 from chalicelib.email.message import Content, build
-from chalicelib.errors import RateLimited
 from chalicelib.events.samples import KINDS, sample
 from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult, TestStep
 from chalicelib.reports import jobs
@@ -16,21 +12,11 @@ from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings
 
 
-def _window_start(now: datetime, seconds: int) -> datetime:
-    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
-
-
 def rate_limit(tenant_id: str, subject: str) -> None:
     """At most N tests per integration (or per tenant's drafts) per window → 429 with ``Retry-After``."""
     settings = get_settings()
-    now = clock.now()
-    start = _window_start(now, settings.test_rate_window_seconds)
-    if counters_repo.hit(f"tests#{tenant_id}#{subject}", start, settings.test_rate_window_seconds) \
-            > settings.test_rate_limit:
-        window_end = start + timedelta(seconds=settings.test_rate_window_seconds)
-        retry_after = max(1, math.ceil((window_end - now).total_seconds()))
-        raise RateLimited(f"at most {settings.test_rate_limit} tests per {settings.test_rate_window_seconds // 60}"
-                          f" minutes; try again in {retry_after} s", retry_after)
+    limits.enforce(f"tests#{tenant_id}#{subject}", settings.test_rate_limit,
+                   settings.test_rate_window_seconds, "tests")
 
 
 def _send_step(name: str, recipients: list[str], content: Content) -> TestStep:
