@@ -163,3 +163,30 @@ def test_sent_mail_names_the_configuration_set_when_one_is_configured(acme, pipe
     assert headers == {"X-SES-MESSAGE-TAGS": f"tenant_id={acme.id}, delivery_id=d-1",
                        "X-SES-CONFIGURATION-SET": "email-report"}
     assert "X-SES-CONFIGURATION-SET" not in mailer.ses_headers(tenant_id=acme.id)
+
+
+def test_test_integration_leaves_suppressed_addresses_out_and_tags_its_mail(acme, pipeline, feedback):
+    # GIVEN b@ complained about an earlier mail
+    soc = acme.integration(name="SOC", emails="a@acme.io, b@acme.io", events=["vuln_high"])
+    send_event(acme, pipeline, "evt-1")
+    mail = next(m for m in sent() if "b@acme.io" in m.to)
+    feedback(ses_event("Complaint", mail, "m-1", ["b@acme.io"]))
+    earlier = len(sent())
+    # WHEN the integration is tested, THEN only a@ gets the sample and the result says why b@ did not
+    status, body = acme.call("POST", f"/v1/integrations/{soc['id']}/test")
+    assert status == 200 and body["ok"] is True
+    assert body["steps"][1] == {"step": "suppressions", "ok": True, "message_ids": [], "subject": None,
+                                "detail": "left out, on the suppression list (hard bounce or complaint): b@acme.io"}
+    [test_mail] = sent()[earlier:]
+    assert test_mail.to == ["a@acme.io"] and test_mail.subject.startswith("[Test message]")
+    # AND the test mail carries the tenant tag, so its own bounce reaches this tenant's list
+    assert ses_tags(test_mail.raw) == {"tenant_id": [acme.id], "kind": ["test"], "integration_id": [soc["id"]]}
+    assert feedback(ses_event("Bounce", test_mail, "m-2", ["a@acme.io"])) == {"suppressed": 1, "tenant_id": acme.id}
+    # AND a draft whose every address is suppressed sends nothing and says so
+    earlier = len(sent())
+    status, body = acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "A@acme.io, b@acme.io"})
+    assert status == 200 and body["ok"] is False
+    assert body["steps"][1]["step"] == "suppressions" and body["steps"][1]["ok"] is False
+    assert "A@acme.io, b@acme.io" in body["steps"][1]["detail"]  # as the admin typed them
+    assert body["steps"][-1]["detail"] == "nothing sent: see the failed step above"
+    assert sent()[earlier:] == []

@@ -10,6 +10,7 @@ from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult
 from chalicelib.reports import jobs
 from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings
+from chalicelib.suppressions import service as suppressions
 
 
 def rate_limit(tenant_id: str, subject: str) -> None:
@@ -19,10 +20,10 @@ def rate_limit(tenant_id: str, subject: str) -> None:
                    settings.test_rate_window_seconds, "tests")
 
 
-def _send_step(name: str, recipients: list[str], content: Content) -> TestStep:
+def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str]) -> TestStep:
     settings = get_settings()
     test = content.as_test()
-    raw = build(settings.sender_email, settings.product_name, recipients, test)
+    raw = build(settings.sender_email, settings.product_name, recipients, test, headers=mailer.ses_headers(**tags))
     try:
         message_id = mailer.send_raw(settings.sender_email, recipients, raw)
     except mailer.SendError as error:
@@ -43,23 +44,42 @@ def _mail_checks() -> list[TestStep]:
     ]
 
 
+def _suppression_step(suppressed: list[str], total: int) -> list[TestStep]:
+    """Nothing when no address is suppressed; else which are left out (and a failure if all are)."""
+    if not suppressed:
+        return []
+    listed = ", ".join(suppressed)
+    if len(suppressed) == total:
+        return [TestStep(step="suppressions", ok=False,
+                         detail=f"every address is on the suppression list (hard bounce or complaint): {listed}; "
+                                "remove them from the list to test them")]
+    return [TestStep(step="suppressions", ok=True,
+                     detail=f"left out, on the suppression list (hard bounce or complaint): {listed}")]
+
+
 def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
-    """Each step with its outcome; sends happen only if mail can go out."""
+    """Each step with its outcome; sends happen only if mail can go out, and never to suppressed addresses."""
     now = clock.now()
     kinds = [kind for kind in KINDS if kind in draft.events]
+    recipients, suppressed = suppressions.split(tenant.id, draft.emails)
     steps = [TestStep(step="configuration", ok=True,
-                      detail=f"{len(draft.emails)} recipient(s); events: {', '.join(draft.events)}")]
+                      detail=f"{len(draft.emails)} recipient(s); events: {', '.join(draft.events)}"),
+             *_suppression_step(suppressed, len(draft.emails))]
     steps += _mail_checks()
+    # SES hands the tags back with a bounce or complaint, so a test mail's feedback reaches this tenant's list
+    tags = {"tenant_id": tenant.id, "kind": "test"}
+    if isinstance(draft, Integration):
+        tags["integration_id"] = draft.id
     if all(step.ok for step in steps):
         for kind in kinds:
             content = notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True)
-            steps.append(_send_step(f"send_{kind}", draft.emails, content))
+            steps.append(_send_step(f"send_{kind}", recipients, content, tags))
         for frequency in FREQUENCIES:
             if f"report_{frequency}" in draft.events:
                 content = jobs.sample(tenant, frequency, now)
-                steps.append(_send_step(f"send_report_{frequency}", draft.emails, content))
+                steps.append(_send_step(f"send_report_{frequency}", recipients, content, tags))
     else:
-        steps.append(TestStep(step="send", ok=False, detail="nothing sent: mail cannot go out (see above)"))
+        steps.append(TestStep(step="send", ok=False, detail="nothing sent: see the failed step above"))
     ok = all(step.ok for step in steps)
     can_enable = ok and isinstance(draft, Integration) and not draft.active
     return TestResult(ok=ok, steps=steps, can_enable=can_enable)
