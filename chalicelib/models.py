@@ -30,7 +30,14 @@ MAX_RECIPIENTS = 50
 Role = Literal["admin", "viewer", "ingest"]
 
 
-class Strict(BaseModel):
+class Model(BaseModel):
+    """Every model of the service. Its validator and serializer are built on first use, not at import:
+    a cold start pays only for the few models its request touches."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Model):
     """Input model: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
@@ -131,18 +138,18 @@ def _check_zone(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_check_zone)]
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     path: str
     message: str
 
 
-class ErrorInfo(BaseModel):
+class ErrorInfo(Model):
     code: str
     message: str
     details: list[ErrorDetail] = []
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     error: ErrorInfo
 
 
@@ -154,7 +161,7 @@ class PageQuery(Strict):
 # --- tenants and tokens ---------------------------------------------------------------
 
 
-class Tenant(BaseModel):
+class Tenant(Model):
     id: str
     name: str
     primary_email: str
@@ -174,12 +181,12 @@ class TenantUpdate(Patch):
     timezone: TimeZone | None = None
 
 
-class TenantCreated(BaseModel):
+class TenantCreated(Model):
     tenant: Tenant
     admin_token: str
 
 
-class Token(BaseModel):
+class Token(Model):
     id: str
     name: str
     role: Role
@@ -195,14 +202,14 @@ class TokenCreated(Token):
     token: str
 
 
-class TokenPage(BaseModel):
+class TokenPage(Model):
     items: list[Token]
 
 
 # --- integrations -----------------------------------------------------------------------
 
 
-class Integration(BaseModel):
+class Integration(Model):
     id: str
     tenant_id: str = Field(exclude=True)
     type: Literal["email"] = "email"
@@ -234,7 +241,7 @@ class IntegrationUpdate(Patch):
     events: Events | None = None
 
 
-class IntegrationPage(BaseModel):
+class IntegrationPage(Model):
     items: list[Integration]
     next_cursor: str | None
 
@@ -251,7 +258,7 @@ ServiceEventType = Literal["integration.disabled", "integration.deleted", "integ
 Text = Annotated[str, StringConstraints(max_length=2000)]
 
 
-class EventData(BaseModel):
+class EventData(Model):
     """Free-form details; fields a template shows are checked per type by :data:`EVENT_DATA`."""
 
     model_config = ConfigDict(extra="allow")
@@ -284,7 +291,7 @@ class VulnerabilityData(EventData):
     status: Literal["open", "closed"] = "open"
 
 
-class ScopeChange(BaseModel):
+class ScopeChange(Model):
     kind: Literal["host", "service", "domain"]
     action: Literal["added", "removed", "changed"]
     value: Text = Field(min_length=1)
@@ -350,13 +357,13 @@ class EventBatch(Strict):
         "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one."})
 
 
-class EventResult(BaseModel):
+class EventResult(Model):
     id: str | None
     status: Literal["accepted", "duplicate", "rejected"]
     error: ErrorInfo | None = None
 
 
-class EventResults(BaseModel):
+class EventResults(Model):
     results: list[EventResult]
 
 
@@ -366,7 +373,7 @@ DeliveryStatus = Literal["queued", "sending", "retrying", "sent", "dead", "skipp
 FINAL_STATUSES = frozenset({"sent", "dead", "skipped"})
 
 
-class Attempt(BaseModel):
+class Attempt(Model):
     number: int
     at: datetime
     outcome: Literal["sent", "failed", "interrupted"]
@@ -376,7 +383,7 @@ class Attempt(BaseModel):
     suppressed: list[str] = Field(default_factory=list, description="addresses left out: on the suppression list")
 
 
-class Delivery(BaseModel):
+class Delivery(Model):
     id: str
     tenant_id: str = Field(exclude=True)
     integration_id: str
@@ -404,7 +411,7 @@ class DeliveryQuery(PageQuery):
     status: DeliveryStatus | None = None
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(Model):
     items: list[Delivery]
     next_cursor: str | None
 
@@ -412,7 +419,7 @@ class DeliveryPage(BaseModel):
 # --- suppressions (hard bounces and complaints) ---------------------------------------------
 
 
-class Suppression(BaseModel):
+class Suppression(Model):
     """An address of the tenant that gets no mail: it hard-bounced or its owner complained."""
 
     email: str
@@ -422,7 +429,7 @@ class Suppression(BaseModel):
     created_at: datetime
 
 
-class SuppressionPage(BaseModel):
+class SuppressionPage(Model):
     items: list[Suppression]
     next_cursor: str | None
 
@@ -430,7 +437,7 @@ class SuppressionPage(BaseModel):
 # --- test integration -------------------------------------------------------------------------
 
 
-class TestStep(BaseModel):
+class TestStep(Model):
     __test__ = False
     step: str
     ok: bool
@@ -439,7 +446,7 @@ class TestStep(BaseModel):
     subject: str | None = None
 
 
-class TestResult(BaseModel):
+class TestResult(Model):
     __test__ = False
     ok: bool
     steps: list[TestStep]
@@ -451,7 +458,7 @@ class TestResult(BaseModel):
 ReportFrequency = Literal["daily", "weekly", "monthly"]
 
 
-class ReportFigure(BaseModel):
+class ReportFigure(Model):
     """A headline number of a report and the same number for the previous period."""
 
     name: str
@@ -460,7 +467,7 @@ class ReportFigure(BaseModel):
     previous: int
 
 
-class Report(BaseModel):
+class Report(Model):
     """A rendered report (one per tenant, frequency and period); the PDF is in S3."""
 
     id: str
@@ -485,7 +492,7 @@ class ReportDownload(Report):
     download_expires_at: datetime
 
 
-class ReportPage(BaseModel):
+class ReportPage(Model):
     items: list[Report]
     next_cursor: str | None
 
@@ -632,7 +639,7 @@ class TriggerUpdate(Patch):
     condition: Condition | None = None
 
 
-class Trigger(BaseModel):
+class Trigger(Model):
     id: str
     tenant_id: str = Field(exclude=True)
     name: str
@@ -648,6 +655,6 @@ class Trigger(BaseModel):
     version: int = Field(1, exclude=True)
 
 
-class TriggerPage(BaseModel):
+class TriggerPage(Model):
     items: list[Trigger]
     next_cursor: str | None

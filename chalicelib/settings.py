@@ -1,15 +1,20 @@
-"""Environment → typed settings. Nothing else in the code base reads ``os.environ``."""
+"""Environment → typed settings. Nothing else in the code base reads ``os.environ``.
 
+A plain pydantic model fed from the environment: pydantic-settings would add its sources (dotenv, CLI,
+secrets managers) to every cold start of every Lambda for what is here one dictionary comprehension.
+"""
+
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every knob of the service; names are the upper-case environment variables."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     aws_region: str = Field("us-east-1", validation_alias="AWS_DEFAULT_REGION")
     aws_endpoint_url: str | None = None
@@ -70,7 +75,19 @@ class Settings(BaseSettings):
     test_rate_window_seconds: int = 600
 
 
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
+        """The fields named (case-insensitively) in ``environ``; an empty value counts as unset."""
+        names = {
+            str(field.validation_alias or name).upper(): str(field.validation_alias or name)
+            for name, field in cls.model_fields.items()
+        }
+        return cls.model_validate(
+            {names[key.upper()]: value for key, value in environ.items() if key.upper() in names and value}
+        )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
-    return Settings()
+    return Settings.from_environ(os.environ)

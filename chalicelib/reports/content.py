@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
-
+from chalicelib.models import Model
 from chalicelib.reports.periods import Frequency, Period, period_from_key
 from chalicelib.reports.security_data import (
     RISKS,
@@ -28,7 +27,7 @@ TOP = 10
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
 
 
-class Figure(BaseModel):
+class Figure(Model):
     """A headline number and the same number for the previous period."""
 
     value: int
@@ -44,14 +43,14 @@ class Figure(BaseModel):
         return None if self.previous == 0 else 100.0 * self.change / self.previous
 
 
-class TimeBucket(BaseModel):
+class TimeBucket(Model):
     label: str
     start: datetime
     attacks: int = 0
     hits: int = 0
 
 
-class Ranked(BaseModel):
+class Ranked(Model):
     name: str
     attacks: int
     hits: int
@@ -79,7 +78,7 @@ class IncidentRow(NamedTuple):
     status: str
 
 
-class ReportData(BaseModel):
+class ReportData(Model):
     """Everything one report shows; times are in the tenant's time zone."""
 
     tenant_name: str

@@ -4,18 +4,20 @@ Plain models and time maths, no AWS: the renderer and the report content import 
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.models import Model
 
 Risk = Literal["high", "medium", "low"]
 RISKS: tuple[Risk, ...] = ("high", "medium", "low")
 
 
-class Counts(BaseModel):
+class Counts(Model):
     attacks: int = 0
     hits: int = 0
 
 
-class HourlyAggregate(BaseModel):
+class HourlyAggregate(Model):
     """Attacks and hits of one tenant in one UTC hour, in total, by attack type and by host."""
 
     hour: datetime
@@ -25,7 +27,7 @@ class HourlyAggregate(BaseModel):
     hosts: dict[str, Counts] = Field(default_factory=dict)
 
 
-class Vulnerability(BaseModel):
+class Vulnerability(Model):
     id: str
     at: datetime
     risk: Risk
@@ -39,7 +41,7 @@ class Vulnerability(BaseModel):
     link: str | None = None
 
 
-class Incident(BaseModel):
+class Incident(Model):
     id: str
     at: datetime
     title: str
@@ -49,7 +51,7 @@ class Incident(BaseModel):
     status: str = "open"
 
 
-class SecurityData(BaseModel):
+class SecurityData(Model):
     """The raw material of one report period."""
 
     aggregates: list[HourlyAggregate] = Field(default_factory=list)
