@@ -14,6 +14,7 @@ from chalicelib.api import deliveries, events, integrations, openapi, reports, s
 from chalicelib.api.routing import normalise_framework_errors
 from chalicelib.api.triggers import bp as triggers_bp
 from chalicelib.console import pages as console
+from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
 from chalicelib.events import bridge
 from chalicelib.models import PlatformEventType
@@ -24,7 +25,7 @@ observability.attach(app)
 app.register_middleware(normalise_framework_errors, "http")
 
 for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, openapi.bp,
-                  console.bp, console_triggers.bp):
+                  console.bp, console_triggers.bp, console_suppressions.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(triggers_bp)
 

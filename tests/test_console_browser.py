@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from chalicelib.settings import get_settings
 from tests.stack_process import RunningStack, local_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,6 +89,14 @@ def api(stack: RunningStack, method: str, path: str, body: Any = None) -> Any:
     with urllib.request.urlopen(request, timeout=10) as response:
         raw = response.read()
         return json.loads(raw) if raw else None
+
+
+def suppress(stack: RunningStack, email: str) -> None:
+    """A hard bounce on the demo tenant's list, written to the stack's moto as the SES feedback function would."""
+    dynamodb = boto3.resource("dynamodb", endpoint_url=stack.values["MOTO_URL"], region_name=get_settings().aws_region)
+    dynamodb.Table(get_settings().suppressions_table).put_item(Item={
+        "tenant_id": stack.values["DEMO_TENANT_ID"], "email": email, "reason": "bounce",
+        "detail": "smtp; 550 5.1.1 user unknown", "created_at": "2026-11-25T10:00:00+00:00"})
 
 
 def outbox(stack: RunningStack) -> list[dict[str, Any]]:
@@ -281,3 +291,16 @@ def test_a_trigger_is_added_through_the_form(admin: Page) -> None:
     expect(admin.locator("tr").filter(has_text="Attack spike")).to_contain_text(
         "More than 500 attacks per hour · domain in shop.demo.example")
     shoot(admin, "triggers-1280")
+
+
+def test_a_suppressed_address_is_removed_after_a_confirmation(admin: Page, stack: RunningStack) -> None:
+    suppress(stack, "ops+soc@demo.example")
+    admin.get_by_role("link", name="Suppressions").click()
+    row = admin.locator("tr").filter(has_text="ops+soc@demo.example")
+    expect(row).to_contain_text("Hard bounce")
+    shoot(admin, "suppressions-1280")
+
+    row.get_by_role("link", name="Remove").click()
+    admin.get_by_role("button", name="Remove address").click()
+    expect(admin.get_by_role("status")).to_contain_text("gets mail again")
+    expect(row).to_have_count(0)

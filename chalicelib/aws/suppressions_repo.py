@@ -24,6 +24,11 @@ def put(tenant_id: str, suppression: Suppression) -> None:
                             **suppression.model_dump(mode="json", exclude_none=True)})
 
 
+def get(tenant_id: str, address: str) -> Suppression | None:
+    item = _table().get_item(Key={"tenant_id": tenant_id, "email": key(address)}, ConsistentRead=True).get("Item")
+    return Suppression.model_validate(item) if item else None
+
+
 def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Suppression], str | None]:
     items, next_cursor = query_page(_table(), Key("tenant_id").eq(tenant_id), limit, cursor, "",
                                     lambda email: {"tenant_id": tenant_id, "email": email}, sort_attr="email")

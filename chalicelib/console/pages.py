@@ -25,6 +25,7 @@ from chalicelib.models import (
     TestResult,
 )
 from chalicelib.settings import get_settings
+from chalicelib.suppressions import service as suppressions
 
 # Test integration (``integrations.checks``) and report rendering (``reports.jobs``) are imported where they
 # are used: app.py is imported by every Lambda, so the API's cold start must not load them.
@@ -121,14 +122,16 @@ def _row(tenant_id: str, integration: Integration) -> Row:
 def integrations(session: Session) -> Response:
     cursor = web.query(bp.current_request).get("cursor")
     listed = service.page(session.tenant_id, PAGE_SIZE, cursor)
-    return session.render("integrations.html", rows=[_row(session.tenant_id, i) for i in listed.items],
+    flagged = suppressions.flag_all(session.tenant_id, listed.items)
+    return session.render("integrations.html", rows=[_row(session.tenant_id, i) for i in flagged],
                           next_cursor=listed.next_cursor, notice=_notice(),
                           window_hours=get_settings().failure_window_hours)
 
 
 def _form_page(session: Session, form: IntegrationForm, integration: Integration | None = None,
                result: TestResult | None = None, status_code: int = 200) -> Response:
-    return session.render("integration_form.html", status_code, form=form, integration=integration, result=result,
+    flagged = suppressions.flag(integration) if integration else None
+    return session.render("integration_form.html", status_code, form=form, integration=flagged, result=result,
                           frequencies=FREQUENCIES, vuln_levels=VULN_LEVELS, notice=_notice())
 
 

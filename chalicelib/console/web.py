@@ -8,6 +8,7 @@ attacker without the cookie cannot compute it, and nothing needs to be stored.
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlparse
 
 from chalice import Blueprint, Response
 
@@ -36,6 +37,7 @@ SIGN_IN_COOKIE = "er_sign_in"
 SESSION_SECONDS = 12 * 3600
 _CSRF_LABEL = b"email-report console csrf v1"
 _PATH_PARAM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
+_ADDRESS = re.compile(r"[^\s@]{1,64}@[^\s@]{1,255}")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 SECURITY_HEADERS = {
@@ -57,6 +59,11 @@ def url(path: str = "", **query: Any) -> str:
     """A console URL: ``url("/integrations", cursor=...)``; ``None`` query values are left out."""
     params = {key: value for key, value in query.items() if value not in (None, "")}
     return base_path() + path + (f"?{urlencode(params)}" if params else "")
+
+
+def path_part(value: str) -> str:
+    """``value`` as one URL path segment: an address's ``@``, ``+`` and ``/`` percent-encoded."""
+    return quote(value, safe="")
 
 
 def csrf_token(session_token: str) -> str:
@@ -137,6 +144,7 @@ def environment() -> "Environment":
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["local_time"] = pass_context(_local_time)
+    env.filters["path_part"] = path_part
     env.globals["url"] = url
     return env
 
@@ -194,6 +202,14 @@ def _session(request: Any, routes: Any) -> Session:
                    "/console/triggers" in routes)
 
 
+def _valid_path_param(value: str, address: bool) -> bool:
+    """An id: a few safe characters. An address: percent-encoded or not, one ``@`` and no spaces or controls."""
+    if address:
+        decoded = unquote(value)
+        return bool(_ADDRESS.fullmatch(decoded)) and decoded.isprintable()
+    return bool(value) and not set(value) - _PATH_PARAM_CHARS
+
+
 def _check_csrf(session: Session, form: dict[str, list[str]]) -> None:
     if not same(field(form, "csrf"), session.csrf):
         raise Forbidden("the form has expired or did not come from this console; reload the page and try again")
@@ -202,16 +218,19 @@ def _check_csrf(session: Session, form: dict[str, list[str]]) -> None:
 Handler = Callable[..., Response]
 
 
-def page(bp: Blueprint, method: str, path: str, *, admin: bool = False) -> Callable[[Handler], Handler]:
+def page(bp: Blueprint, method: str, path: str, *, admin: bool = False,
+         addresses: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
     """Declare a console page: the handler gets the :class:`Session` (and, for POST, the checked form).
 
     Not signed in → the sign-in page; POST without a valid CSRF token or, with ``admin``, from a
-    viewer → 403; an :class:`AppError` → an error page with its status; anything else → 500 page."""
+    viewer → 403; an :class:`AppError` → an error page with its status; anything else → 500 page.
+    Path parameters are ids unless named in ``addresses``: those hold an email address, passed on as
+    it came (the suppression service decodes it, as for the API)."""
     def register(handler: Handler) -> Handler:
         def view(**params: str) -> Response:
             request = bp.current_request
             try:
-                if any(not value or set(value) - _PATH_PARAM_CHARS for value in params.values()):
+                if not all(_valid_path_param(value, name in addresses) for name, value in params.items()):
                     raise NotFound("no such page")
                 session = _session(request, bp.current_app.routes)
             except Unauthorized:

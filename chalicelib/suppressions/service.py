@@ -9,6 +9,7 @@ from chalicelib.observability import count, logger
 
 ALL_SUPPRESSED = ("every address of this integration is on the suppression list (hard bounce or complaint), "
                   "so nothing is sent; remove the suppressions or change the addresses")
+NOT_LISTED = "this address is not on the suppression list"
 
 
 def add(tenant_id: str, suppression: Suppression) -> None:
@@ -17,15 +18,23 @@ def add(tenant_id: str, suppression: Suppression) -> None:
     logger.warning("address suppressed", extra={"reason": suppression.reason, "detail": suppression.detail})
 
 
+def get(tenant_id: str, email: str) -> Suppression:
+    """The address's entry (``email`` as in a URL path, percent-encoded or not); 404 if it is not on the list."""
+    found = suppressions_repo.get(tenant_id, unquote(email))
+    if found is None:
+        raise NotFound(NOT_LISTED)
+    return found
+
+
 def page(tenant_id: str, query: PageQuery) -> SuppressionPage:
     items, next_cursor = suppressions_repo.page(tenant_id, query.limit, query.cursor)
     return SuppressionPage(items=items, next_cursor=next_cursor)
 
 
 def remove(tenant_id: str, email: str) -> None:
-    """Take an address off the list (it gets mail again); 404 if it was not on it."""
+    """Take an address off the list (it gets mail again; ``email`` as for :func:`get`); 404 if it was not on it."""
     if not suppressions_repo.delete(tenant_id, unquote(email)):
-        raise NotFound("this address is not on the suppression list")
+        raise NotFound(NOT_LISTED)
 
 
 def split(tenant_id: str, recipients: list[str]) -> tuple[list[str], list[str]]:
