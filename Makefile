@@ -33,13 +33,15 @@ test: install lint chromium
 run: install
 	$(BIN)/python -m local.stack
 
-# dist/: deployment.zip and sam.json (Chalice's template merged with .chalice/resources.json).
+# dist/: deployment.zip (with compiled bytecode: deploy/bytecode.py) and sam.json (Chalice's template merged
+# with .chalice/resources.json).
 package: install
 	rm -rf dist
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(BIN)/chalice package --stage prod --merge-template .chalice/resources.json dist/
+	$(BIN)/python -m deploy.bytecode dist/deployment.zip dist/sam.json
 
-bench: install
+bench: install package
 	@ldconfig -p | grep -q libpangoft2 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
 		|| echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt

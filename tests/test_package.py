@@ -54,6 +54,9 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=project, env=_pypi_only_environment(), capture_output=True, text=True, timeout=PACKAGE_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    bytecode = [sys.executable, "-m", "deploy.bytecode", str(out / "deployment.zip"), str(out / "sam.json")]
+    result = subprocess.run(bytecode, cwd=ROOT, capture_output=True, text=True, timeout=PACKAGE_TIMEOUT)
+    assert result.returncode == 0, result.stdout + result.stderr
     return out
 
 
@@ -83,6 +86,37 @@ def test_zip_carries_the_app_and_every_file_it_reads(zip_names: set[str]) -> Non
     assert "app.py" in zip_names
     assert any(name.startswith("chalicelib/templates/") for name in expected), "no email templates found"
     assert expected - zip_names == set()
+
+
+# Loads app.py as a Lambda would: from the unzipped package only, code directory read-only to Python, and
+# reports each module of the package that was imported without its compiled bytecode.
+_IMPORT_FROM_PACKAGE = """
+import sys, importlib.util, pathlib
+import app
+here = pathlib.Path.cwd()
+for module in list(sys.modules.values()):
+    spec = getattr(module, "__spec__", None)
+    if spec and spec.origin and spec.origin.endswith(".py") and here in pathlib.Path(spec.origin).parents:
+        cached = pathlib.Path(importlib.util.cache_from_source(spec.origin))
+        if not cached.exists() or cached.read_bytes()[4:8] != b"\\x01\\x00\\x00\\x00":
+            print(spec.name)
+"""
+
+
+def test_every_module_is_shipped_compiled_and_app_imports_from_bytecode_alone(packaged: Path, zip_names: set[str],
+                                                                              tmp_path: Path) -> None:
+    sources = {name for name in zip_names if name.endswith(".py")}
+    compiled = {name.replace("__pycache__/", "").replace(".cpython-311.pyc", ".py") for name in zip_names
+                if name.endswith(".pyc")}
+    assert {"app.py", "chalicelib/api/routing.py", "boto3/session.py", "pydantic/main.py"} <= sources
+    assert sources - compiled == set()
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run([sys.executable, "-S", "-c", _IMPORT_FROM_PACKAGE], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], "imported from source, not from the shipped (unchecked-hash) bytecode"
 
 
 def test_compiled_dependencies_are_built_for_lambda_not_this_machine(packaged: Path, zip_names: set[str]) -> None:

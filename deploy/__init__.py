@@ -1,0 +1,1 @@
+"""Build steps of the deployment bundle that ``chalice package`` leaves out."""
