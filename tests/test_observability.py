@@ -127,10 +127,19 @@ def test_tracing_is_off_outside_lambda_and_wraps_every_invocation_inside(acme, m
 def test_importing_the_api_handler_loads_no_renderer_template_engine_or_tracer() -> None:
     heavy = ["fpdf", "PIL", "jinja2", "email_validator", "aws_xray_sdk", "aws_lambda_powertools.utilities.batch",
              "aws_lambda_powertools.utilities.idempotency", "chalicelib.reports.jobs", "chalicelib.reports.pdf",
-             "chalicelib.integrations.checks", "chalicelib.delivery.worker"]
+             "chalicelib.integrations.checks", "chalicelib.delivery.worker", "chalicelib.events.ingest",
+             "chalicelib.triggers.evaluate", "pydantic_settings"]
     code = f"import sys, app; print([m for m in {heavy!r} if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", ("app.py is imported by every Lambda, the API's included: import these "
                                            "where they are used (see bench/cold_start.py)")
+
+
+def test_the_garbage_collector_is_back_on_after_the_import_with_the_imported_objects_frozen() -> None:
+    code = "import gc; gc.enable(); import app; print(gc.isenabled(), gc.get_freeze_count() > 10_000)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

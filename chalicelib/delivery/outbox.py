@@ -2,11 +2,14 @@
 
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib import clock
 from chalicelib.aws import deliveries_repo, queue
-from chalicelib.email.message import Content
 from chalicelib.models import Delivery, Integration
+
+if TYPE_CHECKING:  # the email package is for senders; the delivery log and redrive routes import this module
+    from chalicelib.email.message import Content
 
 
 def delivery_id(created_at: datetime, *parts: str) -> str:
@@ -15,7 +18,7 @@ def delivery_id(created_at: datetime, *parts: str) -> str:
     return f"{created_at:%Y%m%dT%H%M%S%f}-{digest}"
 
 
-def enqueue(integration: Integration, content: Content, created_at: datetime, source_id: str, *,
+def enqueue(integration: Integration, content: "Content", created_at: datetime, source_id: str, *,
             kind: str = "notification", event_type: str | None = None, farewell: bool = False,
             attachment_key: str | None = None) -> Delivery:
     """Create the delivery row (idempotent on ``source_id``) and queue its first try."""

@@ -3,7 +3,6 @@
 
 from typing import Any
 
-from chalicelib.events import ingest
 from chalicelib.models import EventResults
 from chalicelib.observability import logger
 
@@ -11,6 +10,8 @@ SOURCE = "security.platform"
 
 
 def handle(event: dict[str, Any]) -> EventResults:
+    from chalicelib.events import ingest  # app.py reads SOURCE in every Lambda; only this one ingests
+
     detail = event.get("detail") or {}
     logger.append_keys(tenant_id=str(detail.get("tenant_id", "")), event_id=detail.get("id") or event.get("id"))
     raw = {"id": detail.get("id") or event.get("id"), "type": event.get("detail-type"),

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from chalicelib import clock
 from chalicelib.aws import integrations_repo
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.events import ingest
 from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
 from chalicelib.triggers import service as trigger_service
 
@@ -80,6 +79,8 @@ def disable(tenant_id: str, integration_id: str, reason: str = MANUAL) -> tuple[
         lambda current: {"active": False, "disabled_reason": reason} if current.active else {},
     )
     if changed:
+        from chalicelib.events import ingest  # the event pipeline: only disabling and deleting notify
+
         ingest.emit(tenant_id, "integration.disabled", _event_data(integration), farewell=integration)
     return integration, changed
 
@@ -88,6 +89,8 @@ def delete(tenant_id: str, integration_id: str) -> Integration:
     """Tell ``system`` subscribers (the integration too, if active) first, then remove the configuration.
     Its pending deliveries are skipped at their next try; its delivery log stays until its TTL."""
     integration = get(tenant_id, integration_id)
+    from chalicelib.events import ingest
+
     ingest.emit(tenant_id, "integration.deleted", _event_data(integration),
                 farewell=integration if integration.active else None, event_id=f"svc-deleted-{integration.id}")
     if not integrations_repo.delete(integration):
