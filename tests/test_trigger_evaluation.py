@@ -1,6 +1,5 @@
 """Triggers at ingest, on the injected clock: thresholds per window, filters, time zones, grouping, sending."""
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ from chalicelib.events import ingest
 from chalicelib.settings import get_settings
 from chalicelib.triggers.windows import window
 from local.pollers import poll_once
+from tests.concurrency import concurrently
 from tests.conftest import Api, FrozenClock, TenantHandle
 from tests.pipeline import Pipeline, outbox
 
@@ -88,20 +88,15 @@ def test_incidents_count_incident_events(acme: TenantHandle, soc: dict[str, Any]
 
 def test_concurrent_increments_fire_exactly_once(acme: TenantHandle, soc: dict[str, Any], pipeline: Pipeline) -> None:
     trigger(acme, [soc["id"]], threshold(10))
-    tenant_id, start = acme.id, threading.Barrier(8)
+    tenant_id = acme.id
 
     def worker(n: int) -> None:
-        start.wait()
         batch = [{"id": f"t{n}-{k}", "type": "attack.detected", "time": "2026-11-25T10:00:00Z",
                   "data": {"type": "xss", "host": "api.acme.io"}} for k in range(5)]
         for raw in batch:
-            ingest.ingest(tenant_id, [raw])
+            assert ingest.ingest(tenant_id, [raw]).results[0].status == "accepted"
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    concurrently([lambda n=n: worker(n) for n in range(8)])  # re-raises what a thread raised
     pipeline.drain()
     [mail] = alerts()
     assert "Count: 11" in mail.text
