@@ -44,8 +44,7 @@ def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | 
         wanted = integration.emails
     allowed, suppressed = suppressions.split(delivery.tenant_id, wanted)
     if not allowed:
-        return None, suppressed, ("every address is on the suppression list (hard bounce or complaint): "
-                                  + ", ".join(suppressed))
+        return None, suppressed, f"every address is {suppressions.listed(suppressed)}"
     return allowed, suppressed, None
 
 

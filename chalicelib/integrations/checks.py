@@ -48,13 +48,11 @@ def _suppression_step(suppressed: list[str], total: int) -> list[TestStep]:
     """Nothing when no address is suppressed; else which are left out (and a failure if all are)."""
     if not suppressed:
         return []
-    listed = ", ".join(suppressed)
     if len(suppressed) == total:
         return [TestStep(step="suppressions", ok=False,
-                         detail=f"every address is on the suppression list (hard bounce or complaint): {listed}; "
-                                "remove them from the list to test them")]
-    return [TestStep(step="suppressions", ok=True,
-                     detail=f"left out, on the suppression list (hard bounce or complaint): {listed}")]
+                         detail=f"every address is {suppressions.listed(suppressed)}; remove them from the list "
+                                "to test them")]
+    return [TestStep(step="suppressions", ok=True, detail=f"left out, {suppressions.listed(suppressed)}")]
 
 
 def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:

@@ -12,6 +12,11 @@ ALL_SUPPRESSED = ("every address of this integration is on the suppression list 
 NOT_LISTED = "this address is not on the suppression list"
 
 
+def listed(addresses: list[str]) -> str:
+    """How a send (a delivery's try, Test integration) names the addresses it left out."""
+    return f"on the suppression list (hard bounce or complaint): {', '.join(addresses)}"
+
+
 def add(tenant_id: str, suppression: Suppression) -> None:
     suppressions_repo.put(tenant_id, suppression)
     count("AddressesSuppressed")
