@@ -157,3 +157,15 @@ def test_integrations_name_their_suppressed_recipients(admin: Browser, acme: Ten
         body = admin.get(path).body
         assert "a@acme.io, b@acme.io</span>" in body, path
         assert "<strong>Every address of this integration is on the suppression list" in body, path
+
+
+def test_test_integration_names_the_suppressed_addresses_it_left_out(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+    acme.integration(name="SOC", emails="a@acme.io, b@acme.io", events=["system"])
+    soc = integration_id(acme, "SOC")
+    suppress(acme, "a@acme.io")
+
+    page = admin.post(f"/console/integrations/{soc}/test", {"csrf": admin.get("/console/integrations").csrf})
+
+    assert page.status == 200 and "Test passed" in page.body
+    assert "Suppressed addresses left out" in page.body
+    assert "left out, on the suppression list (hard bounce or complaint): a@acme.io" in page.body
