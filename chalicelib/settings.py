@@ -58,7 +58,7 @@ class Settings(BaseModel):
     failure_window_hours: int = 12
 
     report_attachment_limit_bytes: int = Field(7 * 1024 * 1024, ge=0)
-    report_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    report_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=90 * 24 * 3600)  # emailed link (reports.links)
     report_download_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
     report_retention_days: int = Field(400, ge=1)
     report_lookback_hours: int = Field(3, ge=1, le=48)

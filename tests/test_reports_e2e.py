@@ -156,23 +156,47 @@ def test_weekly_and_monthly_reports_at_their_boundaries(api, fire):
         assert "Found in week 47" in pdf_text(mail.attachments[0][1])
 
 
-def test_above_the_size_limit_the_email_carries_a_link(west, fire, monkeypatch):
+def test_above_the_size_limit_the_email_carries_a_link(api, west, east, fire, frozen_clock, monkeypatch):
     monkeypatch.setenv("REPORT_ATTACHMENT_LIMIT_BYTES", "1000")
     get_settings.cache_clear()
     try:
         post_events(west, vuln("w-v1", "2026-11-24T20:00:00Z", "West XSS in /search"))
         fire(datetime(2026, 11, 25, 8, 5, tzinfo=UTC))
+        fire(datetime(2026, 11, 25, 9, 5, tzinfo=UTC))  # the look-back runs the job again: no mail, no new link
     finally:
         monkeypatch.delenv("REPORT_ATTACHMENT_LIMIT_BYTES")
         get_settings.cache_clear()
 
     [mail] = mails_to("daily@west.example")
     assert mail.attachments == []
-    assert "too large to attach" in mail.text
+    assert "too large to attach" in mail.text and "the link expires 2026-12-02 08:05 UTC" in mail.text
     link = next(word for word in mail.text.split() if word.startswith("http"))
-    assert object_key(link) == f"reports/{west.id}/daily/2026-11-24.pdf"
-    assert "X-Amz-Expires=604800" in link
-    assert f'href="{link.replace("&", "&amp;")}"' in mail.html
+    assert link.startswith(f"{get_settings().console_url}/report-links/{west.id}.")
+    assert f'href="{link}"' in mail.html
+    secret = link.rpartition(".")[2]
+    [stored] = [item for item in scan("reports_table") if item["sk"].startswith("link#")]
+    assert secret not in str(stored) and stored["link_expires_at"] == "2026-12-02T08:05:00+00:00"
+
+    # No sign-in needed: the link redirects to a fresh, short-lived S3 link to the PDF (an S3 link signed by the
+    # Lambda role would stop working with the role's credentials, hours later).
+    path = urlparse(link).path
+    response = api.client.http.get(path)
+    assert response.status_code == 303, response.body
+    location = response.headers["Location"]
+    assert object_key(location) == f"reports/{west.id}/daily/2026-11-24.pdf" and "X-Amz-Expires=3600" in location
+    assert "West XSS in /search" in pdf_text(blobs.get(object_key(location)))
+
+    frozen_clock.moment = datetime(2026, 12, 2, 8, 4, tzinfo=UTC)
+    assert api.client.http.get(path).status_code == 303
+    frozen_clock.moment = datetime(2026, 12, 2, 8, 5, tzinfo=UTC)
+    expired = api.client.http.get(path)
+    assert expired.status_code == 410 and "Location" not in expired.headers
+    assert "expired on 2026-12-02 08:05 UTC" in expired.body.decode() and "Sign in" in expired.body.decode()
+
+    for wrong in (path[:-3] + "abc", path.replace(west.id, east.id), path.rpartition(".")[0], path + "." + secret):
+        response = api.client.http.get(wrong)
+        assert response.status_code == 404 and "Location" not in response.headers, wrong
+        assert "not valid" in response.body.decode()
 
 
 def test_a_quiet_day_gives_a_short_no_events_report(west, fire):

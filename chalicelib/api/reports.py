@@ -8,6 +8,7 @@ from chalicelib.api.routing import Call, route
 from chalicelib.aws import reports_repo
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
+from chalicelib.reports import links
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
 
@@ -28,9 +29,7 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
     report = reports_repo.get(call.tenant_id, report_id)
     if report is None:
         raise NotFound(f"no report {report_id!r}")
-    from chalicelib.reports import jobs  # report code loads where a report is used, not in every API cold start
-
-    return jobs.download(tenant_service.get_tenant(call.caller), report)
+    return links.download(tenant_service.get_tenant(call.caller), report)
 
 
 def rate_limit_previews(tenant_id: str) -> None:

@@ -57,9 +57,9 @@ def size(key: str) -> int:
 def presigned_url(key: str, seconds: int, filename: str | None = None) -> str:
     """A GET link to ``key`` that expires after ``seconds`` (SigV4 allows at most 7 days).
 
-    A link stops working when the signing credentials expire, whichever comes first: signed with a Lambda
-    role's temporary credentials it lasts hours, not days. Emailed links that must last a week need
-    long-term signing credentials (or a download endpoint that signs on each click)."""
+    A link also stops working when the signing credentials expire: signed with a Lambda role's temporary
+    credentials it lasts hours, not days. So these links are made when someone asks for them; emails carry
+    a link of ours instead (``reports.links``)."""
     params = {"Bucket": _bucket(), "Key": key}
     if filename:
         params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'

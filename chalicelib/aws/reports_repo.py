@@ -19,6 +19,8 @@ from chalicelib.settings import get_settings
 
 REPORT = "report#"
 CLAIM = "claim#"
+LINK = "link#"
+LINK_KEPT_DAYS = 30
 
 
 def _table() -> Any:
@@ -83,3 +85,15 @@ def mark_enqueued(report: Report, integration_id: str, delivery_id: str) -> None
     _table().update_item(Key=_claim_key(report, integration_id),
                          UpdateExpression="SET enqueued = :yes, delivery_id = :delivery",
                          ExpressionAttributeValues={":yes": True, ":delivery": delivery_id})
+
+
+def put_link(tenant_id: str, digest: str, report_id: str, expires: datetime) -> None:
+    _table().put_item(Item={"tenant_id": tenant_id, "sk": LINK + digest, "report_id": report_id,
+                            "link_expires_at": expires.isoformat(),
+                            "expires_at": int((expires + timedelta(days=LINK_KEPT_DAYS)).timestamp())})
+
+
+def get_link(tenant_id: str, digest: str) -> tuple[str, datetime] | None:
+    """The report id and expiry of a link, if it exists."""
+    item = _table().get_item(Key={"tenant_id": tenant_id, "sk": LINK + digest}, ConsistentRead=True).get("Item")
+    return (str(item["report_id"]), datetime.fromisoformat(str(item["link_expires_at"]))) if item else None

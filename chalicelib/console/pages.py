@@ -24,6 +24,8 @@ from chalicelib.models import (
     ReportFrequency,
     TestResult,
 )
+from chalicelib.observability import logger
+from chalicelib.reports import links
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
 
@@ -266,12 +268,22 @@ def reports(session: Session) -> Response:
 
 @page(bp, "GET", "/console/reports/{report_id}/download")
 def download_report(session: Session, report_id: str) -> Response:
-    from chalicelib.reports import jobs
-
     report = reports_repo.get(session.tenant_id, report_id)
     if report is None:
         raise NotFound(f"no report {report_id!r}")
-    return web.redirect(jobs.download(session.tenant, report).download_url)
+    return web.redirect(links.download(session.tenant, report).download_url)
+
+
+@bp.route("/console/report-links/{link}")
+def console_report_link(link: str) -> Response:
+    """The link in the email of a report too large to attach: no sign-in (the email's readers need none for an
+    attachment either); a valid link redirects to a fresh S3 link, an expired one says so."""
+    try:
+        report = links.follow(link)
+    except AppError as error:
+        return web.render_public("error.html", error.status, error=error, code=error.status)
+    logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id})
+    return web.redirect(report.download_url)
 
 
 @page(bp, "POST", "/console/reports/preview", admin=True)

@@ -24,6 +24,7 @@ from chalicelib.email import templates
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
 from chalicelib.observability import count, logger, milliseconds
+from chalicelib.reports import links
 from chalicelib.reports.content import ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
     FREQUENCIES,
@@ -128,33 +129,30 @@ def subscribers(tenant_id: str, frequency: str) -> list[Integration]:
     return [i for i in integrations_repo.all_for_tenant(tenant_id) if i.active and i.subscribes(f"report_{frequency}")]
 
 
+def _mail(tenant: Tenant, report: Report) -> tuple[Content, str | None]:
+    """The report's email and the S3 key of its attachment, or, above the attachment limit, no attachment and
+    a link (one for all the report's integrations)."""
+    if report.size_bytes > get_settings().report_attachment_limit_bytes:
+        return email(tenant, report, *links.email_link(report)), None
+    return email(tenant, report), report.object_key
+
+
 def deliver(tenant: Tenant, report: Report) -> int:
     """One delivery per active subscribed integration that has not had this report; returns how many."""
-    settings = get_settings()
-    targets = subscribers(tenant.id, report.frequency)
-    if not targets:
-        return 0
-    if report.size_bytes > settings.report_attachment_limit_bytes:
-        expires = clock.now() + timedelta(seconds=settings.report_link_seconds)
-        link = blobs.presigned_url(report.object_key, settings.report_link_seconds, _filename(tenant, report))
-        content, attachment = email(tenant, report, link, expires), None
-    else:
-        content, attachment = email(tenant, report), report.object_key
+    mail: tuple[Content, str | None] | None = None
     sent = 0
-    for integration in targets:
+    for integration in subscribers(tenant.id, report.frequency):
         if not reports_repo.claim(report, integration.id, clock.now()):
             continue
+        if mail is None:  # made on the first claim: a repeated job for a delivered report makes no link
+            mail = _mail(tenant, report)
+        content, attachment = mail
         delivery = outbox.enqueue(integration, content, report.period_end, f"report:{report.id}", kind="report",
                                   event_type=f"report_{report.frequency}", attachment_key=attachment)
         reports_repo.mark_enqueued(report, integration.id, delivery.id)
         sent += 1
     logger.info("report delivered", extra={"tenant_id": tenant.id, "report_id": report.id, "deliveries": sent})
     return sent
-
-
-def _filename(tenant: Tenant, report: Report) -> str:
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in tenant.name).strip("-")
-    return f"{safe or 'security'}-{report.frequency}-report-{report.period_key}.pdf"
 
 
 # --- scheduler and worker -----------------------------------------------------------------------
@@ -228,21 +226,12 @@ def preview_period(tenant: Tenant, frequency: Frequency, period_end: date | None
 
 def preview(tenant: Tenant, period: Period) -> ReportDownload:
     """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF."""
-    settings = get_settings()
     now = clock.now()
     data, document = _render(tenant, period)
     rid = f"preview-{now:%Y%m%dT%H%M%S}-{period.frequency}-{period.key}"
     key = f"previews/{tenant.id}/{rid}.pdf"
     blobs.put(key, document)
-    report = _report(tenant, period, key, data, len(document), rid)
-    return download(tenant, report, settings.report_download_seconds)
-
-
-def download(tenant: Tenant, report: Report, seconds: int | None = None) -> ReportDownload:
-    seconds = seconds or get_settings().report_download_seconds
-    url = blobs.presigned_url(report.object_key, seconds, _filename(tenant, report))
-    return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
-                          download_url=url, download_expires_at=clock.now() + timedelta(seconds=seconds))
+    return links.download(tenant, _report(tenant, period, key, data, len(document), rid))
 
 
 # --- Test integration ---------------------------------------------------------------------------
