@@ -190,3 +190,17 @@ def test_test_integration_leaves_suppressed_addresses_out_and_tags_its_mail(acme
     assert "A@acme.io, b@acme.io" in body["steps"][1]["detail"]  # as the admin typed them
     assert body["steps"][-1]["detail"] == "nothing sent: see the failed step above"
     assert sent()[earlier:] == []
+
+
+def test_an_address_with_a_percent_sign_is_removed_by_its_encoded_path(acme, pipeline, feedback):
+    # Path parameters reach the function still percent-encoded (API Gateway REST APIs and chalice's local
+    # server alike), so "%25" is decoded exactly once: to the "%" of the address.
+    acme.integration(name="SOC", emails="100%off@acme.io", events=["vuln_high"])
+    send_event(acme, pipeline, "e-1")
+    [mail] = sent()
+    feedback(ses_event("Complaint", mail, "m-1", ["100%off@acme.io"]))
+    assert [s["email"] for s in acme.call("GET", "/v1/suppressions")[1]["items"]] == ["100%off@acme.io"]
+
+    assert acme.call("DELETE", "/v1/suppressions/100%2525off%40acme.io")[0] == 404  # "100%25off@…" is not listed
+    assert acme.call("DELETE", "/v1/suppressions/100%25off%40acme.io")[0] == 204
+    assert acme.call("GET", "/v1/suppressions")[1]["items"] == []

@@ -24,7 +24,10 @@ def add(tenant_id: str, suppression: Suppression) -> None:
 
 
 def get(tenant_id: str, email: str) -> Suppression:
-    """The address's entry (``email`` as in a URL path, percent-encoded or not); 404 if it is not on the list."""
+    """The address's entry; 404 if it is not on the list.
+
+    ``email`` is a URL path part: API Gateway's REST APIs (Chalice's) and Chalice's local server pass path
+    parameters on still percent-encoded, so it is decoded once, here (``a%25b@x`` is ``a%b@x``)."""
     found = suppressions_repo.get(tenant_id, unquote(email))
     if found is None:
         raise NotFound(NOT_LISTED)
