@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--slow-runs", type=int, default=1, help="runs for WeasyPrint/reportlab above 2,000 rows")
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--tenant-name", default="Acme Corp", help="e.g. a CJK name, which loads the CJK font")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "DATA"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -172,7 +173,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
             report = demo_report("monthly", "Europe/Berlin", "2026-10", vulnerabilities=rows * 3 // 4,
-                                 incidents=rows // 4)
+                                 incidents=rows // 4, tenant_name=args.tenant_name)
             data = Path(tmp) / f"report-{rows}.json"
             data.write_text(report.model_dump_json())
             for engine in args.engines:

@@ -101,6 +101,23 @@ def test_cyrillic_and_greek_names_survive_extraction():
         assert expected in text, expected
 
 
+def test_chinese_japanese_and_korean_text_is_printed_in_the_cjk_font_only_where_needed():
+    data = SecurityData(vulnerabilities=[vuln(1, "SQLインジェクション in /ログイン", host="api.例え.jp"),
+                                         vuln(2, "跨站脚本攻击 (XSS) 在 /搜索" + " 很长的说明" * 30),
+                                         vuln(3, "SQL 인젝션 취약점", risk="low")],
+                        incidents=[Incident(id="i", at=WEEK.start, title="ブルートフォース攻撃", host="東京.example")])
+
+    pdf = render(report_of(data, name="東京セキュリティ株式会社 · 서울 Ltd."))
+    text, _ = text_of(pdf)
+
+    for expected in ["東京セキュリティ株式会社 · 서울 Ltd.", "SQLインジェクション in /ログイン", "api.例え.jp",
+                     "跨站脚本攻击 (XSS) 在 /搜索", "SQL 인젝션 취약점", "ブルートフォース攻撃", "東京.example"]:
+        assert expected in text, expected
+    assert "…" in text  # the long Chinese title is measured in the CJK font's widths and cut
+    assert b"WenQuanYi" in pdf
+    assert b"WenQuanYi" not in render(report_of(SecurityData(vulnerabilities=[vuln(1, "SQL injection")])))
+
+
 def test_vulnerabilities_are_grouped_by_risk_high_first():
     data = SecurityData(vulnerabilities=[vuln(1, "Low thing", "low"), vuln(2, "High thing", "high"),
                                          vuln(3, "Medium thing", "medium")])
