@@ -75,13 +75,13 @@ class _Document(FPDF):
         super().__init__(format="A4", unit="mm")
         self.report = report
         self.product = product
-        self.has_cjk = any(_CJK_RUN.search(text) for text in _texts(report, product))  # one search a text otherwise
+        self.has_cjk = any(_CJK_RUN.search(text) for text in _texts(report, product))  # else no check per text
         self.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
         self.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=297.0 - PAGE_BOTTOM)
         self.alias_nb_pages()
-        self._metrics: dict[tuple[str, float], tuple[dict[int, float], float]] = {}
+        self._metrics: dict[tuple[str, str, float], tuple[dict[int, float], float]] = {}
         self._fitted: dict[tuple[str, float, str, float], str] = {}
         self.on_new_page: Callable[[], None] | None = None
 
