@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalicelib import clock, limits
 from chalicelib.api.routing import Call, route
 from chalicelib.aws import reports_repo
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import ValidationFailed
 from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
@@ -26,10 +26,7 @@ def list_reports(call: Call) -> ReportPage:
 @route(bp, "GET", "/v1/reports/{report_id}", summary="A report and an expiring download link", access="viewer",
        tag=TAG, response=ReportDownload, errors=(404,))
 def get_report(call: Call, report_id: str) -> ReportDownload:
-    report = reports_repo.get(call.tenant_id, report_id)
-    if report is None:
-        raise NotFound(f"no report {report_id!r}")
-    return links.download(tenant_service.get_tenant(call.caller), report)
+    return links.stored(tenant_service.get_tenant(call.caller), report_id)
 
 
 def rate_limit_previews(tenant_id: str) -> None:

@@ -268,10 +268,7 @@ def reports(session: Session) -> Response:
 
 @page(bp, "GET", "/console/reports/{report_id}/download")
 def download_report(session: Session, report_id: str) -> Response:
-    report = reports_repo.get(session.tenant_id, report_id)
-    if report is None:
-        raise NotFound(f"no report {report_id!r}")
-    return web.redirect(links.download(session.tenant, report).download_url)
+    return web.redirect(links.stored(session.tenant, report_id).download_url)
 
 
 @bp.route("/console/report-links/{link}")
@@ -281,7 +278,7 @@ def console_report_link(link: str) -> Response:
     try:
         report = links.follow(link)
     except AppError as error:
-        return web.render_public("error.html", error.status, error=error, code=error.status)
+        return web.public_error(error)
     logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id})
     return web.redirect(report.download_url)
 

@@ -193,6 +193,11 @@ def render_public(template: str, status_code: int = 200, headers: dict[str, str]
     return html(page, status_code, headers)
 
 
+def public_error(error: AppError) -> Response:
+    """The error page for someone not signed in, with the error's status."""
+    return render_public("error.html", error.status, error=error, code=error.status)
+
+
 def _session(request: Any, routes: Any) -> Session:
     """The signed-in user; ``routes`` tells which optional pages (local outbox, triggers) exist."""
     token = cookies(request).get(SESSION_COOKIE, "")
@@ -238,7 +243,7 @@ def page(bp: Blueprint, method: str, path: str, *, admin: bool = False,
             except Forbidden:
                 return render_public("sign_in.html", 403, nonce="", error="This token cannot use the console.")
             except AppError as error:
-                return render_public("error.html", error.status, error=error, code=error.status)
+                return public_error(error)
             try:
                 if method == "POST":
                     form = form_body(request)
