@@ -51,22 +51,29 @@ def test_recorded_figures_and_rows_are_in_the_pdf():
     assert (report.attacks, report.hits) == (Figure(value=12, previous=1), Figure(value=1200, previous=3))
     assert report.open_vulnerabilities["low"] == Figure(value=0, previous=0)
     for expected in ["Acme Corp", "Weekly security report", "Week 48: 23 – 29 November 2026", "Europe/Berlin",
-                     "1,200", "▲ 1100% vs previous week (1)", "SQL injection in /login", "POST /login (user)",
+                     "1,200", "▲ 1,100% vs previous week (1)", "SQL injection in /login", "POST /login (user)",
                      "Reflected XSS in /search", "www.acme.io", "Verbose server banner", "closed",
-                     "Credential stuffing", "sso.acme.io", "brute", "shop.acme.io", "xss", f"Page 1 of {pages}"]:
+                     "Credential stuffing", "sso.acme.io", "Brute force", "shop.acme.io", "Cross-site scripting",
+                     f"Page 1 of {pages}"]:
         assert expected in text, expected
 
 
-def test_long_titles_wrap_to_two_lines_and_are_cut_with_an_ellipsis():
+def test_long_texts_wrap_whole_in_every_cell_and_heading():
+    # GIVEN a long title, a status and a host longer than their columns, and a long company name
     long_title = "Blind SQL injection in the order export endpoint " + "with a very long explanation " * 12
-    pdf = render(report_of(SecurityData(vulnerabilities=[vuln(1, long_title), vuln(2, "Short one")])))
+    data = SecurityData(vulnerabilities=[vuln(1, long_title), vuln(2, "Short one")],
+                        incidents=[Incident(id="i", at=WEEK.start, title="Login abuse", status="investigating",
+                                            host="very-long-subdomain-name.eu-central-1.internal.acme.io")])
+    name = "Acme Corporation International Holdings · Security Operations Centre Europe, Middle East and Africa"
 
-    text, _ = text_of(pdf)
+    text, _ = text_of(render(report_of(data, name=name)))
 
-    assert "Blind SQL injection in the order export" in text
-    assert "…" in text
-    assert long_title.strip() not in text
-    assert "Short one" in text
+    # THEN every text is there whole (lines joined), nothing cut with an ellipsis
+    joined = " ".join(text.split())
+    for expected in [long_title.strip(), "investigating", name, "Short one"]:
+        assert expected in joined, expected
+    assert "very-long-subdomain-name.eu-central-1.internal.acme.io" in text.replace("\n", "")
+    assert "…" not in text
 
 
 def test_markup_and_line_breaks_in_titles_are_printed_literally_on_one_line():
@@ -113,7 +120,7 @@ def test_chinese_japanese_and_korean_text_is_printed_in_the_cjk_font_only_where_
     for expected in ["東京セキュリティ株式会社 · 서울 Ltd.", "SQLインジェクション in /ログイン", "api.例え.jp",
                      "跨站脚本攻击 (XSS) 在 /搜索", "SQL 인젝션 취약점", "ブルートフォース攻撃", "東京.example"]:
         assert expected in text, expected
-    assert "…" in text  # the long Chinese title is measured in the CJK font's widths and cut
+    assert "很长的说明" * 3 in text.replace("\n", "").replace(" ", "")  # measured in CJK widths, wrapped
     assert b"WenQuanYi" in pdf
     assert b"WenQuanYi" not in render(report_of(SecurityData(vulnerabilities=[vuln(1, "SQL injection")])))
 
