@@ -483,6 +483,7 @@ class Report(Model):
     generated_at: datetime
     size_bytes: int
     empty: bool
+    partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
     figures: list[ReportFigure]
     object_key: str = Field(exclude=True)
 

@@ -10,7 +10,7 @@ from chalicelib.aws import security_repo as repo
 from chalicelib.reports.content import Figure, build_report, demo_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
-from chalicelib.reports.security_data import Incident, SecurityData, Vulnerability
+from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, SecurityData, Vulnerability
 
 WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
 
@@ -178,3 +178,51 @@ def test_generated_at_is_shown_in_the_tenant_zone():
     report = report_of(SecurityData(vulnerabilities=[vuln(1, "x")]))
     assert report.generated_at == datetime(2026, 11, 29, 23, tzinfo=UTC)
     assert "generated 30 November 2026 00:00 CET" in text_of(render(report))[0]
+
+
+def attacks_hour(n: int, attacks: int, blocked: int, **dimensions: str) -> HourlyAggregate:
+    """An hour with ``attacks`` attacks of one type, host, IP, country and endpoint (``dimensions``)."""
+    return HourlyAggregate(hour=WEEK.start + timedelta(hours=n), attacks=attacks, hits=attacks * 2, blocked=blocked,
+                           **{dimension: {name: Counts(attacks=attacks, hits=attacks * 2)}
+                              for dimension, name in dimensions.items()})
+
+
+def test_the_first_page_summarises_and_the_attack_sections_break_attacks_down():
+    # GIVEN a week of attacks from two sources, and a previous week with fewer
+    current = SecurityData(aggregates=[
+        attacks_hour(1, 30, 24, types="sqli", hosts="api.acme.io", ips="203.0.113.7", countries="DE",
+                     endpoints="api.acme.io /v2/orders"),
+        attacks_hour(2, 10, 0, types="bola", hosts="api.acme.io", ips="198.51.100.1",
+                     endpoints="api.acme.io /v2/users/{id}")])
+    previous = SecurityData(aggregates=[HourlyAggregate(hour=WEEK.start - timedelta(days=1), attacks=20, hits=40)])
+
+    pdf = render(report_of(current, previous))
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    text, _ = text_of(pdf)
+
+    # THEN the first page says what changed and what was worst, in sentences
+    for expected in ["Summary", "WHAT CHANGED",
+                     "40 attacks (80 hits) this week, 100% more than the previous week (20).",
+                     "The platform blocked 24 (60%); 16 (40%) were only monitored.", "WORST",
+                     "Most frequent attack type: SQL injection, 30 attacks (75% of all).",
+                     "Most attacked endpoint: api.acme.io /v2/orders (30 attacks).",
+                     "Top source IP: 203.0.113.7 (30 attacks); top country: DE (30 attacks)."]:
+        assert expected in " ".join(first.split()), expected
+    # AND the sections break the attacks down by OWASP API category, endpoint, source and blocking
+    for expected in ["OWASP API Security Top 10 (2023)", "API1:2023 Broken Object Level Authorization",
+                     "API8:2023 Security Misconfiguration", "Attacked endpoints", "api.acme.io /v2/users/{id}",
+                     "Source IPs", "198.51.100.1", "Countries", "Blocked 24 (60%)", "Monitored only 16 (40%)",
+                     "Broken object level authorization"]:
+        assert expected in text, expected
+
+
+def test_without_data_for_the_previous_period_nothing_is_marked_up_or_new():
+    current = SecurityData(aggregates=[attacks_hour(1, 5, 5, types="xss")],
+                           incidents=[Incident(id="i", at=WEEK.start, title="Scan", status="resolved")])
+
+    text, _ = text_of(render(report_of(current)))
+
+    assert "5 attacks (10 hits) this week; the previous week has no data to compare with." in " ".join(text.split())
+    assert "none in previous week" in text
+    assert "▲" not in text and "▼" not in text and "new:" not in text
+    assert "Not known: the attacks carried no country." in text

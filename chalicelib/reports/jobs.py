@@ -9,7 +9,8 @@
   gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
   derived from the report and the integration, so a worker that stops between claim and enqueue is finished
   by the next job without a second email.
-- :func:`preview` renders a period now (also an incomplete one) under ``previews/`` for a download link.
+- :func:`preview` renders a period now (also an incomplete one, marked ``partial``) under ``previews/`` for a
+  download link.
 """
 
 import time
@@ -25,7 +26,7 @@ from chalicelib.email.message import Attachment, Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
 from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links
-from chalicelib.reports.content import ReportData, build_report, demo_security_data
+from chalicelib.reports.content import Figure, ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
     FREQUENCIES,
     Frequency,
@@ -64,7 +65,8 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
     current = security_repo.read(tenant.id, period.start, period.end)
     before = period.previous()
     previous = security_repo.read(tenant.id, before.start, before.end)
-    data = build_report(tenant.name, period, current, previous, generated_at=clock.now())
+    now = clock.now()
+    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now)
     started = time.perf_counter()
     document = pdf.render(data, get_settings().product_name)
     milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
@@ -77,7 +79,8 @@ def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: in
     return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
                   period_label=pdf.period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
-                  generated_at=clock.now(), size_bytes=size, empty=data.is_empty, figures=_figures(data),
+                  generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
+                  figures=_figures(data),
                   object_key=key)
 
 
@@ -104,7 +107,8 @@ def _change(figure: ReportFigure, noun: str) -> str:
     delta = figure.value - figure.previous
     if delta == 0:
         return f"no change vs previous {noun}"
-    percent = f", {100 * delta / figure.previous:+.0f}%" if figure.previous else ""
+    percent = f", {'+' if delta > 0 else '-'}{Figure(value=figure.value, previous=figure.previous).percent_words}" \
+        if figure.previous else ""
     return f"{delta:+,}{percent} vs previous {noun}"
 
 
