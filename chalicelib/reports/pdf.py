@@ -251,8 +251,11 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
-def _change(figure: Figure, noun: str) -> tuple[str, tuple[int, int, int]]:
-    """The change line of a card; muted (no arrow, no percentage) when the previous period had none."""
+def _change(figure: Figure, noun: str, partial: bool = False) -> tuple[str, tuple[int, int, int]]:
+    """The change line of a card; muted (no arrow, no percentage) when the previous period had none or this
+    one has not ended (a part set against a whole)."""
+    if partial:
+        return f"whole previous {noun}: {_number(figure.previous)}", MUTED
     if figure.change == 0:
         return f"no change vs previous {noun}", MUTED
     if figure.previous == 0:
@@ -352,7 +355,7 @@ def _cards(pdf: _Document, report: ReportData) -> None:
         pdf.text(x + 4, y + 5.5, label)
         pdf.use(17, bold=True)
         pdf.text(x + 4, y + 13.5, _number(figure.value))
-        text, colour = _change(figure, noun)
+        text, colour = _change(figure, noun, report.partial)
         pdf.use(7, colour=colour)
         pdf.text(x + 4, y + 18.3, pdf.fit(text, width - 6))
     pdf.set_y(top + 2 * height + gap)
