@@ -412,9 +412,10 @@ def _ranked(pdf: _Document, x: float, y: float, width: float, heading: str, rows
     peak = max((row.attacks for row in rows), default=1) or 1
     if not rows:
         pdf.use(7.5, colour=MUTED)
-        for n, line in enumerate(pdf.wrap(empty, width - 2)):
+        lines = pdf.wrap(empty, width - 2)
+        for n, line in enumerate(lines):
             pdf.text(x + 1, y + 3.5 + n * LINE, line)
-        return y + ROW + LINE * (len(pdf.wrap(empty, width - 2)) - 1)
+        return y + ROW + LINE * (len(lines) - 1)
     for row in rows:
         pdf.set_fill_color(*DATA_BAR)
         pdf.rect(x, y + 0.4, (width - 40) * row.attacks / peak, ROW - 0.8, style="F")
