@@ -226,3 +226,16 @@ def test_without_data_for_the_previous_period_nothing_is_marked_up_or_new():
     assert "none in previous week" in text
     assert "▲" not in text and "▼" not in text and "new:" not in text
     assert "Not known: the attacks carried no country." in text
+
+
+def test_an_empty_preview_of_a_running_period_says_partial_and_so_far():
+    report = build_report("Acme Corp", WEEK, SecurityData(), SecurityData(), partial=True,
+                          generated_at=WEEK.start + timedelta(days=2, hours=11))
+
+    text, pages = text_of(render(report))
+
+    assert pages == 1
+    for expected in ["Partial period: this week ends on 29 November 2026.",
+                     "recorded until 25 November 2026 11:00 CET", "No events in this period",
+                     "were recorded for this week so far."]:
+        assert expected in text, expected

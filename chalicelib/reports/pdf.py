@@ -601,7 +601,8 @@ def _empty(pdf: _Document, report: ReportData) -> None:
     pdf.text(MARGIN + 8, top + 12, "No events in this period")
     pdf.use(9, colour=MUTED)
     pdf.text(MARGIN + 8, top + 20,
-             f"No attacks, incidents or vulnerabilities were recorded for this {report.period_noun}.")
+             f"No attacks, incidents or vulnerabilities were recorded for this {report.period_noun}"
+             + (" so far." if report.partial else "."))
     before = report.attacks.previous, report.incidents.previous
     if any(before):
         pdf.text(MARGIN + 8, top + 25, f"Previous {report.period_noun}: {_number(before[0])} attacks, "
