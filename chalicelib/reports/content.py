@@ -301,8 +301,8 @@ def _count(number: int, noun: str) -> str:
 
 
 def _share(part: int, whole: int) -> str:
-    """``62%``, never ``0%`` or ``100%`` for a part that is neither none nor all."""
-    percent = 100 * part / whole
+    """``62%``, never ``0%`` or ``100%`` for a part that is neither none nor all (nor above 100%)."""
+    percent = 100 * part / max(whole, part, 1)
     if 0 < percent < 1:
         return "<1%"
     return ">99%" if 99 < percent < 100 else f"{percent:.0f}%"
@@ -364,14 +364,14 @@ def _movement(report: ReportData, this: str) -> list[Sentence]:
     """Found, fixed, reopened and false positives in the period, and the mean time to fix."""
     figures = report.vulnerability_figures
     found, fixed, reopened = (sum(counts.values()) for counts in (figures.new, figures.fixed, figures.reopened))
+    if not (found or fixed or reopened or figures.false_positives or figures.sla_days):
+        return []  # no lifecycle figures for this report
     parts = [f"{_count(found, 'vulnerability')} found" + (f" ({_by_risk(figures.new)})" if found else ""),
              f"{fixed:,} fixed"]
     parts += [f"{reopened:,} reopened"] if reopened else []
     parts += [f"{figures.false_positives:,} marked false positive"] if figures.false_positives else []
     mean = figures.mean_days_to_fix
     fix = f" Mean time to fix: {mean:,.1f} days." if mean is not None else ""
-    if not (found or fixed or reopened or figures.false_positives or figures.sla_days):
-        return []  # no lifecycle figures for this report
     return [Sentence(text=f"{this[0].upper()}{this[1:]}: {', '.join(parts)}.{fix}")]
 
 
