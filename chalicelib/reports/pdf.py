@@ -519,15 +519,15 @@ def _table(pdf: _Document, columns: Sequence[Column], rows: Sequence[Sequence[st
     """Rows of plain text, every cell wrapped to its column; ``colours(row)`` tints some cells."""
     x = MARGIN
 
-    def start() -> None:
+    def start() -> None:  # leaves the rows' font and ink set: each row changes them only for a moment
         _header_row(pdf, x, pdf.get_y(), columns)
+        pdf.ink(INK)
         pdf.set_y(pdf.get_y() + ROW + 0.5)
 
     pdf.on_new_page = start
     start()
     widths = [column.width - 2 for column in columns]
     for n, texts in enumerate(rows):
-        pdf.use(7.5)
         cells = [pdf.wrap(text, width) for width, text in zip(widths, texts, strict=True)]
         height = ROW + LINE * (max(map(len, cells)) - 1)
         if pdf.get_y() + height > PAGE_BOTTOM:
@@ -536,7 +536,7 @@ def _table(pdf: _Document, columns: Sequence[Column], rows: Sequence[Sequence[st
         if n % 2:
             pdf.set_fill_color(*ZEBRA)
             pdf.rect(x, y, 180, height, style="F")
-        pdf.ink(INK)
+            pdf.ink(INK)
         _print_cells(pdf, x, y, columns, cells, colours(n))
         pdf.set_y(y + height)
     pdf.on_new_page = None
