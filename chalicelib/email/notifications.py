@@ -2,8 +2,8 @@
 
 from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from chalicelib import clock
 from chalicelib.email import templates
 from chalicelib.email.message import Content
 from chalicelib.models import Event, ScopeData, VulnerabilityData
@@ -40,7 +40,7 @@ def _facts(data: dict[str, Any], skip: tuple[str, ...] = ()) -> list[tuple[str, 
 
 
 def _when(event: Event, timezone: str) -> str:
-    return event.time.astimezone(ZoneInfo(timezone)).strftime(f"%Y-%m-%d %H:%M ({timezone})")
+    return clock.local(event.time, timezone).strftime(f"%Y-%m-%d %H:%M ({timezone})")
 
 
 def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False) -> Content:

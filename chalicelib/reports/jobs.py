@@ -166,7 +166,7 @@ def job(tenant: Tenant, period: Period) -> dict[str, str]:
 
 def due_jobs(now: datetime) -> list[dict[str, str]]:
     """Every (tenant, frequency, period) with subscribers whose period ended in the look-back window."""
-    since = now - timedelta(hours=get_settings().report_lookback_hours)
+    since = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
     wanted: dict[str, set[str]] = defaultdict(set)
     for integration in integrations_repo.all_active():
         for frequency in FREQUENCIES:
