@@ -35,7 +35,7 @@ def window(interval: str, moment: datetime, timezone: str) -> tuple[datetime, da
     size = timedelta(seconds=INTERVAL_SECONDS[interval])
     moment = clock.clamp(moment).astimezone(UTC)
     start = moment - (moment - _EPOCH + (local.utcoffset() or timedelta())) % size
-    return start, clock.shift(start, size)
+    return start, start + size  # the clamped moment leaves two days of calendar after it
 
 
 def revision(condition: ThresholdCondition) -> str:
