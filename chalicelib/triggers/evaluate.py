@@ -67,8 +67,8 @@ def _join_group(trigger: Trigger, event: Event) -> None:
         if full is not None and trigger_windows_repo.close(trigger.tenant_id, trigger.id, full.group_id, now):
             _queue_flush(trigger, full.group_id, now)
     if group.size == 1:
-        _queue_flush(trigger, group.group_id, group.opened_at + wait)
-    elif now >= group.opened_at + wait + _RESCUE_AFTER:
+        _queue_flush(trigger, group.group_id, clock.shift(group.opened_at, wait))
+    elif now >= clock.shift(group.opened_at, wait + _RESCUE_AFTER):
         _queue_flush(trigger, group.group_id, now)
 
 
