@@ -224,4 +224,4 @@ def test_a_single_scope_change_is_named_in_the_subject(acme, pipeline):
     pipeline.drain()
     mail = mail_to("ops@acme.io")
     assert mail.subject == "Scope changed: host old.acme.io Bcc: x@y.io removed"
-    assert "- Removed host: old.acme.io" in mail.text
+    assert "- Removed host: old.acme.io" in mail.text and "really gone" in mail.text and "added one" not in mail.text

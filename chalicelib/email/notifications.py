@@ -210,14 +210,24 @@ def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[st
 # --- scope -------------------------------------------------------------------------------
 
 
-def _scope(details: ScopeData) -> str:
-    """``Scope changed: host new.acme.io added``, or the counts when there are several changes."""
+_SCOPE_ADVICE: dict[str, str] = {
+    "added": "Check that each added one is meant to be reachable from the internet and is protected.",
+    "removed": "Check that each removed one is really gone: what leaves the scope is no longer scanned.",
+}
+
+
+def _scope(details: ScopeData) -> tuple[str, dict[str, Any]]:
+    """``Scope changed: host new.acme.io added`` (or the counts when there are several changes) and what to check."""
     if len(details.changes) == 1:
         [change] = details.changes
-        return header_text(f"Scope changed: {change.kind} {_part(change.value)} {change.action}")
-    counts = Counter((change.kind, change.action) for change in details.changes)
-    return "Scope changed: " + ", ".join(f"{n} {kind}{'' if n == 1 else 's'} {action}"
-                                         for (kind, action), n in counts.most_common())
+        subject = header_text(f"Scope changed: {change.kind} {_part(change.value)} {change.action}")
+    else:
+        counts = Counter((change.kind, change.action) for change in details.changes)
+        subject = "Scope changed: " + ", ".join(f"{n} {kind}{'' if n == 1 else 's'} {action}"
+                                                for (kind, action), n in counts.most_common())
+    actions = {change.action for change in details.changes}
+    return subject, {"changes": details.changes,
+                     "advice": [line for action, line in _SCOPE_ADVICE.items() if action in actions]}
 
 
 def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False) -> Content:
@@ -231,8 +241,8 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
         subject, headline, context = vulnerability_parts(data, "detected")
         name = "vulnerability"
     elif isinstance(details, ScopeData):
-        headline = subject = _scope(details)
-        context, name = {"changes": details.changes}, "scope"
+        subject, context = _scope(details)
+        headline, name = subject, "scope"
     else:
         subject, headline, context = _system(event.type, data)
         name = "system"
