@@ -191,7 +191,7 @@ def test_auto_disable_notice_names_the_error_the_addresses_the_dead_letters_and_
     assert mail.subject == "[Action needed] Integration disabled automatically: SOC"
     for line in ("Disabled automatically because most of its recent deliveries failed.",
                  "Disabled: automatically", "Reason: auto-disabled: 60% of send requests failed",
-                 "Error: Email address is not verified.", "Failing addresses: bad@acme.io, old@acme.io",
+                 "Most common error: Email address is not verified.", "Failing addresses: bad@acme.io, old@acme.io",
                  "Dead-lettered deliveries: 3",
                  "1. Fix or remove the failing addresses: bad@acme.io, old@acme.io.",
                  "2. Run Test integration", "3. Enable the integration.",

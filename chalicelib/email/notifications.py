@@ -29,8 +29,8 @@ _SYSTEM_HEADLINES: dict[str, str] = {
 # Facts are shown in this order, unlabelled fields last.
 _LABELS: dict[str, str] = {
     "email": "User", "name": "Name", "role": "Role", "previous_role": "Previous role",
-    "previous_name": "Previous name", "mode": "Disabled", "actor": "Changed by", "reason": "Reason", "error": "Error",
-    "failing_addresses": "Failing addresses", "dead_lettered": "Dead-lettered deliveries",
+    "previous_name": "Previous name", "mode": "Disabled", "actor": "Changed by", "reason": "Reason",
+    "error": "Most common error", "failing_addresses": "Failing addresses", "dead_lettered": "Dead-lettered deliveries",
     "application_id": "Application id", "integration_id": "Integration id", "host": "Host", "domain": "Domain",
     "path": "Path", "method": "Method", "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
 }
