@@ -40,8 +40,8 @@ _VULNERABILITY_FIELDS = ("risk", "title", "host", "domain", "path", "method", "p
                          "status", "previous_status")
 # One long field (a 2,000-character path) must not push the others out of a 200-character subject.
 _PART_LIMIT = 80
-ADMIN_MARK = "[Admin access] "
-ACTION_MARK = "[Action needed] "
+_ADMIN_MARK = "[Admin access] "
+_ACTION_MARK = "[Action needed] "
 
 
 def _safe_link(value: Any) -> str | None:
@@ -109,7 +109,7 @@ def _vulnerability_advice(info: vocabulary.TypeInfo | None, verb: str) -> list[s
 def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, dict[str, Any]]:
     """Subject, headline and template context of a vulnerability mail; the detected, fixed and reopened mails
     (``vulnerability.html`` and ``vulnerability_status.html``) share them."""
-    info = vocabulary.describe(data["type"]) if data.get("type") else None
+    info = vocabulary.describe(str(data["type"])) if data.get("type") else None
     path = data.get("path")
     status, previous = (str(data.get(key) or "") for key in ("status", "previous_status"))
     facts = [
@@ -199,10 +199,10 @@ def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[st
     headline = _SYSTEM_HEADLINES.get(key, event_type).format(**values) + (f" by {actor}" if actor else "")
     mark = ""
     if _admin_granted(event_type, data):
-        mark, notice = ADMIN_MARK, f"Admin access granted to {user}."
+        mark, notice = _ADMIN_MARK, f"Admin access granted to {user}."
         advice = ["If you did not expect this, remove the admin role and review the changes this user made."]
     elif key == "integration.disabled.automatic":
-        mark = ACTION_MARK
+        mark = _ACTION_MARK
     context = {"notice": notice, "advice": advice, "facts": _facts(shown)}
     return header_text(mark + headline), headline, context
 
