@@ -64,9 +64,9 @@ def test_far_future_events_are_rejected_and_the_good_ones_beside_them_are_routed
         assert "2000-01-01T00:00:00Z" in message and "2026-11-26T10:00:00Z" in message  # now + 1 day
     pipeline.drain()
     soc = sorted((m.subject, m.text) for m in outbox() if m.to == ["soc@berlin.example"])
-    assert [subject for subject, _ in soc] == ["New user added: new@berlin.example",
-                                               "[High risk] Vulnerability detected: SQLi in /login"]
-    assert "2026-11-25 11:00 (Europe/Berlin)" in soc[1][1]  # rendered in the tenant's zone
+    [(user_subject, _), (vuln_subject, vuln_text)] = soc
+    assert user_subject.startswith("New user added: new@berlin.example") and "SQLi in /login" in vuln_subject
+    assert "2026-11-25 11:00 (Europe/Berlin)" in vuln_text  # rendered in the tenant's zone
     sent = len(outbox())
     # AND a producer retrying the same batch gets duplicate / rejected, never a 500, and nobody a second mail
     again = post(berlin, *batch)
@@ -108,8 +108,8 @@ def test_data_nested_deeper_than_32_levels_is_rejected_on_its_own(berlin, pipeli
         "data", f"Value error, is nested {levels} levels deep (objects and arrays); at most 32 are allowed")
     assert results[1]["status"] == "accepted"
     pipeline.drain()
-    assert [m.subject for m in outbox() if m.to == ["soc@berlin.example"]] == [
-        "[High risk] Vulnerability detected: SQLi in /login"]
+    [mail] = [m for m in outbox() if m.to == ["soc@berlin.example"]]
+    assert "Vulnerability detected: SQLi in /login" in mail.subject
 
 
 def test_data_of_32_levels_is_accepted_stored_and_mailed(berlin, pipeline):
@@ -118,7 +118,7 @@ def test_data_of_32_levels_is_accepted_stored_and_mailed(berlin, pipeline):
     [item] = scan("events_table")
     assert json.loads(item["event"])["data"] == data  # a JSON string: DynamoDB never sees its nesting
     pipeline.drain()
-    assert "New user added: deep@berlin.example" in [m.subject for m in outbox()]
+    assert any(m.subject.startswith("New user added: deep@berlin.example") for m in outbox())
 
 
 def test_data_larger_than_32_kib_is_rejected_on_its_own(berlin):

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from chalicelib.models import Model
 from chalicelib.reports.periods import Frequency, Period, period_from_key
 from chalicelib.reports.security_data import (
@@ -78,6 +80,19 @@ class IncidentRow(NamedTuple):
     status: str
 
 
+class VulnerabilityFigures(Model):
+    """The vulnerability backlog of a report: what is open at the period's end and how it moved in the period."""
+
+    new: dict[Risk, int] = Field(default_factory=dict, description="detected in the period")
+    fixed: dict[Risk, int] = Field(default_factory=dict, description="closed (fixed) in the period")
+    reopened: dict[Risk, int] = Field(default_factory=dict, description="reopened in the period")
+    false_positives: int = Field(0, description="marked false positive in the period")
+    oldest_open_days: dict[Risk, int] = Field(default_factory=dict, description="age of the oldest open one")
+    overdue: dict[Risk, int] = Field(default_factory=dict, description="open longer than the SLA at period end")
+    sla_days: dict[Risk, int] = Field(default_factory=dict)
+    mean_days_to_fix: float | None = Field(None, description="of those fixed in the period")
+
+
 class ReportData(Model):
     """Everything one report shows; times are in the tenant's time zone."""
 
@@ -91,7 +106,8 @@ class ReportData(Model):
     attacks: Figure
     hits: Figure
     incidents: Figure
-    open_vulnerabilities: dict[Risk, Figure]
+    open_vulnerabilities: dict[Risk, Figure]  # the backlog open at the period's end (and at the previous one's)
+    vulnerability_figures: VulnerabilityFigures = Field(default_factory=VulnerabilityFigures)
     timeline_unit: Literal["hour", "day"]
     timeline: list[TimeBucket]
     top_attack_types: list[Ranked]
