@@ -6,6 +6,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain
 from chalicelib.settings import get_settings
@@ -24,12 +25,12 @@ def _requests_key(tenant_id: str, integration_id: str) -> str:
 def count_request(tenant_id: str, integration_id: str, at: datetime, ok: bool) -> None:
     """Add one send request to the integration's bucket for the hour of ``at`` (kept 13 h+)."""
     hour = at.replace(minute=0, second=0, microsecond=0)
-    expires = hour + timedelta(hours=get_settings().failure_window_hours + 2)
+    expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
     _table().update_item(
         Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
         UpdateExpression="ADD #total :one, #failed :failed SET expires_at = :expires",
         ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
-        ExpressionAttributeValues={":one": 1, ":failed": 0 if ok else 1, ":expires": int(expires.timestamp())},
+        ExpressionAttributeValues={":one": 1, ":failed": 0 if ok else 1, ":expires": expires},
     )
 
 
@@ -61,7 +62,7 @@ def hit(key: str, window_start: datetime, window_seconds: int) -> int:
 
 def mark_once(key: str, at: datetime, hold: timedelta) -> bool:
     """``True`` for the first caller per ``hold`` period (e.g. one warning per 12 h), ``False`` after."""
-    until = at + hold
+    until = clock.shift(at, hold)
     try:
         _table().put_item(
             Item={"key": key, "bucket": "mark", "until": until.isoformat(), "expires_at": int(until.timestamp())},

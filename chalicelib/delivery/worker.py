@@ -79,7 +79,7 @@ def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
     if delivery.status != "sending":
         return
     lease = timedelta(seconds=get_settings().claim_lease_seconds)
-    if delivery.claimed_at and delivery.claimed_at + lease > now:
+    if delivery.claimed_at and clock.shift(delivery.claimed_at, lease) > now:
         raise TryInFlight(delivery.id)
     attempt = Attempt(number=number, at=now, outcome="interrupted", error_code="Interrupted", error=INTERRUPTED)
     deliveries_repo.finish_attempt(delivery, attempt, "dead", None, INTERRUPTED)
@@ -128,7 +128,7 @@ def process(body: dict[str, Any]) -> None:
         count("DeliveriesDead")
         logger.warning("delivery dead", extra={**log, "error": attempt.error})
         return
-    next_try = now + timedelta(seconds=delay)
+    next_try = clock.shift(now, timedelta(seconds=delay))
     deliveries_repo.finish_attempt(delivery, attempt, "retrying", next_try)
     queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, next_try.isoformat(), delay)
     count("DeliveriesRetried")

@@ -80,8 +80,7 @@ def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: in
                   period_label=pdf.period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
                   generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
-                  figures=_figures(data),
-                  object_key=key)
+                  figures=_figures(data), object_key=key)
 
 
 def generate(tenant: Tenant, period: Period) -> Report:
@@ -170,7 +169,7 @@ def job(tenant: Tenant, period: Period) -> dict[str, str]:
 
 def due_jobs(now: datetime) -> list[dict[str, str]]:
     """Every (tenant, frequency, period) with subscribers whose period ended in the look-back window."""
-    since = now - timedelta(hours=get_settings().report_lookback_hours)
+    since = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
     wanted: dict[str, set[str]] = defaultdict(set)
     for integration in integrations_repo.all_active():
         for frequency in FREQUENCIES:
@@ -219,13 +218,21 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def preview_period(tenant: Tenant, frequency: Frequency, period_end: date | None, now: datetime) -> Period:
-    """The period a preview shows; ``ValueError`` when ``period_end`` ends no period or lies in the future."""
+    """The period a preview shows. ``period_end`` (a local day) must lie from today minus the data retention to
+    the last day of the current period (which may be previewed incomplete), and end a period; else ``ValueError``."""
     if period_end is None:
         return last_complete(frequency, tenant.timezone, now)
-    period = period_ending_on(frequency, tenant.timezone, period_end)
-    if period.start > period_containing(frequency, tenant.timezone, now).start:
-        raise ValueError(f"the {period.noun} ending {period_end.isoformat()} has not started yet")
-    return period
+    current = period_containing(frequency, tenant.timezone, now)
+    if period_end > current.last_day:
+        raise ValueError(f"the {current.noun} ending {period_end.isoformat()} has not started yet; the current "
+                         f"{current.noun} ends on {current.last_day.isoformat()}")
+    retention = get_settings().security_retention_days
+    today = clock.local(now, tenant.timezone).date()
+    earliest = today - timedelta(days=min(retention, (today - date.min).days))
+    if period_end < earliest:
+        raise ValueError(f"{period_end.isoformat()} is older than the {retention} days of data kept; "
+                         f"choose a day from {earliest.isoformat()} on")
+    return period_ending_on(frequency, tenant.timezone, period_end)
 
 
 def preview(tenant: Tenant, period: Period) -> ReportDownload:
