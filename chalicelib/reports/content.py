@@ -457,22 +457,10 @@ _INCIDENTS = ["Credential stuffing against login", "Exploitation of SQL injectio
               "Remote code execution attempt on upload"]
 
 
-_IPS = [f"{net}.{n}" for net in ("203.0.113", "198.51.100", "192.0.2") for n in (7, 23, 41, 88, 102, 150, 201)]
-_COUNTRIES = ["US", "CN", "RU", "DE", "NL", "BR", "IN", "VN", "FR", "GB"]
-
-
-def _demo_source(rng: random.Random, host: str) -> list[tuple[str, str]]:
-    """A source IP (a few busy ones), its country and an endpoint of ``host``, for one demo attack."""
-    ip = rng.choices(range(len(_IPS)), [1 / (n + 1) for n in range(len(_IPS))])[0]
-    return [("ips", _IPS[ip]), ("countries", _COUNTRIES[ip % len(_COUNTRIES)]),
-            ("endpoints", f"{host} {rng.choices(_PATHS, [1 / (n + 2) for n in range(len(_PATHS))])[0]}")]
-
-
 def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int = 12,
                        seed: int = 7) -> SecurityData:
     """Plausible traffic for every hour of ``period`` (a daily rhythm, a few busy days) and records."""
     rng = random.Random(f"{seed}:{period.key}")
-    sources = random.Random(f"{seed}:{period.key}:sources")  # its own, so the other figures stay as they were
     zone = ZoneInfo(period.timezone)
     names, weights = list(_ATTACK_TYPES), list(_ATTACK_TYPES.values())
     host_weights = [1 / (n + 1) for n in range(len(_HOSTS))]
@@ -488,14 +476,13 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
         aggregate = HourlyAggregate(hour=hour)
         for _ in range(attacks):
             hits = rng.choice((1, 1, 1, 2, 3, 5, 12, 40))
-            attack_type, host = rng.choices(names, weights)[0], rng.choices(_HOSTS, host_weights)[0]
-            for dimension, name in (("types", attack_type), ("hosts", host), *_demo_source(sources, host)):
+            for dimension, name in (("types", rng.choices(names, weights)[0]),
+                                    ("hosts", rng.choices(_HOSTS, host_weights)[0])):
                 counts = getattr(aggregate, dimension).setdefault(name, Counts())
                 counts.attacks += 1
                 counts.hits += hits
             aggregate.attacks += 1
             aggregate.hits += hits
-            aggregate.blocked += sources.random() < 0.7
         data.aggregates.append(aggregate)
         hour += timedelta(hours=1)
     for n in range(vulnerabilities):
