@@ -20,6 +20,8 @@ _SYSTEM_HEADLINES: dict[str, str] = {
     "integration.deleted": "Integration deleted: {name}",
     "integration.degraded": "Integration failing: {name}",
 }
+_STATUS_NOTICES: dict[str, str] = {"closed": "fixed", "reopened": "reopened", "false_positive": "marked false positive",
+                                   "open": "open"}
 _LABELS: dict[str, str] = {
     "email": "User", "name": "Name", "role": "Role", "previous_role": "Previous role",
     "previous_name": "Previous name", "application_id": "Application id", "integration_id": "Integration id",
@@ -50,7 +52,16 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
             "when": _when(event, timezone), "test": test}
     details = event.details()
     data = details.model_dump(exclude_none=True)
-    if isinstance(details, VulnerabilityData):
+    if event.type == "vulnerability.status_changed":  # the router completed its data from the stored record
+        vulnerability = VulnerabilityData.model_validate(event.data)
+        word = _STATUS_NOTICES.get(vulnerability.status, vulnerability.status)
+        headline = f"Vulnerability {word}: {vulnerability.title}"
+        subject = f"[{vulnerability.risk.capitalize()} risk] {headline}"
+        data = vulnerability.model_dump(exclude_none=True)
+        context = {"risk": vulnerability.risk, "link": _safe_link(vulnerability.link), "notice": word,
+                   "facts": _facts(data, ("risk", "title", "link", "status", "previous_status"))}
+        name = "vulnerability_status"
+    elif isinstance(details, VulnerabilityData):
         headline = f"{details.title}"
         subject = f"[{details.risk.capitalize()} risk] Vulnerability detected: {details.title}"
         context = {"risk": details.risk, "link": _safe_link(details.link), "facts": _facts(data, ("risk", "title",

@@ -12,13 +12,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from chalicelib.models import Model
+from chalicelib.models import Model, SlaDays, VulnerabilityStatus
 from chalicelib.reports.periods import Frequency, Period, period_from_key
 from chalicelib.reports.security_data import (
+    OPEN,
     RISKS,
     Counts,
     HourlyAggregate,
     Incident,
+    Observed,
     Risk,
     SecurityData,
     Vulnerability,
@@ -66,7 +68,9 @@ class VulnerabilityRow(NamedTuple):
     title: str
     host: str
     target: str
-    status: str
+    status: VulnerabilityStatus  # at the period's end
+    days: int | None  # open: days open at the period's end; fixed in the period: days it took
+    overdue: bool  # open longer than its risk's SLA at the period's end
 
 
 class IncidentRow(NamedTuple):
@@ -165,8 +169,46 @@ def _top(aggregates: list[HourlyAggregate], dimension: str, limit: int) -> list[
     return [Ranked(name=name, attacks=attacks[name], hits=hits[name]) for name in ranked[:limit]]
 
 
-def _open_by_risk(vulnerabilities: list[Vulnerability]) -> Counter[str]:
-    return Counter(v.risk for v in vulnerabilities if v.status == "open")
+def _changed(vulnerability: Vulnerability, status: str, start: datetime, end: datetime) -> bool:
+    return any(change.status == status and start <= change.at < end for change in vulnerability.history)
+
+
+def _age(vulnerability: Vulnerability, moment: datetime) -> timedelta | None:
+    """How long it has been open at ``moment`` (since detection or its last reopening); ``None`` if not open."""
+    since = vulnerability.open_since(moment)
+    return None if since is None else moment - since
+
+
+def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime, end: datetime,
+                           sla_days: dict[Risk, int]) -> VulnerabilityFigures:
+    figures = VulnerabilityFigures(sla_days=sla_days, **{name: dict.fromkeys(RISKS, 0) for name in (
+        "new", "fixed", "reopened", "oldest_open_days", "overdue")})
+    fix_times: list[timedelta] = []
+    for v in vulnerabilities:
+        first = v.history[0]
+        figures.new[v.risk] += first.status == "open" and start <= first.at < end
+        fixes = v.fixes(start, end)
+        figures.fixed[v.risk] += bool(fixes)
+        fix_times += [fix for fix in fixes if fix is not None]
+        figures.reopened[v.risk] += _changed(v, "reopened", start, end)
+        figures.false_positives += _changed(v, "false_positive", start, end)
+        if (age := _age(v, end)) is not None:
+            figures.oldest_open_days[v.risk] = max(figures.oldest_open_days[v.risk], age.days)
+            figures.overdue[v.risk] += age > timedelta(days=sla_days[v.risk])
+    if fix_times:
+        figures.mean_days_to_fix = sum(fix.total_seconds() for fix in fix_times) / len(fix_times) / 86400
+    return figures
+
+
+def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, int],
+         zone: ZoneInfo) -> VulnerabilityRow:
+    status = v.status_at(end) or v.status
+    age, fixes = _age(v, end), v.fixes(start, end)
+    took = fixes[-1] if status == "closed" and fixes else None
+    days = age if age is not None else took
+    return VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
+                            target=_target(v), status=status, days=None if days is None else days.days,
+                            overdue=age is not None and age > timedelta(days=sla_days[v.risk]))
 
 
 def _target(vulnerability: Vulnerability) -> str:
@@ -176,12 +218,19 @@ def _target(vulnerability: Vulnerability) -> str:
 
 
 def build_report(tenant_name: str, period: Period, current: SecurityData, previous: SecurityData,
-                 generated_at: datetime, top: int = TOP) -> ReportData:
-    """The report of ``period`` from its data and the previous period's (for the change figures)."""
+                 generated_at: datetime, top: int = TOP, sla_days: dict[Risk, int] | None = None) -> ReportData:
+    """The report of ``period`` from its data and the previous period's (for the change figures). The
+    vulnerability figures come from ``current`` alone: its records carry their history, so the backlog at the
+    previous period's end is the backlog at this one's start. Ages are measured at the period's end, or now
+    for a period not over yet."""
     zone = ZoneInfo(period.timezone)
     unit, timeline = _timeline(period, current.aggregates)
-    open_now, open_before = _open_by_risk(current.vulnerabilities), _open_by_risk(previous.vulnerabilities)
-    vulnerabilities = sorted(current.vulnerabilities, key=lambda v: (_RISK_ORDER[v.risk], v.at, v.id))
+    sla = {**SlaDays().model_dump(), **(sla_days or {})}
+    start, end = period.start, min(period.end, generated_at)
+    backlog = {moment: Counter(v.risk for v in current.vulnerabilities if v.status_at(moment) in OPEN)
+               for moment in (start, end)}
+    rows = [_row(v, start, end, sla, zone) for v in current.vulnerabilities]
+    rows.sort(key=lambda row: (_RISK_ORDER[row.risk], row.status not in OPEN, row.detected, row.title))
     incidents = sorted(current.incidents, key=lambda i: (i.at, i.id))
     return ReportData(
         tenant_name=tenant_name,
@@ -195,16 +244,13 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
                        previous=sum(a.attacks for a in previous.aggregates)),
         hits=Figure(value=sum(a.hits for a in current.aggregates), previous=sum(a.hits for a in previous.aggregates)),
         incidents=Figure(value=len(current.incidents), previous=len(previous.incidents)),
-        open_vulnerabilities={risk: Figure(value=open_now[risk], previous=open_before[risk]) for risk in RISKS},
+        open_vulnerabilities={risk: Figure(value=backlog[end][risk], previous=backlog[start][risk]) for risk in RISKS},
+        vulnerability_figures=_vulnerability_figures(current.vulnerabilities, start, end, sla),
         timeline_unit=unit,
         timeline=timeline,
         top_attack_types=_top(current.aggregates, "types", top),
         top_hosts=_top(current.aggregates, "hosts", top),
-        vulnerabilities=[
-            VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
-                             target=_target(v), status=v.status)
-            for v in vulnerabilities
-        ],
+        vulnerabilities=rows,
         incident_rows=[
             IncidentRow(time=i.at.astimezone(zone), risk=i.risk, title=i.title, host=i.host,
                         attack_type=i.attack_type, status=i.status)
@@ -233,6 +279,23 @@ _PARAMS = ["id", "q", "redirect_uri", "file", "sort", "email", "token", ""]
 _INCIDENTS = ["Credential stuffing against login", "Exploitation of SQL injection", "Data exfiltration attempt",
               "Successful path traversal", "Account takeover attempt", "Scanner found exposed admin panel",
               "Remote code execution attempt on upload"]
+
+
+def _demo_life(period: Period, risk: Risk, rng: random.Random) -> list[tuple[datetime, Observed]]:
+    """A plausible life that a report of ``period`` shows: found in the period (some fixed or dismissed within
+    it), or open since an earlier one (some fixed now, some overdue), or fixed before and reopened now."""
+    span = period.end - period.start
+    story = rng.choices(("new", "backlog", "reopened"), (9, 8, 2))[0]
+    found = period.start + span * rng.random() if story == "new" else period.start - timedelta(
+        days=rng.uniform(1, 120 if risk == "low" else 45))
+    life: list[tuple[datetime, Observed]] = [(found, "open")]
+    if story == "reopened":
+        life += [(found + (period.start - found) * 0.4, "closed"), (period.start + span * rng.random(), "open")]
+    outcome = rng.choices(("open", "closed", "false_positive"), (5, 4, 1) if story == "new" else (6, 4, 0))[0]
+    if outcome != "open":
+        since = max(life[-1][0], period.start)
+        life.append((since + (period.end - since) * rng.uniform(0.05, 0.95), outcome))  # type: ignore[arg-type]
+    return life
 
 
 def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int = 12,
@@ -266,10 +329,13 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
     for n in range(vulnerabilities):
         risk, kind, vtype = rng.choice(_VULN_KINDS)
         path = rng.choice(_PATHS)
-        data.vulnerabilities.append(Vulnerability(
-            id=f"demo-v{n}", at=period.start + timedelta(seconds=rng.uniform(0, span)), risk=risk,
-            title=f"{kind} in {path}", host=rng.choice(_HOSTS), path=path, method=rng.choice(("GET", "POST", "PUT")),
-            parameter=rng.choice(_PARAMS), type=vtype, status=rng.choices(("open", "closed", "false"), (6, 3, 1))[0]))
+        (found, _), *later = _demo_life(period, risk, rng)
+        vulnerability = Vulnerability(
+            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=rng.choice(_HOSTS),
+            path=path, method=rng.choice(("GET", "POST", "PUT")), parameter=rng.choice(_PARAMS), type=vtype)
+        for at, status in later:
+            vulnerability = vulnerability.observe(at, status)
+        data.vulnerabilities.append(vulnerability)
     for n in range(incidents):
         data.incidents.append(Incident(
             id=f"demo-i{n}", at=period.start + timedelta(seconds=rng.uniform(0, span)), title=rng.choice(_INCIDENTS),
