@@ -50,15 +50,15 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     settings = get_settings()
     base = {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
             "when": _when(event, timezone), "test": test}
-    details = event.details()
+    status_notice = event.type == "vulnerability.status_changed"  # the router completed it from the stored record
+    details = VulnerabilityData.model_validate(event.data) if status_notice else event.details()
     data = details.model_dump(exclude_none=True)
-    if event.type == "vulnerability.status_changed":  # the router completed its data from the stored record
-        vulnerability = VulnerabilityData.model_validate(event.data)
-        word = _STATUS_NOTICES.get(vulnerability.status, vulnerability.status)
-        headline = f"Vulnerability {word}: {vulnerability.title}"
-        subject = f"[{vulnerability.risk.capitalize()} risk] {headline}"
-        data = vulnerability.model_dump(exclude_none=True)
-        context = {"risk": vulnerability.risk, "link": _safe_link(vulnerability.link), "notice": word,
+    if status_notice:
+        assert isinstance(details, VulnerabilityData)
+        word = _STATUS_NOTICES.get(details.status, details.status)
+        headline = f"Vulnerability {word}: {details.title}"
+        subject = f"[{details.risk.capitalize()} risk] {headline}"
+        context = {"risk": details.risk, "link": _safe_link(details.link), "notice": word,
                    "facts": _facts(data, ("risk", "title", "link", "status", "previous_status"))}
         name = "vulnerability_status"
     elif isinstance(details, VulnerabilityData):
