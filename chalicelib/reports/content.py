@@ -6,7 +6,7 @@ period, returns a :class:`ReportData` that the renderer lays out without further
 
 import random
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -181,23 +181,26 @@ def _age(vulnerability: Vulnerability, moment: datetime) -> timedelta | None:
 
 def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime, end: datetime,
                            sla_days: dict[Risk, int]) -> VulnerabilityFigures:
-    figures = VulnerabilityFigures(sla_days=sla_days, **{name: dict.fromkeys(RISKS, 0) for name in (
-        "new", "fixed", "reopened", "oldest_open_days", "overdue")})
+    counts: dict[str, Counter[Risk]] = {name: Counter() for name in ("new", "fixed", "reopened", "overdue")}
+    oldest: Counter[Risk] = Counter()
     fix_times: list[timedelta] = []
+    false_positives = 0
     for v in vulnerabilities:
         first = v.history[0]
-        figures.new[v.risk] += first.status == "open" and start <= first.at < end
+        counts["new"][v.risk] += first.status == "open" and start <= first.at < end
         fixes = v.fixes(start, end)
-        figures.fixed[v.risk] += bool(fixes)
+        counts["fixed"][v.risk] += bool(fixes)
         fix_times += [fix for fix in fixes if fix is not None]
-        figures.reopened[v.risk] += _changed(v, "reopened", start, end)
-        figures.false_positives += _changed(v, "false_positive", start, end)
+        counts["reopened"][v.risk] += _changed(v, "reopened", start, end)
+        false_positives += _changed(v, "false_positive", start, end)
         if (age := _age(v, end)) is not None:
-            figures.oldest_open_days[v.risk] = max(figures.oldest_open_days[v.risk], age.days)
-            figures.overdue[v.risk] += age > timedelta(days=sla_days[v.risk])
-    if fix_times:
-        figures.mean_days_to_fix = sum(fix.total_seconds() for fix in fix_times) / len(fix_times) / 86400
-    return figures
+            oldest[v.risk] = max(oldest[v.risk], age.days)
+            counts["overdue"][v.risk] += age > timedelta(days=sla_days[v.risk])
+    mean = sum(fix.total_seconds() for fix in fix_times) / len(fix_times) / 86400 if fix_times else None
+    return VulnerabilityFigures(
+        **{name: {risk: counter[risk] for risk in RISKS} for name, counter in counts.items()},
+        false_positives=false_positives, oldest_open_days={risk: oldest[risk] for risk in RISKS},
+        sla_days=sla_days, mean_days_to_fix=mean)
 
 
 def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, int],
@@ -226,7 +229,7 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
     zone = ZoneInfo(period.timezone)
     unit, timeline = _timeline(period, current.aggregates)
     sla = {**SlaDays().model_dump(), **(sla_days or {})}
-    start, end = period.start, min(period.end, generated_at)
+    start, end = period.start.astimezone(UTC), min(period.end, generated_at).astimezone(UTC)  # fast comparisons
     backlog = {moment: Counter(v.risk for v in current.vulnerabilities if v.status_at(moment) in OPEN)
                for moment in (start, end)}
     rows = [_row(v, start, end, sla, zone) for v in current.vulnerabilities]
@@ -284,17 +287,18 @@ _INCIDENTS = ["Credential stuffing against login", "Exploitation of SQL injectio
 def _demo_life(period: Period, risk: Risk, rng: random.Random) -> list[tuple[datetime, Observed]]:
     """A plausible life that a report of ``period`` shows: found in the period (some fixed or dismissed within
     it), or open since an earlier one (some fixed now, some overdue), or fixed before and reopened now."""
-    span = period.end - period.start
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    span = end - start
     story = rng.choices(("new", "backlog", "reopened"), (9, 8, 2))[0]
-    found = period.start + span * rng.random() if story == "new" else period.start - timedelta(
+    found = start + span * rng.random() if story == "new" else start - timedelta(
         days=rng.uniform(1, 120 if risk == "low" else 45))
     life: list[tuple[datetime, Observed]] = [(found, "open")]
     if story == "reopened":
-        life += [(found + (period.start - found) * 0.4, "closed"), (period.start + span * rng.random(), "open")]
+        life += [(found + (start - found) * 0.4, "closed"), (start + span * rng.random(), "open")]
     outcome = rng.choices(("open", "closed", "false_positive"), (5, 4, 1) if story == "new" else (6, 4, 0))[0]
     if outcome != "open":
-        since = max(life[-1][0], period.start)
-        life.append((since + (period.end - since) * rng.uniform(0.05, 0.95), outcome))  # type: ignore[arg-type]
+        since = max(life[-1][0], start)
+        life.append((since + (end - since) * rng.uniform(0.05, 0.95), outcome))  # type: ignore[arg-type]
     return life
 
 

@@ -52,10 +52,25 @@ class StatusChange(Model):
     status: VulnerabilityStatus
 
 
+def _history(observed: list[Observation]) -> list[StatusChange]:
+    """Each change of status, oldest first; a repeated report of the current status is no change."""
+    changes: list[StatusChange] = []
+    for seen in observed:
+        before = changes[-1].status if changes else None
+        status: VulnerabilityStatus = seen.status
+        if seen.status == "open" and before in ("closed", "false_positive"):
+            status = "reopened"
+        if before == status or (before in OPEN and status in OPEN):
+            continue
+        changes.append(StatusChange(at=seen.at, status=status))
+    return changes
+
+
 class Vulnerability(Model):
     """One vulnerability (one platform id) and its life. ``observed`` holds the reported statuses in time order,
     each run of one status kept as its first and latest report: enough to place a late (older) event where it
-    belongs, so it never overrides a newer status. ``history`` and ``status`` are derived from it."""
+    belongs, so it never overrides a newer status. ``history`` and ``status`` are derived from it (and stored
+    with it, for whoever reads the table)."""
 
     id: str
     at: datetime = Field(description="first detected (the earliest report)")
@@ -71,6 +86,9 @@ class Vulnerability(Model):
     described_at: datetime | None = Field(None, description="time of the event the description comes from")
     observed: list[Observation] = Field(default_factory=list)
 
+    history: list[StatusChange] = Field(default_factory=list, description="each change of status, oldest first: "
+                                                                          "derived from ``observed``")
+
     @model_validator(mode="before")
     @classmethod
     def _from_status(cls, data: Any) -> Any:
@@ -80,20 +98,10 @@ class Vulnerability(Model):
             data = {**data, "observed": [{"at": data.get("at"), "status": "open" if status == "reopened" else status}]}
         return data
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def history(self) -> list[StatusChange]:
-        """Each change of status, oldest first; a repeated report of the current status is no change."""
-        changes: list[StatusChange] = []
-        for seen in self.observed:
-            before = changes[-1].status if changes else None
-            status: VulnerabilityStatus = seen.status
-            if seen.status == "open" and before in ("closed", "false_positive"):
-                status = "reopened"
-            if before == status or (before in OPEN and status in OPEN):
-                continue
-            changes.append(StatusChange(at=seen.at, status=status))
-        return changes
+    @model_validator(mode="after")
+    def _derive(self) -> "Vulnerability":
+        self.history = _history(self.observed)
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -138,7 +146,7 @@ class Vulnerability(Model):
                 runs[-1] = seen  # a run keeps its first and its latest report
             else:
                 runs.append(seen)
-        return self.model_copy(update={"observed": runs, "at": runs[0].at})
+        return self.model_copy(update={"observed": runs, "at": runs[0].at, "history": _history(runs)})
 
     def describe(self, at: datetime, description: dict[str, Any]) -> "Vulnerability":
         """With the fields of ``description`` (see :data:`DESCRIPTION`) unless a newer event described it."""
