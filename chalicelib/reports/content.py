@@ -291,14 +291,16 @@ def _demo_life(period: Period, risk: Risk, rng: random.Random) -> list[tuple[dat
     span = end - start
     story = rng.choices(("new", "backlog", "reopened"), (9, 8, 2))[0]
     found = start + span * rng.random() if story == "new" else start - timedelta(
-        days=rng.uniform(1, 120 if risk == "low" else 45))
+        days=rng.uniform(1, {"high": 20, "medium": 60, "low": 150}[risk]))
     life: list[tuple[datetime, Observed]] = [(found, "open")]
     if story == "reopened":
         life += [(found + (start - found) * 0.4, "closed"), (start + span * rng.random(), "open")]
     outcome = rng.choices(("open", "closed", "false_positive"), (5, 4, 1) if story == "new" else (6, 4, 0))[0]
-    if outcome != "open":
+    if outcome != "open":  # within the period, a few days after it was (re)opened when it can be
         since = max(life[-1][0], start)
-        life.append((since + (end - since) * rng.uniform(0.05, 0.95), outcome))  # type: ignore[arg-type]
+        fix = life[-1][0] + timedelta(days=rng.uniform(0.3, 9))
+        life.append((fix if since < fix < end else since + (end - since) * rng.uniform(0.05, 0.95),
+                     outcome))  # type: ignore[arg-type]
     return life
 
 
