@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from chalicelib.reports.content import Figure, Ranked, ReportData
+from chalicelib.reports.content import Figure, Ranked, ReportData, VulnerabilityRow
 from chalicelib.reports.security_data import OPEN, STATUS_WORDS
 
 FONTS = Path(__file__).parent / "fonts"
@@ -417,7 +417,16 @@ def _when(moment: datetime) -> str:
 
 
 def _days(days: int | None) -> str:
-    return "–" if days is None else f"{days:,} d"
+    return "–" if days is None else "< 1 d" if days == 0 else f"{days:,} d"
+
+
+def _status(row: VulnerabilityRow) -> str:
+    """``Open, 12 d, overdue``, ``Fixed in 3 d``, ``False positive``: the status at the end and its days."""
+    if row.days is None:
+        return STATUS_WORDS[row.status]
+    if row.status == "closed":
+        return f"Fixed in {_days(row.days)}"
+    return f"{STATUS_WORDS[row.status]}, {_days(row.days)}" + (", overdue" if row.overdue else "")
 
 
 def _backlog(pdf: _Document, report: ReportData) -> None:
@@ -452,8 +461,8 @@ def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
     if not report.vulnerabilities:
         _nothing(pdf, f"No vulnerability was open or changed this {report.period_noun}.")
         return
-    columns = [Column("Detected", 20), Column("Title", 50), Column("Host", 32), Column("Target", 32),
-               Column("Status", 22), Column("Days open", 24, "R")]
+    columns = [Column("Detected", 22), Column("Title", 58), Column("Host", 32), Column("Target", 32),
+               Column("Status at end", 36)]
     for risk in RISK_COLOURS:
         group = [v for v in report.vulnerabilities if v.risk == risk]
         if not group:
@@ -471,9 +480,8 @@ def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
         pdf.text(indent, pdf.get_y() + 3.6, f"{len(group):,} · {still_open:,} open" + (
             f" · {overdue:,} overdue" if overdue else ""))
         pdf.set_y(pdf.get_y() + 6)
-        rows = [[_when(v.detected), clean(v.title), clean(v.host), clean(v.target), STATUS_WORDS[v.status],
-                 _days(v.days) + (" overdue" if v.overdue else "")] for v in group]
-        _table(pdf, columns, rows, 1, lambda n, group=group: {5: WORSE} if group[n].overdue else (
+        rows = [[_when(v.detected), clean(v.title), clean(v.host), clean(v.target), _status(v)] for v in group]
+        _table(pdf, columns, rows, 1, lambda n, group=group: {4: WORSE} if group[n].overdue else (
             {} if group[n].status in OPEN else {4: MUTED}))
         pdf.ln(3)
 
