@@ -199,7 +199,7 @@ def _vulnerability_ops(tenant_id: str, before: Vulnerability | None, after: Vuln
     condition = "attribute_not_exists(sk)" if version == 0 else "version = :version"
     ops = [put_op(name, item, condition, {":version": version} if version else None)]
     open_key = {"pk": f"{tenant_id}#vuln-open", "sk": after.id}
-    ops.append(put_op(name, {**open_key, "risk": after.risk}) if after.status in OPEN else delete_op(name, open_key))
+    ops.append(put_op(name, open_key) if after.status in OPEN else delete_op(name, open_key))
     old = {_change_key(tenant_id, c, after.id)["sk"]: c for c in (before.history if before else [])}
     new = {_change_key(tenant_id, c, after.id)["sk"]: c for c in after.history}
     for sk in old.keys() - new.keys():

@@ -85,7 +85,6 @@ class Vulnerability(Model):
     link: str | None = None
     described_at: datetime | None = Field(None, description="time of the event the description comes from")
     observed: list[Observation] = Field(default_factory=list)
-
     history: list[StatusChange] = Field(default_factory=list, description="each change of status, oldest first: "
                                                                           "derived from ``observed``")
 
