@@ -166,12 +166,30 @@ class PageQuery(Strict):
 # --- tenants and tokens ---------------------------------------------------------------
 
 
+SlaDaysValue = Annotated[int, Field(ge=1, le=3650)]
+
+
+class SlaDays(Strict):
+    """Days a vulnerability of each risk may stay open before the reports call it overdue."""
+
+    high: SlaDaysValue = 7
+    medium: SlaDaysValue = 30
+    low: SlaDaysValue = 90
+
+
+class SlaDaysUpdate(Patch):
+    high: SlaDaysValue | None = None
+    medium: SlaDaysValue | None = None
+    low: SlaDaysValue | None = None
+
+
 class Tenant(Model):
     id: str
     name: str
     primary_email: str
     timezone: str = "UTC"
     created_at: datetime
+    sla_days: SlaDays = Field(default_factory=SlaDays)
 
 
 class TenantCreate(Strict):
@@ -184,6 +202,7 @@ class TenantUpdate(Patch):
     name: Name | None = None
     primary_email: Email | None = None
     timezone: TimeZone | None = None
+    sla_days: SlaDaysUpdate | None = Field(None, description="risk levels left out keep their value")
 
 
 class TenantCreated(Model):
@@ -256,7 +275,7 @@ class IntegrationPage(Model):
 PlatformEventType = Literal[
     "user.created", "user.deleted", "user.role_changed",
     "application.created", "application.deleted", "application.renamed",
-    "vulnerability.detected", "scope.changed", "api.changed",
+    "vulnerability.detected", "vulnerability.status_changed", "scope.changed", "api.changed",
     "attack.detected", "incident.detected",
 ]
 ServiceEventType = Literal["integration.disabled", "integration.deleted", "integration.degraded"]
@@ -285,6 +304,9 @@ class ApplicationData(EventData):
     actor: Actor = None
 
 
+VulnerabilityStatus = Literal["open", "closed", "false_positive", "reopened"]
+
+
 class VulnerabilityData(EventData):
     risk: Literal["high", "medium", "low"]
     title: Text = Field(min_length=1)
@@ -296,7 +318,17 @@ class VulnerabilityData(EventData):
     type: Text | None = None
     id: Text | None = None
     link: Text | None = None
-    status: Literal["open", "closed"] = "open"
+    status: VulnerabilityStatus = Field("open", description="what the platform reports now; 'reopened' reads as "
+                                                            "'open'")
+
+
+class VulnerabilityStatusData(EventData):
+    """A status change of a known vulnerability; ``risk`` and ``title`` let an unknown id be recorded too."""
+
+    id: Text = Field(min_length=1)
+    status: Literal["open", "closed", "false_positive"]
+    risk: Literal["high", "medium", "low"] | None = None
+    title: Text | None = Field(None, min_length=1)
 
 
 class ScopeChange(Model):
@@ -338,7 +370,8 @@ EVENT_DATA: dict[str, type[EventData]] = {
     "user.created": UserData, "user.deleted": UserData, "user.role_changed": UserData,
     "application.created": ApplicationData, "application.deleted": ApplicationData,
     "application.renamed": ApplicationData,
-    "vulnerability.detected": VulnerabilityData, "scope.changed": ScopeData, "attack.detected": AttackData,
+    "vulnerability.detected": VulnerabilityData, "vulnerability.status_changed": VulnerabilityStatusData,
+    "scope.changed": ScopeData, "attack.detected": AttackData,
     "incident.detected": IncidentData,
     "integration.disabled": IntegrationEventData, "integration.deleted": IntegrationEventData,
     "integration.degraded": IntegrationEventData,

@@ -35,10 +35,11 @@ def test_recorded_figures_and_rows_are_in_the_pdf():
         repo.record_attack("acme", f"a{n}", WEEK.start + timedelta(hours=n * 7), "sqli" if n % 3 else "xss",
                            "api.acme.io" if n % 2 else "shop.acme.io", hits=100)
     repo.record_attack("acme", "old", WEEK.start - timedelta(days=2), "sqli", "api.acme.io", hits=3)
-    repo.record_vulnerability("acme", vuln(1, "SQL injection in /login", path="/login", method="post",
-                                           parameter="user"))
-    repo.record_vulnerability("acme", vuln(2, "Reflected XSS in /search", risk="medium", host="www.acme.io"))
-    repo.record_vulnerability("acme", vuln(3, "Verbose server banner", risk="low", status="closed"))
+    repo.put_vulnerability("acme", vuln(1, "SQL injection in /login", path="/login", method="post",
+                                        parameter="user"))
+    repo.put_vulnerability("acme", vuln(2, "Reflected XSS in /search", risk="medium", host="www.acme.io"))
+    repo.put_vulnerability("acme", vuln(3, "Verbose server banner", risk="low").observe(
+        WEEK.start + timedelta(days=1), "false_positive"))
     repo.record_incident("acme", Incident(id="i1", at=WEEK.start + timedelta(days=2), title="Credential stuffing",
                                           host="sso.acme.io", risk="high", attack_type="brute"))
 
@@ -52,7 +53,7 @@ def test_recorded_figures_and_rows_are_in_the_pdf():
     assert report.open_vulnerabilities["low"] == Figure(value=0, previous=0)
     for expected in ["Acme Corp", "Weekly security report", "Week 48: 23 – 29 November 2026", "Europe/Berlin",
                      "1,200", "▲ 1,100% vs previous week (1)", "SQL injection in /login", "POST /login (user)",
-                     "Reflected XSS in /search", "www.acme.io", "Verbose server banner", "closed",
+                     "Reflected XSS in /search", "www.acme.io", "Verbose server banner", "False positive",
                      "Credential stuffing", "sso.acme.io", "Brute force", "shop.acme.io", "Cross-site scripting",
                      f"Page 1 of {pages}"]:
         assert expected in text, expected
@@ -168,9 +169,14 @@ def test_change_against_the_previous_period():
     assert Figure(value=150, previous=100).percent == 50.0
     assert Figure(value=0, previous=4).change == -4
     assert Figure(value=3, previous=0).percent is None
-    report = report_of(SecurityData(vulnerabilities=[vuln(1, "x")]),
-                       SecurityData(vulnerabilities=[vuln(2, "y"), vuln(3, "z", status="closed")]))
-    assert report.open_vulnerabilities["high"] == Figure(value=1, previous=1)
+    # the backlog at the previous week's end comes from the records' history: one open since before the week
+    # and still open, one open before and fixed in the week, one found in the week
+    before = WEEK.start - timedelta(days=3)
+    report = report_of(SecurityData(vulnerabilities=[
+        Vulnerability(id="v1", at=before, risk="high", title="x"),
+        Vulnerability(id="v2", at=before, risk="high", title="y").observe(WEEK.start + timedelta(days=1), "closed"),
+        vuln(3, "z")]))
+    assert report.open_vulnerabilities["high"] == Figure(value=2, previous=2)
     assert "no change vs previous week" in text_of(render(report))[0]
 
 

@@ -26,6 +26,9 @@ _SYSTEM_HEADLINES: dict[str, str] = {
     "integration.degraded": "Integration failing: {name}",
 }
 # Facts are shown in this order, unlabelled fields last.
+# A status change is mailed with the verb a reader acts on (false positives are not mailed: the router).
+_STATUS_VERBS: dict[str, str] = {"closed": "fixed", "reopened": "reopened", "open": "reopened",
+                                 "false_positive": "marked false positive"}
 _LABELS: dict[str, str] = {
     "email": "User", "name": "Name", "role": "Role", "previous_role": "Previous role",
     "previous_name": "Previous name", "mode": "Disabled", "actor": "Changed by", "reason": "Reason",
@@ -34,7 +37,8 @@ _LABELS: dict[str, str] = {
     "path": "Path", "method": "Method", "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
 }
 _ORDER = {key: position for position, key in enumerate(_LABELS)}
-_STATUS_WORDS: dict[str, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive"}
+_STATUS_WORDS: dict[str, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive",
+                                 "reopened": "Reopened"}
 _VULNERABILITY_FIELDS = ("risk", "title", "host", "domain", "path", "method", "parameter", "type", "id", "link",
                          "status", "previous_status")
 # One long field (a 2,000-character path) must not push the others out of a 200-character subject.
@@ -234,11 +238,13 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     settings = get_settings()
     base = {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
             "when": _when(event, timezone), "test": test}
-    details = event.details()
+    status_notice = event.type == "vulnerability.status_changed"  # the router completed it from the stored record
+    details = VulnerabilityData.model_validate(event.data) if status_notice else event.details()
     data = details.model_dump(exclude_none=True)
     if isinstance(details, VulnerabilityData):
-        subject, headline, context = vulnerability_parts(data, "detected")
-        name = "vulnerability"
+        verb = _STATUS_VERBS.get(details.status, details.status) if status_notice else "detected"
+        subject, headline, context = vulnerability_parts(data, verb)
+        name = "vulnerability_status" if status_notice else "vulnerability"
     elif isinstance(details, ScopeData):
         subject, context = _scope(details)
         headline, name = subject, "scope"

@@ -7,19 +7,21 @@ period, returns a :class:`ReportData` that the renderer lays out without further
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from chalicelib.models import Model
+from chalicelib.models import Model, SlaDays, VulnerabilityStatus
 from chalicelib.reports.periods import Frequency, Period, period_from_key
 from chalicelib.reports.security_data import (
+    OPEN,
     RISKS,
     Counts,
     HourlyAggregate,
     Incident,
+    Observed,
     Risk,
     SecurityData,
     Vulnerability,
@@ -95,7 +97,9 @@ class VulnerabilityRow(NamedTuple):
     title: str
     host: str
     target: str
-    status: str
+    status: VulnerabilityStatus  # at the period's end
+    days: int | None  # open: days open at the period's end; fixed in the period: days it took
+    overdue: bool  # open longer than its risk's SLA at the period's end
 
 
 class IncidentRow(NamedTuple):
@@ -232,8 +236,49 @@ def _owasp_api(aggregates: list[HourlyAggregate]) -> list[Ranked]:
             for category in sorted(attacks, key=order.__getitem__) if attacks[category]]
 
 
-def _open_by_risk(vulnerabilities: list[Vulnerability]) -> Counter[str]:
-    return Counter(v.risk for v in vulnerabilities if v.status == "open")
+def _moved_to(vulnerability: Vulnerability, status: str, start: datetime, end: datetime) -> bool:
+    return any(change.status == status and start <= change.at < end for change in vulnerability.history)
+
+
+def _age(vulnerability: Vulnerability, moment: datetime) -> timedelta | None:
+    """How long it has been open at ``moment`` (since detection or its last reopening); ``None`` if not open."""
+    since = vulnerability.open_since(moment)
+    return None if since is None else moment - since
+
+
+def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime, end: datetime,
+                           sla_days: dict[Risk, int]) -> VulnerabilityFigures:
+    counts: dict[str, Counter[Risk]] = {name: Counter() for name in ("new", "fixed", "reopened", "overdue")}
+    oldest: Counter[Risk] = Counter()
+    fix_times: list[timedelta] = []
+    false_positives = 0
+    for v in vulnerabilities:
+        first = v.history[0]
+        counts["new"][v.risk] += first.status == "open" and start <= first.at < end
+        fixes = v.fixes(start, end)
+        counts["fixed"][v.risk] += bool(fixes)
+        fix_times += [fix for fix in fixes if fix is not None]
+        counts["reopened"][v.risk] += _moved_to(v, "reopened", start, end)
+        false_positives += _moved_to(v, "false_positive", start, end)
+        if (age := _age(v, end)) is not None:
+            oldest[v.risk] = max(oldest[v.risk], age.days)
+            counts["overdue"][v.risk] += age > timedelta(days=sla_days[v.risk])
+    mean = sum(fix.total_seconds() for fix in fix_times) / len(fix_times) / 86400 if fix_times else None
+    return VulnerabilityFigures(
+        **{name: {risk: counter[risk] for risk in RISKS} for name, counter in counts.items()},
+        false_positives=false_positives, oldest_open_days={risk: oldest[risk] for risk in RISKS if risk in oldest},
+        sla_days=sla_days, mean_days_to_fix=mean)
+
+
+def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, int],
+         zone: ZoneInfo) -> VulnerabilityRow:
+    status = v.status_at(end) or v.status
+    age, fixes = _age(v, end), v.fixes(start, end)
+    took = fixes[-1] if status == "closed" and fixes else None
+    days = age if age is not None else took
+    return VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
+                            target=_target(v), status=status, days=None if days is None else days.days,
+                            overdue=age is not None and age > timedelta(days=sla_days[v.risk]))
 
 
 def _target(vulnerability: Vulnerability) -> str:
@@ -243,13 +288,20 @@ def _target(vulnerability: Vulnerability) -> str:
 
 
 def build_report(tenant_name: str, period: Period, current: SecurityData, previous: SecurityData,
-                 generated_at: datetime, top: int = TOP, partial: bool = False) -> ReportData:
-    """The report of ``period`` from its data and the previous period's (for the change figures);
-    ``partial`` when the period has not ended yet (a preview)."""
+                 generated_at: datetime, top: int = TOP, partial: bool = False,
+                 sla_days: dict[Risk, int] | None = None) -> ReportData:
+    """The report of ``period`` from its data and the previous period's (for the change figures); ``partial``
+    when the period has not ended yet (a preview). The vulnerability figures come from ``current`` alone: its
+    records carry their history, so the backlog at the previous period's end is the backlog at this one's start.
+    Ages are measured at the period's end, or now for a period not over yet."""
     zone = ZoneInfo(period.timezone)
     unit, timeline = _timeline(period, current.aggregates)
-    open_now, open_before = _open_by_risk(current.vulnerabilities), _open_by_risk(previous.vulnerabilities)
-    vulnerabilities = sorted(current.vulnerabilities, key=lambda v: (_RISK_ORDER[v.risk], v.at, v.id))
+    sla = {**SlaDays().model_dump(), **(sla_days or {})}
+    start, end = period.start.astimezone(UTC), min(period.end, generated_at).astimezone(UTC)  # fast comparisons
+    backlog = {moment: Counter(v.risk for v in current.vulnerabilities if v.status_at(moment) in OPEN)
+               for moment in (start, end)}
+    rows = [_row(v, start, end, sla, zone) for v in current.vulnerabilities]
+    rows.sort(key=lambda row: (_RISK_ORDER[row.risk], row.status not in OPEN, row.detected, row.title))
     incidents = sorted(current.incidents, key=lambda i: (i.at, i.id))
     return ReportData(
         tenant_name=tenant_name,
@@ -266,7 +318,8 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         incidents=Figure(value=len(current.incidents), previous=len(previous.incidents)),
         blocked=Figure(value=sum(a.blocked for a in current.aggregates),
                        previous=sum(a.blocked for a in previous.aggregates)),
-        open_vulnerabilities={risk: Figure(value=open_now[risk], previous=open_before[risk]) for risk in RISKS},
+        open_vulnerabilities={risk: Figure(value=backlog[end][risk], previous=backlog[start][risk]) for risk in RISKS},
+        vulnerability_figures=_vulnerability_figures(current.vulnerabilities, start, end, sla),
         timeline_unit=unit,
         timeline=timeline,
         top_attack_types=_top(current.aggregates, "types", top, _type_name),
@@ -275,11 +328,7 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         top_ips=_top(current.aggregates, "ips", top),
         top_countries=_top(current.aggregates, "countries", top),
         owasp_api=_owasp_api(current.aggregates),
-        vulnerabilities=[
-            VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
-                             target=_target(v), status=v.status)
-            for v in vulnerabilities
-        ],
+        vulnerabilities=rows,
         incident_rows=[
             IncidentRow(time=i.at.astimezone(zone), risk=i.risk, title=i.title, host=i.host,
                         attack_type=_type_name(i.attack_type) if i.attack_type else "", status=i.status)
@@ -364,8 +413,8 @@ def _movement(report: ReportData, this: str) -> list[Sentence]:
     """Found, fixed, reopened and false positives in the period, and the mean time to fix."""
     figures = report.vulnerability_figures
     found, fixed, reopened = (sum(counts.values()) for counts in (figures.new, figures.fixed, figures.reopened))
-    if not (found or fixed or reopened or figures.false_positives or figures.sla_days):
-        return []  # no lifecycle figures for this report
+    if not (found or fixed or reopened or figures.false_positives):
+        return []  # nothing moved: the backlog sentence says what is open
     parts = [f"{_count(found, 'vulnerability')} found" + (f" ({_by_risk(figures.new)})" if found else ""),
              f"{fixed:,} fixed"]
     parts += [f"{reopened:,} reopened"] if reopened else []
@@ -414,7 +463,7 @@ def _overdue(report: ReportData) -> list[Sentence]:
         verb = "is" if overdue == 1 else "are"
         sentences.append(Sentence(text=f"{_count(overdue, 'vulnerability')} {verb} open past the fix deadline: "
                                        f"{parts}.", tone="alert"))
-    elif figures.sla_days:
+    elif figures.sla_days and any(figure.value for figure in report.open_vulnerabilities.values()):
         deadlines = ", ".join(f"{risk} {figures.sla_days[risk]:,}" for risk in RISKS if risk in figures.sla_days)
         sentences.append(Sentence(text=f"No open vulnerability is past its fix deadline ({deadlines} days).",
                                   tone="better"))
@@ -457,6 +506,26 @@ _INCIDENTS = ["Credential stuffing against login", "Exploitation of SQL injectio
               "Remote code execution attempt on upload"]
 
 
+def _demo_life(period: Period, risk: Risk, rng: random.Random) -> list[tuple[datetime, Observed]]:
+    """A plausible life that a report of ``period`` shows: found in the period (some fixed or dismissed within
+    it), or open since an earlier one (some fixed now, some overdue), or fixed before and reopened now."""
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    span = end - start
+    story = rng.choices(("new", "backlog", "reopened"), (9, 8, 2))[0]
+    found = start + span * rng.random() if story == "new" else start - timedelta(
+        days=rng.uniform(1, {"high": 20, "medium": 60, "low": 150}[risk]))
+    life: list[tuple[datetime, Observed]] = [(found, "open")]
+    if story == "reopened":
+        life += [(found + (start - found) * 0.4, "closed"), (start + span * rng.random(), "open")]
+    outcome = rng.choices(("open", "closed", "false_positive"), (5, 4, 1) if story == "new" else (6, 4, 0))[0]
+    if outcome != "open":  # within the period, a few days after it was (re)opened when it can be
+        since = max(life[-1][0], start)
+        fix = life[-1][0] + timedelta(days=rng.uniform(0.3, 9))
+        life.append((fix if since < fix < end else since + (end - since) * rng.uniform(0.05, 0.95),
+                     outcome))  # type: ignore[arg-type]
+    return life
+
+
 def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int = 12,
                        seed: int = 7) -> SecurityData:
     """Plausible traffic for every hour of ``period`` (a daily rhythm, a few busy days) and records."""
@@ -488,10 +557,13 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
     for n in range(vulnerabilities):
         risk, kind, vtype = rng.choice(_VULN_KINDS)
         path = rng.choice(_PATHS)
-        data.vulnerabilities.append(Vulnerability(
-            id=f"demo-v{n}", at=period.start + timedelta(seconds=rng.uniform(0, span)), risk=risk,
-            title=f"{kind} in {path}", host=rng.choice(_HOSTS), path=path, method=rng.choice(("GET", "POST", "PUT")),
-            parameter=rng.choice(_PARAMS), type=vtype, status=rng.choices(("open", "closed", "false"), (6, 3, 1))[0]))
+        (found, _), *later = _demo_life(period, risk, rng)
+        vulnerability = Vulnerability(
+            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=rng.choice(_HOSTS),
+            path=path, method=rng.choice(("GET", "POST", "PUT")), parameter=rng.choice(_PARAMS), type=vtype)
+        for at, status in later:
+            vulnerability = vulnerability.observe(at, status)
+        data.vulnerabilities.append(vulnerability)
     for n in range(incidents):
         data.incidents.append(Incident(
             id=f"demo-i{n}", at=period.start + timedelta(seconds=rng.uniform(0, span)), title=rng.choice(_INCIDENTS),

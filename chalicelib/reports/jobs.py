@@ -63,10 +63,11 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
     from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
 
     current = security_repo.read(tenant.id, period.start, period.end)
-    before = period.previous()
-    previous = security_repo.read(tenant.id, before.start, before.end)
+    before = period.previous()  # its vulnerability backlog is in current's records (their history)
+    previous = security_repo.read(tenant.id, before.start, before.end, vulnerabilities=False)
     now = clock.now()
-    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now)
+    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
+                        sla_days=tenant.sla_days.model_dump())
     started = time.perf_counter()
     document = pdf.render(data, get_settings().product_name)
     milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
@@ -256,7 +257,8 @@ def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> Content:
     period = last_complete(frequency, tenant.timezone, now)
     current = demo_security_data(period, vulnerabilities=12, incidents=4)
     previous = demo_security_data(period.previous(), vulnerabilities=10, incidents=5, seed=8)
-    data = build_report(tenant.name, period, current, previous, generated_at=now)
+    data = build_report(tenant.name, period, current, previous, generated_at=now,
+                        sla_days=tenant.sla_days.model_dump())
     document = pdf.render(data, get_settings().product_name)
     report = _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}")
     content = email(tenant, report, test=True)

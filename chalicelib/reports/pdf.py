@@ -18,7 +18,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from chalicelib.reports.content import Figure, Ranked, ReportData, Sentence, summarise
+from chalicelib.reports.content import Figure, Ranked, ReportData, Sentence, VulnerabilityRow, summarise
+from chalicelib.reports.security_data import OPEN, STATUS_WORDS
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
@@ -74,7 +75,7 @@ def _texts(report: ReportData, product: str) -> Iterator[str]:
     yield from (ranked.name for ranked in (*report.top_attack_types, *report.top_hosts, *report.top_endpoints,
                                            *report.top_ips, *report.top_countries))
     for row in (*report.vulnerabilities, *report.incident_rows):
-        yield from row[2:]  # after the time and the risk: texts
+        yield from (text for text in row[2:] if isinstance(text, str))  # after the time and the risk
 
 
 class _Document(FPDF):
@@ -337,14 +338,17 @@ def _sentence_lines(pdf: _Document, sentence: Sentence, width: float) -> list[st
 
 def _cards(pdf: _Document, report: ReportData) -> None:
     noun = report.period_noun
-    cards: list[tuple[str, Figure, tuple[int, int, int] | None]] = [
-        ("Attacks", report.attacks, None), ("Hits", report.hits, None), ("Incidents", report.incidents, None),
-        *((f"Open {RISK_NAMES[risk].lower()}-risk vulnerabilities", figure, RISK_COLOURS[risk])
+    overdue = report.vulnerability_figures.overdue
+    cards: list[tuple[str, Figure, tuple[int, int, int] | None, str]] = [
+        ("Attacks", report.attacks, None, ""), ("Hits", report.hits, None, ""),
+        ("Incidents", report.incidents, None, ""),
+        *((f"Open {RISK_NAMES[risk].lower()}-risk vulnerabilities", figure, RISK_COLOURS[risk],
+           f"{overdue[risk]:,} overdue" if overdue.get(risk) else "")
           for risk, figure in report.open_vulnerabilities.items()),
     ]
     width, height, gap = (180 - 2 * 4) / 3, 21.0, 4.0
     top = pdf.get_y()
-    for n, (label, figure, stripe) in enumerate(cards):
+    for n, (label, figure, stripe, note) in enumerate(cards):
         x, y = MARGIN + (n % 3) * (width + gap), top + (n // 3) * (height + gap)
         pdf.set_fill_color(*CARD)
         pdf.rect(x, y, width, height, style="F")
@@ -355,6 +359,10 @@ def _cards(pdf: _Document, report: ReportData) -> None:
         pdf.text(x + 4, y + 5.5, label)
         pdf.use(17, bold=True)
         pdf.text(x + 4, y + 13.5, _number(figure.value))
+        if note:  # beside the number: how many of the open ones are past their SLA
+            left = x + 4 + pdf.width_of(_number(figure.value)) + 3
+            pdf.use(8, bold=True, colour=WORSE)
+            pdf.text(left, y + 13.5, note)
         text, colour = _change(figure, noun, report.partial)
         pdf.use(7, colour=colour)
         pdf.text(x + 4, y + 18.3, pdf.fit(text, width - 6))
@@ -546,14 +554,53 @@ def _when(moment: datetime) -> str:
     return f"{moment:%d %b %H:%M}"
 
 
+def _days(days: int | None) -> str:
+    return "–" if days is None else "< 1 d" if days == 0 else f"{days:,} d"
+
+
+def _status(row: VulnerabilityRow) -> str:
+    """``Open, 12 d, overdue``, ``Fixed in 3 d``, ``False positive``: the status at the end and its days."""
+    if row.days is None:
+        return STATUS_WORDS[row.status]
+    if row.status == "closed":
+        return f"Fixed in {_days(row.days)}"
+    return f"{STATUS_WORDS[row.status]}, {_days(row.days)}" + (", overdue" if row.overdue else "")
+
+
+def _backlog(pdf: _Document, report: ReportData) -> None:
+    """The backlog by risk: open at the period's end (and the previous one's), how it moved, age and SLA."""
+    figures, noun = report.vulnerability_figures, report.period_noun
+    columns = [Column("Risk", 18), Column("Open at end", 22, "R"), Column(f"Previous {noun}", 28, "R"),
+               Column("New", 14, "R"), Column("Fixed", 14, "R"), Column("Reopened", 20, "R"),
+               Column("Overdue", 18, "R"), Column("Oldest open", 24, "R"), Column("SLA", 22, "R")]
+    risks = list(report.open_vulnerabilities)
+    rows = [[RISK_NAMES[risk], _number(report.open_vulnerabilities[risk].value),
+             _number(report.open_vulnerabilities[risk].previous), _number(figures.new.get(risk, 0)),
+             _number(figures.fixed.get(risk, 0)), _number(figures.reopened.get(risk, 0)),
+             _number(figures.overdue.get(risk, 0)),
+             _days(figures.oldest_open_days[risk]) if risk in figures.oldest_open_days else "–",
+             _days(figures.sla_days.get(risk))] for risk in risks]
+    _table(pdf, columns, rows, lambda n: {0: RISK_COLOURS[risks[n]],
+                                           **({6: WORSE} if figures.overdue.get(risks[n]) else {})})
+    fixed = sum(figures.fixed.values())
+    mean = "" if figures.mean_days_to_fix is None else f" in {figures.mean_days_to_fix:,.1f} days on average"
+    pdf.use(8, colour=MUTED)
+    pdf.text(MARGIN, pdf.get_y() + 4, pdf.fit(
+        f"Fixed this {noun}: {fixed:,}{mean} · false positives: {figures.false_positives:,} · "
+        f"overdue: open longer than the SLA", 180))
+    pdf.set_y(pdf.get_y() + 8)
+
+
 def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
-    pdf.section("Vulnerabilities", f"{len(report.vulnerabilities):,} found this {report.period_noun}",
-                keep=8 + 5 * ROW if report.vulnerabilities else 10)
+    open_total = sum(figure.value for figure in report.open_vulnerabilities.values())
+    pdf.section("Vulnerabilities", f"{open_total:,} open at the end of the {report.period_noun} · "
+                                   f"{len(report.vulnerabilities):,} listed", keep=8 + 9 * ROW)
+    _backlog(pdf, report)
     if not report.vulnerabilities:
-        _nothing(pdf, f"No vulnerabilities were found this {report.period_noun}.")
+        _nothing(pdf, f"No vulnerability was open or changed this {report.period_noun}.")
         return
-    columns = [Column("Detected", 22), Column("Title", 66), Column("Host", 34), Column("Target", 40),
-               Column("Status", 18)]
+    columns = [Column("Detected", 22), Column("Title", 58), Column("Host", 32), Column("Target", 32),
+               Column("Status at end", 36)]
     for risk in RISK_COLOURS:
         group = [v for v in report.vulnerabilities if v.risk == risk]
         if not group:
@@ -566,11 +613,14 @@ def _vulnerabilities(pdf: _Document, report: ReportData) -> None:
         pdf.text(MARGIN + 4, pdf.get_y() + 3.6, heading)
         indent = MARGIN + 4 + pdf.width_of(heading) + 2.5
         pdf.use(8, colour=MUTED)
-        pdf.text(indent, pdf.get_y() + 3.6, f"{len(group):,} · {sum(v.status == 'open' for v in group):,} open")
+        still_open = sum(v.status in OPEN for v in group)
+        overdue = sum(v.overdue for v in group)
+        pdf.text(indent, pdf.get_y() + 3.6, f"{len(group):,} · {still_open:,} open" + (
+            f" · {overdue:,} overdue" if overdue else ""))
         pdf.set_y(pdf.get_y() + 6)
-        rows = [[_when(v.detected), clean(v.title), clean(v.host), clean(v.target), clean(v.status)] for v in group]
-        open_rows = {n for n, v in enumerate(group) if v.status == "open"}
-        _table(pdf, columns, rows, lambda n, open_rows=open_rows: {} if n in open_rows else {4: MUTED})
+        rows = [[_when(v.detected), clean(v.title), clean(v.host), clean(v.target), _status(v)] for v in group]
+        _table(pdf, columns, rows, lambda n, group=group: {4: WORSE} if group[n].overdue else (
+            {} if group[n].status in OPEN else {4: MUTED}))
         pdf.ln(3)
 
 

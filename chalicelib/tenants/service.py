@@ -45,8 +45,10 @@ def get_tenant(caller: Caller) -> Tenant:
 
 
 def update_tenant(caller: Caller, patch: TenantUpdate) -> Tenant:
-    """Change name, primary email or time zone; integrations keep their own addresses."""
+    """Change name, primary email, time zone or SLA days; integrations keep their own addresses."""
     changes = patch.model_dump(mode="json", exclude_none=True)
+    if "sla_days" in changes:  # a partial SLA keeps the other risk levels' days
+        changes["sla_days"] = {**get_tenant(caller).sla_days.model_dump(), **changes["sla_days"]}
     tenant = tenants_repo.update(caller.tenant_id, changes) if changes else tenants_repo.get(caller.tenant_id)
     if tenant is None:
         raise NotFound("the tenant no longer exists")
