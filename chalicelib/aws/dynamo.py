@@ -62,6 +62,18 @@ def delete_op(table: str, key: dict[str, Any], condition: str | None = None,
     return {"Delete": _conditional({"TableName": table, "Key": to_attribute_values(key)}, condition, values)}
 
 
+def count_op(table: str, key: dict[str, Any], delta: int, limit: int | None = None) -> dict[str, Any]:
+    """An ``Update`` adding ``delta`` to the item's ``n``, for :func:`transact`; with ``limit``, only while
+    ``n < limit`` (how a per-tenant cap stays exact under concurrent creates)."""
+    op: dict[str, Any] = {"TableName": table, "Key": to_attribute_values(key), "UpdateExpression": "ADD #n :delta",
+                          "ExpressionAttributeNames": {"#n": "n"}}
+    values: dict[str, Any] = {":delta": delta}
+    if limit is not None:
+        op["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :limit"
+        values[":limit"] = limit
+    return {"Update": _conditional(op, None, values)}
+
+
 def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
     """Run a write transaction; on a failed condition return the per-operation reason codes."""
     try:
