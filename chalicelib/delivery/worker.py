@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue
+from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue, tenants_repo
 from chalicelib.delivery.schedule import delay_after
 from chalicelib.email import mailer
 from chalicelib.email.message import Attachment, Content, build
@@ -34,6 +34,8 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | None]:
     """Who gets this try and which addresses are left out as suppressed, or why nobody gets it."""
     if delivery.bypass_active and delivery.recipients:
+        if tenants_repo.get(delivery.tenant_id) is None:  # other deliveries end at the integration read below
+            return None, [], "the tenant was deleted"
         wanted = delivery.recipients
     else:
         integration = integrations_repo.get(delivery.tenant_id, delivery.integration_id)
