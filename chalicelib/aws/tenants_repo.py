@@ -26,6 +26,7 @@ def _table() -> Any:
 
 
 _LIVE = "attribute_exists(id) AND attribute_not_exists(deleted_at)"
+_DETAILS = ("name", "primary_email", "timezone", "admin_tokens")  # what a tombstone drops
 
 
 def put_op_for(tenant: Tenant, admin_tokens: int) -> dict[str, Any]:
@@ -65,8 +66,9 @@ def tombstone(tenant_id: str, at: datetime) -> bool:
     try:
         _table().update_item(
             Key={"id": tenant_id}, ConditionExpression=_LIVE,
-            UpdateExpression="SET deleted_at = :at REMOVE #name, primary_email, timezone, admin_tokens",
-            ExpressionAttributeNames={"#name": "name"}, ExpressionAttributeValues={":at": clock.iso(at)},
+            UpdateExpression="SET deleted_at = :at REMOVE #r0, #r1, #r2, #r3",
+            ExpressionAttributeNames={f"#r{n}": field for n, field in enumerate(_DETAILS)},
+            ExpressionAttributeValues={":at": clock.iso(at)},
         )
     except ClientError as error:
         if is_condition_failure(error):

@@ -1,6 +1,6 @@
 """The delivery worker: one SQS message = one try of one delivery.
 
-Before every try it re-reads the integration (disabled or deleted → ``skipped``), claims the try
+Before every try it re-reads the tenant and the integration (deleted or disabled → ``skipped``), claims the try
 with a conditional write (a redelivered message sends nothing twice), sends with SES, records the
 outcome and the hourly request counters, and on failure queues the next try of the schedule.
 """
@@ -33,9 +33,9 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | None]:
     """Who gets this try and which addresses are left out as suppressed, or why nobody gets it."""
+    if tenants_repo.get(delivery.tenant_id) is None:  # its tombstone: the purge of its rows may still be running
+        return None, [], "the tenant was deleted"
     if delivery.bypass_active and delivery.recipients:
-        if tenants_repo.get(delivery.tenant_id) is None:  # other deliveries end at the integration read below
-            return None, [], "the tenant was deleted"
         wanted = delivery.recipients
     else:
         integration = integrations_repo.get(delivery.tenant_id, delivery.integration_id)
