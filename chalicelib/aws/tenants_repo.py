@@ -1,8 +1,8 @@
 """Tenants table: one item per tenant, keyed by ``id``.
 
 The item also counts the tenant's admin tokens (``admin_tokens``), so revoking the last one can be refused
-in the same transaction that would delete it. A deleted tenant leaves a tombstone: ``id`` and
-``deleted_at`` only, which every reader here treats as no tenant.
+in the same transaction that would delete it. A deleted tenant leaves a tombstone (``id``, ``created_at``,
+``deleted_at``; no name or address), which every reader here treats as no tenant.
 """
 
 from datetime import datetime
@@ -31,7 +31,7 @@ _DETAILS = ("name", "primary_email", "timezone", "admin_tokens")  # what a tombs
 
 def put_op_for(tenant: Tenant, admin_tokens: int) -> dict[str, Any]:
     """Create-only ``Put`` of a new tenant with its number of admin tokens, for a transaction."""
-    return put_op(get_settings().tenants_table, {**tenant.model_dump(mode="json"), "admin_tokens": admin_tokens},
+    return put_op(_name(), {**tenant.model_dump(mode="json"), "admin_tokens": admin_tokens},
                   "attribute_not_exists(id)")
 
 
