@@ -43,9 +43,10 @@ def enforce(*limits: Limit) -> None:
         logs = counters_repo.read_logs([limit.key for limit in limits])
         recent = {limit.key: sorted(t for t in logs[limit.key][1] if t > now - limit.window_seconds)
                   for limit in limits}
-        for limit in limits:
-            if len(recent[limit.key]) >= limit.limit:
-                raise limit.refusal(recent[limit.key], now)
+        refusals = [limit.refusal(recent[limit.key], now) for limit in limits
+                    if len(recent[limit.key]) >= limit.limit]
+        if refusals:  # the limit that frees last: retrying before then would be refused again
+            raise max(refusals, key=lambda refusal: refusal.retry_after)
         if counters_repo.write_logs([
             counters_repo.Log(limit.key, logs[limit.key][0], [*recent[limit.key], now], now + limit.window_seconds)
             for limit in limits
