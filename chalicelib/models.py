@@ -226,8 +226,15 @@ class TokenCreated(Token):
     token: str
 
 
+class TokenInfo(Token):
+    """A token as listed: never its secret nor its hash. ``last_used_at`` is updated at most once an hour."""
+
+    last_used_at: datetime | None = None
+
+
 class TokenPage(Model):
-    items: list[Token]
+    items: list[TokenInfo]
+    next_cursor: str | None
 
 
 # --- integrations -----------------------------------------------------------------------
