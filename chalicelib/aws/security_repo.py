@@ -47,6 +47,8 @@ from chalicelib.reports.security_data import (
 )
 from chalicelib.settings import get_settings
 
+# Every ``<tenant>#<kind>`` partition above ("vuln": records keyed by event before the lifecycle, expiring by TTL).
+PARTITIONS = ("hour", "incident", "vulnerability", "vuln-open", "vuln-change", "seen", "vuln")
 HOUR_FORMAT = "%Y-%m-%dT%H"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 CHANGE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

@@ -7,7 +7,7 @@ buckets and trigger windows (hours to 2 days), whose keys are not grouped by ten
 acts on once the tenant is gone.
 """
 
-from chalicelib.aws import blobs, tokens_repo
+from chalicelib.aws import blobs, security_repo, tokens_repo
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import delete_partition
 from chalicelib.settings import get_settings
@@ -16,7 +16,6 @@ from chalicelib.settings import get_settings
 _BY_TENANT = (("integrations_table", "tenant_id", "sk"), ("triggers_table", "tenant_id", "sk"),
               ("deliveries_table", "tenant_id", "id"), ("suppressions_table", "tenant_id", "email"),
               ("reports_table", "tenant_id", "sk"))
-_SECURITY_KINDS = ("hour", "vuln", "incident", "seen")  # security_repo's ``<tenant>#<kind>`` partitions
 _BLOB_PREFIXES = ("reports/{tenant}/", "previews/{tenant}/")  # reports.jobs' object keys
 
 
@@ -45,7 +44,7 @@ def purge(tenant_id: str) -> dict[str, int]:
     removed = {"tokens": _tokens(tenant_id)}
     for setting, hash_key, range_key in _BY_TENANT:
         removed[setting] = delete_partition(table(getattr(settings, setting)), hash_key, tenant_id, range_key)
-    for kind in _SECURITY_KINDS:
+    for kind in security_repo.PARTITIONS:
         removed[f"security {kind}"] = delete_partition(table(settings.security_table), "pk", f"{tenant_id}#{kind}",
                                                        "sk")
     removed["report objects"] = _blobs(tenant_id)

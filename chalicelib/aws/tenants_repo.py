@@ -26,7 +26,7 @@ def _table() -> Any:
 
 
 _LIVE = "attribute_exists(id) AND attribute_not_exists(deleted_at)"
-_DETAILS = ("name", "primary_email", "timezone", "admin_tokens")  # what a tombstone drops
+_DETAILS = ("name", "primary_email", "timezone", "admin_tokens", "sla_days")  # what a tombstone drops
 
 
 def put_op_for(tenant: Tenant, admin_tokens: int) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def tombstone(tenant_id: str, at: datetime) -> bool:
     try:
         _table().update_item(
             Key={"id": tenant_id}, ConditionExpression=_LIVE,
-            UpdateExpression="SET deleted_at = :at REMOVE #r0, #r1, #r2, #r3",
+            UpdateExpression="SET deleted_at = :at REMOVE " + ", ".join(f"#r{n}" for n in range(len(_DETAILS))),
             ExpressionAttributeNames={f"#r{n}": field for n, field in enumerate(_DETAILS)},
             ExpressionAttributeValues={":at": clock.iso(at)},
         )
