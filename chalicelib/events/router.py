@@ -29,17 +29,22 @@ def subscription(event: Event) -> str | None:
 
 def route(tenant: Tenant, event: Event, received_at: datetime, farewell: Integration | None = None) -> int:
     """One delivery per active subscribed integration; ``farewell`` (the integration the event is about)
-    is told even though it is being disabled or deleted. Returns the number of deliveries."""
+    is told even though it is being disabled or deleted. A disabled subscribed integration gets a ``skipped``
+    row saying so, which can be redriven once it is enabled. Returns the number of deliveries queued."""
     kind = subscription(event)
     if kind is None:
         return 0
-    targets = [i for i in integrations_repo.all_for_tenant(tenant.id) if i.active and i.subscribes(kind)]
-    if farewell and farewell.subscribes(kind) and all(t.id != farewell.id for t in targets):
-        targets.append(farewell)
-    if not targets:
+    subscribed = [i for i in integrations_repo.all_for_tenant(tenant.id) if i.subscribes(kind)]
+    if farewell and farewell.subscribes(kind) and all(i.id != farewell.id for i in subscribed):
+        subscribed.append(farewell)
+    if not subscribed:
         return 0
     content = notifications.render(event, tenant.name, tenant.timezone)
-    for integration in targets:
-        outbox.enqueue(integration, content, received_at, event.id, event_type=event.type,
-                       farewell=farewell is not None and integration.id == farewell.id)
-    return len(targets)
+    queued = 0
+    for integration in subscribed:
+        told = farewell is not None and integration.id == farewell.id
+        skipped = None if integration.active or told else outbox.skipped_while_disabled(integration)
+        outbox.enqueue(integration, content, received_at, event.id, event_type=event.type, subscription=kind,
+                       farewell=told, skipped=skipped)
+        queued += skipped is None
+    return queued
