@@ -83,14 +83,18 @@ class Health:
 
 
 def assess(integration: Integration, now: datetime) -> Health:
-    """``failing`` as soon as the newest tried delivery still has an address that did not get it (retrying or
-    dead), or when the failed share reaches the warning ratio; ``disabled`` when disabled."""
+    """``failing`` as soon as the newest delivery tried since the last enable did not reach an address the
+    integration still has (retrying or dead), or when the failed share reaches the warning ratio; ``disabled``
+    when disabled."""
     settings = get_settings()
     newest, _ = deliveries_repo.log_page(integration.tenant_id, integration.id, _NEWEST, None, None)
-    tried = next((delivery for delivery in newest if delivery.attempts), None)
+    fresh = integration.failure_window_start
+    tried = next((d for d in newest if d.attempts and (fresh is None or d.updated_at >= fresh)), None)
+    current = {address.casefold() for address in integration.emails}
     ratio = recent_ratio(integration, now)
     detail = None
-    if tried and tried.status in ("retrying", "dead") and tried.last_error:
+    if (tried and tried.status in ("retrying", "dead") and tried.last_error
+            and (not tried.recipients_pending or any(a.casefold() in current for a in tried.recipients_pending))):
         detail = f"the last send failed: {tried.last_error}"
     elif ratio.total >= settings.auto_disable_min_requests and ratio.share >= settings.failure_warning_ratio:
         detail = ratio.describe(settings.failure_window_hours)
