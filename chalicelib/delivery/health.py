@@ -81,6 +81,10 @@ class Health:
     newest: Delivery | None
     ratio: Ratio
 
+    def on(self, integration: Integration) -> Integration:
+        """The integration with ``health`` and ``health_detail`` filled in."""
+        return integration.model_copy(update={"health": self.status, "health_detail": self.detail})
+
 
 def assess(integration: Integration, now: datetime) -> Health:
     """``failing`` as soon as the newest delivery tried since the last enable did not reach an address the
@@ -104,8 +108,7 @@ def assess(integration: Integration, now: datetime) -> Health:
 
 def flag(integration: Integration, now: datetime) -> Integration:
     """The integration with ``health`` and ``health_detail`` filled in."""
-    health = assess(integration, now)
-    return integration.model_copy(update={"health": health.status, "health_detail": health.detail})
+    return assess(integration, now).on(integration)
 
 
 def summarise(deliveries: list[Delivery], start: datetime) -> dict[str, Any]:

@@ -5,6 +5,7 @@
 from chalicelib import clock, limits
 from chalicelib.email import mailer, notifications
 from chalicelib.email.message import Content
+from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
 from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult, TestStep
 from chalicelib.reports import jobs
@@ -60,7 +61,7 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
     kinds = [kind for kind in KINDS if kind in draft.events]
     recipients, suppressed = suppressions.split(tenant.id, draft.emails)
     steps = [TestStep(step="configuration", ok=True,
-                      detail=f"{len(draft.emails)} recipient(s); events: {', '.join(draft.events)}"),
+                      detail=f"{len(draft.emails)} recipient(s); events: {words.subscriptions(draft.events)}"),
              *_suppression_step(suppressed, len(draft.emails))]
     steps += _mail_checks()
     # SES hands the tags back with a bounce or complaint, so a test mail's feedback reaches this tenant's list
