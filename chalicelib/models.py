@@ -332,7 +332,8 @@ class IntegrationEventData(EventData):
     reason: Text | None = None
     mode: Literal["manual", "automatic"] | None = Field(None, description="how it was disabled")
     error: Text | None = Field(None, description="auto-disable: the most common recent SES error")
-    failing_addresses: list[Text] | None = Field(None, max_length=50, description="auto-disable: rejected addresses")
+    failing_addresses: list[Text] | None = Field(None, max_length=MAX_RECIPIENTS,
+                                                description="auto-disable: addresses whose last message failed")
     dead_lettered: int | None = Field(None, ge=0, description="auto-disable: dead letters in the failure window")
 
 

@@ -12,13 +12,14 @@ from typing import Any
 
 from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo
 from chalicelib.integrations import service
-from chalicelib.models import Delivery, Integration
+from chalicelib.models import MAX_RECIPIENTS, Delivery, Integration
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 
 HOUR = timedelta(hours=1)
 _NEWEST = 5  # deliveries read to find the newest one that was tried
 _SUMMARY_PAGES = 5  # at most 500 deliveries read for an auto-disable notice
+_ERROR_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,10 @@ def summarise(deliveries: list[Delivery], start: datetime) -> dict[str, Any]:
             errors[f"{attempt.error_code}: {attempt.error}"] += 1
         if attempt.recipient:
             last_outcome[attempt.recipient] = attempt.outcome
-    return {
-        "error": errors.most_common(1)[0][0] if errors else None,
-        "failing_addresses": [address for address, outcome in last_outcome.items() if outcome == "failed"],
+    failing = [address for address, outcome in last_outcome.items() if outcome == "failed"]
+    return {  # within IntegrationEventData's limits, so the notice is never rejected
+        "error": errors.most_common(1)[0][0][:_ERROR_CHARS] if errors else None,
+        "failing_addresses": failing[:MAX_RECIPIENTS],
         "dead_lettered": sum(1 for d in deliveries if d.status == "dead" and d.updated_at >= start),
     }
 
