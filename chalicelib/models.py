@@ -225,7 +225,8 @@ class Integration(Model):
         "addresses on the tenant's suppression list (hard bounce or complaint): they get no mail"))
     warning: str | None = Field(None, description="set when no address of the integration can receive mail")
     failure_window_start: datetime | None = Field(None, description=(
-        "the failure ratio (auto-disable) counts only send requests after this moment: set by every enable"))
+        "the failure ratio (auto-disable) counts only send requests after this moment: set by every enable "
+        "and every change of the addresses"))
     failure_window_baseline: tuple[int, int] = Field((0, 0), exclude=True)  # (total, failed) of that hour before it
     health: Literal["ok", "failing", "disabled"] | None = Field(None, description=(
         "failing as soon as the last send failed for an address, or the recent failed share is high"))

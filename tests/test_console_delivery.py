@@ -127,4 +127,4 @@ def test_saving_a_fixed_auto_disabled_integration_offers_test_then_enable(admin,
     assert admin.post(f"/console/integrations/{soc['id']}/enable", {"csrf": page.csrf}).status == 303
     enabled = acme.call("GET", f"/v1/integrations/{soc['id']}")[1]
     assert enabled["active"] is True and enabled["failure_window_start"] is not None
-    assert "Since enabled" in admin.get("/console/integrations").body
+    assert "Since the last fix" in admin.get("/console/integrations").body

@@ -172,8 +172,26 @@ def test_enabling_starts_a_fresh_failure_window(api, acme, pipeline, flaky_ses, 
     frozen_clock.advance(minutes=5)
     assert run_health_check(api, "check-3")["disabled"] == 1
     reason = state(acme, soc)["disabled_reason"]
-    assert reason.startswith("auto-disabled: 90% of send requests failed since it was enabled at")
+    assert reason.startswith("auto-disabled: 90% of send requests failed since 2026-11-25 ")
     assert reason.endswith("(9 of 10)")
+
+
+def test_new_addresses_on_an_active_integration_start_a_fresh_failure_window_too(api, acme, pipeline, flaky_ses,
+                                                                                frozen_clock):
+    # GIVEN SOC still active after 17 of 19 send requests failed, all for bad@
+    soc = soc_with_a_rejected_address(acme, flaky_ses)
+    acme.call("POST", "/v1/events", {"events": [VULN]})
+    pipeline.drain()
+    # WHEN the admin removes bad@ before the health check runs, and later renames it
+    frozen_clock.advance(minutes=2)
+    fixed = acme.call("PATCH", f"/v1/integrations/{soc['id']}", {"emails": "good@acme.io, other@acme.io"})[1]
+    frozen_clock.advance(minutes=2)
+    renamed = acme.call("PATCH", f"/v1/integrations/{soc['id']}", {"name": "SOC team"})[1]
+    # THEN the window restarted at the address change only, and the old failures disable nothing
+    assert fixed["failure_window_start"] == "2026-11-25T10:53:08Z"
+    assert renamed["failure_window_start"] == fixed["failure_window_start"]
+    assert run_health_check(api)["disabled"] == 0
+    assert state(acme, soc)["active"] is True and state(acme, soc)["health"] == "ok"
 
 
 def test_events_for_a_disabled_integration_leave_a_skipped_row_that_can_be_redriven_after_enable(acme, pipeline):
@@ -231,7 +249,8 @@ def test_a_fresh_window_counts_only_what_came_after_the_enable(frozen_clock):
     since = now + timedelta(minutes=10)  # enabled at 10:10, when the 10:00 bucket held 10 requests, 2 failed
     fresh = window_ratio(buckets, now + timedelta(minutes=30), 12, since, (10, 2))
     assert fresh == Ratio(2, 1, since)
-    assert fresh.describe(12) == "50% of send requests failed since it was enabled at 2026-11-25 10:10 UTC (1 of 2)"
+    assert fresh.describe(12) == ("50% of send requests failed since 2026-11-25 10:10 UTC (enabled or addresses "
+                                  "changed) (1 of 2)")
     # an enable older than the window changes nothing
     assert window_ratio(buckets, now, 1, now - timedelta(hours=3), (5, 5)).total == 42
 

@@ -1,8 +1,8 @@
 """Failure ratio over the last 12 hours, and what it leads to: a warning at 40%, auto-disable at 60%.
 
 Test sends never reach the counters, and every message of every try counts as one request (a try sends
-each pending recipient a message of its own). Enabling an integration starts a fresh window: only
-requests after the enable count, so the failures that led to the disable cannot disable it again.
+each pending recipient a message of its own). Enabling an integration, or changing its addresses, starts a
+fresh window: only requests after it count, so the failures that led to the fix cannot disable it again.
 """
 
 from collections import Counter
@@ -33,7 +33,7 @@ class Ratio:
         return self.failed / self.total if self.total else 0.0
 
     def describe(self, hours: int) -> str:
-        period = (f"since it was enabled at {self.since:%Y-%m-%d %H:%M} UTC" if self.since
+        period = (f"since {self.since:%Y-%m-%d %H:%M} UTC (enabled or addresses changed)" if self.since
                   else f"in the last {hours} hours")
         return f"{self.share:.0%} of send requests failed {period} ({self.failed:g} of {self.total:g})"
 
@@ -66,7 +66,7 @@ def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours:
 
 def recent_ratio(integration: Integration, now: datetime) -> Ratio:
     """The integration's failed share of send requests over the last ``failure_window_hours``, or since it was
-    last enabled if that is later."""
+    last enabled or given new addresses if that is later."""
     hours = get_settings().failure_window_hours
     start, fresh = now - timedelta(hours=hours), integration.failure_window_start
     buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, max(start, fresh or start))
@@ -88,7 +88,7 @@ class Health:
 
 
 def assess(integration: Integration, now: datetime) -> Health:
-    """``failing`` as soon as the newest delivery tried since the last enable did not reach an address the
+    """``failing`` as soon as the newest delivery tried since the window restarted did not reach an address the
     integration still has (retrying or dead), or when the failed share reaches the warning ratio; ``disabled``
     when disabled."""
     settings = get_settings()

@@ -57,8 +57,18 @@ def _change(tenant_id: str, integration_id: str,
     raise AssertionError("unreachable")
 
 
+def _addresses_changed(current: Integration, changes: dict[str, object]) -> bool:
+    new = changes.get("emails")
+    return isinstance(new, list) and {a.casefold() for a in new} != {a.casefold() for a in current.emails}
+
+
 def update(tenant_id: str, integration_id: str, patch: IntegrationUpdate) -> Integration:
-    return _change(tenant_id, integration_id, lambda _: patch.model_dump(exclude_unset=True))[0]
+    """New addresses are the usual fix of a failing integration: they start a fresh failure window too."""
+    def edit(current: Integration) -> dict[str, object]:
+        changes = patch.model_dump(exclude_unset=True)
+        return {**changes, **_fresh_window(current)} if _addresses_changed(current, changes) else changes
+
+    return _change(tenant_id, integration_id, edit)[0]
 
 
 def _event_data(integration: Integration) -> dict[str, object]:
@@ -66,7 +76,8 @@ def _event_data(integration: Integration) -> dict[str, object]:
 
 
 def _fresh_window(current: Integration) -> dict[str, object]:
-    """Start the failure window (auto-disable) anew: the requests this hour already holds are left out."""
+    """Start the failure window (auto-disable) anew: the requests this hour already holds are left out, so the
+    failures that led to an enable or an address change never count again; new ones still do."""
     moment = clock.now()
     buckets = counters_repo.request_buckets(current.tenant_id, current.id, moment)
     return {"failure_window_start": moment,
@@ -75,8 +86,7 @@ def _fresh_window(current: Integration) -> dict[str, object]:
 
 def enable(tenant_id: str, integration_id: str) -> Integration:
     """Resume sending with the same settings; clears ``disabled_reason``. Every enable is a person's decision
-    (after a passing Test, or not), so each starts a fresh failure window: the failures that led to the
-    disable never disable it again; new ones still do."""
+    (after a passing Test, or not), so each starts a fresh failure window."""
     return _change(tenant_id, integration_id, lambda current: {} if current.active else {
         "active": True, "disabled_reason": None, **_fresh_window(current)})[0]
 
