@@ -1,6 +1,8 @@
 """Pydantic models of the service: what the API accepts and returns, and what is stored."""
 
-from datetime import date, datetime
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, available_timezones
@@ -11,11 +13,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StringConstraints,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+
+from chalicelib import clock
 
 EventType = Literal[
     "report_daily", "report_weekly", "report_monthly", "system", "vuln_high", "vuln_medium", "vuln_low", "scope"
@@ -263,6 +268,7 @@ PlatformEventType = Literal[
 ]
 ServiceEventType = Literal["integration.disabled", "integration.deleted", "integration.degraded"]
 Text = Annotated[str, StringConstraints(max_length=2000)]
+Actor = Annotated[Text | None, Field(description="who made the change (an email address or a name), named in the mail")]
 
 
 class EventData(Model):
@@ -276,12 +282,14 @@ class UserData(EventData):
     name: Text | None = None
     role: Text | None = None
     previous_role: Text | None = None
+    actor: Actor = None
 
 
 class ApplicationData(EventData):
     name: Text | None = None
     previous_name: Text | None = None
     application_id: Text | None = None
+    actor: Actor = None
 
 
 class VulnerabilityData(EventData):
@@ -351,13 +359,54 @@ EVENT_DATA: dict[str, type[EventData]] = {
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/+=-]+$")]
 
 
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+EVENT_TIME_AHEAD = timedelta(days=1)
+MAX_DATA_DEPTH = 32  # DynamoDB's own limit for a stored document
+MAX_DATA_BYTES = 32 * 1024  # room for scope.changed's 500 changes; a request body is at most 64 KiB
+
+
+def _event_time(value: datetime) -> datetime:
+    """A time without an offset is UTC; the time must lie from 2000 to a day after now (the clock's)."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    latest = clock.shift(clock.now(), EVENT_TIME_AHEAD)
+    if not EARLIEST_EVENT_TIME <= value <= latest:
+        raise ValueError(f"must lie between {clock.iso(EARLIEST_EVENT_TIME)} and a day after now "
+                         f"({clock.iso(latest)})")
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of objects and arrays: ``{}`` is 1, ``{"a": [1]}`` is 2. No recursion: any depth is measured."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack += [(child, level + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def _bounded_data(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value  # the field's type says what is wrong
+    depth = nesting_depth(value)
+    if depth > MAX_DATA_DEPTH:
+        raise ValueError(f"is nested {depth} levels deep (objects and arrays); at most {MAX_DATA_DEPTH} are allowed")
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+    if size > MAX_DATA_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {MAX_DATA_BYTES} are allowed")
+    return value
+
+
 class Event(Strict):
     """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
 
     id: EventId
     type: Literal[get_args(PlatformEventType) + get_args(ServiceEventType)]  # type: ignore[valid-type]
-    time: datetime
-    data: dict[str, Any] = Field(default_factory=dict)
+    time: Annotated[datetime, AfterValidator(_event_time)] = Field(description=(
+        "when it happened: from 2000-01-01T00:00:00Z to one day after now; without an offset, UTC"))
+    data: Annotated[dict[str, Any], BeforeValidator(_bounded_data)] = Field(default_factory=dict, description=(
+        f"at most {MAX_DATA_DEPTH} levels of objects and arrays and {MAX_DATA_BYTES // 1024} KiB as compact JSON"))
 
     def details(self) -> EventData:
         """``data`` validated against the type's schema (raises ``ValidationError``)."""
@@ -366,7 +415,9 @@ class Event(Strict):
 
 class EventBatch(Strict):
     events: list[Any] = Field(min_length=1, max_length=100, json_schema_extra={
-        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one."})
+        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one "
+                       "(among the checks: time from 2000-01-01T00:00:00Z to one day after now, data at most 32 "
+                       "levels deep and 32 KiB as JSON)."})
 
 
 class EventResult(Model):
@@ -503,6 +554,7 @@ class Report(Model):
     generated_at: datetime
     size_bytes: int
     empty: bool
+    partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
     figures: list[ReportFigure]
     object_key: str = Field(exclude=True)
 
@@ -521,10 +573,29 @@ class ReportQuery(PageQuery):
     frequency: ReportFrequency | None = None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: Any) -> date:
+    """A calendar date written ``YYYY-MM-DD`` (no number, time or week date); ``ValueError`` otherwise."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date of the calendar") from None
+
+
+IsoDate = Annotated[date, PlainValidator(iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
 class ReportPreviewRequest(Strict):
     frequency: ReportFrequency
-    period_end: date | None = Field(None, description="last included day (tenant's time zone); default: the last "
-                                                      "complete period")
+    period_end: IsoDate | None = Field(None, description=(
+        "last included day (YYYY-MM-DD, tenant's time zone), from today minus the data retention "
+        "(SECURITY_RETENTION_DAYS) to the last day of the current period; default: the last complete period"))
 
 
 # --- triggers (additional alerts) -----------------------------------------------------------

@@ -328,6 +328,11 @@ def test_reports_are_listed_previewed_and_downloaded(admin: Browser, acme: Tenan
 
     preview = admin.post("/console/reports/preview", {"csrf": page.csrf, "frequency": "weekly", "period_end": ""})
     assert preview.status == 200 and "Download PDF" in preview.body
+    assert "is empty: no attacks, incidents or vulnerabilities were recorded." in preview.body
+    assert "is ready" not in preview.body and "has not ended" not in preview.body
+    running = admin.post("/console/reports/preview", {"csrf": page.csrf, "frequency": "weekly",
+                                                      "period_end": "2026-11-29"})
+    assert "recorded so far." in running.body and "The period has not ended yet" in running.body
 
     wrong = admin.post("/console/reports/preview", {"csrf": page.csrf, "frequency": "daily", "period_end": "soon"})
     assert wrong.status == 422 and 'id="period-end-error">Enter a date as YYYY-MM-DD.' in wrong.body

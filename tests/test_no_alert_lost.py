@@ -2,6 +2,7 @@
 enabling starts a fresh failure window, the state shows "failing" at once, and a disabled integration's
 events leave a skipped row. Scenario tests on the injected clock, SES refusing one address."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -102,7 +103,8 @@ def test_the_auto_disable_notice_names_the_error_the_address_and_the_dead_letter
     assert run_health_check(api)["disabled"] == 1
     pipeline.drain()
     # THEN the integration.disabled event says it was automatic, with the error, the address and the dead letter
-    [event] = [row["event"] for row in scan("events_table") if row["event"]["type"] == "integration.disabled"]
+    [event] = [event for event in map(json.loads, (row["event"] for row in scan("events_table")))
+                if event["type"] == "integration.disabled"]
     data = event["data"]
     assert data["mode"] == "automatic" and data["integration_id"] == soc["id"]
     assert data["reason"].startswith("auto-disabled: 89% of send requests failed")
@@ -117,7 +119,8 @@ def test_the_auto_disable_notice_names_the_error_the_address_and_the_dead_letter
 def test_a_manual_disable_notice_says_manual(acme, pipeline):
     soc = acme.integration(name="SOC", emails="soc@acme.io", events=["system"])
     acme.call("POST", f"/v1/integrations/{soc['id']}/disable")
-    [event] = [row["event"] for row in scan("events_table") if row["event"]["type"] == "integration.disabled"]
+    [event] = [event for event in map(json.loads, (row["event"] for row in scan("events_table")))
+                if event["type"] == "integration.disabled"]
     assert event["data"] == {"integration_id": soc["id"], "name": "SOC", "reason": "manual", "mode": "manual"}
 
 

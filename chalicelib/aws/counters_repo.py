@@ -6,6 +6,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain
 from chalicelib.settings import get_settings
@@ -25,12 +26,12 @@ def count_requests(tenant_id: str, integration_id: str, at: datetime, total: int
     """Add ``total`` send requests (``failed`` of them failed) to the integration's bucket for the hour of
     ``at`` (kept 13 h+): one write for every message of a try."""
     hour = at.replace(minute=0, second=0, microsecond=0)
-    expires = hour + timedelta(hours=get_settings().failure_window_hours + 2)
+    expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
     _table().update_item(
         Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
         UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires",
         ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
-        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": int(expires.timestamp())},
+        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires},
     )
 
 
@@ -62,7 +63,7 @@ def hit(key: str, window_start: datetime, window_seconds: int) -> int:
 
 def mark_once(key: str, at: datetime, hold: timedelta) -> bool:
     """``True`` for the first caller per ``hold`` period (e.g. one warning per 12 h), ``False`` after."""
-    until = at + hold
+    until = clock.shift(at, hold)
     try:
         _table().put_item(
             Item={"key": key, "bucket": "mark", "until": until.isoformat(), "expires_at": int(until.timestamp())},

@@ -20,6 +20,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import plain, put_op, to_attribute_values, transact
 from chalicelib.reports.security_data import (
@@ -47,7 +48,7 @@ def _table_name() -> str:
 
 
 def _expires(at: datetime) -> int:
-    return int((at + timedelta(days=get_settings().security_retention_days)).timestamp())
+    return clock.expiry(at, timedelta(days=get_settings().security_retention_days))
 
 
 def label(value: str, fallback: str = "unknown") -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib import clock
 from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo
 from chalicelib.integrations import service
 from chalicelib.models import MAX_RECIPIENTS, Delivery, Integration
@@ -47,7 +48,7 @@ def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours:
     """Sum of hourly buckets over ``(now - hours, now]``; the oldest, partly outside, counts pro rata. A fresh
     window (``since``, an enable inside the window) counts the hours after it, and its own hour less
     ``baseline``, the (total, failed) that hour held before it."""
-    start = now - timedelta(hours=hours)
+    start = clock.shift(now, -timedelta(hours=hours))
     if since is not None and since > start:
         total = failed = 0
         for hour, bucket_total, bucket_failed in buckets:
@@ -68,7 +69,7 @@ def recent_ratio(integration: Integration, now: datetime) -> Ratio:
     """The integration's failed share of send requests over the last ``failure_window_hours``, or since it was
     last enabled or given new addresses if that is later."""
     hours = get_settings().failure_window_hours
-    start, fresh = now - timedelta(hours=hours), integration.failure_window_start
+    start, fresh = clock.shift(now, -timedelta(hours=hours)), integration.failure_window_start
     buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, max(start, fresh or start))
     return window_ratio(buckets, now, hours, fresh, integration.failure_window_baseline)
 
@@ -139,7 +140,7 @@ def _window_deliveries(integration: Integration, start: datetime) -> list[Delive
         items, cursor = deliveries_repo.log_page(integration.tenant_id, integration.id, 100, cursor, None)
         found += [delivery for delivery in items if delivery.updated_at >= start]
         # ids sort by creation; a try is at most an hour after its delivery was created (the schedule)
-        if not cursor or (items and items[-1].created_at < start - HOUR):
+        if not cursor or (items and items[-1].created_at < clock.shift(start, -HOUR)):
             break
     return found
 
@@ -153,7 +154,7 @@ def check(integration: Integration, now: datetime) -> str | None:
         return None
     if ratio.share >= settings.auto_disable_ratio:
         reason = f"auto-disabled: {ratio.describe(hours)}"
-        start = ratio.since or now - timedelta(hours=hours)
+        start = ratio.since or clock.shift(now, -timedelta(hours=hours))
         details = summarise(_window_deliveries(integration, start), start)
         _, changed = service.disable(integration.tenant_id, integration.id, reason, details)
         if changed:

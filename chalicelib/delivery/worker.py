@@ -98,7 +98,7 @@ def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
     if delivery.status != "sending":
         return
     lease = timedelta(seconds=get_settings().claim_lease_seconds)
-    if delivery.claimed_at and delivery.claimed_at + lease > now:
+    if delivery.claimed_at and clock.shift(delivery.claimed_at, lease) > now:
         raise TryInFlight(delivery.id)
     # whoever was in flight may or may not have got it: never resent on our own, the redrive is the user's call
     in_flight: list[str | None] = [*delivery.recipients_pending] or [None]
@@ -154,7 +154,7 @@ def process(body: dict[str, Any]) -> None:
         count("DeliveriesDead")
         logger.warning("delivery dead", extra={**log, "error": error})
         return
-    next_try = now + timedelta(seconds=delay)
+    next_try = clock.shift(now, timedelta(seconds=delay))
     deliveries_repo.finish_attempt(delivery, attempts, "retrying", next_try, error)
     queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, next_try.isoformat(), delay)
     count("DeliveriesRetried")

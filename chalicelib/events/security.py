@@ -2,7 +2,7 @@
 ``vulnerability.detected`` and ``incident.detected`` as records. Idempotent on the event id (the store
 keeps a "seen" mark in the same transaction), so re-routing an event never counts it twice."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from chalicelib.aws import security_repo
 from chalicelib.models import AttackData, Event, IncidentData, VulnerabilityData
@@ -11,15 +11,11 @@ from chalicelib.reports.security_data import Incident, Vulnerability
 SECURITY_EVENTS = frozenset({"attack.detected", "vulnerability.detected", "incident.detected"})
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def record(tenant_id: str, event: Event) -> bool:
     """Store what the reports need of ``event``; ``False`` if it is not security data or was stored before."""
     if event.type not in SECURITY_EVENTS:
         return False
-    at, details = _utc(event.time), event.details()
+    at, details = event.time.astimezone(UTC), event.details()  # the event's time is aware and bounded
     if isinstance(details, AttackData):
         return security_repo.record_attack(tenant_id, event.id, at, details.type, details.host, hits=details.hits)
     if isinstance(details, VulnerabilityData):

@@ -6,9 +6,12 @@ period, returns a :class:`ReportData` that the renderer lays out without further
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
+
+from pydantic import Field
 
 from chalicelib.models import Model
 from chalicelib.reports.periods import Frequency, Period, period_from_key
@@ -22,8 +25,10 @@ from chalicelib.reports.security_data import (
     Vulnerability,
     hours_between,
 )
+from chalicelib.vocabulary import API_TOP_10, describe
 
 TOP = 10
+OTHER = "Other"
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
 
 
@@ -42,6 +47,14 @@ class Figure(Model):
         """Relative change; ``None`` when the previous period had none (no meaningful percentage)."""
         return None if self.previous == 0 else 100.0 * self.change / self.previous
 
+    @property
+    def percent_words(self) -> str:
+        """``5%`` or ``<1%`` (a change never reads as ``0%``); empty when there is no percentage."""
+        percent = self.percent
+        if percent is None:
+            return ""
+        return "<1%" if abs(percent) < 0.5 else f"{abs(percent):,.0f}%"
+
 
 class TimeBucket(Model):
     label: str
@@ -54,6 +67,24 @@ class Ranked(Model):
     name: str
     attacks: int
     hits: int
+
+
+Tone = Literal["neutral", "better", "worse", "alert"]
+
+
+class Sentence(Model):
+    """One sentence of the summary; ``tone`` tells the renderer how to mark it."""
+
+    text: str
+    tone: Tone = "neutral"
+
+
+class Summary(Model):
+    """The first page's summary in sentences: what changed, the worst items, what is overdue."""
+
+    changed: list[Sentence]
+    worst: list[Sentence]
+    overdue: list[Sentence]
 
 
 class VulnerabilityRow(NamedTuple):
@@ -78,6 +109,19 @@ class IncidentRow(NamedTuple):
     status: str
 
 
+class VulnerabilityFigures(Model):
+    """The vulnerability backlog of a report: what is open at the period's end and how it moved in the period."""
+
+    new: dict[Risk, int] = Field(default_factory=dict, description="detected in the period")
+    fixed: dict[Risk, int] = Field(default_factory=dict, description="closed (fixed) in the period")
+    reopened: dict[Risk, int] = Field(default_factory=dict, description="reopened in the period")
+    false_positives: int = Field(0, description="marked false positive in the period")
+    oldest_open_days: dict[Risk, int] = Field(default_factory=dict, description="age of the oldest open one")
+    overdue: dict[Risk, int] = Field(default_factory=dict, description="open longer than the SLA at period end")
+    sla_days: dict[Risk, int] = Field(default_factory=dict)
+    mean_days_to_fix: float | None = Field(None, description="of those fixed in the period")
+
+
 class ReportData(Model):
     """Everything one report shows; times are in the tenant's time zone."""
 
@@ -91,11 +135,19 @@ class ReportData(Model):
     attacks: Figure
     hits: Figure
     incidents: Figure
-    open_vulnerabilities: dict[Risk, Figure]
+    open_vulnerabilities: dict[Risk, Figure]  # the backlog open at the period's end (and at the previous one's)
+    vulnerability_figures: VulnerabilityFigures = Field(default_factory=VulnerabilityFigures)
+    partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
+    blocked: Figure = Field(default_factory=lambda: Figure(value=0, previous=0), description="attacks blocked")
     timeline_unit: Literal["hour", "day"]
     timeline: list[TimeBucket]
-    top_attack_types: list[Ranked]
+    top_attack_types: list[Ranked]  # named in words (vocabulary)
     top_hosts: list[Ranked]
+    top_endpoints: list[Ranked] = Field(default_factory=list, description="'host path'")
+    top_ips: list[Ranked] = Field(default_factory=list)
+    top_countries: list[Ranked] = Field(default_factory=list)
+    owasp_api: list[Ranked] = Field(default_factory=list, description="attacks per OWASP API Top 10 (2023) "
+                                                                      "category in the list's order, Other last")
     vulnerabilities: list[VulnerabilityRow]
     incident_rows: list[IncidentRow]
 
@@ -106,6 +158,12 @@ class ReportData(Model):
     @property
     def is_empty(self) -> bool:
         return self.attacks.value == 0 and not self.vulnerabilities and not self.incident_rows
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether the previous period has any data to compare with."""
+        return any((self.attacks.previous, self.hits.previous, self.incidents.previous,
+                    *(figure.previous for figure in self.open_vulnerabilities.values())))
 
 
 def _local_start(hour: datetime, zone: ZoneInfo) -> datetime:
@@ -137,16 +195,41 @@ def _timeline(period: Period, aggregates: list[HourlyAggregate]) -> tuple[Litera
     return "day", list(by_day.values())
 
 
-def _top(aggregates: list[HourlyAggregate], dimension: str, limit: int) -> list[Ranked]:
-    attacks: Counter[str] = Counter()
-    hits: Counter[str] = Counter()
+def _totals(aggregates: list[HourlyAggregate], dimension: str,
+            name: Callable[[str], str] = str) -> tuple[Counter[str], Counter[str]]:
+    """Attacks and hits per key of ``dimension`` over the hours, keys renamed by ``name`` (and merged)."""
+    by_key: dict[str, Counts] = {}
     for aggregate in aggregates:
         counts: dict[str, Counts] = getattr(aggregate, dimension)
-        for name, count in counts.items():
-            attacks[name] += count.attacks
-            hits[name] += count.hits
-    ranked = sorted(attacks, key=lambda name: (-attacks[name], -hits[name], name))
-    return [Ranked(name=name, attacks=attacks[name], hits=hits[name]) for name in ranked[:limit]]
+        for key, count in counts.items():
+            total = by_key.setdefault(key, Counts())
+            total.attacks += count.attacks
+            total.hits += count.hits
+    attacks: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    for key, total in by_key.items():
+        attacks[name(key)] += total.attacks
+        hits[name(key)] += total.hits
+    return attacks, hits
+
+
+def _top(aggregates: list[HourlyAggregate], dimension: str, limit: int,
+         name: Callable[[str], str] = str) -> list[Ranked]:
+    attacks, hits = _totals(aggregates, dimension, name)
+    ranked = sorted(attacks, key=lambda key: (-attacks[key], -hits[key], key))
+    return [Ranked(name=key, attacks=attacks[key], hits=hits[key]) for key in ranked[:limit]]
+
+
+def _type_name(code: str) -> str:
+    return describe(code).name
+
+
+def _owasp_api(aggregates: list[HourlyAggregate]) -> list[Ranked]:
+    """Attacks per OWASP API Top 10 (2023) category of their type, in the list's order; unknown → Other."""
+    attacks, hits = _totals(aggregates, "types", lambda code: describe(code).owasp_api or OTHER)
+    order = {category: n for n, category in enumerate((*API_TOP_10, OTHER))}
+    return [Ranked(name=category, attacks=attacks[category], hits=hits[category])
+            for category in sorted(attacks, key=order.__getitem__) if attacks[category]]
 
 
 def _open_by_risk(vulnerabilities: list[Vulnerability]) -> Counter[str]:
@@ -160,8 +243,9 @@ def _target(vulnerability: Vulnerability) -> str:
 
 
 def build_report(tenant_name: str, period: Period, current: SecurityData, previous: SecurityData,
-                 generated_at: datetime, top: int = TOP) -> ReportData:
-    """The report of ``period`` from its data and the previous period's (for the change figures)."""
+                 generated_at: datetime, top: int = TOP, partial: bool = False) -> ReportData:
+    """The report of ``period`` from its data and the previous period's (for the change figures);
+    ``partial`` when the period has not ended yet (a preview)."""
     zone = ZoneInfo(period.timezone)
     unit, timeline = _timeline(period, current.aggregates)
     open_now, open_before = _open_by_risk(current.vulnerabilities), _open_by_risk(previous.vulnerabilities)
@@ -175,15 +259,22 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         first_day=period.first_day,
         last_day=period.last_day,
         generated_at=generated_at.astimezone(zone),
+        partial=partial,
         attacks=Figure(value=sum(a.attacks for a in current.aggregates),
                        previous=sum(a.attacks for a in previous.aggregates)),
         hits=Figure(value=sum(a.hits for a in current.aggregates), previous=sum(a.hits for a in previous.aggregates)),
         incidents=Figure(value=len(current.incidents), previous=len(previous.incidents)),
+        blocked=Figure(value=sum(a.blocked for a in current.aggregates),
+                       previous=sum(a.blocked for a in previous.aggregates)),
         open_vulnerabilities={risk: Figure(value=open_now[risk], previous=open_before[risk]) for risk in RISKS},
         timeline_unit=unit,
         timeline=timeline,
-        top_attack_types=_top(current.aggregates, "types", top),
+        top_attack_types=_top(current.aggregates, "types", top, _type_name),
         top_hosts=_top(current.aggregates, "hosts", top),
+        top_endpoints=_top(current.aggregates, "endpoints", top),
+        top_ips=_top(current.aggregates, "ips", top),
+        top_countries=_top(current.aggregates, "countries", top),
+        owasp_api=_owasp_api(current.aggregates),
         vulnerabilities=[
             VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
                              target=_target(v), status=v.status)
@@ -191,10 +282,157 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         ],
         incident_rows=[
             IncidentRow(time=i.at.astimezone(zone), risk=i.risk, title=i.title, host=i.host,
-                        attack_type=i.attack_type, status=i.status)
+                        attack_type=_type_name(i.attack_type) if i.attack_type else "", status=i.status)
             for i in incidents
         ],
     )
+
+
+# --- the summary in sentences ---------------------------------------------------------------------
+
+_DONE = {"resolved", "closed", "fixed", "false_positive", "false positive"}
+_PLURALS = {"attack": "attacks", "hit": "hits", "incident": "incidents", "vulnerability": "vulnerabilities",
+            "day": "days"}
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 attack``, ``1,204 attacks``."""
+    return f"{number:,} {noun if number == 1 else _PLURALS[noun]}"
+
+
+def _share(part: int, whole: int) -> str:
+    """``62%``, never ``0%`` or ``100%`` for a part that is neither none nor all (nor above 100%)."""
+    percent = 100 * part / max(whole, part, 1)
+    if 0 < percent < 1:
+        return "<1%"
+    return ">99%" if 99 < percent < 100 else f"{percent:.0f}%"
+
+
+def _by_risk(counts: dict[Risk, int]) -> str:
+    """``2 high-risk, 3 medium-risk`` (risks with none left out)."""
+    return ", ".join(f"{counts[risk]:,} {risk}-risk" for risk in RISKS if counts.get(risk))
+
+
+def _compared(report: ReportData, figure: Figure, what: str) -> Sentence:
+    """``what`` (e.g. "15,580 attacks this month") set against the previous period, in neutral words when
+    that period has no data or this one has not ended."""
+    noun = report.period_noun
+    if not report.has_previous:
+        return Sentence(text=f"{what}; the previous {noun} has no data to compare with.")
+    if report.partial:
+        return Sentence(text=f"{what} (the whole previous {noun}: {figure.previous:,}).")
+    if figure.previous == 0:
+        return Sentence(text=f"{what}, none in the previous {noun}.", tone="worse" if figure.value else "neutral")
+    if figure.change == 0:
+        return Sentence(text=f"{what}, as many as in the previous {noun}.")
+    more = figure.change > 0
+    return Sentence(text=f"{what}, {figure.percent_words} {'more' if more else 'fewer'} than the previous {noun} "
+                         f"({figure.previous:,}).", tone="worse" if more else "better")
+
+
+def _changed(report: ReportData) -> list[Sentence]:
+    this = f"this {report.period_noun}" + (" so far" if report.partial else "")
+    attacks, blocked = report.attacks.value, report.blocked.value
+    sentences = [_compared(report, report.attacks,
+                           f"{_count(attacks, 'attack')} ({_count(report.hits.value, 'hit')}) {this}")]
+    if attacks and blocked == 0:
+        sentences.append(Sentence(text=f"None was blocked: all {attacks:,} were only monitored.", tone="worse"))
+    elif attacks:
+        monitored = attacks - blocked
+        rest = f"; {monitored:,} ({_share(monitored, attacks)}) were only monitored" if monitored else ", all of them"
+        sentences.append(Sentence(text=f"The platform blocked {blocked:,} ({_share(blocked, attacks)}){rest}."))
+    sentences.append(_compared(report, report.incidents, f"{_count(report.incidents.value, 'incident')} {this}"))
+    return [*sentences, _backlog(report), *_movement(report, this)]
+
+
+def _backlog(report: ReportData) -> Sentence:
+    """The vulnerabilities open at the period's end by risk, against the previous period's end."""
+    backlog = {risk: figure.value for risk, figure in report.open_vulnerabilities.items()}
+    total, before = sum(backlog.values()), sum(f.previous for f in report.open_vulnerabilities.values())
+    end = "now" if report.partial else f"at the {report.period_noun}'s end"
+    if total == 0:
+        return Sentence(text=f"No vulnerability is open {end}.", tone="better" if before else "neutral")
+    what = f"{_count(total, 'vulnerability')} open {end} ({_by_risk(backlog)})"
+    if report.partial or not report.has_previous or total == before:
+        return Sentence(text=f"{what}.")
+    if total > before:
+        return Sentence(text=f"{what}, up from {before:,}.", tone="worse")
+    return Sentence(text=f"{what}, down from {before:,}.", tone="better")
+
+
+def _movement(report: ReportData, this: str) -> list[Sentence]:
+    """Found, fixed, reopened and false positives in the period, and the mean time to fix."""
+    figures = report.vulnerability_figures
+    found, fixed, reopened = (sum(counts.values()) for counts in (figures.new, figures.fixed, figures.reopened))
+    if not (found or fixed or reopened or figures.false_positives or figures.sla_days):
+        return []  # no lifecycle figures for this report
+    parts = [f"{_count(found, 'vulnerability')} found" + (f" ({_by_risk(figures.new)})" if found else ""),
+             f"{fixed:,} fixed"]
+    parts += [f"{reopened:,} reopened"] if reopened else []
+    parts += [f"{figures.false_positives:,} marked false positive"] if figures.false_positives else []
+    mean = figures.mean_days_to_fix
+    fix = f" Mean time to fix: {mean:,.1f} days." if mean is not None else ""
+    return [Sentence(text=f"{this[0].upper()}{this[1:]}: {', '.join(parts)}.{fix}")]
+
+
+def _worst(report: ReportData) -> list[Sentence]:
+    sentences = []
+    attacks = report.attacks.value
+    if report.top_attack_types:
+        top = report.top_attack_types[0]
+        sentences.append(Sentence(text=f"Most frequent attack type: {top.name}, {_count(top.attacks, 'attack')} "
+                                       f"({_share(top.attacks, attacks)} of all)."))
+    categories = [ranked for ranked in report.owasp_api if ranked.name != OTHER]
+    if categories:
+        worst = max(categories, key=lambda ranked: ranked.attacks)
+        sentences.append(Sentence(text=f"Most attacks fall under OWASP {worst.name} "
+                                       f"({_share(worst.attacks, attacks)})."))
+    if top_place := (report.top_endpoints or report.top_hosts):
+        where = "endpoint" if report.top_endpoints else "host"
+        sentences.append(Sentence(text=f"Most attacked {where}: {top_place[0].name} "
+                                       f"({_count(top_place[0].attacks, 'attack')})."))
+    if report.top_ips:
+        ip = report.top_ips[0]
+        country = report.top_countries[0] if report.top_countries else None
+        also = f"; top country: {country.name} ({_count(country.attacks, 'attack')})" if country else ""
+        sentences.append(Sentence(text=f"Top source IP: {ip.name} ({_count(ip.attacks, 'attack')}){also}."))
+    oldest = report.vulnerability_figures.oldest_open_days
+    if risk := next((r for r in RISKS if r in oldest), None):
+        sentences.append(Sentence(text=f"The oldest open {risk}-risk vulnerability is {_count(oldest[risk], 'day')} "
+                                       "old.", tone="worse" if risk == "high" else "neutral"))
+    return sentences
+
+
+def _overdue(report: ReportData) -> list[Sentence]:
+    sentences = []
+    figures = report.vulnerability_figures
+    overdue = sum(figures.overdue.values())
+    if overdue:
+        parts = ", ".join(f"{figures.overdue[risk]:,} {risk}-risk (fix within {figures.sla_days[risk]:,} days)"
+                          if risk in figures.sla_days else f"{figures.overdue[risk]:,} {risk}-risk"
+                          for risk in RISKS if figures.overdue.get(risk))
+        verb = "is" if overdue == 1 else "are"
+        sentences.append(Sentence(text=f"{_count(overdue, 'vulnerability')} {verb} open past the fix deadline: "
+                                       f"{parts}.", tone="alert"))
+    elif figures.sla_days:
+        deadlines = ", ".join(f"{risk} {figures.sla_days[risk]:,}" for risk in RISKS if risk in figures.sla_days)
+        sentences.append(Sentence(text=f"No open vulnerability is past its fix deadline ({deadlines} days).",
+                                  tone="better"))
+    unresolved = [row for row in report.incident_rows if row.status not in _DONE]
+    if unresolved:
+        high = sum(row.risk == "high" for row in unresolved)
+        verb = "is" if len(unresolved) == 1 else "are"
+        sentences.append(Sentence(text=f"{_count(len(unresolved), 'incident')} of this {report.period_noun} {verb} "
+                                       "not resolved yet" + (f" ({high:,} of high risk)." if high else "."),
+                                  tone="alert" if high else "worse"))
+    elif report.incident_rows:
+        sentences.append(Sentence(text=f"Every incident of this {report.period_noun} is resolved.", tone="better"))
+    return sentences
+
+
+def summarise(report: ReportData) -> Summary:
+    """The report's first-page summary in sentences, from its figures alone."""
+    return Summary(changed=_changed(report), worst=_worst(report), overdue=_overdue(report))
 
 
 # --- demo data (local stack seeding, previews, the benchmark) ------------------------------------

@@ -18,13 +18,19 @@ class Counts(Model):
 
 
 class HourlyAggregate(Model):
-    """Attacks and hits of one tenant in one UTC hour, in total, by attack type and by host."""
+    """Attacks and hits of one tenant in one UTC hour, in total, by attack type and by host; and, kept to a
+    bounded top-N per hour so the cost stays flat with traffic, by source IP, country and endpoint."""
 
     hour: datetime
     attacks: int = 0
     hits: int = 0
+    blocked: int = Field(0, description="attacks the platform blocked; the rest were only monitored")
     types: dict[str, Counts] = Field(default_factory=dict)
     hosts: dict[str, Counts] = Field(default_factory=dict)
+    ips: dict[str, Counts] = Field(default_factory=dict)
+    countries: dict[str, Counts] = Field(default_factory=dict)
+    endpoints: dict[str, Counts] = Field(default_factory=dict, description="keyed by 'host path', e.g. "
+                                                                           "'api.acme.io /v2/orders'")
 
 
 class Vulnerability(Model):
