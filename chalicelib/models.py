@@ -255,6 +255,13 @@ class Integration(Model):
     suppressed_addresses: list[str] = Field(default_factory=list, description=(
         "addresses on the tenant's suppression list (hard bounce or complaint): they get no mail"))
     warning: str | None = Field(None, description="set when no address of the integration can receive mail")
+    failure_window_start: datetime | None = Field(None, description=(
+        "the failure ratio (auto-disable) counts only send requests after this moment: set by every enable "
+        "and every change of the addresses"))
+    failure_window_baseline: tuple[int, int] = Field((0, 0), exclude=True)  # (total, failed) of that hour before it
+    health: Literal["ok", "failing", "disabled"] | None = Field(None, description=(
+        "failing as soon as the last send failed for an address, or the recent failed share is high"))
+    health_detail: str | None = Field(None, description="why, in words: the failing address and SES's error")
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -371,6 +378,11 @@ class IntegrationEventData(EventData):
     integration_id: str
     name: str
     reason: Text | None = None
+    mode: Literal["manual", "automatic"] | None = Field(None, description="how it was disabled")
+    error: Text | None = Field(None, description="auto-disable: the most common recent SES error")
+    failing_addresses: list[Text] | None = Field(None, max_length=MAX_RECIPIENTS,
+                                                description="auto-disable: addresses whose last message failed")
+    dead_lettered: int | None = Field(None, ge=0, description="auto-disable: dead letters in the failure window")
 
 
 EVENT_DATA: dict[str, type[EventData]] = {
@@ -465,9 +477,12 @@ FINAL_STATUSES = frozenset({"sent", "dead", "skipped"})
 
 
 class Attempt(Model):
+    """One message of a try: each recipient gets its own, so each has its own outcome."""
+
     number: int
     at: datetime
     outcome: Literal["sent", "failed", "interrupted"]
+    recipient: str | None = Field(None, description="the address this message went to")
     error_code: str | None = None
     error: str | None = None
     message_id: str | None = None
@@ -489,7 +504,12 @@ class Delivery(Model):
     next_try_at: datetime | None = None
     last_error: str | None = None
     reason: str | None = None
-    recipients: list[str] | None = None
+    recipients: list[str] | None = Field(None, description="fixed recipients (a notice about the integration "
+                                                           "itself); otherwise the integration's, read at each try")
+    recipients_sent: list[str] = Field(default_factory=list, description="addresses that got it: never sent again")
+    recipients_pending: list[str] = Field(default_factory=list, description=(
+        "addresses of the current or last try that have not got it (retried, or dead-lettered)"))
+    subscription: str | None = Field(None, description="the subscribed event type it was sent for, e.g. vuln_high")
     bypass_active: bool = False
     created_at: datetime
     updated_at: datetime

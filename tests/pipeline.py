@@ -20,16 +20,24 @@ class FlakySes:
     """moto's SES behind a switch: each queued error fails one send with SES's own error shape."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)
+    rejected: set[str] = field(default_factory=set)
     calls: int = 0
 
     def fail_next(self, times: int, code: str = "Throttling", message: str = "Maximum sending rate exceeded.") -> None:
         self.failures += [(code, message)] * times
+
+    def reject(self, address: str) -> None:
+        """Every message to ``address`` is refused as SES refuses an unverified recipient (sandbox)."""
+        self.rejected.add(address)
 
     def send_raw(self, sender: str, recipients: list[str], raw: bytes) -> str:
         self.calls += 1
         if self.failures:
             code, message = self.failures.pop(0)
             raise mailer.SendError(code, message)
+        if refused := [address for address in recipients if address in self.rejected]:
+            raise mailer.SendError("MessageRejected", f"Email address is not verified. The following identities "
+                                                      f"failed the check in region US-EAST-1: {', '.join(refused)}")
         return self.real(sender, recipients, raw)
 
     real: Callable[[str, list[str], bytes], str] = mailer.send_raw

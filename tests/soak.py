@@ -1,6 +1,8 @@
 """Fault-injection soak: events fanned out to 3 integrations each while SES fails 30% of calls and
 the worker dies at random points; SQS redelivers what was not deleted. At the end every delivery is
-`sent` or `dead`, no email went out twice, and the request counters match the recorded tries.
+`sent` or `dead`, no address got an email twice (one integration has two addresses, each sent its own
+message), every address recorded as sent got exactly one, and the request counters match the recorded
+messages.
 
 `make soak` runs 1,000 events (`python -m tests.soak 1000`); tests/test_soak.py runs a small one.
 Time is the injected clock: the retry schedule and SQS's visibility timeout pass in simulated time.
@@ -103,8 +105,10 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
     tenant = create_tenant(TenantCreate(name="Soak", primary_email="soak@example.com")).tenant
     for integration in service.page(tenant.id, 10, None).items:
         service.delete(tenant.id, integration.id)
-    integrations = [service.create(tenant.id, IntegrationCreate(name=f"I{n}", emails=f"i{n}@example.com",
-                                                                events=["vuln"])) for n in range(3)]
+    # I0 has two addresses: each gets its own message, and neither may get one twice
+    integrations = [service.create(tenant.id, IntegrationCreate(
+        name=f"I{n}", emails=f"i{n}@example.com" + (", i0b@example.com" if n == 0 else ""), events=["vuln"]))
+        for n in range(3)]
     already_sent = len(outbox.messages())
     for first in range(0, events, 100):
         ingest.ingest(tenant.id, [{"id": f"soak-{n}", "type": "vulnerability.detected",
@@ -139,7 +143,7 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
                 continue
     rows = [deliveries_repo.get(tenant.id, item["id"]) for item in scan_all(table, ProjectionExpression="id")]
     deliveries = [d for d in rows if d is not None and d.integration_id in {i.id for i in integrations}]
-    mails = Counter(m.delivery_id for m in outbox.messages()[already_sent:])
+    mails = Counter((m.delivery_id, m.to[0]) for m in outbox.messages()[already_sent:])
     statuses = Counter(d.status for d in deliveries)
     tries = Counter(a.outcome for d in deliveries for a in d.attempts)
     counted = Counter[str]()
@@ -154,7 +158,10 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
         "crashes": dict(chaos.crashes), "redelivered_messages": redelivered["messages"],
         "tries": dict(tries), "emails": sum(mails.values()),
         "duplicates": sum(n - 1 for n in mails.values() if n > 1),
-        "sent_without_email": sum(1 for d in deliveries if d.status == "sent" and mails[d.id] != 1),
+        "sent_without_email": sum(1 for d in deliveries for address in d.recipients_sent
+                                  if mails[(d.id, address)] != 1),
+        "sent_incomplete": sum(1 for d in deliveries if d.status == "sent" and len(d.recipients_sent) != (
+            2 if d.integration_id == integrations[0].id else 1)),
         "counted_requests": dict(counted),
     }
 
@@ -165,6 +172,7 @@ def check(figures: dict[str, Any]) -> None:
     assert figures["deliveries"] == figures["expected"], figures  # nothing lost
     assert set(statuses) <= {"sent", "dead"}, figures
     assert figures["duplicates"] == 0 and figures["sent_without_email"] == 0, figures
+    assert figures["sent_incomplete"] == 0, figures
     assert figures["counted_requests"].get("total", 0) == tries.get("sent", 0) + tries.get("failed", 0), figures
     assert figures["counted_requests"].get("failed", 0) == tries.get("failed", 0), figures
 

@@ -11,9 +11,8 @@ from tests.pipeline import outbox
 
 def record_requests(tenant: Any, integration: dict[str, Any], clock: Any, ok: int, failed: int,
                     hours_ago: float = 0) -> None:
-    at = clock.moment - timedelta(hours=hours_ago)
-    for outcome in [True] * ok + [False] * failed:
-        counters_repo.count_request(tenant.id, integration["id"], at, outcome)
+    counters_repo.count_requests(tenant.id, integration["id"], clock.moment - timedelta(hours=hours_ago),
+                                 ok + failed, failed)
 
 
 def run_health_check(api: Any, event_id: str = "evt-1") -> dict[str, int]:

@@ -38,7 +38,8 @@ def test_create_from_a_comma_separated_string(acme: TenantHandle) -> None:
         "id": body["id"], "type": "email", "name": "SOC", "emails": ["a@acme.io", "b@acme.io"],
         "events": ["report_weekly", "system", "vuln_high", "scope"], "active": True, "disabled_reason": None,
         "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
-        "suppressed_addresses": [], "warning": None,
+        "suppressed_addresses": [], "warning": None, "failure_window_start": None, "health": "ok",
+        "health_detail": None,
     }
     # AND it is stored with a name claim, and reads back the same
     assert f"int#{body['id']}" in sort_keys(acme) and "name#soc" in sort_keys(acme)
@@ -296,14 +297,14 @@ def test_disable_keeps_the_settings_and_enable_resumes(acme: TenantHandle, froze
     status, disabled = acme.call("POST", f"{path}/disable")
     # THEN it is inactive for a manual reason, with the same configuration
     assert status == 200, disabled
-    assert disabled == {**created, "active": False, "disabled_reason": "manual",
+    assert disabled == {**created, "active": False, "disabled_reason": "manual", "health": "disabled",
                         "updated_at": "2026-11-25T10:01:00Z"}
     assert acme.call("GET", path) == (200, disabled)
-    # WHEN enabled again THEN the reason is cleared
+    # WHEN enabled again THEN the reason is cleared, and a fresh failure window starts
     frozen_clock.advance(minutes=1)
     status, enabled = acme.call("POST", f"{path}/enable")
     assert status == 200
-    assert enabled == {**created, "updated_at": "2026-11-25T10:02:00Z"}
+    assert enabled == {**created, "updated_at": "2026-11-25T10:02:00Z", "failure_window_start": "2026-11-25T10:02:00Z"}
     [stored] = [item for item in integration_items(acme.id) if item["sk"] == f"int#{created['id']}"]
     assert stored["active"] is True and stored["disabled_reason"] is None
 

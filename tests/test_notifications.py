@@ -27,9 +27,9 @@ def test_event_reaches_exactly_the_active_subscribed_integrations(acme, pipeline
     # WHEN a high-risk vulnerability is posted and the worker runs
     assert post_events(acme, VULN) == [{"id": "e-1", "status": "accepted", "error": None}]
     pipeline.drain()
-    # THEN the default integration (subscribes to all vulns) and SOC get it, nobody else
+    # THEN the default integration (subscribes to all vulns) and SOC get it, nobody else, one message per address
     mails = [m for m in outbox() if "Vulnerability" in m.subject]
-    assert sorted(tuple(m.to) for m in mails) == [("sec@acme.io",), ("soc@acme.io", "lead@acme.io")]
+    assert sorted(m.to for m in mails) == [["lead@acme.io"], ["sec@acme.io"], ["soc@acme.io"]]
     mail = next(m for m in mails if "soc@acme.io" in m.to)
     assert mail.subject == "[High] Vulnerability detected: SQLi in /login — api.acme.io /login"
     assert "Host: api.acme.io" in mail.text and "Endpoint: /login" in mail.text and "Detected · High risk" in mail.text
@@ -38,7 +38,9 @@ def test_event_reaches_exactly_the_active_subscribed_integrations(acme, pipeline
     assert status == 200
     [entry] = log["items"]
     assert entry["status"] == "sent" and entry["event_id"] == "e-1"
-    assert [a["outcome"] for a in entry["attempts"]] == ["sent"]
+    assert [(a["recipient"], a["outcome"]) for a in entry["attempts"]] == [("soc@acme.io", "sent"),
+                                                                           ("lead@acme.io", "sent")]
+    assert entry["recipients_sent"] == ["soc@acme.io", "lead@acme.io"] and entry["recipients_pending"] == []
 
 
 def test_duplicate_event_id_sends_nothing_new(acme, pipeline):
@@ -128,7 +130,7 @@ def test_failing_ses_follows_the_exact_schedule_then_dead_then_redrive(acme, pip
     gaps = [int((b - a).total_seconds()) for a, b in itertools.pairwise(times)]
     assert gaps == list(DELAYS) == [1, 3, 5, 10, 10, 0, 1, 3, 5, 30, 60, 60, 180, 300, 600, 1800]
     assert requested == list(DELAYS)
-    assert entry["last_error"] == "Maximum sending rate exceeded."
+    assert entry["last_error"] == "Maximum sending rate exceeded. — soc@acme.io"  # SES's words, and whose
     assert entry["attempts"][0]["error_code"] == "Throttling"
     assert len(outbox()) == sent_before
     status, dead = acme.call("GET", f"/v1/integrations/{integration['id']}/deliveries?status=dead")

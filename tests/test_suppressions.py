@@ -74,12 +74,13 @@ def delivery_of(tenant, integration_id: str, event_id: str) -> dict[str, Any]:
 
 
 def test_hard_bounce_and_complaint_suppress_addresses_until_an_admin_removes_them(acme, pipeline, feedback):
-    # GIVEN an integration with two addresses that got one notification
+    # GIVEN an integration with two addresses that got one notification each
     soc = acme.integration(name="SOC", emails="a@acme.io, b@acme.io", events=["vuln_high"])
     send_event(acme, pipeline, "e-1")
     [first] = log(acme, soc["id"])
-    [mail] = sent()
-    assert ses_tags(mail.raw)["tenant_id"] == [acme.id]
+    [mail, _] = sent()
+    assert mail.to == ["a@acme.io"] and ses_tags(mail.raw)["tenant_id"] == [acme.id]
+    assert [a["recipient"] for a in first["attempts"]] == ["a@acme.io", "b@acme.io"]
 
     # WHEN SES reports a hard bounce for a@ (the notification carries our tenant tag back)
     result = feedback(ses_event("Bounce", mail, first["attempts"][0]["message_id"], ["a@acme.io"]))

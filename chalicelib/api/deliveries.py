@@ -15,7 +15,8 @@ def list_deliveries(call: Call, integration_id: str) -> DeliveryPage:
     return log.page(call.tenant_id, integration_id, call.query)
 
 
-@route(bp, "POST", "/v1/deliveries/{delivery_id}/redrive", summary="Send a dead-lettered delivery again",
+@route(bp, "POST", "/v1/deliveries/{delivery_id}/redrive",
+       summary="Send a dead-lettered or skipped delivery again (409 while its integration is disabled)",
        access="admin", tag="deliveries", response=Delivery, errors=(409,))
 def redrive_delivery(call: Call, delivery_id: str) -> Delivery:
     return log.redrive(call.tenant_id, delivery_id)

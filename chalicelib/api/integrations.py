@@ -2,7 +2,9 @@
 
 from chalice import Blueprint
 
+from chalicelib import clock
 from chalicelib.api.routing import Call, route
+from chalicelib.delivery import health
 from chalicelib.integrations import service
 from chalicelib.models import (
     Integration,
@@ -19,29 +21,35 @@ bp = Blueprint(__name__)
 TAG = "integrations"
 
 
+def _shown(integration: Integration) -> Integration:
+    """As the API answers it: with its suppressed addresses and its sending health."""
+    return health.flag(suppressions.flag(integration), clock.now())
+
+
 @route(bp, "GET", "/v1/integrations", summary="List integrations", access="viewer", tag=TAG, query=PageQuery,
        response=IntegrationPage)
 def list_integrations(call: Call) -> IntegrationPage:
     page = service.page(call.tenant_id, call.query.limit, call.query.cursor)
-    return page.model_copy(update={"items": suppressions.flag_all(call.tenant_id, page.items)})
+    items = [health.flag(item, clock.now()) for item in suppressions.flag_all(call.tenant_id, page.items)]
+    return page.model_copy(update={"items": items})
 
 
 @route(bp, "POST", "/v1/integrations", summary="Create an integration (at most MAX_INTEGRATIONS_PER_TENANT)",
        access="admin", tag=TAG, body=IntegrationCreate, response=Integration, status=201, errors=(409,))
 def create_integration(call: Call) -> Integration:
-    return suppressions.flag(service.create(call.tenant_id, call.body))
+    return _shown(service.create(call.tenant_id, call.body))
 
 
 @route(bp, "GET", "/v1/integrations/{integration_id}", summary="Read an integration", access="viewer", tag=TAG,
        response=Integration)
 def get_integration(call: Call, integration_id: str) -> Integration:
-    return suppressions.flag(service.get(call.tenant_id, integration_id))
+    return _shown(service.get(call.tenant_id, integration_id))
 
 
 @route(bp, "PATCH", "/v1/integrations/{integration_id}", summary="Change an integration", access="admin",
        tag=TAG, body=IntegrationUpdate, response=Integration)
 def update_integration(call: Call, integration_id: str) -> Integration:
-    return suppressions.flag(service.update(call.tenant_id, integration_id, call.body))
+    return _shown(service.update(call.tenant_id, integration_id, call.body))
 
 
 @route(bp, "DELETE", "/v1/integrations/{integration_id}", summary="Delete an integration", access="admin",
@@ -53,13 +61,13 @@ def delete_integration(call: Call, integration_id: str) -> None:
 @route(bp, "POST", "/v1/integrations/{integration_id}/enable", summary="Enable an integration", access="admin",
        tag=TAG, response=Integration)
 def enable_integration(call: Call, integration_id: str) -> Integration:
-    return suppressions.flag(service.enable(call.tenant_id, integration_id))
+    return _shown(service.enable(call.tenant_id, integration_id))
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/disable", summary="Disable an integration (keeps settings)",
        access="admin", tag=TAG, response=Integration)
 def disable_integration(call: Call, integration_id: str) -> Integration:
-    return suppressions.flag(service.disable(call.tenant_id, integration_id)[0])
+    return _shown(service.disable(call.tenant_id, integration_id)[0])
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/test", summary="Test a saved integration", access="admin",

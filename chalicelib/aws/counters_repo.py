@@ -25,15 +25,16 @@ def _requests_key(tenant_id: str, integration_id: str) -> str:
     return f"requests#{tenant_id}#{integration_id}"
 
 
-def count_request(tenant_id: str, integration_id: str, at: datetime, ok: bool) -> None:
-    """Add one send request to the integration's bucket for the hour of ``at`` (kept 13 h+)."""
+def count_requests(tenant_id: str, integration_id: str, at: datetime, total: int, failed: int) -> None:
+    """Add ``total`` send requests (``failed`` of them failed) to the integration's bucket for the hour of
+    ``at`` (kept 13 h+): one write for every message of a try."""
     hour = at.replace(minute=0, second=0, microsecond=0)
     expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
     _table().update_item(
         Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
-        UpdateExpression="ADD #total :one, #failed :failed SET expires_at = :expires",
+        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires",
         ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
-        ExpressionAttributeValues={":one": 1, ":failed": 0 if ok else 1, ":expires": expires},
+        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires},
     )
 
 

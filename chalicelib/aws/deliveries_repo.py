@@ -85,32 +85,38 @@ def _update(tenant_id: str, delivery_id: str, expression: str, values: dict[str,
     return True
 
 
-def claim(delivery: Delivery, number: int, at: datetime) -> bool:
-    """Claim try ``number``: succeeds for exactly one worker, and only if try ``number - 1`` was the last."""
+def claim(delivery: Delivery, number: int, at: datetime, recipients: list[str]) -> bool:
+    """Claim try ``number`` for ``recipients``: succeeds for exactly one worker, and only if try ``number - 1``
+    was the last. The recipients are recorded with it, so a stopped worker's try still names them."""
     return _update(
         delivery.tenant_id, delivery.id,
-        "SET claimed = :n, claimed_at = :at, #status = :sending, updated_at = :at",
+        "SET claimed = :n, claimed_at = :at, #status = :sending, updated_at = :at, recipients_pending = :to",
         {":n": number, ":prev": number - 1, ":at": at, ":sending": "sending", ":queued": "queued",
-         ":retrying": "retrying"},
+         ":retrying": "retrying", ":to": recipients},
         "claimed = :prev AND #status IN (:queued, :retrying)",
     )
 
 
-def finish_attempt(delivery: Delivery, attempt: Attempt, status: str, next_try_at: datetime | None,
-                   reason: str | None = None) -> None:
-    """Record the outcome of the claimed try and the delivery's new status."""
+def finish_attempt(delivery: Delivery, attempts: list[Attempt], status: str, next_try_at: datetime | None,
+                   last_error: str | None, reason: str | None = None) -> None:
+    """Record the messages of the claimed try (one per recipient) and the delivery's new status: the
+    addresses that got it join ``recipients_sent``, the others are left in ``recipients_pending``."""
+    sent = [attempt.recipient for attempt in attempts if attempt.outcome == "sent"]
+    pending = [attempt.recipient for attempt in attempts if attempt.outcome != "sent" and attempt.recipient]
     values: dict[str, Any] = {
-        ":attempt": [attempt.model_dump(mode="json", exclude_none=True)], ":status": status,
-        ":at": attempt.at, ":next": next_try_at, ":error": attempt.error, ":reason": reason,
+        ":attempts": [attempt.model_dump(mode="json", exclude_none=True) for attempt in attempts],
+        ":status": status, ":at": attempts[0].at, ":next": next_try_at, ":error": last_error, ":reason": reason,
+        ":sent": sent, ":pending": pending, ":none": [],
     }
     _update(delivery.tenant_id, delivery.id,
-            "SET attempts = list_append(attempts, :attempt), #status = :status, updated_at = :at, "
-            "next_try_at = :next, last_error = :error, reason = :reason",
+            "SET attempts = list_append(attempts, :attempts), #status = :status, updated_at = :at, "
+            "next_try_at = :next, last_error = :error, reason = :reason, recipients_pending = :pending, "
+            "recipients_sent = list_append(if_not_exists(recipients_sent, :none), :sent)",
             values)
 
 
 def finish(delivery: Delivery, status: str, at: datetime, reason: str) -> bool:
-    """End an unclaimed delivery (``skipped``) unless it already ended."""
+    """End an unclaimed delivery (``skipped``, or ``sent`` when nobody is left to send to) unless it ended."""
     return _update(delivery.tenant_id, delivery.id,
                    "SET #status = :status, updated_at = :at, reason = :reason, next_try_at = :none",
                    {":status": status, ":at": at, ":reason": reason, ":none": None, ":queued": "queued",
@@ -119,10 +125,11 @@ def finish(delivery: Delivery, status: str, at: datetime, reason: str) -> bool:
 
 
 def restart(delivery: Delivery, at: datetime) -> bool:
-    """Redrive a dead delivery: a fresh schedule, the attempt history kept."""
+    """Redrive a dead or skipped delivery: a fresh schedule, the attempt history and who got it kept."""
     return _update(delivery.tenant_id, delivery.id,
                    "SET #status = :queued, claimed = :zero, redriven_at = :at, updated_at = :at, "
                    "next_try_at = :at, reason = :none",
-                   {":queued": "queued", ":zero": 0, ":at": at, ":none": None, ":dead": "dead"},
-                   "#status = :dead")
+                   {":queued": "queued", ":zero": 0, ":at": at, ":none": None, ":dead": "dead",
+                    ":skipped": "skipped"},
+                   "#status IN (:dead, :skipped)")
 

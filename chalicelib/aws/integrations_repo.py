@@ -30,8 +30,9 @@ def _name_key(tenant_id: str, name: str) -> dict[str, str]:
 def _item(integration: Integration) -> dict[str, Any]:
     return {
         **_key(integration.tenant_id, integration.id),
-        **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning"}),  # computed on read
-        "version": integration.version,
+        **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning", "health",
+                                                       "health_detail"}),  # computed on read
+        "version": integration.version, "failure_window_baseline": list(integration.failure_window_baseline),
     }
 
 

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib import auth, clock
 from chalicelib.api.reports import rate_limit_previews
 from chalicelib.aws import reports_repo
-from chalicelib.console import forms, web
+from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import health, log
@@ -39,7 +39,8 @@ NOTICES = {
     "enabled": "Integration enabled: sending resumes with the same settings.",
     "disabled": "Integration disabled: nothing is sent until you enable it again. Its settings are kept.",
     "deleted": "Integration deleted, with all its settings.",
-    "redriven": "The delivery is queued again with a fresh retry schedule.",
+    "redriven": "The delivery is queued again with a fresh retry schedule, for the addresses that have not got it.",
+    "saved-disabled": "Changes saved. The integration is still disabled: run Test integration, then enable it.",
     "signed-out": "You are signed out.",
 }
 DELIVERY_STATUSES: tuple[str, ...] = DeliveryStatus.__args__  # type: ignore[attr-defined]
@@ -108,16 +109,16 @@ def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
 
 @dataclass(frozen=True)
 class Row:
-    """One integration on the list, with its newest delivery and its failure ratio."""
+    """One integration on the list (with its health), its newest delivery and its failure ratio."""
 
     integration: Integration
     last: Any
     ratio: health.Ratio
 
 
-def _row(tenant_id: str, integration: Integration) -> Row:
-    newest = log.page(tenant_id, integration.id, DeliveryQuery(limit=1)).items
-    return Row(integration, newest[0] if newest else None, health.recent_ratio(integration, clock.now()))
+def _row(integration: Integration) -> Row:
+    assessed = health.assess(integration, clock.now())
+    return Row(assessed.on(integration), assessed.newest, assessed.ratio)
 
 
 @page(bp, "GET", "/console/integrations")
@@ -125,14 +126,14 @@ def integrations(session: Session) -> Response:
     cursor = web.query(bp.current_request).get("cursor")
     listed = service.page(session.tenant_id, PAGE_SIZE, cursor)
     flagged = suppressions.flag_all(session.tenant_id, listed.items)
-    return session.render("integrations.html", rows=[_row(session.tenant_id, i) for i in flagged],
+    return session.render("integrations.html", rows=[_row(i) for i in flagged],
                           next_cursor=listed.next_cursor, notice=_notice(),
                           window_hours=get_settings().failure_window_hours)
 
 
 def _form_page(session: Session, form: IntegrationForm, integration: Integration | None = None,
                result: TestResult | None = None, status_code: int = 200) -> Response:
-    flagged = suppressions.flag(integration) if integration else None
+    flagged = health.flag(suppressions.flag(integration), clock.now()) if integration else None
     return session.render("integration_form.html", status_code, form=form, integration=flagged, result=result,
                           frequencies=FREQUENCIES, vuln_levels=VULN_LEVELS, notice=_notice())
 
@@ -190,7 +191,9 @@ def save_integration(session: Session, form: dict[str, list[str]], integration_i
         if error.status != 409 or not draft.refused(error):
             raise
         return _form_page(session, draft, current, status_code=error.status)
-    return web.redirect(web.url(f"/integrations/{integration_id}", notice="saved"))
+    # a disabled integration whose settings were just fixed: the next steps are Test, then Enable
+    notice = "saved" if current.active else "saved-disabled"
+    return web.redirect(web.url(f"/integrations/{integration_id}", notice=notice))
 
 
 @page(bp, "POST", "/console/integrations/{integration_id}/test", admin=True)
@@ -216,11 +219,20 @@ def disable_integration(session: Session, form: dict[str, list[str]], integratio
 
 @page(bp, "GET", "/console/integrations/{integration_id}/delete", admin=True)
 def confirm_delete(session: Session, integration_id: str) -> Response:
-    return session.render("confirm_delete.html", integration=service.get(session.tenant_id, integration_id))
+    return session.render("confirm_delete.html", integration=service.get(session.tenant_id, integration_id),
+                          primary=False)
+
+
+def _sends_to_primary(session: Session, integration: Integration) -> bool:
+    return session.tenant.primary_email.casefold() in {address.casefold() for address in integration.emails}
 
 
 @page(bp, "POST", "/console/integrations/{integration_id}/delete", admin=True)
 def delete_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    """Deleting the integration that mails the company's primary address asks a second time."""
+    current = service.get(session.tenant_id, integration_id)
+    if _sends_to_primary(session, current) and field(form, "primary_confirmed") != "yes":
+        return session.render("confirm_delete.html", integration=current, primary=True)
     service.delete(session.tenant_id, integration_id)
     return web.redirect(web.url("/integrations", notice="deleted"))
 
@@ -235,7 +247,7 @@ def deliveries(session: Session, integration_id: str) -> Response:
     current = service.get(session.tenant_id, integration_id)
     listed = log.page(session.tenant_id, integration_id,
                       DeliveryQuery(limit=PAGE_SIZE, cursor=params.get("cursor") or None, status=status))
-    return session.render("deliveries.html", integration=current, deliveries=listed.items,
+    return session.render("deliveries.html", integration=current, entries=[log_view.entry(d) for d in listed.items],
                           next_cursor=listed.next_cursor, status=status, statuses=DELIVERY_STATUSES,
                           notice=_notice())
 

@@ -23,6 +23,7 @@ from chalice import Blueprint, Response
 from chalicelib import auth, clock
 from chalicelib.auth import Caller
 from chalicelib.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from chalicelib.events import words
 from chalicelib.models import Tenant
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
@@ -134,6 +135,11 @@ def _local_time(context: Any, moment: Any) -> str:
     return clock.local(moment, zone).strftime("%d %b %Y, %H:%M %Z")
 
 
+def number(value: float) -> str:
+    """``1,234`` — whole numbers with thousands separators, others with one decimal."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 @lru_cache(maxsize=1)
 def environment() -> "Environment":
     """Built on first use: the API's cold start loads no template engine."""
@@ -143,6 +149,9 @@ def environment() -> "Environment":
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["local_time"] = pass_context(_local_time)
     env.filters["path_part"] = path_part
+    env.filters["number"] = number
+    env.filters["event_words"] = words.event
+    env.filters["subscriptions"] = words.subscriptions
     env.globals["url"] = url
     return env
 

@@ -1,4 +1,4 @@
-"""The delivery log and redrive of dead letters."""
+"""The delivery log and redrive of dead letters and skipped deliveries."""
 
 from chalicelib import clock
 from chalicelib.aws import deliveries_repo, integrations_repo
@@ -16,13 +16,31 @@ def page(tenant_id: str, integration_id: str, query: DeliveryQuery) -> DeliveryP
     return DeliveryPage(items=items, next_cursor=next_cursor)
 
 
+def _refusal(delivery: Delivery) -> str | None:
+    """Why a redrive now would only end ``skipped`` again: it is refused instead, so nothing becomes a dead end."""
+    if delivery.bypass_active and delivery.recipients:
+        return None  # a notice about the integration itself goes out whatever its state
+    integration = integrations_repo.get(delivery.tenant_id, delivery.integration_id)
+    if integration is None:
+        return "the integration was deleted, so this delivery cannot be sent again"
+    if not integration.active:
+        return (f"the integration is disabled ({integration.disabled_reason or 'manual'}): enable the integration "
+                "first, then redrive this delivery")
+    return None
+
+
 def redrive(tenant_id: str, delivery_id: str) -> Delivery:
-    """Send a dead delivery again with a fresh retry schedule."""
+    """Send a dead or skipped delivery again with a fresh retry schedule, to the addresses that have not got it;
+    refused (409) while its integration is disabled or deleted."""
     delivery = deliveries_repo.get(tenant_id, delivery_id)
     if delivery is None:
         raise NotFound(f"no delivery {delivery_id!r}")
-    if delivery.status != "dead" or not deliveries_repo.restart(delivery, clock.now()):
-        raise Conflict(f"only dead deliveries can be redriven; this one is {delivery.status!r}")
+    if delivery.status not in ("dead", "skipped"):
+        raise Conflict(f"only dead or skipped deliveries can be redriven; this one is {delivery.status!r}")
+    if refusal := _refusal(delivery):
+        raise Conflict(refusal)
+    if not deliveries_repo.restart(delivery, clock.now()):
+        raise Conflict("this delivery was redriven meanwhile")
     outbox.redrive(delivery)
     restarted = deliveries_repo.get(tenant_id, delivery_id)
     assert restarted is not None

@@ -19,19 +19,28 @@ def delivery_id(created_at: datetime, *parts: str) -> str:
 
 
 def enqueue(integration: Integration, content: "Content", created_at: datetime, source_id: str, *,
-            kind: str = "notification", event_type: str | None = None, farewell: bool = False,
-            attachment_key: str | None = None) -> Delivery:
-    """Create the delivery row (idempotent on ``source_id``) and queue its first try."""
+            kind: str = "notification", event_type: str | None = None, subscription: str | None = None,
+            farewell: bool = False, attachment_key: str | None = None, skipped: str | None = None) -> Delivery:
+    """Create the delivery row (idempotent on ``source_id``) and queue its first try; with ``skipped`` (the
+    reason, e.g. a disabled integration) the row only records it, to be redriven once the cause is gone."""
     delivery = Delivery(
         id=delivery_id(created_at, source_id, integration.id), tenant_id=integration.tenant_id,
         integration_id=integration.id, kind=kind, event_id=source_id, event_type=event_type,
-        subject=content.subject, html=content.html, text=content.text, attachment_key=attachment_key,
-        recipients=integration.emails if farewell else None, bypass_active=farewell,
-        created_at=created_at, updated_at=clock.now(), next_try_at=clock.now(),
+        subscription=subscription, subject=content.subject, html=content.html, text=content.text,
+        attachment_key=attachment_key, recipients=integration.emails if farewell else None, bypass_active=farewell,
+        created_at=created_at, updated_at=clock.now(), next_try_at=None if skipped else clock.now(),
+        status="skipped" if skipped else "queued", reason=skipped,
     )
-    if deliveries_repo.create(delivery) or _still_waiting(delivery):
+    created = deliveries_repo.create(delivery)
+    if not skipped and (created or _still_waiting(delivery)):
         queue.send_delivery(delivery.tenant_id, delivery.id, 1, clock.now().isoformat())
     return delivery
+
+
+def skipped_while_disabled(integration: Integration) -> str:
+    """Why a disabled integration's delivery is ``skipped``, in the words the log shows."""
+    return (f"the integration is disabled ({integration.disabled_reason or 'manual'}); enable it, then redrive "
+            "this delivery")
 
 
 def _still_waiting(delivery: Delivery) -> bool:

@@ -1,8 +1,9 @@
 """The delivery worker: one SQS message = one try of one delivery.
 
 Before every try it re-reads the tenant and the integration (deleted or disabled → ``skipped``), claims the try
-with a conditional write (a redelivered message sends nothing twice), sends with SES, records the
-outcome and the hourly request counters, and on failure queues the next try of the schedule.
+with a conditional write (a redelivered message sends nothing twice), sends each address that has not
+got it yet a message of its own with SES, records each outcome and the hourly request counters (one
+request per message), and while an address is still pending queues the next try of the schedule.
 """
 
 import math
@@ -11,9 +12,10 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue, tenants_repo
+from chalicelib.delivery import outbox
 from chalicelib.delivery.schedule import delay_after
 from chalicelib.email import mailer
-from chalicelib.email.message import Attachment, Content, build
+from chalicelib.email.message import Attachment, Content
 from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
@@ -31,8 +33,14 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(0, math.ceil((moment - now).total_seconds()))
 
 
+def _key(address: str) -> str:
+    return address.casefold()
+
+
 def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | None]:
-    """Who gets this try and which addresses are left out as suppressed, or why nobody gets it."""
+    """Who gets this try — the addresses that have not got it yet — and which are left out as suppressed,
+    or why nobody gets it. The integration is read now, so a removed address is never retried and an
+    added or corrected one gets the mail too."""
     if tenants_repo.get(delivery.tenant_id) is None:  # its tombstone: the purge of its rows may still be running
         return None, [], "the tenant was deleted"
     if delivery.bypass_active and delivery.recipients:
@@ -42,8 +50,12 @@ def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | 
         if integration is None:
             return None, [], "the integration was deleted"
         if not integration.active:
-            return None, [], f"the integration is disabled ({integration.disabled_reason or 'manual'})"
+            return None, [], outbox.skipped_while_disabled(integration)
         wanted = integration.emails
+    served = {_key(address) for address in delivery.recipients_sent}
+    wanted = [address for address in wanted if _key(address) not in served]
+    if not wanted:
+        return [], [], None
     allowed, suppressed = suppressions.split(delivery.tenant_id, wanted)
     if not allowed:
         return None, suppressed, f"every address is {suppressions.listed(suppressed)}"
@@ -58,18 +70,25 @@ def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
     return (Attachment(delivery.attachment_key.rpartition("/")[2], blobs.get(delivery.attachment_key)),)
 
 
-def _send(delivery: Delivery, recipients: list[str], suppressed: list[str], number: int, now: datetime) -> Attempt:
-    settings = get_settings()
+def _send(delivery: Delivery, recipients: list[str], suppressed: list[str], number: int,
+          now: datetime) -> list[Attempt]:
+    """One message per recipient; an attempt record for each, naming the address and SES's answer."""
     content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery))
     tags = mailer.ses_headers(tenant_id=delivery.tenant_id, integration_id=delivery.integration_id,
                               delivery_id=delivery.id)
-    raw = build(settings.sender_email, settings.product_name, recipients, content, delivery.id, tags)
-    try:
-        message_id = mailer.send_raw(settings.sender_email, recipients, raw)
-    except mailer.SendError as error:
-        return Attempt(number=number, at=now, outcome="failed", error_code=error.code, error=error.message,
-                       suppressed=suppressed)
-    return Attempt(number=number, at=now, outcome="sent", message_id=message_id, suppressed=suppressed)
+    return [Attempt(number=number, at=now, recipient=outcome.recipient, suppressed=suppressed,
+                    **({"outcome": "sent", "message_id": outcome.message_id} if outcome.error is None else
+                       {"outcome": "failed", "error_code": outcome.error.code, "error": outcome.error.message}))
+            for outcome in mailer.send_each(recipients, content, delivery.id, tags)]
+
+
+def failures(attempts: list[Attempt]) -> str | None:
+    """The failed messages of a try in words, identical errors once: ``<SES error> — a@x, b@x``."""
+    grouped: dict[str, list[str]] = {}
+    for attempt in attempts:
+        if attempt.outcome != "sent":
+            grouped.setdefault(attempt.error or "", []).append(attempt.recipient or "?")
+    return "; ".join(f"{error} — {', '.join(addresses)}" for error, addresses in grouped.items()) or None
 
 
 def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
@@ -83,8 +102,11 @@ def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
     lease = timedelta(seconds=get_settings().claim_lease_seconds)
     if delivery.claimed_at and clock.shift(delivery.claimed_at, lease) > now:
         raise TryInFlight(delivery.id)
-    attempt = Attempt(number=number, at=now, outcome="interrupted", error_code="Interrupted", error=INTERRUPTED)
-    deliveries_repo.finish_attempt(delivery, attempt, "dead", None, INTERRUPTED)
+    # whoever was in flight may or may not have got it: never resent on our own, the redrive is the user's call
+    in_flight: list[str | None] = [*delivery.recipients_pending] or [None]
+    attempts = [Attempt(number=number, at=now, outcome="interrupted", recipient=address, error_code="Interrupted",
+                        error=INTERRUPTED) for address in in_flight]
+    deliveries_repo.finish_attempt(delivery, attempts, "dead", None, INTERRUPTED)
     count("DeliveriesDead")
 
 
@@ -107,34 +129,38 @@ def process(body: dict[str, Any]) -> None:
     recipients, suppressed, why_not = _recipients(delivery)
     if suppressed:
         count("RecipientsSuppressed", len(suppressed))
-    if recipients is None:
-        deliveries_repo.finish(delivery, "skipped", now, why_not or "")
-        count("DeliveriesSkipped")
-        logger.info("delivery skipped", extra={"reason": why_not})
+    if not recipients:
+        status = "skipped" if recipients is None else "sent"
+        why = why_not or "the addresses that had not got it were removed from the integration"
+        deliveries_repo.finish(delivery, status, now, why)
+        count("DeliveriesSkipped" if status == "skipped" else "DeliveriesSent")
+        logger.info(f"delivery {status}", extra={"reason": why})
         return
-    if not deliveries_repo.claim(delivery, number, now):
+    if not deliveries_repo.claim(delivery, number, now, recipients):
         return
-    attempt = _send(delivery, recipients, suppressed, number, now)
-    counters_repo.count_request(delivery.tenant_id, delivery.integration_id, now, attempt.outcome == "sent")
+    attempts = _send(delivery, recipients, suppressed, number, now)
+    error = failures(attempts)
+    counters_repo.count_requests(delivery.tenant_id, delivery.integration_id, now, len(attempts),
+                                 sum(attempt.outcome == "failed" for attempt in attempts))
     log = {"tenant_id": delivery.tenant_id, "integration_id": delivery.integration_id,
-           "delivery_id": delivery.id, "try": number}
-    if attempt.outcome == "sent":
-        deliveries_repo.finish_attempt(delivery, attempt, "sent", None)
+           "delivery_id": delivery.id, "try": number, "recipients": len(attempts)}
+    if error is None:
+        deliveries_repo.finish_attempt(delivery, attempts, "sent", None, None)
         count("DeliveriesSent")
         logger.info("delivery sent", extra=log)
         return
     count("DeliveriesFailed")
     delay = delay_after(number)
     if delay is None:
-        deliveries_repo.finish_attempt(delivery, attempt, "dead", None, "the retry schedule is spent")
+        deliveries_repo.finish_attempt(delivery, attempts, "dead", None, error, "the retry schedule is spent")
         count("DeliveriesDead")
-        logger.warning("delivery dead", extra={**log, "error": attempt.error})
+        logger.warning("delivery dead", extra={**log, "error": error})
         return
     next_try = clock.shift(now, timedelta(seconds=delay))
-    deliveries_repo.finish_attempt(delivery, attempt, "retrying", next_try)
+    deliveries_repo.finish_attempt(delivery, attempts, "retrying", next_try, error)
     queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, next_try.isoformat(), delay)
     count("DeliveriesRetried")
-    logger.info("delivery will be retried", extra={**log, "delay": delay, "error": attempt.error})
+    logger.info("delivery will be retried", extra={**log, "delay": delay, "error": error})
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:

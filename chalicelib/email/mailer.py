@@ -1,11 +1,13 @@
 """SES adapter: send a raw message, and the checks Test integration runs."""
 
 import re
+from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from chalicelib.aws.clients import client
+from chalicelib.email.message import Content, build
 from chalicelib.settings import get_settings
 
 _TAG_VALUE = re.compile(r"[^A-Za-z0-9_.@-]")
@@ -40,6 +42,29 @@ def send_raw(sender: str, recipients: list[str], raw: bytes) -> str:
     except BotoCoreError as error:
         raise SendError(type(error).__name__, str(error)) from error
     return response["MessageId"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What SES did with one recipient's message: its message id, or its refusal."""
+
+    recipient: str
+    message_id: str | None = None
+    error: SendError | None = None
+
+
+def send_each(recipients: list[str], content: Content, delivery_id: str | None = None,
+              headers: dict[str, str] | None = None) -> list[Outcome]:
+    """Each recipient gets a message of its own, so one refused address never stops the others."""
+    settings = get_settings()
+    outcomes = []
+    for recipient in recipients:
+        raw = build(settings.sender_email, settings.product_name, [recipient], content, delivery_id, headers)
+        try:
+            outcomes.append(Outcome(recipient, message_id=send_raw(settings.sender_email, [recipient], raw)))
+        except SendError as error:
+            outcomes.append(Outcome(recipient, error=error))
+    return outcomes
 
 
 def sending_status() -> tuple[bool, str]:

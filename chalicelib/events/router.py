@@ -52,20 +52,25 @@ def route(tenant: Tenant, event: Event, received_at: datetime, farewell: Integra
           vulnerability: VulnerabilityChange | None = None) -> int:
     """One delivery per active subscribed integration; ``farewell`` (the integration the event is about)
     is told even though it is being disabled or deleted; ``vulnerability`` is what a vulnerability event
-    changed. Returns the number of deliveries."""
+    changed. A disabled subscribed integration gets a ``skipped`` row saying so, which can be redriven once it
+    is enabled. Returns the number of deliveries queued."""
     mailed = vulnerability_notice(event, vulnerability) if event.type in VULNERABILITY_EVENTS else event
     if mailed is None:
         return 0
     kind = subscription(mailed)
     if kind is None:
         return 0
-    targets = [i for i in integrations_repo.all_for_tenant(tenant.id) if i.active and i.subscribes(kind)]
-    if farewell and farewell.subscribes(kind) and all(t.id != farewell.id for t in targets):
-        targets.append(farewell)
-    if not targets:
+    subscribed = [i for i in integrations_repo.all_for_tenant(tenant.id) if i.subscribes(kind)]
+    if farewell and farewell.subscribes(kind) and all(i.id != farewell.id for i in subscribed):
+        subscribed.append(farewell)
+    if not subscribed:
         return 0
     content = notifications.render(mailed, tenant.name, tenant.timezone)
-    for integration in targets:
-        outbox.enqueue(integration, content, received_at, event.id, event_type=event.type,
-                       farewell=farewell is not None and integration.id == farewell.id)
-    return len(targets)
+    queued = 0
+    for integration in subscribed:
+        told = farewell is not None and integration.id == farewell.id
+        skipped = None if integration.active or told else outbox.skipped_while_disabled(integration)
+        outbox.enqueue(integration, content, received_at, event.id, event_type=event.type, subscription=kind,
+                       farewell=told, skipped=skipped)
+        queued += skipped is None
+    return queued

@@ -4,7 +4,8 @@
 
 from chalicelib import clock, limits
 from chalicelib.email import mailer, notifications
-from chalicelib.email.message import Content, build
+from chalicelib.email.message import Content
+from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
 from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult, TestStep
 from chalicelib.reports import jobs
@@ -26,16 +27,15 @@ def rate_limit(tenant_id: str, subject: str) -> None:
 
 
 def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str]) -> TestStep:
-    settings = get_settings()
+    """One message per recipient, as real deliveries go; the step names each address SES refused."""
     test = content.as_test()
-    raw = build(settings.sender_email, settings.product_name, recipients, test, headers=mailer.ses_headers(**tags))
-    try:
-        message_id = mailer.send_raw(settings.sender_email, recipients, raw)
-    except mailer.SendError as error:
-        return TestStep(step=name, ok=False, detail=f"SES refused the message: {error.code}: {error.message}",
-                        subject=test.subject)
-    return TestStep(step=name, ok=True, detail=f"sent to {len(recipients)} recipient(s)", message_ids=[message_id],
-                    subject=test.subject)
+    outcomes = mailer.send_each(recipients, test, headers=mailer.ses_headers(**tags))
+    refused = [f"SES refused the message to {o.recipient}: {o.error.code}: {o.error.message}"
+               for o in outcomes if o.error]
+    sent = [o.recipient for o in outcomes if not o.error]
+    detail = "; ".join([*([f"sent to {', '.join(sent)}"] if sent else []), *refused])
+    return TestStep(step=name, ok=not refused, detail=detail, subject=test.subject,
+                    message_ids=[o.message_id for o in outcomes if o.message_id])
 
 
 def _mail_checks() -> list[TestStep]:
@@ -66,7 +66,7 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
     kinds = [kind for kind in KINDS if kind in draft.events]
     recipients, suppressed = suppressions.split(tenant.id, draft.emails)
     steps = [TestStep(step="configuration", ok=True,
-                      detail=f"{len(draft.emails)} recipient(s); events: {', '.join(draft.events)}"),
+                      detail=f"{len(draft.emails)} recipient(s); events: {words.subscriptions(draft.events)}"),
              *_suppression_step(suppressed, len(draft.emails))]
     steps += _mail_checks()
     # SES hands the tags back with a bounce or complaint, so a test mail's feedback reaches this tenant's list

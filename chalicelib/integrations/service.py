@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Callable
 
 from chalicelib import clock
-from chalicelib.aws import integrations_repo
+from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
 from chalicelib.triggers import service as trigger_service
@@ -57,23 +57,45 @@ def _change(tenant_id: str, integration_id: str,
     raise AssertionError("unreachable")
 
 
+def _addresses_changed(current: Integration, changes: dict[str, object]) -> bool:
+    new = changes.get("emails")
+    return isinstance(new, list) and {a.casefold() for a in new} != {a.casefold() for a in current.emails}
+
+
 def update(tenant_id: str, integration_id: str, patch: IntegrationUpdate) -> Integration:
-    return _change(tenant_id, integration_id, lambda _: patch.model_dump(exclude_unset=True))[0]
+    """New addresses are the usual fix of a failing integration: they start a fresh failure window too."""
+    def edit(current: Integration) -> dict[str, object]:
+        changes = patch.model_dump(exclude_unset=True)
+        return {**changes, **_fresh_window(current)} if _addresses_changed(current, changes) else changes
+
+    return _change(tenant_id, integration_id, edit)[0]
 
 
 def _event_data(integration: Integration) -> dict[str, object]:
     return {"integration_id": integration.id, "name": integration.name, "reason": integration.disabled_reason}
 
 
+def _fresh_window(current: Integration) -> dict[str, object]:
+    """Start the failure window (auto-disable) anew: the requests this hour already holds are left out, so the
+    failures that led to an enable or an address change never count again; new ones still do."""
+    moment = clock.now()
+    buckets = counters_repo.request_buckets(current.tenant_id, current.id, moment)
+    return {"failure_window_start": moment,
+            "failure_window_baseline": (sum(b[1] for b in buckets), sum(b[2] for b in buckets))}
+
+
 def enable(tenant_id: str, integration_id: str) -> Integration:
-    """Resume sending with the same settings; clears ``disabled_reason``."""
-    return _change(tenant_id, integration_id,
-                   lambda current: {} if current.active else {"active": True, "disabled_reason": None})[0]
+    """Resume sending with the same settings; clears ``disabled_reason``. Every enable is a person's decision
+    (after a passing Test, or not), so each starts a fresh failure window."""
+    return _change(tenant_id, integration_id, lambda current: {} if current.active else {
+        "active": True, "disabled_reason": None, **_fresh_window(current)})[0]
 
 
-def disable(tenant_id: str, integration_id: str, reason: str = MANUAL) -> tuple[Integration, bool]:
+def disable(tenant_id: str, integration_id: str, reason: str = MANUAL,
+            details: dict[str, object] | None = None) -> tuple[Integration, bool]:
     """Stop sending, keep the configuration. Only the call that actually disables it tells the
-    ``system`` subscribers, the integration itself included, so repeating it notifies nobody twice."""
+    ``system`` subscribers, the integration itself included, so repeating it notifies nobody twice;
+    ``details`` (the auto-disable's error, failing addresses, dead letters) go into the notice."""
     integration, changed = _change(
         tenant_id, integration_id,
         lambda current: {"active": False, "disabled_reason": reason} if current.active else {},
@@ -81,7 +103,8 @@ def disable(tenant_id: str, integration_id: str, reason: str = MANUAL) -> tuple[
     if changed:
         from chalicelib.events import ingest  # the event pipeline: only disabling and deleting notify
 
-        ingest.emit(tenant_id, "integration.disabled", _event_data(integration), farewell=integration)
+        data = {**_event_data(integration), "mode": "manual" if reason == MANUAL else "automatic", **(details or {})}
+        ingest.emit(tenant_id, "integration.disabled", data, farewell=integration)
     return integration, changed
 
 

@@ -19,13 +19,15 @@ def _why_nothing(trigger: Trigger, chosen: list[Integration]) -> str:
 
 def send(trigger: Trigger, content: Content, source_id: str, created_at: datetime) -> int:
     """One ``alert`` delivery per active integration of the trigger (idempotent on ``source_id``), so retries,
-    the delivery log and auto-disable apply. Returns the number of deliveries."""
+    the delivery log and auto-disable apply; a disabled one gets a ``skipped`` row saying so. Returns the number
+    of deliveries queued."""
     known = {integration.id: integration for integration in integrations_repo.all_for_tenant(trigger.tenant_id)}
     chosen = [known[integration_id] for integration_id in trigger.integration_ids if integration_id in known]
     targets = [integration for integration in chosen if integration.active]
-    for integration in targets:
+    for integration in chosen:
         outbox.enqueue(integration, content, created_at, source_id, kind="alert",
-                       event_type=f"trigger.{trigger.condition.type}")
+                       event_type=f"trigger.{trigger.condition.type}",
+                       skipped=None if integration.active else outbox.skipped_while_disabled(integration))
     outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
                f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
     triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)
