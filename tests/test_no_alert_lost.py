@@ -114,6 +114,12 @@ def test_the_auto_disable_notice_names_the_error_the_address_and_the_dead_letter
     notice = next(d for d in log(acme, soc) if d["event_type"] == "integration.disabled")
     assert notice["recipients_sent"] == ["good@acme.io", "other@acme.io"] and notice["recipients_pending"] == [BAD]
     assert acme.call("GET", f"/v1/integrations/{soc['id']}")[1]["health"] == "disabled"
+    # AND the mail they read says so, naming the error, the address, the dead letter and what to do
+    [mail] = [m for m in outbox() if m.to == ["good@acme.io"] and "disabled automatically" in m.subject]
+    assert mail.subject == "[Action needed] Integration disabled automatically: SOC"
+    for text in (mail.text, mail.html):
+        assert BAD in text and "Email address is not verified." in text and "Test integration" in text
+    assert "Dead-lettered deliveries: 1" in mail.text
 
 
 def test_a_manual_disable_notice_says_manual(acme, pipeline):
