@@ -21,7 +21,6 @@ import schemathesis
 from chalice.test import Client
 from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
-from schemathesis import checks as builtin
 from schemathesis.core.parameters import ParameterLocation
 
 from app import app
@@ -29,9 +28,6 @@ from tests.conftest import OPERATOR, Api, TenantHandle
 from tests.support import assert_error
 from tests.world import make_objects
 
-# schemathesis drops or rewrites Authorization in its negative header cases; the credential the test
-# chose travels in this header instead, and the adapter puts it in place.
-FUZZ_TOKEN = "X-Fuzz-Token"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 RANDOM = "FUZZ_EXAMPLES" in os.environ  # make fuzz explores; make test repeats the same cases every run
 _client = Client(app, stage_name="local")
@@ -45,8 +41,6 @@ def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
-    if FUZZ_TOKEN in headers:
-        headers["Authorization"] = "Bearer " + headers.pop(FUZZ_TOKEN)
     body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     response = _client.http.request(environ["REQUEST_METHOD"], path, headers=headers, body=body)
     status = f"{response.status_code} {HTTPStatus(response.status_code).phrase}"
@@ -139,15 +133,14 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(case: Any, data:
         choice = data.draw(st.sampled_from([*world.ids.get(name, []), "generated"]), label=name)
         if choice != "generated":
             case.path_parameters[name] = choice
+    if case.query and "cursor" in case.query and case.meta and case.meta.generation.mode.is_positive:
+        del case.query["cursor"]  # an opaque token only the server mints: a made-up one is rightly refused
     if case.operation.definition.raw.get("x-access") == "operator":
         credentials = [OPERATOR["Authorization"].removeprefix("Bearer "), None]
     else:
         credentials = world.credentials
     token = data.draw(st.sampled_from(credentials), label="token")  # None: whatever schemathesis generated
-    headers = {FUZZ_TOKEN: token} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = case.call(headers=headers)
     TALLY.add(case.operation.label, response.status_code)
-    case.validate_response(response, headers=headers, checks=[
-        builtin.not_a_server_error, builtin.status_code_conformance, builtin.content_type_conformance,
-        builtin.response_schema_conformance, builtin.negative_data_rejection, error_shape,
-    ])
+    case.validate_response(response, headers=headers)  # every check schemathesis has (--checks all), ours too

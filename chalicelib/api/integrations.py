@@ -27,7 +27,7 @@ def list_integrations(call: Call) -> IntegrationPage:
 
 
 @route(bp, "POST", "/v1/integrations", summary="Create an integration", access="admin", tag=TAG,
-       body=IntegrationCreate, response=Integration, status=201)
+       body=IntegrationCreate, response=Integration, status=201, errors=(409,))
 def create_integration(call: Call) -> Integration:
     return suppressions.flag(service.create(call.tenant_id, call.body))
 

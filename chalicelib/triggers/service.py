@@ -33,7 +33,7 @@ def _check_integrations(tenant_id: str, integration_ids: list[str]) -> None:
     details = [{"path": f"integration_ids.{n}", "message": f"no integration {integration_id!r} in this tenant"}
                for n, integration_id in enumerate(integration_ids) if integration_id not in known]
     if details:
-        raise ValidationFailed("integration_ids must name integrations of this tenant", details)
+        raise NotFound("integration_ids name no integration of this tenant", details)
 
 
 def create(tenant_id: str, body: TriggerCreate) -> Trigger:
