@@ -725,20 +725,21 @@ _TERRAFORM_FIELDS = ("template_id", "enabled", "threshold", "filters", "actions"
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
-def _given(*names: str) -> dict[str, Any]:
-    return {"anyOf": [{"required": [name]} for name in names]}
+def _absent(*names: str) -> dict[str, Any]:
+    return {name: False for name in names}
 
 
 # What the model validators below enforce, said in the schema: one shape or the other, a threshold for the
-# threshold templates and none for user_created, each Terraform filter at most once.
+# threshold templates and none for user_created.
 _TRIGGER_SHAPES: dict[str, Any] = {"oneOf": [
-    {"title": "native", "required": ["name", "integration_ids", "condition"], "not": _given(*_TERRAFORM_FIELDS)},
-    {"title": "Terraform", "required": ["template_id", "actions"], "not": _given("condition", "integration_ids"),
-     "if": {"properties": {"template_id": {"const": "user_created"}}},
-     "then": {"not": _given("threshold", "filters")}, "else": {"required": ["threshold"]},
-     "allOf": [{"not": {"properties": {"filters": {"contains": {"properties": {"filter_id": {"const": filter_id}}},
-                                                   "minContains": 2}}}}
-               for filter_id in get_args(TerraformFilter.model_fields["filter_id"].annotation)]},
+    {"title": "native", "required": ["name", "integration_ids", "condition"],
+     "properties": _absent(*_TERRAFORM_FIELDS)},
+    {"title": "Terraform, threshold", "required": ["template_id", "actions", "threshold"],
+     "properties": {"template_id": {"enum": ["attacks_exceeded", "hits_exceeded", "incidents_exceeded"]},
+                    **_absent("condition", "integration_ids")}},
+    {"title": "Terraform, user_created", "required": ["template_id", "actions"],
+     "properties": {"template_id": {"const": "user_created"},
+                    **_absent("condition", "integration_ids", "threshold", "filters")}},
 ]}
 
 

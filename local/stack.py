@@ -30,7 +30,7 @@ from chalicelib.models import Tenant, TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
 from local import demo_data, faults, loops, outbox, resources
-from local.moto_server import MotoServer
+from local.moto_server import MotoServer, lift_ses_quota
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -126,14 +126,18 @@ def serve(stack: StackSettings) -> None:
         point_service_at(moto.url, operator_token)
         for switched in faults.install():
             print(f"Fault switch on: {switched}")
+        lift_ses_quota()
         config = chalice_config()
+        config.chalice_app.register_blueprint(outbox.bp)
+        server = create_local_server(config.chalice_app, config, HOST, stack.port)
+        api_url = "http://{}:{}".format(*server.server.server_address[:2])
+        # links in mail (console, report downloads) lead to this server, whichever port it got
+        os.environ.setdefault("CONSOLE_URL", f"{api_url}/console")
+        get_settings.cache_clear()
         clients.reset()
         settings = get_settings()
         resources.create_all(settings)
         demo = create_tenant(DEMO_TENANT)
-        config.chalice_app.register_blueprint(outbox.bp)
-        server = create_local_server(config.chalice_app, config, HOST, stack.port)
-        api_url = "http://{}:{}".format(*server.server.server_address[:2])
         print("Email Report local stack. Data is kept in memory only: it is gone when the stack stops.")
         print(f"MOTO_URL={moto.url}")
         print(f"API_URL={api_url}")

@@ -70,10 +70,10 @@ def test_another_tenants_trigger_is_not_found(acme: TenantHandle, globex: Tenant
 def test_integrations_must_belong_to_the_tenant(acme: TenantHandle, globex: TenantHandle) -> None:
     ours, theirs = acme.integration(), globex.integration(name="G", emails="g@globex.example")
     body = {"name": "t", "integration_ids": [ours["id"], theirs["id"]], "condition": {"type": "api_changed"}}
-    error = assert_error(acme.call("POST", "/v1/triggers", body), 422, "validation_failed")
+    error = assert_error(acme.call("POST", "/v1/triggers", body), 404, "not_found")  # as unknown as a missing one
     assert detail_paths(error) == ["integration_ids.1"]
     created = create(acme, [ours["id"]])
-    error = assert_error(acme.call("PATCH", f"/v1/triggers/{created['id']}", {"integration_ids": [UNKNOWN]}), 422)
+    error = assert_error(acme.call("PATCH", f"/v1/triggers/{created['id']}", {"integration_ids": [UNKNOWN]}), 404)
     assert detail_paths(error) == ["integration_ids.0"]
 
 
