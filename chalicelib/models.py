@@ -58,8 +58,8 @@ def _without_null(schema: dict[str, Any]) -> None:
             prop["anyOf"] = options
 
 
-class NotNull(Strict):
-    """Input whose optional fields may be left out but not sent as ``null``."""
+class Patch(Strict):
+    """Partial update: a field left out keeps its value; ``null`` is not a value."""
 
     model_config = ConfigDict(json_schema_extra=_without_null)
 
@@ -67,12 +67,8 @@ class NotNull(Strict):
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("must not be null; leave the field out instead")
+            raise ValueError("must not be null; leave the field out to keep its value")
         return value
-
-
-class Patch(NotNull):
-    """Partial update: a field left out keeps its value; ``null`` is not a value."""
 
 
 # Control (Cc) and format (Cf: bidi overrides, zero-width, ...) characters and the line/paragraph separators,
@@ -130,13 +126,13 @@ def normalise_address(raw: str) -> str:
 
 
 def _unique_addresses(values: list[str]) -> list[str]:
-    if not values:
-        raise ValueError("at least one email address is required")
-    if len(values) > MAX_RECIPIENTS:
-        raise ValueError(f"at most {MAX_RECIPIENTS} email addresses are allowed, got {len(values)}")
     unique: dict[str, str] = {}
     for address in values:
         unique.setdefault(address.casefold(), address)
+    if not unique:
+        raise ValueError("at least one email address is required")
+    if len(unique) > MAX_RECIPIENTS:
+        raise ValueError(f"at most {MAX_RECIPIENTS} email addresses are allowed, got {len(unique)}")
     return list(unique.values())
 
 
@@ -159,11 +155,12 @@ Emails = Annotated[
         {
             "anyOf": [
                 {"type": "string", "description": "comma-separated addresses",
-                 "pattern": f"^ *{ADDRESS_PATTERN}(?: *, *{ADDRESS_PATTERN}){{0,{MAX_RECIPIENTS - 1}}} *$"},
-                {"type": "array", "items": _ADDRESS_SCHEMA, "minItems": 1, "maxItems": MAX_RECIPIENTS},
+                 "pattern": f"^ *{ADDRESS_PATTERN}(?: *, *{ADDRESS_PATTERN})* *$"},
+                {"type": "array", "items": _ADDRESS_SCHEMA, "minItems": 1},
             ],
-            "description": f"1–{MAX_RECIPIENTS} addresses, de-duplicated case-insensitively; each rejected one is "
-                           "named (emails.<index>)",
+            # JSON Schema cannot count distinct items case-insensitively: the limit is said, not schema'd
+            "description": f"1–{MAX_RECIPIENTS} distinct addresses (duplicates, case-insensitively, are dropped); "
+                           "each rejected one is named (emails.<index>)",
         },
         mode="validation",
     ),
@@ -725,29 +722,31 @@ _TERRAFORM_FIELDS = ("template_id", "enabled", "threshold", "filters", "actions"
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
-def _absent(*names: str) -> dict[str, Any]:
-    return {name: False for name in names}
+def _null(*names: str) -> dict[str, Any]:
+    return {name: {"type": "null"} for name in names}
 
 
-# What the model validators below enforce, said in the schema: one shape or the other, a threshold for the
-# threshold templates and none for user_created.
+# What the model validators below enforce, said in the schema: one shape or the other (a field of the other shape
+# may only be null, as good as left out), a threshold for the threshold templates and none for user_created.
 _TRIGGER_SHAPES: dict[str, Any] = {"oneOf": [
     {"title": "native", "required": ["name", "integration_ids", "condition"],
-     "properties": _absent(*_TERRAFORM_FIELDS)},
+     "properties": {"name": {"type": "string"}, "integration_ids": {"type": "array"}, "condition": {"type": "object"},
+                    **_null(*_TERRAFORM_FIELDS)}},
     {"title": "Terraform, threshold", "required": ["template_id", "actions", "threshold"],
      "properties": {"template_id": {"enum": ["attacks_exceeded", "hits_exceeded", "incidents_exceeded"]},
-                    **_absent("condition", "integration_ids")}},
+                    "actions": {"type": "array"}, "threshold": {"type": "object"},
+                    **_null("condition", "integration_ids")}},
     {"title": "Terraform, user_created", "required": ["template_id", "actions"],
-     "properties": {"template_id": {"const": "user_created"},
-                    **_absent("condition", "integration_ids", "threshold", "filters")}},
+     "properties": {"template_id": {"const": "user_created"}, "actions": {"type": "array"},
+                    **_null("condition", "integration_ids", "threshold", "filters")}},
 ]}
 
 
-class TriggerCreate(NotNull):
+class TriggerCreate(Strict):
     """A trigger in the native shape (``name``, ``integration_ids``, ``condition``) or in Wallarm's Terraform
     vocabulary (``template_id``, ``threshold``, ``filters``, ``actions``), which is mapped onto the native one."""
 
-    model_config = ConfigDict(json_schema_extra=lambda schema: (_without_null(schema), schema.update(_TRIGGER_SHAPES)))
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_TRIGGER_SHAPES))
 
     name: Name | None = None
     active: bool = True

@@ -69,7 +69,7 @@ def test_fifty_addresses_are_the_maximum(acme: TenantHandle) -> None:
 
 def test_an_invalid_address_is_named(acme: TenantHandle) -> None:
     error = assert_error(create(acme, emails="a@acme.io, bob-at-acme.io"), 422, "validation_failed")
-    assert detail_paths(error) == ["emails"]
+    assert detail_paths(error) == ["emails.1"]
     assert "bob-at-acme.io" in error["details"][0]["message"]
 
 
@@ -82,7 +82,7 @@ def test_an_invalid_address_is_named(acme: TenantHandle) -> None:
 ])
 def test_line_breaks_in_an_address_or_name_are_rejected(acme: TenantHandle, fields: dict[str, Any]) -> None:
     error = assert_error(create(acme, **fields), 422, "validation_failed")
-    assert detail_paths(error) == list(fields)
+    assert [path.split(".")[0] for path in detail_paths(error)] == list(fields)
     assert len(sort_keys(acme)) == 2  # only the default integration and its name claim
 
 
@@ -221,7 +221,7 @@ def test_an_empty_patch_changes_nothing(acme: TenantHandle, frozen_clock: Frozen
     ({"name": None}, "name"),
     ({"emails": None}, "emails"),
     ({"events": None}, "events"),
-    ({"emails": "nope"}, "emails"),
+    ({"emails": "nope"}, "emails.0"),
     ({"events": ["nope"]}, "events.0"),
     ({"name": ""}, "name"),
 ])

@@ -112,8 +112,17 @@ def test_the_demo_tenant_gets_last_weeks_report_with_its_pdf(stack: RunningStack
     mail = wait_for_mail(stack, "Weekly security report", "security@demo.example", timeout=90)
     [attachment] = mail["attachments"]
     assert attachment["filename"].endswith(".pdf") and attachment["bytes"] > 10_000
+    # its links lead to this stack's console, on the port it got (PORT=0), not to the default 8000
+    assert f'href="{stack.api_url}/console' in mail["html"] and ":8000" not in mail["html"] + mail["text"]
     with urllib.request.urlopen(stack.api_url + "/local/outbox", timeout=HTTP_TIMEOUT) as response:
         assert 'href="data:application/pdf;base64,' in response.read().decode()
+
+
+def test_test_integration_reads_the_lifted_ses_quota(stack: RunningStack) -> None:
+    status, body = http(stack, "POST", "/v1/integrations/test", stack.values["ADMIN_TOKEN"],
+                        {"name": "Quota", "emails": "quota@demo.example", "events": ["vuln_low"]})
+    assert status == 200 and body["ok"] is True, body
+    assert body["steps"][1]["step"] == "ses_sending" and body["steps"][1]["detail"].startswith("no 24-hour")
 
 
 def test_ctrl_c_stops_the_stack(stack: RunningStack) -> None:

