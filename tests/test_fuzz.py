@@ -10,6 +10,7 @@ per operation (``make fuzz``: more).
 
 import json
 import os
+import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
@@ -21,10 +22,11 @@ from urllib.parse import quote
 import pytest
 import schemathesis
 from chalice.test import Client
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import app
 from tests.conftest import OPERATOR, Api, TenantHandle
@@ -131,6 +133,11 @@ def world(api: Api, pipeline: Any) -> World:
                     OPERATOR["Authorization"].removeprefix("Bearer "))
 
 
+# Operations where a request the schema allows may still be refused with 422 for a rule JSON Schema cannot say:
+# a preview's period_end must be the last day of a period (a Sunday, a month's end) that has ended.
+SEMANTIC_422 = {"POST /v1/reports/preview"}
+
+
 def exercise(case: Any, data: Any, world: World, tally: Tally) -> None:
     """Send ``case`` with a drawn credential and real or generated ids; every check schemathesis has must pass."""
     # Our only header parameter is Authorization, and test_errors sends every protected operation a list of
@@ -151,7 +158,11 @@ def exercise(case: Any, data: Any, world: World, tally: Tally) -> None:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = case.call(headers=headers)
     tally.add(case.operation.label, response.status_code)
-    case.validate_response(response, headers=headers)  # every check schemathesis has (--checks all), ours too
+    # every check schemathesis has (--checks all), ours too
+    excluded = [positive_data_acceptance] if case.operation.label in SEMANTIC_422 else []
+    case.validate_response(response, headers=headers, excluded_checks=excluded)
+    if excluded and case.meta and case.meta.generation.mode.is_positive:
+        assert response.status_code < 500 and response.status_code != 400, response.text
 
 
 @schema.parametrize()
@@ -215,6 +226,7 @@ def test_the_running_local_stack_answers_every_input_as_documented(live: tuple[R
 
         @given(case=cases, data=st.data())
         @settings(max_examples=LIVE_EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
+                  phases=[Phase.explicit, Phase.generate],  # the stack's state moves on: a replay may differ
                   suppress_health_check=list(HealthCheck))
         def run(case: Any, data: Any) -> None:
             exercise(case, data, world, TALLIES["local stack over HTTP"])
@@ -222,5 +234,5 @@ def test_the_running_local_stack_answers_every_input_as_documented(live: tuple[R
         try:
             run()
         except Exception as failure:
-            failures.append(f"{operation.label}: {failure}")
+            failures.append(f"{operation.label}: " + "".join(traceback.format_exception(failure))[-3000:])
     assert not failures, "\n\n".join(failures)
