@@ -44,6 +44,15 @@ def test_serves_the_openapi_document(stack: RunningStack) -> None:
     assert "/v1/integrations" in document["paths"]
 
 
+@pytest.mark.parametrize("method", ["TRACE", "PUT"])
+def test_an_undeclared_method_is_a_405_with_allow_not_an_html_501(stack: RunningStack, method: str) -> None:
+    request = urllib.request.Request(stack.api_url + "/v1/integrations", method=method)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=HTTP_TIMEOUT)
+    assert answer.value.code == 405 and answer.value.headers["Allow"] == "GET, POST"
+    assert json.loads(answer.value.read())["error"]["code"] == "method_not_allowed"
+
+
 def test_demo_token_drives_an_integration_through_its_life(stack: RunningStack) -> None:
     token = stack.values["ADMIN_TOKEN"]
 
