@@ -11,8 +11,6 @@ per operation (``make fuzz``: more).
 import json
 import os
 import traceback
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -30,7 +28,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import app
 from tests.conftest import OPERATOR, Api, TenantHandle
-from tests.stack_process import RunningStack, local_stack
+from tests.stack_process import HttpApi, RunningStack, local_stack
 from tests.support import assert_error
 from tests.world import MAKERS, make_objects
 
@@ -178,27 +176,6 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(case: Any, data:
 LIVE_EXAMPLES = int(os.environ.get("FUZZ_LIVE_EXAMPLES", "6"))
 # Objects the stack's tenants get over HTTP; the other makers of tests/world.py reach into this process's moto.
 LIVE_OBJECTS = ("integration_id", "token_id", "report_id", "trigger_id")
-
-
-@dataclass
-class HttpApi:
-    """:class:`tests.conftest.Api`'s ``call`` over real HTTP, so :class:`TenantHandle` drives the stack."""
-
-    url: str
-
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, headers=sent, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                status, raw, got = answer.status, answer.read(), dict(answer.headers)
-        except urllib.error.HTTPError as error:
-            status, raw, got = error.code, error.read(), dict(error.headers)
-        return status, json.loads(raw) if raw else None, got
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack_process import RunningStack, local_stack
+from tests.stack_process import HttpApi, RunningStack, local_stack
 
 HTTP_TIMEOUT = 10
 
@@ -23,17 +23,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 def http(stack: RunningStack, method: str, path: str, token: str | None = None,
          body: Any = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(stack.api_url + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    status, parsed, _ = HttpApi(stack.api_url).call(method, path, token, body)
+    return status, parsed
 
 
 def test_serves_the_openapi_document(stack: RunningStack) -> None:
