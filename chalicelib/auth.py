@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from chalicelib import clock
-from chalicelib.aws import tokens_repo
+from chalicelib.aws import tenants_repo, tokens_repo
 from chalicelib.aws.tokens_repo import TokenRecord
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.settings import get_settings
@@ -64,6 +64,9 @@ def authenticate(header: str | None) -> Caller:
     expected = record.secret_hash if record else _DUMMY_HASH
     if not hmac.compare_digest(_hash(secret), expected) or record is None:
         raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
+    if tenants_repo.state(record.tenant_id) != "live":  # a deleted tenant's tokens stop at once
+        raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
+    tokens_repo.note_use(record, clock.now())
     return Caller(record.tenant_id, record.role, record.id)
 
 

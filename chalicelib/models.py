@@ -1,8 +1,9 @@
 """Pydantic models of the service: what the API accepts and returns, and what is stored."""
 
+import json
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, available_timezones
@@ -13,12 +14,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StringConstraints,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from chalicelib import clock
 
 EventType = Literal[
     "report_daily", "report_weekly", "report_monthly", "system", "vuln_high", "vuln_medium", "vuln_low", "scope"
@@ -225,12 +229,30 @@ class PageQuery(Strict):
 # --- tenants and tokens ---------------------------------------------------------------
 
 
+SlaDaysValue = Annotated[int, Field(ge=1, le=3650)]
+
+
+class SlaDays(Strict):
+    """Days a vulnerability of each risk may stay open before the reports call it overdue."""
+
+    high: SlaDaysValue = 7
+    medium: SlaDaysValue = 30
+    low: SlaDaysValue = 90
+
+
+class SlaDaysUpdate(Patch):
+    high: SlaDaysValue | None = None
+    medium: SlaDaysValue | None = None
+    low: SlaDaysValue | None = None
+
+
 class Tenant(Model):
     id: str
     name: str
     primary_email: str
     timezone: str = "UTC"
     created_at: datetime
+    sla_days: SlaDays = Field(default_factory=SlaDays)
 
 
 class TenantCreate(Strict):
@@ -243,6 +265,7 @@ class TenantUpdate(Patch):
     name: Name | None = None
     primary_email: Email | None = None
     timezone: TimeZone | None = None
+    sla_days: SlaDaysUpdate | None = Field(None, description="risk levels left out keep their value")
 
 
 class TenantCreated(Model):
@@ -266,8 +289,15 @@ class TokenCreated(Token):
     token: str
 
 
+class TokenInfo(Token):
+    """A token as listed: never its secret nor its hash. ``last_used_at`` is updated at most once an hour."""
+
+    last_used_at: datetime | None = None
+
+
 class TokenPage(Model):
-    items: list[Token]
+    items: list[TokenInfo]
+    next_cursor: str | None
 
 
 # --- integrations -----------------------------------------------------------------------
@@ -315,11 +345,12 @@ class IntegrationPage(Model):
 PlatformEventType = Literal[
     "user.created", "user.deleted", "user.role_changed",
     "application.created", "application.deleted", "application.renamed",
-    "vulnerability.detected", "scope.changed", "api.changed",
+    "vulnerability.detected", "vulnerability.status_changed", "scope.changed", "api.changed",
     "attack.detected", "incident.detected",
 ]
 ServiceEventType = Literal["integration.disabled", "integration.deleted", "integration.degraded"]
 Text = Annotated[str, StringConstraints(max_length=2000)]
+Actor = Annotated[Text | None, Field(description="who made the change (an email address or a name), named in the mail")]
 
 
 class EventData(Model):
@@ -333,12 +364,17 @@ class UserData(EventData):
     name: Text | None = None
     role: Text | None = None
     previous_role: Text | None = None
+    actor: Actor = None
 
 
 class ApplicationData(EventData):
     name: Text | None = None
     previous_name: Text | None = None
     application_id: Text | None = None
+    actor: Actor = None
+
+
+VulnerabilityStatus = Literal["open", "closed", "false_positive", "reopened"]
 
 
 class VulnerabilityData(EventData):
@@ -352,7 +388,17 @@ class VulnerabilityData(EventData):
     type: Text | None = None
     id: Text | None = None
     link: Text | None = None
-    status: Literal["open", "closed"] = "open"
+    status: VulnerabilityStatus = Field("open", description="what the platform reports now; 'reopened' reads as "
+                                                            "'open'")
+
+
+class VulnerabilityStatusData(EventData):
+    """A status change of a known vulnerability; ``risk`` and ``title`` let an unknown id be recorded too."""
+
+    id: Text = Field(min_length=1)
+    status: Literal["open", "closed", "false_positive"]
+    risk: Literal["high", "medium", "low"] | None = None
+    title: Text | None = Field(None, min_length=1)
 
 
 class ScopeChange(Model):
@@ -394,7 +440,8 @@ EVENT_DATA: dict[str, type[EventData]] = {
     "user.created": UserData, "user.deleted": UserData, "user.role_changed": UserData,
     "application.created": ApplicationData, "application.deleted": ApplicationData,
     "application.renamed": ApplicationData,
-    "vulnerability.detected": VulnerabilityData, "scope.changed": ScopeData, "attack.detected": AttackData,
+    "vulnerability.detected": VulnerabilityData, "vulnerability.status_changed": VulnerabilityStatusData,
+    "scope.changed": ScopeData, "attack.detected": AttackData,
     "incident.detected": IncidentData,
     "integration.disabled": IntegrationEventData, "integration.deleted": IntegrationEventData,
     "integration.degraded": IntegrationEventData,
@@ -403,13 +450,54 @@ EVENT_DATA: dict[str, type[EventData]] = {
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/+=-]+$")]
 
 
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+EVENT_TIME_AHEAD = timedelta(days=1)
+MAX_DATA_DEPTH = 32  # DynamoDB's own limit for a stored document
+MAX_DATA_BYTES = 32 * 1024  # room for scope.changed's 500 changes; a request body is at most 64 KiB
+
+
+def _event_time(value: datetime) -> datetime:
+    """A time without an offset is UTC; the time must lie from 2000 to a day after now (the clock's)."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    latest = clock.shift(clock.now(), EVENT_TIME_AHEAD)
+    if not EARLIEST_EVENT_TIME <= value <= latest:
+        raise ValueError(f"must lie between {clock.iso(EARLIEST_EVENT_TIME)} and a day after now "
+                         f"({clock.iso(latest)})")
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of objects and arrays: ``{}`` is 1, ``{"a": [1]}`` is 2. No recursion: any depth is measured."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack += [(child, level + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def _bounded_data(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value  # the field's type says what is wrong
+    depth = nesting_depth(value)
+    if depth > MAX_DATA_DEPTH:
+        raise ValueError(f"is nested {depth} levels deep (objects and arrays); at most {MAX_DATA_DEPTH} are allowed")
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+    if size > MAX_DATA_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {MAX_DATA_BYTES} are allowed")
+    return value
+
+
 class Event(Strict):
     """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
 
     id: EventId
     type: Literal[get_args(PlatformEventType) + get_args(ServiceEventType)]  # type: ignore[valid-type]
-    time: datetime
-    data: dict[str, Any] = Field(default_factory=dict)
+    time: Annotated[datetime, AfterValidator(_event_time)] = Field(description=(
+        "when it happened: from 2000-01-01T00:00:00Z to one day after now; without an offset, UTC"))
+    data: Annotated[dict[str, Any], BeforeValidator(_bounded_data)] = Field(default_factory=dict, description=(
+        f"at most {MAX_DATA_DEPTH} levels of objects and arrays and {MAX_DATA_BYTES // 1024} KiB as compact JSON"))
 
     def details(self) -> EventData:
         """``data`` validated against the type's schema (raises ``ValidationError``)."""
@@ -418,7 +506,9 @@ class Event(Strict):
 
 class EventBatch(Strict):
     events: list[Any] = Field(min_length=1, max_length=100, json_schema_extra={
-        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one."})
+        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one "
+                       "(among the checks: time from 2000-01-01T00:00:00Z to one day after now, data at most 32 "
+                       "levels deep and 32 KiB as JSON)."})
 
 
 class EventResult(Model):
@@ -547,6 +637,7 @@ class Report(Model):
     generated_at: datetime
     size_bytes: int
     empty: bool
+    partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
     figures: list[ReportFigure]
     object_key: str = Field(exclude=True)
 
@@ -565,10 +656,29 @@ class ReportQuery(PageQuery):
     frequency: ReportFrequency | None = None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: Any) -> date:
+    """A calendar date written ``YYYY-MM-DD`` (no number, time or week date); ``ValueError`` otherwise."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date of the calendar") from None
+
+
+IsoDate = Annotated[date, PlainValidator(iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
 class ReportPreviewRequest(Strict):
     frequency: ReportFrequency
-    period_end: date | None = Field(None, description="last included day (tenant's time zone); default: the last "
-                                                      "complete period")
+    period_end: IsoDate | None = Field(None, description=(
+        "last included day (YYYY-MM-DD, tenant's time zone), from today minus the data retention "
+        "(SECURITY_RETENTION_DAYS) to the last day of the current period; default: the last complete period"))
 
 
 # --- triggers (additional alerts) -----------------------------------------------------------

@@ -62,8 +62,8 @@ class Settings(BaseModel):
     report_download_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
     report_retention_days: int = Field(400, ge=1)
     report_lookback_hours: int = Field(3, ge=1, le=48)
-    preview_rate_limit: int = 10
-    preview_rate_window_seconds: int = 600
+    preview_rate_limit: int = Field(10, ge=1)
+    preview_rate_window_seconds: int = Field(600, ge=60)
 
     max_triggers_per_tenant: int = Field(100, ge=1)
     trigger_group_seconds: int = Field(60, ge=0, le=86400)
@@ -71,8 +71,10 @@ class Settings(BaseModel):
     trigger_counter_ttl_days: int = Field(2, ge=1)
     trigger_cache_seconds: float = Field(5, ge=0)
 
-    test_rate_limit: int = 5
-    test_rate_window_seconds: int = 600
+    test_rate_limit: int = Field(5, ge=1)  # per integration (unsaved drafts count as one)
+    test_tenant_rate_limit: int = Field(10, ge=1)  # per tenant, across its integrations and drafts
+    test_rate_window_seconds: int = Field(600, ge=60)
+    max_integrations_per_tenant: int = Field(100, ge=1)
 
 
     @classmethod

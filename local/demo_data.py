@@ -1,6 +1,7 @@
 """Demo security data for the local stack, so a preview or a scheduled report shows a real-looking report.
 
-``seed(tenant_id, now)`` writes made-up attacks (hourly aggregates), vulnerabilities and incidents for the
+``seed(tenant_id, now)`` writes made-up attacks (hourly aggregates), vulnerabilities (each with a life: found,
+fixed, dismissed as false positive, reopened, some open past their SLA) and incidents for the
 ``days`` local days before ``now`` (about 1 s per day on moto) through the same repository functions that
 ingest uses; ``first_report`` then queues last week's report so the outbox shows one right away.
 """
@@ -31,7 +32,7 @@ def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, se
             security_repo.add_aggregate(tenant_id, aggregate)
         for vulnerability in data.vulnerabilities:
             unique = vulnerability.model_copy(update={"id": f"demo-{day.key}-{vulnerability.id}"})
-            written["vulnerabilities"] += security_repo.record_vulnerability(tenant_id, unique)
+            written["vulnerabilities"] += security_repo.put_vulnerability(tenant_id, unique)
         for incident in data.incidents:
             unique = incident.model_copy(update={"id": f"demo-{day.key}-{incident.id}"})
             written["incidents"] += security_repo.record_incident(tenant_id, unique)

@@ -34,6 +34,6 @@ def scan(table_setting: str) -> list[dict[str, Any]]:
 
 
 def integration_items(tenant_id: str) -> list[dict[str, Any]]:
-    """The tenant's rows in the integrations table (integrations and name claims), sorted by key."""
-    rows = [item for item in scan("integrations_table") if item["tenant_id"] == tenant_id]
+    """The tenant's integrations and name claims, sorted by key (its ``count`` of integrations aside)."""
+    rows = [item for item in scan("integrations_table") if item["tenant_id"] == tenant_id and item["sk"] != "count"]
     return sorted(rows, key=lambda item: item["sk"])

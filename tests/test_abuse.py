@@ -67,11 +67,12 @@ def hostile_events(text: str) -> list[dict[str, Any]]:
         {"id": "v1", "type": "vulnerability.detected", "time": at,
          "data": {"risk": "high", "title": f"SQLi {text}", "host": text, "path": text, "parameter": text,
                   "method": text, "type": text, "link": f"https://x.io/{text}"}},
-        {"id": "u1", "type": "user.created", "time": at, "data": {"email": f"bob{text}@acme.io", "name": text}},
+        {"id": "u1", "type": "user.created", "time": at,
+         "data": {"email": f"bob{text}@acme.io", "name": text, "role": "admin", "actor": text}},
         {"id": "u2", "type": "user.role_changed", "time": at,
-         "data": {"email": text, "role": text, "previous_role": text}},
+         "data": {"email": text, "role": text, "previous_role": text, "actor": text}},
         {"id": "a1", "type": "application.renamed", "time": at,
-         "data": {"name": text, "previous_name": text, "application_id": text}},
+         "data": {"name": text, "previous_name": text, "application_id": text, "actor": text}},
         {"id": "s1", "type": "scope.changed", "time": at,
          "data": {"changes": [{"kind": "host", "action": "added", "value": text}]}},
     ]
@@ -216,6 +217,26 @@ def test_the_test_integration_rate_limit_holds_under_concurrent_calls(api: Api, 
     statuses = Counter(status for status, _ in results)
     assert statuses == {200: get_settings().test_rate_limit, 429: 12 - get_settings().test_rate_limit}
     assert len(outbox()) == get_settings().test_rate_limit
+
+
+def test_the_tenants_test_limit_holds_under_concurrent_calls_across_integrations_and_drafts(
+        api: Api, acme: TenantHandle) -> None:
+    # GIVEN three integrations of one tenant
+    settings = get_settings()
+    paths = [f"/v1/integrations/{acme.integration(name=f'SOC {n}', emails='soc@acme.io', events=['system'])['id']}"
+             "/test" for n in range(3)]
+    draft = {"name": "Draft", "emails": "draft@acme.io", "events": ["system"]}
+    # WHEN each of them and the draft form are tested four times, all at the same moment
+    calls = [lambda path=path: api.call("POST", path, acme.token)[:2] for path in paths] * 4
+    calls += [lambda: api.call("POST", "/v1/integrations/test", acme.token, draft)[:2]] * 4
+    results = concurrently(calls)
+    # THEN exactly the tenant's limit ran and sent its sample, the rest were refused with the tenant's reason
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {200: settings.test_tenant_rate_limit, 429: 16 - settings.test_tenant_rate_limit}
+    assert len(outbox()) == settings.test_tenant_rate_limit
+    for status, body in results:
+        if status == 429:
+            assert "per tenant" in assert_error((status, body), 429, "rate_limited")["message"]
 
 
 def test_the_report_preview_rate_limit_holds_under_concurrent_calls(api: Api, acme: TenantHandle) -> None:

@@ -270,6 +270,32 @@ def test_test_integration_shows_each_step_and_the_test_mails(admin: Browser, acm
     assert sum(m.subject.startswith("[Test message]") for m in messages()) == 2
 
 
+def test_console_tests_count_against_the_tenants_limit_with_the_api(admin: Browser, acme: TenantHandle) -> None:
+    # GIVEN ten tests through the API, five of each of two integrations
+    for name in ("SOC", "Ops"):
+        tested = acme.integration(name=name, emails="soc@acme.io", events=["system"])
+        assert [acme.call("POST", f"/v1/integrations/{tested['id']}/test")[0] for _ in range(5)] == [200] * 5
+    other = acme.integration(name="Other", emails="other@acme.io", events=["system"])
+    csrf = admin.get("/console/integrations").csrf
+    # WHEN the console tests another integration, or a draft THEN both are refused with the tenant's limit
+    for page in (admin.post(f"/console/integrations/{other['id']}/test", {"csrf": csrf}),
+                 admin.post("/console/integrations", form_fields(csrf, action="test", frequency="none"))):
+        assert page.status == 429 and "at most 10 tests per tenant per 10 minutes" in page.body
+
+
+def test_the_add_form_names_the_cap_on_integrations(admin: Browser, acme: TenantHandle,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.aws import integrations_repo
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setattr(integrations_repo, "get_settings", lambda: get_settings().model_copy(
+        update={"max_integrations_per_tenant": 1}))
+    csrf = admin.get("/console/integrations/new").csrf
+    page = admin.post("/console/integrations", form_fields(csrf))
+    assert page.status == 409 and "a tenant can have at most 1 integrations; delete one first" in page.body.lower()
+    assert len(acme.call("GET", "/v1/integrations")[1]["items"]) == 1
+
+
 def test_disable_enable_and_delete_with_a_confirmation(admin: Browser, acme: TenantHandle) -> None:
     created = acme.integration(name="SOC", emails="soc@acme.io")["id"]
     csrf = admin.get("/console/integrations").csrf
@@ -330,6 +356,11 @@ def test_reports_are_listed_previewed_and_downloaded(admin: Browser, acme: Tenan
 
     preview = admin.post("/console/reports/preview", {"csrf": page.csrf, "frequency": "weekly", "period_end": ""})
     assert preview.status == 200 and "Download PDF" in preview.body
+    assert "is empty: no attacks, incidents or vulnerabilities were recorded." in preview.body
+    assert "is ready" not in preview.body and "has not ended" not in preview.body
+    running = admin.post("/console/reports/preview", {"csrf": page.csrf, "frequency": "weekly",
+                                                      "period_end": "2026-11-29"})
+    assert "recorded so far." in running.body and "The period has not ended yet" in running.body
 
     wrong = admin.post("/console/reports/preview", {"csrf": page.csrf, "frequency": "daily", "period_end": "soon"})
     assert wrong.status == 422 and 'id="period-end-error">Enter a date as YYYY-MM-DD.' in wrong.body

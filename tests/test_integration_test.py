@@ -18,9 +18,9 @@ def test_saved_integration_sends_one_sample_per_subscribed_kind(acme):
     assert "verified" in body["steps"][2]["detail"]
     mails = outbox()
     assert sorted(m.subject for m in mails) == [
-        "[Test message] New user added: new.user@example.com",
+        "[Test message] New user added: new.user@example.com (analyst) by admin@example.com",
         "[Test message] Scope changed: 1 host added, 1 service removed",
-        "[Test message] [High risk] Vulnerability detected: SQL injection in /login",
+        "[Test message] [High] SQL injection detected — api.example.com GET /v2/orders (order_id)",
     ]
     assert all(m.to == ["soc@acme.io", "lead@acme.io"] for m in mails)
     assert all("This is a test message" in m.text for m in mails)
@@ -34,8 +34,10 @@ def test_draft_is_validated_and_nothing_is_saved(acme):
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "d@acme.io",
                                                                "events": ["vuln_low"]})
     assert status == 200 and body["ok"]
-    assert [m.subject for m in outbox()] == ["[Test message] [Low risk] Vulnerability detected: Server version "
-                                             "disclosed"]
+    [mail] = outbox()
+    assert mail.subject == "[Test message] [Low] Information disclosure detected — www.example.com"
+    assert "Server version disclosed" in mail.text and "CWE-497" in mail.text and "What to do:" in mail.text
+    assert "https://platform.example.com/vulnerabilities/sample-low" in mail.text
     assert scan("integrations_table") == before
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "nope"})
     assert status == 422 and body["error"]["details"][0]["path"] == "emails.0"
@@ -70,9 +72,53 @@ def test_rate_limit_five_per_ten_minutes(acme, frozen_clock):
     assert [acme.call("POST", path)[0] for _ in range(5)] == [200] * 5
     status, body, headers = acme.api.call("POST", path, acme.token)
     assert status == 429 and body["error"]["code"] == "rate_limited"
-    assert 0 < int(headers["Retry-After"]) <= 600
+    assert body["error"]["message"] == "at most 5 tests of this integration per 10 minutes; try again in 600 s"
+    assert headers["Retry-After"] == "600"
     frozen_clock.advance(seconds=int(headers["Retry-After"]))
     assert acme.call("POST", path)[0] == 200
+
+
+def test_the_window_rolls_instead_of_restarting_at_a_clock_boundary(acme, frozen_clock):
+    # GIVEN five tests at 10:09:30, just before a 10-minute clock boundary
+    soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
+    path = f"/v1/integrations/{soc['id']}/test"
+    frozen_clock.advance(minutes=9, seconds=30)
+    assert [acme.call("POST", path)[0] for _ in range(5)] == [200] * 5
+    # WHEN the boundary has passed THEN the five still count, until ten minutes after they were made
+    frozen_clock.advance(minutes=1)
+    status, _, headers = acme.api.call("POST", path, acme.token)
+    assert (status, headers["Retry-After"]) == (429, "540")
+    frozen_clock.advance(seconds=539)
+    assert acme.api.call("POST", path, acme.token)[2]["Retry-After"] == "1"
+    frozen_clock.advance(seconds=1)
+    assert acme.call("POST", path)[0] == 200
+    assert len(outbox()) == 6
+
+
+def test_ten_tests_per_tenant_across_integrations_drafts_and_re_created_ones(acme, frozen_clock):
+    # GIVEN five tests of one integration and five of drafts, a minute apart
+    soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
+    for _ in range(5):
+        assert acme.call("POST", f"/v1/integrations/{soc['id']}/test")[0] == 200
+        assert acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "d@acme.io"})[0] == 200
+        frozen_clock.advance(minutes=1)
+    # WHEN another integration, or the first one deleted and created again, is tested
+    other = acme.integration(name="Other", emails="other@acme.io", events=["vuln_high"])
+    assert acme.call("DELETE", f"/v1/integrations/{soc['id']}")[0] == 204
+    again = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
+    sent = len(outbox())
+    for integration in (other, again):
+        status, body, headers = acme.api.call("POST", f"/v1/integrations/{integration['id']}/test", acme.token)
+        # THEN the tenant's limit refuses it, until its oldest test is ten minutes old
+        assert status == 429, body
+        assert body["error"]["message"] == "at most 10 tests per tenant per 10 minutes; try again in 300 s"
+        assert headers["Retry-After"] == "300"
+    assert len(outbox()) == sent
+    frozen_clock.advance(minutes=5)
+    assert acme.call("POST", f"/v1/integrations/{again['id']}/test")[0] == 200
+    # AND a refusal by the tenant's limit spent nothing of the integration's: it has four tests left
+    frozen_clock.advance(minutes=9)
+    assert [acme.call("POST", f"/v1/integrations/{again['id']}/test")[0] for _ in range(5)] == [200] * 4 + [429]
 
 
 def test_viewer_cannot_test_and_other_tenant_gets_404(acme, globex):

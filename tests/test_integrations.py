@@ -2,12 +2,16 @@
 
 import base64
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
 
-from tests.conftest import FrozenClock, TenantHandle
-from tests.support import assert_error, detail_paths, integration_items
+from chalicelib.aws import integrations_repo
+from chalicelib.settings import get_settings
+from tests.concurrency import concurrently
+from tests.conftest import Api, FrozenClock, TenantHandle
+from tests.support import assert_error, detail_paths, integration_items, scan
 
 VULNS = ["vuln_high", "vuln_medium", "vuln_low"]
 
@@ -165,6 +169,43 @@ def test_a_viewer_cannot_create(acme: TenantHandle) -> None:
     status, body = acme.call("POST", "/v1/integrations", {"name": "x", "emails": "a@acme.io"}, token=viewer)
     assert_error((status, body), 403, "forbidden")
     assert len(integration_items(acme.id)) == 2
+
+
+def cap_integrations(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    assert get_settings().max_integrations_per_tenant == 100
+    monkeypatch.setattr(integrations_repo, "get_settings", lambda: get_settings().model_copy(
+        update={"max_integrations_per_tenant": limit}))
+
+
+def test_at_most_the_cap_of_integrations_per_tenant(acme: TenantHandle, globex: TenantHandle,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a cap of three integrations, and Acme with its default and two more
+    cap_integrations(monkeypatch, 3)
+    made = [create(acme, name=f"SOC {n}")[1] for n in range(2)]
+    # WHEN Acme creates a fourth THEN 409 naming the cap, and nothing is written
+    before = integration_items(acme.id)
+    error = assert_error(create(acme, name="Fourth"), 409, "conflict")
+    assert error["message"] == "a tenant can have at most 3 integrations; delete one first"
+    assert integration_items(acme.id) == before
+    # AND the cap is per tenant, and deleting one frees its place
+    assert create(globex, name="Other")[0] == 201
+    assert acme.call("DELETE", f"/v1/integrations/{made[0]['id']}")[0] == 204
+    assert create(acme, name="Fourth")[0] == 201
+    assert_error(create(acme, name="Fifth"), 409, "conflict")
+
+
+def test_the_cap_holds_under_concurrent_creates(api: Api, acme: TenantHandle,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a cap of five, and Acme with its default integration
+    cap_integrations(monkeypatch, 5)
+    # WHEN eight differently named integrations are created at the same moment
+    results = concurrently([lambda n=n: api.call("POST", "/v1/integrations", acme.token,
+                                                 {"name": f"SOC {n}", "emails": "a@acme.io"})[:2] for n in range(8)])
+    # THEN exactly four were made, the others refused, and the stored count says five
+    assert Counter(status for status, _ in results) == {201: 4, 409: 4}
+    assert len([row for row in integration_items(acme.id) if row["sk"].startswith("int#")]) == 5
+    assert [row["n"] for row in scan("integrations_table") if row["tenant_id"] == acme.id
+            and row["sk"] == "count"] == [5]
 
 
 # --- read -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from chalicelib.aws import security_repo as repo
 from chalicelib.reports.content import Figure, build_report, demo_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
-from chalicelib.reports.security_data import Incident, SecurityData, Vulnerability
+from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, SecurityData, Vulnerability
 
 WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
 
@@ -35,10 +35,11 @@ def test_recorded_figures_and_rows_are_in_the_pdf():
         repo.record_attack("acme", f"a{n}", WEEK.start + timedelta(hours=n * 7), "sqli" if n % 3 else "xss",
                            "api.acme.io" if n % 2 else "shop.acme.io", hits=100)
     repo.record_attack("acme", "old", WEEK.start - timedelta(days=2), "sqli", "api.acme.io", hits=3)
-    repo.record_vulnerability("acme", vuln(1, "SQL injection in /login", path="/login", method="post",
-                                           parameter="user"))
-    repo.record_vulnerability("acme", vuln(2, "Reflected XSS in /search", risk="medium", host="www.acme.io"))
-    repo.record_vulnerability("acme", vuln(3, "Verbose server banner", risk="low", status="closed"))
+    repo.put_vulnerability("acme", vuln(1, "SQL injection in /login", path="/login", method="post",
+                                        parameter="user"))
+    repo.put_vulnerability("acme", vuln(2, "Reflected XSS in /search", risk="medium", host="www.acme.io"))
+    repo.put_vulnerability("acme", vuln(3, "Verbose server banner", risk="low").observe(
+        WEEK.start + timedelta(days=1), "false_positive"))
     repo.record_incident("acme", Incident(id="i1", at=WEEK.start + timedelta(days=2), title="Credential stuffing",
                                           host="sso.acme.io", risk="high", attack_type="brute"))
 
@@ -51,22 +52,29 @@ def test_recorded_figures_and_rows_are_in_the_pdf():
     assert (report.attacks, report.hits) == (Figure(value=12, previous=1), Figure(value=1200, previous=3))
     assert report.open_vulnerabilities["low"] == Figure(value=0, previous=0)
     for expected in ["Acme Corp", "Weekly security report", "Week 48: 23 – 29 November 2026", "Europe/Berlin",
-                     "1,200", "▲ 1100% vs previous week (1)", "SQL injection in /login", "POST /login (user)",
-                     "Reflected XSS in /search", "www.acme.io", "Verbose server banner", "closed",
-                     "Credential stuffing", "sso.acme.io", "brute", "shop.acme.io", "xss", f"Page 1 of {pages}"]:
+                     "1,200", "▲ 1,100% vs previous week (1)", "SQL injection in /login", "POST /login (user)",
+                     "Reflected XSS in /search", "www.acme.io", "Verbose server banner", "False positive",
+                     "Credential stuffing", "sso.acme.io", "Brute force", "shop.acme.io", "Cross-site scripting",
+                     f"Page 1 of {pages}"]:
         assert expected in text, expected
 
 
-def test_long_titles_wrap_to_two_lines_and_are_cut_with_an_ellipsis():
+def test_long_texts_wrap_whole_in_every_cell_and_heading():
+    # GIVEN a long title, a status and a host longer than their columns, and a long company name
     long_title = "Blind SQL injection in the order export endpoint " + "with a very long explanation " * 12
-    pdf = render(report_of(SecurityData(vulnerabilities=[vuln(1, long_title), vuln(2, "Short one")])))
+    data = SecurityData(vulnerabilities=[vuln(1, long_title), vuln(2, "Short one")],
+                        incidents=[Incident(id="i", at=WEEK.start, title="Login abuse", status="investigating",
+                                            host="very-long-subdomain-name.eu-central-1.internal.acme.io")])
+    name = "Acme Corporation International Holdings · Security Operations Centre Europe, Middle East and Africa"
 
-    text, _ = text_of(pdf)
+    text, _ = text_of(render(report_of(data, name=name)))
 
-    assert "Blind SQL injection in the order export" in text
-    assert "…" in text
-    assert long_title.strip() not in text
-    assert "Short one" in text
+    # THEN every text is there whole (lines joined), nothing cut with an ellipsis
+    joined = " ".join(text.split())
+    for expected in [long_title.strip(), "investigating", name, "Short one"]:
+        assert expected in joined, expected
+    assert "very-long-subdomain-name.eu-central-1.internal.acme.io" in text.replace("\n", "")
+    assert "…" not in text
 
 
 def test_markup_and_line_breaks_in_titles_are_printed_literally_on_one_line():
@@ -113,7 +121,7 @@ def test_chinese_japanese_and_korean_text_is_printed_in_the_cjk_font_only_where_
     for expected in ["東京セキュリティ株式会社 · 서울 Ltd.", "SQLインジェクション in /ログイン", "api.例え.jp",
                      "跨站脚本攻击 (XSS) 在 /搜索", "SQL 인젝션 취약점", "ブルートフォース攻撃", "東京.example"]:
         assert expected in text, expected
-    assert "…" in text  # the long Chinese title is measured in the CJK font's widths and cut
+    assert "很长的说明" * 3 in text.replace("\n", "").replace(" ", "")  # measured in CJK widths, wrapped
     assert b"WenQuanYi" in pdf
     assert b"WenQuanYi" not in render(report_of(SecurityData(vulnerabilities=[vuln(1, "SQL injection")])))
 
@@ -161,9 +169,14 @@ def test_change_against_the_previous_period():
     assert Figure(value=150, previous=100).percent == 50.0
     assert Figure(value=0, previous=4).change == -4
     assert Figure(value=3, previous=0).percent is None
-    report = report_of(SecurityData(vulnerabilities=[vuln(1, "x")]),
-                       SecurityData(vulnerabilities=[vuln(2, "y"), vuln(3, "z", status="closed")]))
-    assert report.open_vulnerabilities["high"] == Figure(value=1, previous=1)
+    # the backlog at the previous week's end comes from the records' history: one open since before the week
+    # and still open, one open before and fixed in the week, one found in the week
+    before = WEEK.start - timedelta(days=3)
+    report = report_of(SecurityData(vulnerabilities=[
+        Vulnerability(id="v1", at=before, risk="high", title="x"),
+        Vulnerability(id="v2", at=before, risk="high", title="y").observe(WEEK.start + timedelta(days=1), "closed"),
+        vuln(3, "z")]))
+    assert report.open_vulnerabilities["high"] == Figure(value=2, previous=2)
     assert "no change vs previous week" in text_of(render(report))[0]
 
 
@@ -171,3 +184,64 @@ def test_generated_at_is_shown_in_the_tenant_zone():
     report = report_of(SecurityData(vulnerabilities=[vuln(1, "x")]))
     assert report.generated_at == datetime(2026, 11, 29, 23, tzinfo=UTC)
     assert "generated 30 November 2026 00:00 CET" in text_of(render(report))[0]
+
+
+def attacks_hour(n: int, attacks: int, blocked: int, **dimensions: str) -> HourlyAggregate:
+    """An hour with ``attacks`` attacks of one type, host, IP, country and endpoint (``dimensions``)."""
+    return HourlyAggregate(hour=WEEK.start + timedelta(hours=n), attacks=attacks, hits=attacks * 2, blocked=blocked,
+                           **{dimension: {name: Counts(attacks=attacks, hits=attacks * 2)}
+                              for dimension, name in dimensions.items()})
+
+
+def test_the_first_page_summarises_and_the_attack_sections_break_attacks_down():
+    # GIVEN a week of attacks from two sources, and a previous week with fewer
+    current = SecurityData(aggregates=[
+        attacks_hour(1, 30, 24, types="sqli", hosts="api.acme.io", ips="203.0.113.7", countries="DE",
+                     endpoints="api.acme.io /v2/orders"),
+        attacks_hour(2, 10, 0, types="bola", hosts="api.acme.io", ips="198.51.100.1",
+                     endpoints="api.acme.io /v2/users/{id}")])
+    previous = SecurityData(aggregates=[HourlyAggregate(hour=WEEK.start - timedelta(days=1), attacks=20, hits=40)])
+
+    pdf = render(report_of(current, previous))
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    text, _ = text_of(pdf)
+
+    # THEN the first page says what changed and what was worst, in sentences
+    for expected in ["Summary", "WHAT CHANGED",
+                     "40 attacks (80 hits) this week, 100% more than the previous week (20).",
+                     "The platform blocked 24 (60%); 16 (40%) were only monitored.", "WORST",
+                     "Most frequent attack type: SQL injection, 30 attacks (75% of all).",
+                     "Most attacked endpoint: api.acme.io /v2/orders (30 attacks).",
+                     "Top source IP: 203.0.113.7 (30 attacks); top country: DE (30 attacks)."]:
+        assert expected in " ".join(first.split()), expected
+    # AND the sections break the attacks down by OWASP API category, endpoint, source and blocking
+    for expected in ["OWASP API Security Top 10 (2023)", "API1:2023 Broken Object Level Authorization",
+                     "API8:2023 Security Misconfiguration", "Attacked endpoints", "api.acme.io /v2/users/{id}",
+                     "Source IPs", "198.51.100.1", "Countries", "Blocked 24 (60%)", "Monitored only 16 (40%)",
+                     "Broken object level authorization"]:
+        assert expected in text, expected
+
+
+def test_without_data_for_the_previous_period_nothing_is_marked_up_or_new():
+    current = SecurityData(aggregates=[attacks_hour(1, 5, 5, types="xss")],
+                           incidents=[Incident(id="i", at=WEEK.start, title="Scan", status="resolved")])
+
+    text, _ = text_of(render(report_of(current)))
+
+    assert "5 attacks (10 hits) this week; the previous week has no data to compare with." in " ".join(text.split())
+    assert "none in previous week" in text
+    assert "▲" not in text and "▼" not in text and "new:" not in text
+    assert "Not known: the attacks carried no country." in text
+
+
+def test_an_empty_preview_of_a_running_period_says_partial_and_so_far():
+    report = build_report("Acme Corp", WEEK, SecurityData(), SecurityData(), partial=True,
+                          generated_at=WEEK.start + timedelta(days=2, hours=11))
+
+    text, pages = text_of(render(report))
+
+    assert pages == 1
+    for expected in ["Partial period: this week ends on 29 November 2026.",
+                     "recorded until 25 November 2026 11:00 CET", "No events in this period",
+                     "were recorded for this week so far."]:
+        assert expected in text, expected

@@ -103,8 +103,9 @@ def test_each_tenant_gets_its_own_calendar_day_at_its_local_midnight(west, east,
     [la] = mails_to("daily@west.example")
     assert len(mails_to("daily@tokyo.example")) == 1
     text = pdf_text(la.attachments[0][1])
-    assert "West XSS in /search" in text and "West previous-day finding" not in text
-    assert "Attacks: 2" in la.text and "Hits: 6" in la.text
+    assert "West XSS in /search" in text
+    assert "West previous-day finding" in text  # found the day before, still open: in this day's backlog
+    assert "Attacks: 2" in la.text and "Hits: 6" in la.text and "Open high-risk vulnerabilities: 1" in la.text
 
 
 def test_firing_twice_or_late_sends_each_report_once(west, fire, api):
@@ -220,6 +221,24 @@ def test_preview_renders_now_and_links_to_the_pdf(west):
     assert status == 200 and default["period_key"] == "2026-W47"
     status, listed = west.call("GET", "/v1/reports")
     assert listed["items"] == []  # previews are not scheduled reports
+
+
+def test_a_preview_of_a_period_that_has_not_ended_is_marked_partial(west):
+    # GIVEN an attack on Tuesday of the week that has not ended (it is Wednesday, 02:00 in Los Angeles)
+    post_events(west, attack("w-a1", "2026-11-24T20:00:00Z", hits=4))
+
+    # WHEN the admin previews this week and the last complete one
+    status, now = west.call("POST", "/v1/reports/preview", {"frequency": "weekly", "period_end": "2026-11-29"})
+    _, done = west.call("POST", "/v1/reports/preview", {"frequency": "weekly"})
+
+    # THEN this week's preview is partial and says so on its first page; the complete week's is not
+    assert status == 200 and (now["partial"], now["empty"], done["partial"]) == (True, False, False)
+    text = " ".join(pdf_text(blobs.get(object_key(now["download_url"]))).split())
+    for expected in ["Partial period: this week ends on 29 November 2026.",
+                     "until 25 November 2026 02:00 PST; the figures will still change.",
+                     "1 attack (4 hits) this week so far", "whole previous week: 0"]:
+        assert expected in text, expected
+    assert "Partial period" not in pdf_text(blobs.get(object_key(done["download_url"])))
 
 
 def test_preview_rejects_a_bad_period_end_and_is_rate_limited(west):

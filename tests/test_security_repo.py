@@ -46,14 +46,11 @@ def test_attacks_add_up_per_hour_type_and_host():
 def test_the_same_event_recorded_twice_counts_once():
     assert repo.record_attack("acme", "a1", T0, "sqli", "api.acme.io", hits=10) is True
     assert repo.record_attack("acme", "a1", T0, "sqli", "api.acme.io", hits=10) is False
-    assert repo.record_vulnerability("acme", vulnerability("v1", T0)) is True
-    assert repo.record_vulnerability("acme", vulnerability("v1", T0)) is False
     assert repo.record_incident("acme", Incident(id="i1", at=T0, title="Brute force")) is True
     assert repo.record_incident("acme", Incident(id="i1", at=T0, title="Brute force")) is False
 
     data = repo.read("acme", T0 - timedelta(hours=1), T0 + timedelta(hours=1))
     assert [(a.attacks, a.hits) for a in data.aggregates] == [(1, 10)]
-    assert [v.id for v in data.vulnerabilities] == ["v1"]
     assert [i.id for i in data.incidents] == ["i1"]
 
 
@@ -67,20 +64,25 @@ def test_the_same_event_id_of_another_tenant_is_its_own():
 
 def test_records_are_read_for_the_half_open_period_only():
     day = period_from_key("daily", "America/Los_Angeles", "2026-11-24")
-    repo.record_vulnerability("acme", vulnerability("before", day.start - timedelta(seconds=1)))
-    repo.record_vulnerability("acme", vulnerability("first", day.start, risk="low", path="/login", method="POST"))
-    repo.record_vulnerability("acme", vulnerability("last", day.end - timedelta(seconds=1), status="closed"))
-    repo.record_vulnerability("acme", vulnerability("after", day.end))
+    second = timedelta(seconds=1)
+    repo.put_vulnerability("acme", vulnerability("fixed-before", day.start - 2 * second).observe(
+        day.start - second, "closed"))
+    repo.put_vulnerability("acme", vulnerability("open-before", day.start - second))
+    repo.put_vulnerability("acme", vulnerability("first", day.start, risk="low", path="/login", method="POST"))
+    repo.put_vulnerability("acme", vulnerability("last", day.end - second, status="closed"))
+    repo.put_vulnerability("acme", vulnerability("after", day.end))
     repo.record_incident("acme", Incident(id="i1", at=day.start + timedelta(hours=3), title="Credential stuffing",
                                           host="sso.acme.io", risk="high", attack_type="brute"))
-    repo.record_vulnerability("globex", vulnerability("other-tenant", day.start))
+    repo.record_incident("acme", Incident(id="i0", at=day.start - second, title="Yesterday's"))
+    repo.put_vulnerability("globex", vulnerability("other-tenant", day.start))
 
     data = repo.read("acme", day.start, day.end)
 
-    assert [v.id for v in data.vulnerabilities] == ["first", "last"]
-    assert data.vulnerabilities[0].model_dump(include={"risk", "path", "method", "status"}) == {
+    # vulnerabilities: open at the start or the end, or changed within; incidents: of the day
+    assert [v.id for v in data.vulnerabilities] == ["open-before", "first", "last"]
+    assert data.vulnerabilities[1].model_dump(include={"risk", "path", "method", "status"}) == {
         "risk": "low", "path": "/login", "method": "POST", "status": "open"}
-    assert data.vulnerabilities[1].status == "closed"
+    assert data.vulnerabilities[2].status == "closed"
     assert data.incidents == [Incident(id="i1", at=day.start + timedelta(hours=3), title="Credential stuffing",
                                        host="sso.acme.io", risk="high", attack_type="brute")]
 
@@ -99,10 +101,11 @@ def test_a_month_is_read_with_a_few_queries_over_one_item_per_hour():
     # WHEN the month is read
     data = repo.read("acme", month.start, month.end)
 
-    # THEN it takes one Query per kind (no Scan) and gets one item per hour that had traffic
+    # THEN it takes one Query per kind (no Scan; vulnerabilities: open ones, changes) and gets one item per
+    # hour that had traffic
     assert [a.hour for a in data.aggregates] == hours
     assert sum(a.types["xss"].hits for a in data.aggregates) == 30 * len(hours)
-    assert calls == ["Query", "Query", "Query"]
+    assert calls == ["Query", "Query", "Query", "Query"]
 
 
 def test_hours_of_half_hour_offset_zones_belong_to_exactly_one_day():
@@ -115,16 +118,16 @@ def test_hours_of_half_hour_offset_zones_belong_to_exactly_one_day():
 
 def test_everything_expires_after_the_retention_period():
     repo.record_attack("acme", "a1", T0, "sqli", "api.acme.io")
-    repo.record_vulnerability("acme", vulnerability("v1", T0))
+    repo.put_vulnerability("acme", vulnerability("v1", T0 - timedelta(days=2)).observe(T0, "closed"))
     name = get_settings().security_table
 
     items = table(name).scan()["Items"]
 
-    assert {item["pk"] for item in items} == {"acme#hour", "acme#vuln", "acme#seen"}
+    assert {item["pk"] for item in items} == {"acme#hour", "acme#vulnerability", "acme#vuln-change", "acme#seen"}
     hour_item = next(item for item in items if item["pk"] == "acme#hour")
-    vuln_item = next(item for item in items if item["pk"] == "acme#vuln")
+    vuln_item = next(item for item in items if item["pk"] == "acme#vulnerability")
     assert hour_item["expires_at"] == int((datetime(2026, 11, 24, 10, tzinfo=UTC) + timedelta(days=400)).timestamp())
-    assert vuln_item["expires_at"] == int((T0 + timedelta(days=400)).timestamp())
+    assert vuln_item["expires_at"] == int((T0 + timedelta(days=400)).timestamp())  # from its last change
     ttl = client("dynamodb").describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
 

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from tests.conftest import Api, TenantHandle
+from chalicelib.aws import tokens_repo
+from tests.concurrency import concurrently
+from tests.conftest import OPERATOR, Api, FrozenClock, TenantHandle
 from tests.support import assert_error, detail_paths, scan
 
 TOKEN = re.compile(r"^ert_(?P<id>[0-9a-f]+)_(?P<secret>[A-Za-z0-9_-]+)$")
@@ -128,3 +130,150 @@ def test_deleting_an_unknown_token_is_not_found(acme: TenantHandle) -> None:
 ])
 def test_a_tampered_token_is_refused(acme: TenantHandle, tamper: object) -> None:
     assert_error(acme.call("GET", "/v1/tenant", token=tamper(acme.token)), 401, "unauthorized")
+
+
+# --- listing and last use ----------------------------------------------------------------------
+
+
+def test_an_admin_lists_the_tokens_without_their_secrets(acme: TenantHandle, globex: TenantHandle,
+                                                          frozen_clock: FrozenClock) -> None:
+    # GIVEN Acme's first admin token, first used an hour after it was made to make a viewer token
+    frozen_clock.advance(hours=1)
+    status, viewer = acme.call("POST", "/v1/tokens", {"name": "dashboard", "role": "viewer"})
+    # WHEN Acme's admin lists the tokens
+    status, body = acme.call("GET", "/v1/tokens")
+    # THEN each of Acme's tokens (not Globex's) is listed with its id, name, role, creation and last use, only
+    assert status == 200, body
+    first_id = TOKEN.match(acme.token)["id"]
+    assert sorted(body["items"], key=lambda item: item["created_at"]) == [
+        {"id": first_id, "name": "first admin token", "role": "admin", "created_at": "2026-11-25T10:00:00Z",
+         "last_used_at": "2026-11-25T11:00:00Z"},
+        {"id": viewer["id"], "name": "dashboard", "role": "viewer", "created_at": "2026-11-25T11:00:00Z",
+         "last_used_at": None},
+    ]
+    assert body["next_cursor"] is None
+    # AND no secret or hash of any token is in the answer
+    listed = repr(body)
+    for item in scan("tokens_table"):
+        assert item["secret_hash"] not in listed
+    for raw in (acme.token, viewer["token"]):
+        assert TOKEN.match(raw)["secret"] not in listed
+
+
+def test_tokens_are_listed_page_by_page(acme: TenantHandle) -> None:
+    made = {acme.call("POST", "/v1/tokens", {"name": f"t{n}"})[1]["id"] for n in range(4)}
+    seen, cursor = [], None
+    while True:
+        status, page = acme.call("GET", "/v1/tokens?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        assert status == 200 and len(page["items"]) <= 2, page
+        seen += [item["id"] for item in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert sorted(seen) == sorted(made | {TOKEN.match(acme.token)["id"]})
+
+
+def test_a_viewer_cannot_list_tokens(acme: TenantHandle) -> None:
+    assert_error(acme.call("GET", "/v1/tokens", token=acme.token_for("viewer")), 403, "forbidden")
+
+
+def test_last_use_is_written_at_most_once_an_hour(acme: TenantHandle, frozen_clock: FrozenClock,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a count of the writes of a token's last use
+    writes: list[dict[str, object]] = []
+    real_table = tokens_repo._table
+
+    class Spy:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real_table(), name)
+
+        def update_item(self, **params: object) -> object:
+            writes.append(params)
+            return real_table().update_item(**params)
+
+    monkeypatch.setattr(tokens_repo, "_table", Spy)
+    token_id = TOKEN.match(acme.token)["id"]
+
+    def last_used() -> str:
+        return {item["id"]: item for item in scan("tokens_table")}[token_id]["last_used_at"]
+
+    # WHEN the token makes ten requests over 50 minutes THEN its last use was written once, at the first
+    for _ in range(10):
+        assert acme.call("GET", "/v1/tenant")[0] == 200
+        frozen_clock.advance(minutes=5)
+    assert len(writes) == 1 and last_used() == "2026-11-25T10:00:00Z"
+    # AND once an hour has passed, the next request writes it again
+    frozen_clock.advance(minutes=10)
+    assert acme.call("GET", "/v1/tenant")[0] == 200
+    assert len(writes) == 2 and last_used() == "2026-11-25T11:00:00Z"
+
+
+# --- the last admin token ------------------------------------------------------------------------
+
+
+def test_the_last_admin_token_cannot_be_revoked(acme: TenantHandle) -> None:
+    # GIVEN Acme's only admin token, and a viewer token (which does not count)
+    viewer = acme.token_for("viewer")
+    own_id = TOKEN.match(acme.token)["id"]
+    # WHEN the admin revokes its own token THEN 409 with the reason, and the token keeps working
+    error = assert_error(acme.call("DELETE", f"/v1/tokens/{own_id}"), 409, "conflict")
+    assert error["message"] == "this is the tenant's last admin token; create another admin token before revoking it"
+    assert acme.call("GET", "/v1/tokens")[0] == 200
+    # AND with a second admin token, the first can go, and then the second is the last
+    spare = acme.token_for("admin")
+    assert acme.call("DELETE", f"/v1/tokens/{own_id}", token=spare)[0] == 204
+    spare_id = TOKEN.match(spare)["id"]
+    assert_error(acme.call("DELETE", f"/v1/tokens/{spare_id}", token=spare), 409, "conflict")
+    assert acme.call("DELETE", f"/v1/tokens/{TOKEN.match(viewer)['id']}", token=spare)[0] == 204
+
+
+def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, acme: TenantHandle) -> None:
+    # GIVEN two admin tokens of Acme
+    other = acme.token_for("admin")
+    pairs = [(acme.token, other), (other, acme.token)]
+    # WHEN each revokes the other at the same moment
+    results = concurrently([lambda caller=caller, target=target: api.call(
+        "DELETE", f"/v1/tokens/{TOKEN.match(target)['id']}", caller)[:2] for caller, target in pairs])
+    # THEN one revocation went through and the other was refused: one admin token is left, and it works
+    assert sorted(status for status, _ in results) == [204, 409]
+    survivors = [caller for (caller, _), (status, _) in zip(pairs, results, strict=True) if status == 204]
+    assert [item["role"] for item in scan("tokens_table")] == ["admin"]
+    assert acme.call("GET", "/v1/tokens", token=survivors[0])[0] == 200
+
+
+def test_revoking_every_admin_token_at_once_leaves_exactly_one(api: Api, acme: TenantHandle) -> None:
+    # GIVEN five admin tokens
+    tokens = [acme.token] + [acme.token_for("admin") for _ in range(4)]
+    # WHEN the first revokes all five at the same moment (itself included)
+    results = concurrently([lambda target=target: api.call(
+        "DELETE", f"/v1/tokens/{TOKEN.match(target)['id']}", acme.token)[:2] for target in tokens])
+    # THEN exactly four went, one is refused as the last, and the tenant's count agrees with the table
+    statuses = [status for status, _ in results]
+    assert sorted(statuses) == [204] * 4 + [409]
+    [left] = scan("tokens_table")
+    assert left["id"] == TOKEN.match(tokens[statuses.index(409)])["id"]
+    assert scan("tenants_table")[0]["admin_tokens"] == 1
+
+
+# --- the operator's way back in -------------------------------------------------------------------
+
+
+def test_the_operator_issues_a_new_admin_token(api: Api, acme: TenantHandle) -> None:
+    # WHEN the operator issues an admin token for Acme
+    status, body, _ = api.call("POST", f"/v1/tenants/{acme.id}/tokens", headers=OPERATOR)
+    # THEN it is shown once, is an admin token of Acme, and is stored only as a hash
+    assert status == 201, body
+    assert (body["name"], body["role"], set(body)) == ("issued by the operator", "admin",
+                                                       {"id", "name", "role", "created_at", "token"})
+    status, tenant, _ = api.call("GET", "/v1/tenant", body["token"])
+    assert (status, tenant["id"]) == (200, acme.id)
+    assert TOKEN.match(body["token"])["secret"] not in repr(scan("tokens_table"))
+    # AND with two admin tokens, the first can now be revoked
+    assert acme.call("DELETE", f"/v1/tokens/{TOKEN.match(acme.token)['id']}", token=body["token"])[0] == 204
+
+
+def test_only_the_operator_issues_tokens_for_a_tenant_and_only_for_one_that_exists(api: Api,
+                                                                                  acme: TenantHandle) -> None:
+    assert_error(acme.call("POST", f"/v1/tenants/{acme.id}/tokens"), 401, "unauthorized")
+    status, body, _ = api.call("POST", "/v1/tenants/00000000-0000-4000-8000-000000000000/tokens", headers=OPERATOR)
+    assert_error((status, body), 404, "not_found")
+    assert len(scan("tokens_table")) == 1

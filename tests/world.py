@@ -71,9 +71,13 @@ def _suppression(tenant: TenantHandle, pipeline: Any) -> str:
     return email
 
 
+def _tenant(tenant: TenantHandle, pipeline: Any) -> str:
+    return tenant.id
+
+
 MAKERS: dict[str, Maker] = {
     "integration_id": _integration, "token_id": _token, "delivery_id": _delivery, "report_id": _report,
-    "trigger_id": _trigger, "email": _suppression,
+    "trigger_id": _trigger, "email": _suppression, "tenant_id": _tenant,
 }
 
 
@@ -124,14 +128,19 @@ TENANT_TABLES = ("tenants_table", "tokens_table", "integrations_table", "deliver
                  "triggers_table", "events_table", "suppressions_table")
 
 
+USE_MARKS = {"last_used_at"}  # written by any authenticated request, refused ones included
+
+
 def snapshot(tenant_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Every stored row of the tenant in the tables that hold tenant data (rate-limit counters aside)."""
+    """Every stored row of the tenant in the tables that hold tenant data (rate-limit counters and the tokens'
+    last use aside)."""
     settings = get_settings()
     found: dict[str, list[dict[str, Any]]] = {}
     for setting in TENANT_TABLES:
         if not hasattr(settings, setting) or not _table_exists(getattr(settings, setting)):
             continue
-        rows = [item for item in scan(setting) if tenant_id in (item.get("tenant_id"), item.get("id"))]
+        rows = [{key: value for key, value in item.items() if key not in USE_MARKS} for item in scan(setting)
+                if tenant_id in (item.get("tenant_id"), item.get("id"))]
         found[setting] = sorted(rows, key=repr)
     return found
 

@@ -26,8 +26,8 @@ def list_integrations(call: Call) -> IntegrationPage:
     return page.model_copy(update={"items": suppressions.flag_all(call.tenant_id, page.items)})
 
 
-@route(bp, "POST", "/v1/integrations", summary="Create an integration", access="admin", tag=TAG,
-       body=IntegrationCreate, response=Integration, status=201, errors=(409,))
+@route(bp, "POST", "/v1/integrations", summary="Create an integration (at most MAX_INTEGRATIONS_PER_TENANT)",
+       access="admin", tag=TAG, body=IntegrationCreate, response=Integration, status=201, errors=(409,))
 def create_integration(call: Call) -> Integration:
     return suppressions.flag(service.create(call.tenant_id, call.body))
 

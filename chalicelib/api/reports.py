@@ -30,10 +30,10 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
 
 
 def rate_limit_previews(tenant_id: str) -> None:
-    """At most N previews per tenant per window (each renders a PDF) → 429 with ``Retry-After``."""
+    """At most N previews per tenant in any rolling window (each renders a PDF) → 429 with ``Retry-After``."""
     settings = get_settings()
-    limits.enforce(f"previews#{tenant_id}", settings.preview_rate_limit, settings.preview_rate_window_seconds,
-                   "previews")
+    limits.enforce(limits.Limit(f"previews#{tenant_id}", settings.preview_rate_limit,
+                                settings.preview_rate_window_seconds, "previews per tenant"))
 
 
 @route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",

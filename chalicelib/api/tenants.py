@@ -3,7 +3,16 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.models import Tenant, TenantCreate, TenantCreated, TenantUpdate, TokenCreate, TokenCreated
+from chalicelib.models import (
+    PageQuery,
+    Tenant,
+    TenantCreate,
+    TenantCreated,
+    TenantUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenPage,
+)
 from chalicelib.tenants import service
 
 bp = Blueprint(__name__)
@@ -13,6 +22,18 @@ bp = Blueprint(__name__)
        tag="tenants", body=TenantCreate, response=TenantCreated, status=201, errors=(409,))
 def create_tenant(call: Call) -> TenantCreated:
     return service.create_tenant(call.body)
+
+
+@route(bp, "DELETE", "/v1/tenants/{tenant_id}", summary="Delete a tenant: its tokens stop at once, its data is removed",
+       access="operator", tag="tenants", status=204)
+def delete_tenant(call: Call, tenant_id: str) -> None:
+    service.delete_tenant(tenant_id)
+
+
+@route(bp, "POST", "/v1/tenants/{tenant_id}/tokens", summary="Issue a new admin token for a tenant (shown once)",
+       access="operator", tag="tenants", response=TokenCreated, status=201)
+def issue_admin_token(call: Call, tenant_id: str) -> TokenCreated:
+    return service.issue_admin_token(tenant_id)
 
 
 @route(bp, "GET", "/v1/tenant", summary="The caller's tenant", access="viewer", tag="tenants", response=Tenant)
@@ -26,13 +47,19 @@ def update_tenant(call: Call) -> Tenant:
     return service.update_tenant(call.caller, call.body)
 
 
+@route(bp, "GET", "/v1/tokens", summary="List API tokens (never their secrets)", access="admin", tag="tokens",
+       query=PageQuery, response=TokenPage)
+def list_tokens(call: Call) -> TokenPage:
+    return service.list_tokens(call.caller, call.query.limit, call.query.cursor)
+
+
 @route(bp, "POST", "/v1/tokens", summary="Create an API token (shown once)", access="admin", tag="tokens",
        body=TokenCreate, response=TokenCreated, status=201)
 def create_token(call: Call) -> TokenCreated:
     return service.create_token(call.caller, call.body)
 
 
-@route(bp, "DELETE", "/v1/tokens/{token_id}", summary="Revoke an API token", access="admin", tag="tokens",
-       status=204)
+@route(bp, "DELETE", "/v1/tokens/{token_id}", summary="Revoke an API token (never the last admin token)",
+       access="admin", tag="tokens", status=204, errors=(409,))
 def delete_token(call: Call, token_id: str) -> None:
     service.delete_token(call.caller, token_id)

@@ -10,6 +10,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
 from chalicelib.models import Attempt, Delivery
@@ -30,11 +31,11 @@ def _json(value: Any) -> Any:
 
 def create(delivery: Delivery) -> bool:
     """Write a new delivery; ``False`` if a delivery with this id exists (re-routed event)."""
-    expires = delivery.created_at + timedelta(days=get_settings().delivery_ttl_days)
     item = {
         **delivery.model_dump(mode="json", exclude_none=True),
         "tenant_id": delivery.tenant_id, "html": delivery.html, "text": delivery.text,
-        "log_key": f"{delivery.tenant_id}#{delivery.integration_id}", "expires_at": int(expires.timestamp()),
+        "log_key": f"{delivery.tenant_id}#{delivery.integration_id}",
+        "expires_at": clock.expiry(delivery.created_at, timedelta(days=get_settings().delivery_ttl_days)),
     }
     if delivery.attachment_key:
         item["attachment_key"] = delivery.attachment_key

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
@@ -62,6 +63,18 @@ def delete_op(table: str, key: dict[str, Any], condition: str | None = None,
     return {"Delete": _conditional({"TableName": table, "Key": to_attribute_values(key)}, condition, values)}
 
 
+def count_op(table: str, key: dict[str, Any], delta: int, limit: int | None = None) -> dict[str, Any]:
+    """An ``Update`` adding ``delta`` to the item's ``n``, for :func:`transact`; with ``limit``, only while
+    ``n < limit`` (how a per-tenant cap stays exact under concurrent creates)."""
+    op: dict[str, Any] = {"TableName": table, "Key": to_attribute_values(key), "UpdateExpression": "ADD #n :delta",
+                          "ExpressionAttributeNames": {"#n": "n"}}
+    values: dict[str, Any] = {":delta": delta}
+    if limit is not None:
+        op["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :limit"
+        values[":limit"] = limit
+    return {"Update": _conditional(op, None, values)}
+
+
 def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
     """Run a write transaction; on a failed condition return the per-operation reason codes."""
     try:
@@ -82,6 +95,23 @@ def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def delete_partition(table: Any, hash_key: str, value: str, range_key: str) -> int:
+    """Delete every item whose ``hash_key`` is ``value`` (reading keys only, writing in batches of 25);
+    returns how many there were."""
+    params: dict[str, Any] = {"KeyConditionExpression": Key(hash_key).eq(value), "ProjectionExpression": "#h, #r",
+                              "ExpressionAttributeNames": {"#h": hash_key, "#r": range_key}}
+    deleted = 0
+    with table.batch_writer() as batch:
+        while True:
+            page = table.query(**params)
+            for item in page.get("Items", []):
+                batch.delete_item(Key={hash_key: item[hash_key], range_key: item[range_key]})
+                deleted += 1
+            if "LastEvaluatedKey" not in page:
+                return deleted
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def all_pages(fetch: Callable[[str | None], tuple[list[T], str | None]]) -> list[T]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain
 from chalicelib.models import Event
@@ -21,9 +22,11 @@ def _pk(tenant_id: str, event_id: str) -> str:
 
 def record(tenant_id: str, event: Event, received_at: datetime) -> tuple[bool, dict[str, Any]]:
     """Store the event once; ``(True, item)`` if new, ``(False, stored item)`` if its id was seen."""
-    expires = received_at + timedelta(days=get_settings().event_ttl_days)
-    item = {"pk": _pk(tenant_id, event.id), "tenant_id": tenant_id, "event": event.model_dump(mode="json"),
-            "received_at": received_at.isoformat(), "routed": False, "expires_at": int(expires.timestamp())}
+    # The event as a JSON string, not a map: its data's own nesting then never meets DynamoDB's 32-level limit,
+    # and floats need no Decimal.
+    item = {"pk": _pk(tenant_id, event.id), "tenant_id": tenant_id, "event": event.model_dump_json(),
+            "received_at": received_at.isoformat(), "routed": False,
+            "expires_at": clock.expiry(received_at, timedelta(days=get_settings().event_ttl_days))}
     try:
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
     except ClientError as error:

@@ -1,16 +1,18 @@
-"""Integrations table: ``tenant_id`` + ``sk``; ``int#<id>`` items and ``name#<name>`` uniqueness claims."""
+"""Integrations table: ``tenant_id`` + ``sk``; ``int#<id>`` items, ``name#<name>`` uniqueness claims and one
+``count`` item per tenant (the cap on integrations)."""
 
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import all_pages, delete_op, plain, put_op, query_page, scan_all, transact
+from chalicelib.aws.dynamo import all_pages, count_op, delete_op, plain, put_op, query_page, scan_all, transact
 from chalicelib.errors import Conflict
 from chalicelib.models import Integration
 from chalicelib.settings import get_settings
 
 PREFIX = "int#"
+_COUNT = "count"
 
 
 def _name() -> str:
@@ -49,14 +51,24 @@ def _name_taken(name: str) -> Conflict:
     return Conflict(f"an integration named {name!r} already exists", [{"path": "name", "message": "already in use"}])
 
 
+def _count_op(tenant_id: str, delta: int, limit: int | None = None) -> dict[str, Any]:
+    return count_op(_name(), {"tenant_id": tenant_id, "sk": _COUNT}, delta, limit)
+
+
 def create_ops(integration: Integration) -> list[dict[str, Any]]:
-    """The item and its name claim, both create-only, for one transaction."""
-    return [put_op(_name(), _item(integration), "attribute_not_exists(sk)"), _name_claim(integration)]
+    """The item, its name claim (both create-only) and a place under the tenant's cap, for one transaction."""
+    return [put_op(_name(), _item(integration), "attribute_not_exists(sk)"), _name_claim(integration),
+            _count_op(integration.tenant_id, 1, get_settings().max_integrations_per_tenant)]
 
 
 def create(integration: Integration) -> None:
-    if transact(create_ops(integration)):
-        raise _name_taken(integration.name)
+    reasons = transact(create_ops(integration))
+    if reasons is None:
+        return
+    if reasons[2] == "ConditionalCheckFailed":
+        limit = get_settings().max_integrations_per_tenant
+        raise Conflict(f"a tenant can have at most {limit} integrations; delete one first")
+    raise _name_taken(integration.name)
 
 
 def get(tenant_id: str, integration_id: str) -> Integration | None:
@@ -98,10 +110,11 @@ def replace(current: Integration, new: Integration) -> None:
 
 
 def delete(integration: Integration) -> bool:
-    """Remove the item and its name claim; ``False`` if it was already gone."""
+    """Remove the item and its name claim, freeing its place under the cap; ``False`` if it was already gone."""
     reasons = transact([
         delete_op(_name(), _key(integration.tenant_id, integration.id), "attribute_exists(sk)"),
         delete_op(_name(), _name_key(integration.tenant_id, integration.name)),
+        _count_op(integration.tenant_id, -1),
     ])
     return reasons is None
 

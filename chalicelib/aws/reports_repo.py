@@ -12,6 +12,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
 from chalicelib.models import Report
@@ -28,7 +29,7 @@ def _table() -> Any:
 
 
 def _expires(at: datetime) -> int:
-    return int((at + timedelta(days=get_settings().report_retention_days)).timestamp())
+    return clock.expiry(at, timedelta(days=get_settings().report_retention_days))
 
 
 def _put_new(item: dict[str, Any]) -> bool:
@@ -90,7 +91,7 @@ def mark_enqueued(report: Report, integration_id: str, delivery_id: str) -> None
 def put_link(tenant_id: str, digest: str, report_id: str, expires: datetime) -> None:
     _table().put_item(Item={"tenant_id": tenant_id, "sk": LINK + digest, "report_id": report_id,
                             "link_expires_at": expires.isoformat(),
-                            "expires_at": int((expires + timedelta(days=LINK_KEPT_DAYS)).timestamp())})
+                            "expires_at": clock.expiry(expires, timedelta(days=LINK_KEPT_DAYS))})
 
 
 def get_link(tenant_id: str, digest: str) -> tuple[str, datetime] | None:

@@ -1,27 +1,80 @@
-"""Tenants table: one item per tenant, keyed by ``id``."""
+"""Tenants table: one item per tenant, keyed by ``id``.
 
+The item also counts the tenant's admin tokens (``admin_tokens``), so revoking the last one can be refused
+in the same transaction that would delete it. A deleted tenant leaves a tombstone (``id``, ``created_at``,
+``deleted_at``; no name or address), which every reader here treats as no tenant.
+"""
+
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, scan_all
+from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, scan_all, to_attribute_values
 from chalicelib.models import Tenant
 from chalicelib.settings import get_settings
 
 
+def _name() -> str:
+    return get_settings().tenants_table
+
+
 def _table() -> Any:
-    return table(get_settings().tenants_table)
+    return table(_name())
 
 
-def put_op_for(tenant: Tenant) -> dict[str, Any]:
-    """Create-only ``Put`` of a new tenant, for a transaction."""
-    return put_op(get_settings().tenants_table, tenant.model_dump(mode="json"), "attribute_not_exists(id)")
+_LIVE = "attribute_exists(id) AND attribute_not_exists(deleted_at)"
+_DETAILS = ("name", "primary_email", "timezone", "admin_tokens")  # what a tombstone drops
+
+
+def put_op_for(tenant: Tenant, admin_tokens: int) -> dict[str, Any]:
+    """Create-only ``Put`` of a new tenant with its number of admin tokens, for a transaction."""
+    return put_op(_name(), {**tenant.model_dump(mode="json"), "admin_tokens": admin_tokens},
+                  "attribute_not_exists(id)")
+
+
+def admin_tokens_op(tenant_id: str, delta: int) -> dict[str, Any]:
+    """The tenant-row part of a token transaction: issuing an admin token (``+1``) or another token (``0``)
+    needs a live tenant; revoking an admin token (``-1``) needs another admin token to remain."""
+    key = to_attribute_values({"id": tenant_id})
+    if delta == 0:
+        return {"ConditionCheck": {"TableName": _name(), "Key": key, "ConditionExpression": _LIVE}}
+    condition = _LIVE if delta > 0 else "admin_tokens > :one"
+    values = {":delta": delta, **({":one": 1} if delta < 0 else {})}
+    return {"Update": {"TableName": _name(), "Key": key, "UpdateExpression": "ADD admin_tokens :delta",
+                       "ConditionExpression": condition, "ExpressionAttributeValues": to_attribute_values(values)}}
 
 
 def get(tenant_id: str) -> Tenant | None:
+    """The tenant; ``None`` if there is none or it was deleted."""
     item = _table().get_item(Key={"id": tenant_id}).get("Item")
-    return Tenant.model_validate(plain(item)) if item else None
+    return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
+
+
+def state(tenant_id: str) -> str | None:
+    """``"live"``, ``"deleted"`` (a tombstone) or ``None`` (never existed), read consistently: every
+    authenticated request asks, so a deleted tenant's tokens stop at once."""
+    item = _table().get_item(Key={"id": tenant_id}, ConsistentRead=True,
+                             ProjectionExpression="id, deleted_at").get("Item")
+    return None if not item else "deleted" if "deleted_at" in item else "live"
+
+
+def tombstone(tenant_id: str, at: datetime) -> bool:
+    """Mark the tenant deleted and drop its details; ``False`` if it does not exist or is already deleted."""
+    try:
+        _table().update_item(
+            Key={"id": tenant_id}, ConditionExpression=_LIVE,
+            UpdateExpression="SET deleted_at = :at REMOVE #r0, #r1, #r2, #r3",
+            ExpressionAttributeNames={f"#r{n}": field for n, field in enumerate(_DETAILS)},
+            ExpressionAttributeValues={":at": clock.iso(at)},
+        )
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
 def update(tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
@@ -30,7 +83,7 @@ def update(tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
     values = {f":v{n}": value for n, value in enumerate(changes.values())}
     try:
         response = _table().update_item(
-            Key={"id": tenant_id}, ConditionExpression="attribute_exists(id)", ReturnValues="ALL_NEW",
+            Key={"id": tenant_id}, ConditionExpression=_LIVE, ReturnValues="ALL_NEW",
             UpdateExpression="SET " + ", ".join(f"#f{n} = :v{n}" for n in range(len(changes))),
             ExpressionAttributeNames=names, ExpressionAttributeValues=values,
         )
@@ -43,4 +96,5 @@ def update(tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
 
 def all_tenants() -> list[Tenant]:
     """Every tenant (the report scheduler's hourly pass); cost grows with tenants only."""
-    return [Tenant.model_validate(item) for item in scan_all(_table())]
+    live = scan_all(_table(), FilterExpression="attribute_not_exists(deleted_at)")
+    return [Tenant.model_validate(item) for item in live]

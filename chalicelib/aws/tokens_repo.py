@@ -1,13 +1,22 @@
-"""Tokens table: API tokens keyed by their public ``id``; only a hash of the secret is stored."""
+"""Tokens table: API tokens keyed by their public ``id``; only a hash of the secret is stored.
+
+Index ``by_tenant`` (``tenant_id`` + ``id``) lists a tenant's tokens; it projects only what a listing shows,
+so a listing cannot leak a secret's hash. Like every global index it is eventually consistent.
+"""
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op
+from chalicelib.aws.dynamo import all_pages, delete_op, is_condition_failure, plain, put_op, query_page
 from chalicelib.settings import get_settings
+
+LAST_USED_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,7 @@ class TokenRecord:
     role: str
     secret_hash: str
     created_at: str
+    last_used_at: str | None = None
 
 
 def _table() -> Any:
@@ -25,7 +35,14 @@ def _table() -> Any:
 
 
 def put_op_for(record: TokenRecord) -> dict[str, Any]:
-    return put_op(get_settings().tokens_table, asdict(record), "attribute_not_exists(id)")
+    item = {key: value for key, value in asdict(record).items() if value is not None}
+    return put_op(get_settings().tokens_table, item, "attribute_not_exists(id)")
+
+
+def delete_op_for(record: TokenRecord) -> dict[str, Any]:
+    """Delete the token, for a transaction; fails if it is gone (revoked concurrently)."""
+    return delete_op(get_settings().tokens_table, {"id": record.id}, "tenant_id = :tenant",
+                     {":tenant": record.tenant_id})
 
 
 def get(token_id: str) -> TokenRecord | None:
@@ -33,16 +50,32 @@ def get(token_id: str) -> TokenRecord | None:
     return TokenRecord(**plain(item)) if item else None
 
 
-def delete(tenant_id: str, token_id: str) -> bool:
-    """Delete a tenant's token; ``False`` when it does not exist or belongs to another tenant."""
+def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the tenant's tokens, in id order, without their hashes (the index does not hold them)."""
+    return query_page(_table(), Key("tenant_id").eq(tenant_id), limit, cursor, "",
+                      lambda token_id: {"tenant_id": tenant_id, "id": token_id}, sort_attr="id",
+                      IndexName="by_tenant")
+
+
+def ids_of(tenant_id: str) -> list[str]:
+    """Every token id of the tenant (tenant deletion)."""
+    return [item["id"] for item in all_pages(lambda cursor: page(tenant_id, 100, cursor))]
+
+
+def delete(token_id: str) -> None:
+    _table().delete_item(Key={"id": token_id})
+
+
+def note_use(record: TokenRecord, at: datetime) -> None:
+    """Record ``last_used_at`` at most once per :data:`LAST_USED_EVERY` per token, not a write per request."""
+    if record.last_used_at and record.last_used_at > clock.iso(at - LAST_USED_EVERY):
+        return
     try:
-        _table().delete_item(
-            Key={"id": token_id},
-            ConditionExpression="tenant_id = :tenant",
-            ExpressionAttributeValues={":tenant": tenant_id},
+        _table().update_item(
+            Key={"id": record.id}, UpdateExpression="SET last_used_at = :now",
+            ConditionExpression="attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at <= :due)",
+            ExpressionAttributeValues={":now": clock.iso(at), ":due": clock.iso(at - LAST_USED_EVERY)},
         )
     except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+        if not is_condition_failure(error):
+            raise

@@ -12,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain, to_attribute_values, transact
 from chalicelib.settings import get_settings
@@ -27,12 +28,11 @@ def _table() -> Any:
 def add(tenant_id: str, trigger_id: str, revision: str, window_start: datetime, window_end: datetime,
         amount: int) -> tuple[int, int]:
     """Add ``amount`` to the trigger's count for the window; ``(old, new)`` as the one atomic update saw them."""
-    expires = window_end + timedelta(days=get_settings().trigger_counter_ttl_days)
     response = _table().update_item(
         Key={"key": f"trigger#{tenant_id}#{trigger_id}#{revision}", "bucket": window_start.isoformat()},
         UpdateExpression="ADD #count :amount SET expires_at = :expires",
         ExpressionAttributeNames={"#count": "count"},
-        ExpressionAttributeValues={":amount": amount, ":expires": int(expires.timestamp())},
+        ExpressionAttributeValues={":amount": amount, ":expires": _expires(window_end)},
         ReturnValues="UPDATED_NEW",
     )
     new = int(response["Attributes"]["count"])
@@ -58,8 +58,8 @@ def _group(item: dict[str, Any]) -> Group:
     return Group(item["group_id"], datetime.fromisoformat(item["opened_at"]), item["n_entries"], item["entries"])
 
 
-def _expires(now: datetime) -> int:
-    return int((now + timedelta(days=get_settings().trigger_counter_ttl_days)).timestamp())
+def _expires(moment: datetime) -> int:
+    return clock.expiry(moment, timedelta(days=get_settings().trigger_counter_ttl_days))
 
 
 def append(tenant_id: str, trigger_id: str, entry: dict[str, Any], new_group_id: str, now: datetime,

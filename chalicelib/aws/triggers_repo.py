@@ -9,12 +9,12 @@ from botocore.exceptions import ClientError
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
     all_pages,
+    count_op,
     delete_op,
     is_condition_failure,
     plain,
     put_op,
     query_page,
-    to_attribute_values,
     transact,
 )
 from chalicelib.errors import Conflict
@@ -43,15 +43,7 @@ def _from_item(item: dict[str, Any]) -> Trigger:
 
 
 def _count_op(tenant_id: str, delta: int, limit: int | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "TableName": _name(), "Key": to_attribute_values({"tenant_id": tenant_id, "sk": _COUNT}),
-        "UpdateExpression": "ADD #n :delta", "ExpressionAttributeNames": {"#n": "n"},
-        "ExpressionAttributeValues": to_attribute_values({":delta": delta}),
-    }
-    if limit is not None:
-        op["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :limit"
-        op["ExpressionAttributeValues"] = to_attribute_values({":delta": delta, ":limit": limit})
-    return {"Update": op}
+    return count_op(_name(), {"tenant_id": tenant_id, "sk": _COUNT}, delta, limit)
 
 
 def create(trigger: Trigger, limit: int) -> bool:

@@ -2,7 +2,6 @@
 log with redrive, and Reports. Each page calls the same service functions as the JSON API."""
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, cast
 
 from chalice import Blueprint, Response
@@ -23,6 +22,7 @@ from chalicelib.models import (
     IntegrationUpdate,
     ReportFrequency,
     TestResult,
+    iso_date,
 )
 from chalicelib.observability import logger
 from chalicelib.reports import links
@@ -293,7 +293,7 @@ def preview_report(session: Session, form: dict[str, list[str]]) -> Response:
         return _reports_page(session, errors={"frequency": "Choose daily, weekly or monthly."}, status_code=422,
                              chosen=chosen)
     try:
-        period_end = date.fromisoformat(chosen["period_end"]) if chosen["period_end"] else None
+        period_end = iso_date(chosen["period_end"]) if chosen["period_end"] else None
     except ValueError:
         return _reports_page(session, errors={"period_end": "Enter a date as YYYY-MM-DD."}, status_code=422,
                              chosen=chosen)

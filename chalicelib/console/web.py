@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlparse
 
 from chalice import Blueprint, Response
 
-from chalicelib import auth
+from chalicelib import auth, clock
 from chalicelib.auth import Caller
 from chalicelib.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.models import Tenant
@@ -130,10 +130,8 @@ def _local_time(context: Any, moment: Any) -> str:
     """A time in the tenant's zone, e.g. ``25 Nov 2026, 11:00 CET``."""
     if moment is None:
         return "—"
-    from zoneinfo import ZoneInfo
-
     zone = context.get("tenant").timezone if context.get("tenant") else "UTC"
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d %b %Y, %H:%M %Z")
+    return clock.local(moment, zone).strftime("%d %b %Y, %H:%M %Z")
 
 
 @lru_cache(maxsize=1)

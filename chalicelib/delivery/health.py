@@ -6,6 +6,7 @@ Test sends never reach the counters, and every try of a delivery counts as one r
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib import clock
 from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.integrations import service
 from chalicelib.models import Integration
@@ -31,7 +32,7 @@ class Ratio:
 
 def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours: int) -> Ratio:
     """Sum of hourly buckets over ``(now - hours, now]``; the oldest, partly outside, counts pro rata."""
-    start = now - timedelta(hours=hours)
+    start = clock.shift(now, -timedelta(hours=hours))
     total = failed = 0.0
     for hour, bucket_total, bucket_failed in buckets:
         weight = 1.0 if hour >= start else max(0.0, (hour + HOUR - start) / HOUR)
@@ -43,7 +44,8 @@ def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours:
 def recent_ratio(integration: Integration, now: datetime) -> Ratio:
     """The integration's failed share of send requests over the last ``failure_window_hours``."""
     hours = get_settings().failure_window_hours
-    buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, now - timedelta(hours=hours))
+    buckets = counters_repo.request_buckets(integration.tenant_id, integration.id,
+                                              clock.shift(now, -timedelta(hours=hours)))
     return window_ratio(buckets, now, hours)
 
 

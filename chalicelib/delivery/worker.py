@@ -1,6 +1,6 @@
 """The delivery worker: one SQS message = one try of one delivery.
 
-Before every try it re-reads the integration (disabled or deleted → ``skipped``), claims the try
+Before every try it re-reads the tenant and the integration (deleted or disabled → ``skipped``), claims the try
 with a conditional write (a redelivered message sends nothing twice), sends with SES, records the
 outcome and the hourly request counters, and on failure queues the next try of the schedule.
 """
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue
+from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo, queue, tenants_repo
 from chalicelib.delivery.schedule import delay_after
 from chalicelib.email import mailer
 from chalicelib.email.message import Attachment, Content, build
@@ -33,6 +33,8 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 def _recipients(delivery: Delivery) -> tuple[list[str] | None, list[str], str | None]:
     """Who gets this try and which addresses are left out as suppressed, or why nobody gets it."""
+    if tenants_repo.get(delivery.tenant_id) is None:  # its tombstone: the purge of its rows may still be running
+        return None, [], "the tenant was deleted"
     if delivery.bypass_active and delivery.recipients:
         wanted = delivery.recipients
     else:
@@ -79,7 +81,7 @@ def _settle_claimed_try(delivery: Delivery, number: int, now: datetime) -> None:
     if delivery.status != "sending":
         return
     lease = timedelta(seconds=get_settings().claim_lease_seconds)
-    if delivery.claimed_at and delivery.claimed_at + lease > now:
+    if delivery.claimed_at and clock.shift(delivery.claimed_at, lease) > now:
         raise TryInFlight(delivery.id)
     attempt = Attempt(number=number, at=now, outcome="interrupted", error_code="Interrupted", error=INTERRUPTED)
     deliveries_repo.finish_attempt(delivery, attempt, "dead", None, INTERRUPTED)
@@ -128,7 +130,7 @@ def process(body: dict[str, Any]) -> None:
         count("DeliveriesDead")
         logger.warning("delivery dead", extra={**log, "error": attempt.error})
         return
-    next_try = now + timedelta(seconds=delay)
+    next_try = clock.shift(now, timedelta(seconds=delay))
     deliveries_repo.finish_attempt(delivery, attempt, "retrying", next_try)
     queue.send_delivery(delivery.tenant_id, delivery.id, number + 1, next_try.isoformat(), delay)
     count("DeliveriesRetried")

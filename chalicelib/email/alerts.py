@@ -3,8 +3,8 @@
 from collections import Counter
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from chalicelib import clock
 from chalicelib.email import templates
 from chalicelib.email.message import Content
 from chalicelib.models import Event, ThresholdCondition, Trigger, TriggerFilters
@@ -25,12 +25,12 @@ def _base(tenant_name: str, when: str) -> dict[str, Any]:
 
 
 def local_time(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime(fmt)
+    return clock.local(moment, timezone).strftime(fmt)
 
 
 def window_label(start: datetime, end: datetime, timezone: str) -> str:
     """``2026-11-25 11:00 – 11:01 (Europe/Berlin)``; the end's date is shown when it differs."""
-    first, last = (moment.astimezone(ZoneInfo(timezone)) for moment in (start, end))
+    first, last = (clock.local(moment, timezone) for moment in (start, end))
     tail = last.strftime("%H:%M") if first.date() == last.date() else last.strftime("%Y-%m-%d %H:%M")
     return f"{first:%Y-%m-%d %H:%M} – {tail} ({timezone})"
 

@@ -43,9 +43,9 @@ def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) ->
     new, stored = events_repo.record(tenant.id, event, clock.now())
     if not new and stored.get("routed"):
         return EventResult(id=event.id, status="duplicate")
-    security.record(tenant.id, event)  # idempotent on the event id: safe when an event is routed again
+    vulnerability = security.record(tenant.id, event)  # idempotent on the event id: safe to route again
     received_at = datetime.fromisoformat(stored["received_at"])
-    deliveries = router.route(tenant, event, received_at, farewell)
+    deliveries = router.route(tenant, event, received_at, farewell, vulnerability)
     alerts = evaluate.evaluate(tenant, event, received_at)
     events_repo.mark_routed(tenant.id, event.id)
     count("EventsIngested")

@@ -1,11 +1,22 @@
-"""Which integrations an event goes to, and the deliveries it creates."""
+"""Which integrations an event goes to, and the deliveries it creates.
+
+A vulnerability event is mailed for what it changed (:class:`VulnerabilityChange`), to ``vuln_<risk>``
+subscribers: a new finding as "detected", a fix of an open one as "fixed", a reopening as "reopened"
+(``vulnerability.status_changed``); a re-detection of an open one, a false positive or a late event that
+changes no current status sends nothing. The mailed data is completed from the stored record, so a
+``{id, status}`` change still names the risk, title, host and target.
+"""
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib.aws import integrations_repo
 from chalicelib.delivery import outbox
 from chalicelib.email import notifications
 from chalicelib.models import Event, Integration, Tenant, VulnerabilityData
+from chalicelib.reports.security_data import DESCRIPTION, VulnerabilityChange
+
+VULNERABILITY_EVENTS = frozenset({"vulnerability.detected", "vulnerability.status_changed"})
 
 SYSTEM_EVENTS = frozenset({
     "user.created", "user.deleted", "user.role_changed",
@@ -18,19 +29,34 @@ def subscription(event: Event) -> str | None:
     """The subscribable event type (DESIGN §1) an event belongs to, if any."""
     if event.type in SYSTEM_EVENTS:
         return "system"
-    if event.type == "vulnerability.detected":
-        details = event.details()
-        assert isinstance(details, VulnerabilityData)
-        return f"vuln_{details.risk}"
+    if event.type in VULNERABILITY_EVENTS:  # completed by vulnerability_notice: risk is always there
+        return f"vuln_{VulnerabilityData.model_validate(event.data).risk}"
     if event.type == "scope.changed":
         return "scope"
     return None
 
 
-def route(tenant: Tenant, event: Event, received_at: datetime, farewell: Integration | None = None) -> int:
+def vulnerability_notice(event: Event, change: VulnerabilityChange | None) -> Event | None:
+    """The event to mail for a vulnerability change, its data completed from the stored record; ``None``
+    when the change calls for no mail."""
+    if change is None or change.notice is None:
+        return None
+    record = change.vulnerability
+    data: dict[str, Any] = {**event.data, **record.model_dump(include=set(DESCRIPTION)), "id": record.id,
+                            "status": record.status, "previous_status": change.previous_status}
+    mailed = "vulnerability.detected" if change.notice == "detected" else "vulnerability.status_changed"
+    return event.model_copy(update={"type": mailed, "data": {k: v for k, v in data.items() if v not in (None, "")}})
+
+
+def route(tenant: Tenant, event: Event, received_at: datetime, farewell: Integration | None = None,
+          vulnerability: VulnerabilityChange | None = None) -> int:
     """One delivery per active subscribed integration; ``farewell`` (the integration the event is about)
-    is told even though it is being disabled or deleted. Returns the number of deliveries."""
-    kind = subscription(event)
+    is told even though it is being disabled or deleted; ``vulnerability`` is what a vulnerability event
+    changed. Returns the number of deliveries."""
+    mailed = vulnerability_notice(event, vulnerability) if event.type in VULNERABILITY_EVENTS else event
+    if mailed is None:
+        return 0
+    kind = subscription(mailed)
     if kind is None:
         return 0
     targets = [i for i in integrations_repo.all_for_tenant(tenant.id) if i.active and i.subscribes(kind)]
@@ -38,7 +64,7 @@ def route(tenant: Tenant, event: Event, received_at: datetime, farewell: Integra
         targets.append(farewell)
     if not targets:
         return 0
-    content = notifications.render(event, tenant.name, tenant.timezone)
+    content = notifications.render(mailed, tenant.name, tenant.timezone)
     for integration in targets:
         outbox.enqueue(integration, content, received_at, event.id, event_type=event.type,
                        farewell=farewell is not None and integration.id == farewell.id)

@@ -14,10 +14,15 @@ from chalicelib.suppressions import service as suppressions
 
 
 def rate_limit(tenant_id: str, subject: str) -> None:
-    """At most N tests per integration (or per tenant's drafts) per window → 429 with ``Retry-After``."""
+    """At most N tests per integration (drafts count as one) and M per tenant in any rolling window → 429
+    with ``Retry-After``. The tenant's limit is what deleting and re-creating an integration cannot reset."""
     settings = get_settings()
-    limits.enforce(f"tests#{tenant_id}#{subject}", settings.test_rate_limit,
-                   settings.test_rate_window_seconds, "tests")
+    window = settings.test_rate_window_seconds
+    limits.enforce(
+        limits.Limit(f"tests#{tenant_id}#{subject}", settings.test_rate_limit, window,
+                     "tests of this integration" if subject != "draft" else "tests of unsaved integrations"),
+        limits.Limit(f"tests#{tenant_id}", settings.test_tenant_rate_limit, window, "tests per tenant"),
+    )
 
 
 def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str]) -> TestStep:

@@ -9,7 +9,8 @@
   gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
   derived from the report and the integration, so a worker that stops between claim and enqueue is finished
   by the next job without a second email.
-- :func:`preview` renders a period now (also an incomplete one) under ``previews/`` for a download link.
+- :func:`preview` renders a period now (also an incomplete one, marked ``partial``) under ``previews/`` for a
+  download link.
 """
 
 import time
@@ -25,7 +26,7 @@ from chalicelib.email.message import Attachment, Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
 from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links
-from chalicelib.reports.content import ReportData, build_report, demo_security_data
+from chalicelib.reports.content import Figure, ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
     FREQUENCIES,
     Frequency,
@@ -62,9 +63,11 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
     from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
 
     current = security_repo.read(tenant.id, period.start, period.end)
-    before = period.previous()
-    previous = security_repo.read(tenant.id, before.start, before.end)
-    data = build_report(tenant.name, period, current, previous, generated_at=clock.now())
+    before = period.previous()  # its vulnerability backlog is in current's records (their history)
+    previous = security_repo.read(tenant.id, before.start, before.end, vulnerabilities=False)
+    now = clock.now()
+    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
+                        sla_days=tenant.sla_days.model_dump())
     started = time.perf_counter()
     document = pdf.render(data, get_settings().product_name)
     milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
@@ -77,8 +80,8 @@ def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: in
     return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
                   period_label=pdf.period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
-                  generated_at=clock.now(), size_bytes=size, empty=data.is_empty, figures=_figures(data),
-                  object_key=key)
+                  generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
+                  figures=_figures(data), object_key=key)
 
 
 def generate(tenant: Tenant, period: Period) -> Report:
@@ -104,7 +107,8 @@ def _change(figure: ReportFigure, noun: str) -> str:
     delta = figure.value - figure.previous
     if delta == 0:
         return f"no change vs previous {noun}"
-    percent = f", {100 * delta / figure.previous:+.0f}%" if figure.previous else ""
+    percent = f", {'+' if delta > 0 else '-'}{Figure(value=figure.value, previous=figure.previous).percent_words}" \
+        if figure.previous else ""
     return f"{delta:+,}{percent} vs previous {noun}"
 
 
@@ -166,7 +170,7 @@ def job(tenant: Tenant, period: Period) -> dict[str, str]:
 
 def due_jobs(now: datetime) -> list[dict[str, str]]:
     """Every (tenant, frequency, period) with subscribers whose period ended in the look-back window."""
-    since = now - timedelta(hours=get_settings().report_lookback_hours)
+    since = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
     wanted: dict[str, set[str]] = defaultdict(set)
     for integration in integrations_repo.all_active():
         for frequency in FREQUENCIES:
@@ -215,13 +219,21 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def preview_period(tenant: Tenant, frequency: Frequency, period_end: date | None, now: datetime) -> Period:
-    """The period a preview shows; ``ValueError`` when ``period_end`` ends no period or lies in the future."""
+    """The period a preview shows. ``period_end`` (a local day) must lie from today minus the data retention to
+    the last day of the current period (which may be previewed incomplete), and end a period; else ``ValueError``."""
     if period_end is None:
         return last_complete(frequency, tenant.timezone, now)
-    period = period_ending_on(frequency, tenant.timezone, period_end)
-    if period.start > period_containing(frequency, tenant.timezone, now).start:
-        raise ValueError(f"the {period.noun} ending {period_end.isoformat()} has not started yet")
-    return period
+    current = period_containing(frequency, tenant.timezone, now)
+    if period_end > current.last_day:
+        raise ValueError(f"the {current.noun} ending {period_end.isoformat()} has not started yet; the current "
+                         f"{current.noun} ends on {current.last_day.isoformat()}")
+    retention = get_settings().security_retention_days
+    today = clock.local(now, tenant.timezone).date()
+    earliest = today - timedelta(days=min(retention, (today - date.min).days))
+    if period_end < earliest:
+        raise ValueError(f"{period_end.isoformat()} is older than the {retention} days of data kept; "
+                         f"choose a day from {earliest.isoformat()} on")
+    return period_ending_on(frequency, tenant.timezone, period_end)
 
 
 def preview(tenant: Tenant, period: Period) -> ReportDownload:
@@ -245,7 +257,8 @@ def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> Content:
     period = last_complete(frequency, tenant.timezone, now)
     current = demo_security_data(period, vulnerabilities=12, incidents=4)
     previous = demo_security_data(period.previous(), vulnerabilities=10, incidents=5, seed=8)
-    data = build_report(tenant.name, period, current, previous, generated_at=now)
+    data = build_report(tenant.name, period, current, previous, generated_at=now,
+                        sla_days=tenant.sla_days.model_dump())
     document = pdf.render(data, get_settings().product_name)
     report = _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}")
     content = email(tenant, report, test=True)

@@ -33,7 +33,7 @@ def download(tenant: Tenant, report: Report, seconds: int | None = None) -> Repo
     seconds = seconds or get_settings().report_download_seconds
     url = blobs.presigned_url(report.object_key, seconds, filename(tenant, report))
     return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
-                          download_url=url, download_expires_at=clock.now() + timedelta(seconds=seconds))
+                          download_url=url, download_expires_at=clock.shift(clock.now(), timedelta(seconds=seconds)))
 
 
 def stored(tenant: Tenant, report_id: str) -> ReportDownload:
@@ -52,7 +52,7 @@ def email_link(report: Report) -> tuple[str, datetime]:
     """A new link to ``report`` for its email, valid ``REPORT_LINK_SECONDS``, and when it expires."""
     settings = get_settings()
     secret = secrets.token_urlsafe(32)
-    expires = clock.now() + timedelta(seconds=settings.report_link_seconds)
+    expires = clock.shift(clock.now(), timedelta(seconds=settings.report_link_seconds))
     reports_repo.put_link(report.tenant_id, _digest(secret), report.id, expires)
     return f"{settings.console_url.rstrip('/')}{EMAIL_LINK_PATH}{report.tenant_id}.{secret}", expires
 

@@ -3,6 +3,8 @@
 Pure functions over aware datetimes. A period runs from local midnight of its first day to local
 midnight after its last day, so a day may last 23 or 25 hours across a DST change. Where local
 midnight does not exist (a zone that springs forward at 00:00) the day starts at the transition.
+A period that would begin or end outside Python's calendar (years 1 to 9999, in the zone) is refused with
+a ``ValueError`` naming the calendar, never an ``OverflowError``.
 """
 
 from dataclasses import dataclass
@@ -10,32 +12,45 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
+from chalicelib import clock
+
 Frequency = Literal["daily", "weekly", "monthly"]
 FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
 
 _NOUN = {"daily": "day", "weekly": "week", "monthly": "month"}
+OUTSIDE_CALENDAR = "lies outside the calendar reports can cover (years 1 to 9999)"
+
+
+def _plus_days(day: date, days: int) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise ValueError(f"a period next to {day.isoformat()} {OUTSIDE_CALENDAR}") from None
 
 
 def local_midnight(day: date, timezone: str) -> datetime:
     """The UTC instant at which ``day`` begins in ``timezone``."""
     # fold=0 resolves a skipped midnight to the transition instant and a repeated one to its first occurrence.
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"midnight of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
 
 
 def _first_day(frequency: Frequency, day: date) -> date:
     if frequency == "daily":
         return day
     if frequency == "weekly":
-        return day - timedelta(days=day.weekday())
+        return day - timedelta(days=day.weekday())  # year 1 began on a Monday: never before the calendar
     return day.replace(day=1)
 
 
 def _following_first_day(frequency: Frequency, first: date) -> date:
     if frequency == "daily":
-        return first + timedelta(days=1)
+        return _plus_days(first, 1)
     if frequency == "weekly":
-        return first + timedelta(days=7)
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return _plus_days(first, 7)
+    return _plus_days(first, 31).replace(day=1)  # from the 1st, 31 days always land early in the next month
 
 
 @dataclass(frozen=True)
@@ -81,7 +96,7 @@ class Period:
         return [self.first_day + timedelta(days=n) for n in range(count)]
 
     def previous(self) -> "Period":
-        return Period(self.frequency, self.timezone, _first_day(self.frequency, self.first_day - timedelta(days=1)))
+        return Period(self.frequency, self.timezone, _first_day(self.frequency, _plus_days(self.first_day, -1)))
 
     def next(self) -> "Period":
         return Period(self.frequency, self.timezone, _following_first_day(self.frequency, self.first_day))
@@ -92,7 +107,7 @@ class Period:
 
 def period_containing(frequency: Frequency, timezone: str, moment: datetime) -> Period:
     """The period that ``moment`` (aware) falls in."""
-    local_day = moment.astimezone(ZoneInfo(timezone)).date()
+    local_day = clock.local(moment, timezone).date()
     period = Period(frequency, timezone, _first_day(frequency, local_day))
     # Around a repeated local midnight the wall-clock date can lag the period boundary.
     while moment >= period.end:

@@ -4,7 +4,7 @@ import uuid
 
 from chalicelib import auth, clock
 from chalicelib.auth import Caller
-from chalicelib.aws import integrations_repo, tenants_repo, tokens_repo
+from chalicelib.aws import integrations_repo, tenant_data, tenants_repo, tokens_repo
 from chalicelib.aws.dynamo import transact
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.integrations.service import new_integration
@@ -16,9 +16,14 @@ from chalicelib.models import (
     TenantUpdate,
     TokenCreate,
     TokenCreated,
+    TokenInfo,
+    TokenPage,
 )
+from chalicelib.observability import logger
 
 DEFAULT_INTEGRATION_NAME = "Primary email"
+OPERATOR_ISSUED = "issued by the operator"
+FAILED = "ConditionalCheckFailed"
 
 
 def create_tenant(data: TenantCreate) -> TenantCreated:
@@ -28,7 +33,7 @@ def create_tenant(data: TenantCreate) -> TenantCreated:
                               list(DEFAULT_INTEGRATION_EVENTS))
     record, raw_token = auth.issue(tenant.id, "first admin token", "admin")
     ops = [
-        tenants_repo.put_op_for(tenant),
+        tenants_repo.put_op_for(tenant, admin_tokens=1),
         *integrations_repo.create_ops(default),
         tokens_repo.put_op_for(record),
     ]
@@ -45,22 +50,60 @@ def get_tenant(caller: Caller) -> Tenant:
 
 
 def update_tenant(caller: Caller, patch: TenantUpdate) -> Tenant:
-    """Change name, primary email or time zone; integrations keep their own addresses."""
+    """Change name, primary email, time zone or SLA days; integrations keep their own addresses."""
     changes = patch.model_dump(mode="json", exclude_none=True)
+    if "sla_days" in changes:  # a partial SLA keeps the other risk levels' days
+        changes["sla_days"] = {**get_tenant(caller).sla_days.model_dump(), **changes["sla_days"]}
     tenant = tenants_repo.update(caller.tenant_id, changes) if changes else tenants_repo.get(caller.tenant_id)
     if tenant is None:
         raise NotFound("the tenant no longer exists")
     return tenant
 
 
+def _issue(tenant_id: str, name: str, role: str) -> TokenCreated:
+    """A new token, written with its tenant's admin count in one transaction that needs a live tenant."""
+    record, raw_token = auth.issue(tenant_id, name, role)
+    if transact([tokens_repo.put_op_for(record), tenants_repo.admin_tokens_op(tenant_id, int(role == "admin"))]):
+        raise NotFound(f"no tenant {tenant_id!r}")
+    return TokenCreated(id=record.id, name=record.name, role=role, created_at=record.created_at, token=raw_token)
+
+
 def create_token(caller: Caller, data: TokenCreate) -> TokenCreated:
-    record, raw_token = auth.issue(caller.tenant_id, data.name, data.role)
-    transact([tokens_repo.put_op_for(record)])
-    return TokenCreated(id=record.id, name=record.name, role=data.role, created_at=record.created_at,
-                        token=raw_token)
+    return _issue(caller.tenant_id, data.name, data.role)
+
+
+def issue_admin_token(tenant_id: str) -> TokenCreated:
+    """The operator's way back in for a tenant that lost its admin tokens."""
+    return _issue(tenant_id, OPERATOR_ISSUED, "admin")
+
+
+def list_tokens(caller: Caller, limit: int, cursor: str | None) -> TokenPage:
+    items, next_cursor = tokens_repo.page(caller.tenant_id, limit, cursor)
+    return TokenPage(items=[TokenInfo.model_validate(item) for item in items], next_cursor=next_cursor)
 
 
 def delete_token(caller: Caller, token_id: str) -> None:
-    """Revoke a token; it stops working on the next request."""
-    if not tokens_repo.delete(caller.tenant_id, token_id):
+    """Revoke a token; it stops working on the next request. The tenant's last admin token stays: the
+    admin count on the tenant row is decremented in the same transaction, only while it is above one."""
+    record = tokens_repo.get(token_id)
+    if record is None or record.tenant_id != caller.tenant_id:
         raise NotFound(f"no token {token_id!r}")
+    ops = [tokens_repo.delete_op_for(record)]
+    if record.role == "admin":
+        ops.append(tenants_repo.admin_tokens_op(caller.tenant_id, -1))
+    reasons = transact(ops)
+    if reasons is None:
+        return
+    if reasons[0] == FAILED:
+        raise NotFound(f"no token {token_id!r}")
+    if reasons[1] == FAILED:
+        raise Conflict("this is the tenant's last admin token; create another admin token before revoking it")
+    raise Conflict("the tokens were changed by another request; retry")
+
+
+def delete_tenant(tenant_id: str) -> None:
+    """Tombstone the tenant, so its tokens stop and every worker treats it as gone at once, then delete its
+    data (``aws.tenant_data``). Repeating it for a deleted tenant finishes an interrupted purge."""
+    if not tenants_repo.tombstone(tenant_id, clock.now()) and tenants_repo.state(tenant_id) != "deleted":
+        raise NotFound(f"no tenant {tenant_id!r}")
+    logger.info("tenant deleted", extra={"tenant_id": tenant_id, "removed": tenant_data.purge(tenant_id)})

@@ -48,7 +48,7 @@ def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, even
     if not windows.crossed(condition.threshold, old, new):
         return 0
     hour = start.replace(minute=0, second=0, microsecond=0)
-    data = security_repo.read(tenant.id, hour, max(end, hour + timedelta(hours=1)))
+    data = security_repo.read(tenant.id, hour, max(end, clock.shift(hour, timedelta(hours=1))), vulnerabilities=False)
     content = messages.threshold(trigger, tenant.name, tenant.timezone, new, start, end, data)
     alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at)
     return 1
@@ -67,8 +67,8 @@ def _join_group(trigger: Trigger, event: Event) -> None:
         if full is not None and trigger_windows_repo.close(trigger.tenant_id, trigger.id, full.group_id, now):
             _queue_flush(trigger, full.group_id, now)
     if group.size == 1:
-        _queue_flush(trigger, group.group_id, group.opened_at + wait)
-    elif now >= group.opened_at + wait + _RESCUE_AFTER:
+        _queue_flush(trigger, group.group_id, clock.shift(group.opened_at, wait))
+    elif now >= clock.shift(group.opened_at, wait + _RESCUE_AFTER):
         _queue_flush(trigger, group.group_id, now)
 
 

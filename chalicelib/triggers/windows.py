@@ -4,8 +4,8 @@ import hashlib
 import ipaddress
 import json
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from chalicelib import clock
 from chalicelib.models import (
     INTERVAL_SECONDS,
     AttackData,
@@ -19,24 +19,23 @@ from chalicelib.models import (
 METRIC_EVENTS = {"attacks": "attack.detected", "hits": "attack.detected", "incidents": "incident.detected"}
 GROUPED_EVENTS = {"api_changed": "api.changed", "user_added": "user.created"}
 TRIGGER_EVENTS = frozenset(METRIC_EVENTS.values()) | frozenset(GROUPED_EVENTS.values())
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def window(interval: str, moment: datetime, timezone: str) -> tuple[datetime, datetime]:
     """``[start, end)`` in UTC of the ``interval`` window holding ``moment``, aligned in the tenant's time zone:
     a day runs midnight to midnight there (23 or 25 hours across a DST change); minutes and hours follow the
-    zone's offset, so a +05:30 zone's hours start at :30 UTC."""
-    zone = ZoneInfo(timezone)
-    local = moment.astimezone(zone)
+    zone's offset, so a +05:30 zone's hours start at :30 UTC. A moment beyond the calendar's ends
+    (:func:`clock.clamp`) counts in the window of the nearest moment within them."""
+    local = clock.local(moment, timezone)
     if interval == "day":
-        start = datetime.combine(local.date(), time(), zone)
-        end = datetime.combine(local.date() + timedelta(days=1), time(), zone)
+        start = datetime.combine(local.date(), time(), local.tzinfo)
+        end = datetime.combine(local.date() + timedelta(days=1), time(), local.tzinfo)
         return start.astimezone(UTC), end.astimezone(UTC)
-    size = INTERVAL_SECONDS[interval]
-    offset = local.utcoffset() or timedelta()
-    stamp = moment.timestamp()
-    start_stamp = stamp - (stamp + offset.total_seconds()) % size
-    start = datetime.fromtimestamp(start_stamp, UTC)
-    return start, start + timedelta(seconds=size)
+    size = timedelta(seconds=INTERVAL_SECONDS[interval])
+    moment = clock.clamp(moment).astimezone(UTC)
+    start = moment - (moment - _EPOCH + (local.utcoffset() or timedelta())) % size
+    return start, start + size  # the clamped moment leaves two days of calendar after it
 
 
 def revision(condition: ThresholdCondition) -> str:
