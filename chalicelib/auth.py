@@ -63,9 +63,9 @@ def authenticate(header: str | None) -> Caller:
     record = tokens_repo.get(token_id) if prefix == PREFIX and token_id.isalnum() and len(token_id) <= 32 else None
     expected = record.secret_hash if record else _DUMMY_HASH
     if not hmac.compare_digest(_hash(secret), expected) or record is None:
-        raise Unauthorized("the token is not valid or was revoked")
+        raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
     if tenants_repo.state(record.tenant_id) != "live":  # a deleted tenant's tokens stop at once
-        raise Unauthorized("the token is not valid or was revoked")
+        raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
     tokens_repo.note_use(record, clock.now())
     return Caller(record.tenant_id, record.role, record.id)
 
@@ -75,4 +75,4 @@ def authenticate_operator(header: str | None) -> None:
     configured = get_settings().operator_token
     given = _bearer(header)
     if configured is None or not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
-        raise Unauthorized("the operator token is not valid")
+        raise Unauthorized("the operator token is not valid", invalid_token=True)

@@ -17,6 +17,10 @@ class AppError(Exception):
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body."""
+        return {}
+
 
 class BadRequest(AppError):
     status, code = 400, "bad_request"
@@ -24,6 +28,15 @@ class BadRequest(AppError):
 
 class Unauthorized(AppError):
     status, code = 401, "unauthorized"
+
+    def __init__(self, message: str, invalid_token: bool = False) -> None:
+        super().__init__(message)
+        self.invalid_token = invalid_token
+
+    def headers(self) -> dict[str, str]:
+        """RFC 6750's challenge; ``invalid_token`` when a token was sent but is not (or no longer) valid."""
+        challenge = 'Bearer realm="email-report"'
+        return {"WWW-Authenticate": challenge + (', error="invalid_token"' if self.invalid_token else "")}
 
 
 class Forbidden(AppError):
@@ -56,3 +69,6 @@ class RateLimited(AppError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -2,6 +2,7 @@
 
 import json
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
@@ -19,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from chalicelib import clock
 
@@ -48,8 +50,22 @@ class Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 
+def _without_null(schema: dict[str, Any]) -> None:
+    """The schema of a :class:`Patch`: its fields are optional, never nullable (``X | None = None`` says both)."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", "") is None:
+            del prop["default"]
+        options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
+        if len(options) == 1:
+            prop.update(options[0])
+        elif options:
+            prop["anyOf"] = options
+
+
 class Patch(Strict):
     """Partial update: a field left out keeps its value; ``null`` is not a value."""
+
+    model_config = ConfigDict(json_schema_extra=_without_null)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -59,11 +75,39 @@ class Patch(Strict):
         return value
 
 
+# Control (Cc) and format (Cf: bidi overrides, zero-width, ...) characters and the line/paragraph separators,
+# written out (Unicode 14, as Python 3.11; tests/test_models.py checks them against unicodedata) so the
+# OpenAPI pattern says exactly what the server refuses. Astral ones are literal: ECMA regexes lack \U escapes.
+_INVISIBLE = ("\\x00-\\x1f\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e"
+              "\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
+              "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+              "\U000e0001\U000e0020-\U000e007f")
+# What str.strip() removes around a name.
+_BLANK = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+_VISIBLE = f"[^{_INVISIBLE}{_BLANK}]"
+NAME_PATTERN = f"^[{_BLANK}]*(?:{_VISIBLE}|{_VISIBLE}[^{_INVISIBLE}]*{_VISIBLE})[{_BLANK}]*$"
+_REFUSED_IN_NAMES = re.compile(f"[{_INVISIBLE}\\ud800-\\udfff]")  # and lone surrogates: not encodable
+
+
+def _clean_name(value: str) -> str:
+    """Trimmed and NFC-normalised (one spelling per name); invisible and text-direction characters refused."""
+    name = value.strip()
+    if not name:
+        raise PydanticCustomError("string_too_short", "String should have at least 1 character", {"min_length": 1})
+    refused = sorted(set(_REFUSED_IN_NAMES.findall(name)))
+    if refused:
+        codes = ", ".join(f"U+{ord(char):04X}" for char in refused)
+        raise ValueError(f"must not contain control, invisible or text-direction characters (found {codes})")
+    return unicodedata.normalize("NFC", name)
+
+
 Name = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"
-    ),
+    StringConstraints(max_length=128),  # as typed, like the schema's maxLength
+    AfterValidator(_clean_name),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128, "pattern": NAME_PATTERN,
+                    "description": "trimmed and NFC-normalised; no control or format (invisible, bidi) characters"},
+                   mode="validation"),
 ]
 
 
@@ -85,10 +129,9 @@ def normalise_address(raw: str) -> str:
         raise ValueError(f"{raw!r} is not a valid email address: {exc}") from None
 
 
-def _normalise_addresses(values: list[str]) -> list[str]:
+def _unique_addresses(values: list[str]) -> list[str]:
     unique: dict[str, str] = {}
-    for raw in values:
-        address = normalise_address(raw)
+    for address in values:
         unique.setdefault(address.casefold(), address)
     if not unique:
         raise ValueError("at least one email address is required")
@@ -97,23 +140,35 @@ def _normalise_addresses(values: list[str]) -> list[str]:
     return list(unique.values())
 
 
+# Addresses the schema promises to accept (the server takes any that email-validator does): dot-atoms at a
+# host of ≤ 3 labels without "--" and a 2–3 letter top-level domain (none is special-use), ≤ 254 characters.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30}"
+_LABEL = "[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20}){0,2}"
+ADDRESS_PATTERN = rf"{_ATOM}(?:\.{_ATOM})?@(?:{_LABEL}\.){{1,3}}[A-Za-z]{{2,3}}"
+_ADDRESS_SCHEMA = {"type": "string", "pattern": f"^{ADDRESS_PATTERN}$", "maxLength": 254}
+
+
+Email = Annotated[str, AfterValidator(normalise_address), WithJsonSchema(_ADDRESS_SCHEMA)]
+
+# Each address is validated on its own, so every rejected one is named (``emails.<index>``).
 Emails = Annotated[
-    list[str],
+    list[Email],
     BeforeValidator(_split_addresses),
-    AfterValidator(_normalise_addresses),
+    AfterValidator(_unique_addresses),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "description": "comma-separated addresses"},
-                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                {"type": "string", "description": "comma-separated addresses",
+                 "pattern": f"^ *{ADDRESS_PATTERN}(?: *, *{ADDRESS_PATTERN})* *$"},
+                {"type": "array", "items": _ADDRESS_SCHEMA, "minItems": 1},
             ],
-            "description": f"1–{MAX_RECIPIENTS} addresses, de-duplicated case-insensitively",
+            # JSON Schema cannot count distinct items case-insensitively: the limit is said, not schema'd
+            "description": f"1–{MAX_RECIPIENTS} distinct addresses (duplicates, case-insensitively, are dropped); "
+                           "each rejected one is named (emails.<index>)",
         },
         mode="validation",
     ),
 ]
-
-Email = Annotated[str, AfterValidator(normalise_address)]
 
 
 def _expand_events(values: list[str]) -> list[str]:
@@ -125,7 +180,8 @@ def _expand_events(values: list[str]) -> list[str]:
     return [event for event in EVENT_TYPES if event in chosen]
 
 
-Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_events)]
+Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_events),
+                   Field(json_schema_extra={"minItems": 1})]
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +196,14 @@ def _check_zone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_check_zone)]
+class _ZoneNames:
+    """The schema of a time zone: the names this server knows, listed when the schema is built (not at import)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "enum": sorted(_zones()), "description": "an IANA time zone name"}
+
+
+TimeZone = Annotated[str, AfterValidator(_check_zone), _ZoneNames()]
 
 
 class ErrorDetail(Model):
@@ -644,8 +707,38 @@ TriggerMetric = Literal["attacks", "hits", "incidents"]
 TriggerInterval = Literal["minute", "hour", "day"]
 INTERVAL_SECONDS: dict[str, int] = {"minute": 60, "hour": 3600, "day": 86400}
 MAX_TRIGGER_INTEGRATIONS = 20
-FilterValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+FilterValue = Annotated[str, StringConstraints(max_length=256), AfterValidator(_clean_name),
+                        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 256, "pattern": NAME_PATTERN})]
 ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_HEXTET = "[0-9A-Fa-f]{1,4}"
+# What an ``ip`` filter value may be: an address or a CIDR block (host bits allowed: ``10.0.0.1/8`` = 10/8).
+IP_FILTER_SCHEMA: dict[str, Any] = {"type": "string", "anyOf": [
+    {"format": "ipv4"}, {"format": "ipv6"},
+    {"pattern": rf"^{_OCTET}(?:\.{_OCTET}){{3}}/(?:3[0-2]|[12]?[0-9])$"},
+    {"pattern": rf"^(?:(?:{_HEXTET}:){{7}}{_HEXTET}|(?:{_HEXTET}:){{1,7}}:)/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9])$"},
+]}
+# A domain filter compares with the event's host: a value with a space or a '/' (a URL, a path) never matches.
+DOMAIN_FILTER_PATTERN = f"^[{_BLANK}]*[^{_INVISIBLE}{_BLANK}/]+[{_BLANK}]*$"
+_NOT_IN_DOMAINS = re.compile(f"[{_BLANK}/]")
+
+
+def _check_filter_values(kind: str, values: list[str]) -> list[str]:
+    """Each value a filter of ``kind`` can ever match, or a ``ValueError`` naming every one it never can."""
+    import ipaddress  # only triggers with filters need it
+
+    problems = []
+    for value in values:
+        if kind == "ip":
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                problems.append(f"{value!r} is not an IPv4/IPv6 address or CIDR block")
+        elif kind == "domain" and _NOT_IN_DOMAINS.search(value):
+            problems.append(f"{value!r} is not a host or domain name (no spaces; leave out scheme and path)")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return values
 
 
 class FilterRule(Strict):
@@ -660,27 +753,40 @@ def _filter_shorthand(value: Any) -> Any:
     return {"values": value} if isinstance(value, list) else value
 
 
-Filter = Annotated[
-    FilterRule,
-    BeforeValidator(_filter_shorthand),
-    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 100,
-                               "description": "any of these values"},
-                              {"type": "object", "required": ["values"], "additionalProperties": False,
-                               "properties": {"values": {"type": "array", "items": {"type": "string"},
-                                                         "minItems": 1, "maxItems": 100},
-                                              "exclude": {"type": "boolean", "default": False,
-                                                          "description": "none of these values"}}}]},
-                   mode="validation"),
-]
+def _filter(kind: str, value_schema: dict[str, Any]) -> Any:
+    """The type of one filter: a list of values or ``{values, exclude}``, each value one ``kind`` can match."""
+    values = {"type": "array", "items": {**value_schema, "maxLength": 256},
+              "minItems": 1, "maxItems": 100}
+
+    def check(rule: FilterRule) -> FilterRule:
+        _check_filter_values(kind, rule.values)
+        return rule
+
+    return Annotated[
+        FilterRule,
+        BeforeValidator(_filter_shorthand),
+        AfterValidator(check),
+        WithJsonSchema({"anyOf": [{**values, "description": "any of these values"},
+                                  {"type": "object", "required": ["values"], "additionalProperties": False,
+                                   "properties": {"values": values,
+                                                  "exclude": {"type": "boolean", "default": False,
+                                                              "description": "none of these values"}}}]},
+                       mode="validation"),
+    ]
+
+
+DomainFilter = _filter("domain", {"type": "string", "pattern": DOMAIN_FILTER_PATTERN})
+TextFilter = _filter("text", {"type": "string", "pattern": NAME_PATTERN})
+IpFilter = _filter("ip", IP_FILTER_SCHEMA)
 
 
 class TriggerFilters(Strict):
     """Every filter given must match (AND); within one filter the values are alternatives (OR)."""
 
-    domain: Filter | None = None
-    attack_type: Filter | None = None
-    ip: Filter | None = None
-    application: Filter | None = None
+    domain: DomainFilter | None = None  # type: ignore[valid-type]
+    attack_type: TextFilter | None = None  # type: ignore[valid-type]
+    ip: IpFilter | None = None  # type: ignore[valid-type]
+    application: TextFilter | None = None  # type: ignore[valid-type]
 
 
 class ThresholdCondition(Strict):
@@ -716,10 +822,24 @@ class TerraformThreshold(Strict):
     count: int = Field(ge=1, le=10**9)
 
 
+def _terraform_value_schema(filter_id: str, value_schema: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"properties": {"filter_id": {"const": filter_id}}, "required": ["filter_id"]},
+            "then": {"properties": {"value": {"items": value_schema}}}}
+
+
 class TerraformFilter(Strict):
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        _terraform_value_schema("ip_address", IP_FILTER_SCHEMA),
+        _terraform_value_schema("domain", {"pattern": DOMAIN_FILTER_PATTERN})]})
+
     filter_id: Literal["ip_address", "pool", "attack_type", "domain"]
     operator: Literal["eq", "ne"] = "eq"
     value: list[FilterValue] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _matchable(self) -> "TerraformFilter":
+        _check_filter_values({"ip_address": "ip"}.get(self.filter_id, self.filter_id), self.value)
+        return self
 
 
 class TerraformAction(Strict):
@@ -732,9 +852,31 @@ _TERRAFORM_FIELDS = ("template_id", "enabled", "threshold", "filters", "actions"
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
+def _null(*names: str) -> dict[str, Any]:
+    return {name: {"type": "null"} for name in names}
+
+
+# What the model validators below enforce, said in the schema: one shape or the other (a field of the other shape
+# may only be null, as good as left out), a threshold for the threshold templates and none for user_created.
+_TRIGGER_SHAPES: dict[str, Any] = {"oneOf": [
+    {"title": "native", "required": ["name", "integration_ids", "condition"],
+     "properties": {"name": {"type": "string"}, "integration_ids": {"type": "array"}, "condition": {"type": "object"},
+                    **_null(*_TERRAFORM_FIELDS)}},
+    {"title": "Terraform, threshold", "required": ["template_id", "actions", "threshold"],
+     "properties": {"template_id": {"enum": ["attacks_exceeded", "hits_exceeded", "incidents_exceeded"]},
+                    "actions": {"type": "array"}, "threshold": {"type": "object"},
+                    **_null("condition", "integration_ids")}},
+    {"title": "Terraform, user_created", "required": ["template_id", "actions"],
+     "properties": {"template_id": {"const": "user_created"}, "actions": {"type": "array"},
+                    **_null("condition", "integration_ids", "threshold", "filters")}},
+]}
+
+
 class TriggerCreate(Strict):
     """A trigger in the native shape (``name``, ``integration_ids``, ``condition``) or in Wallarm's Terraform
     vocabulary (``template_id``, ``threshold``, ``filters``, ``actions``), which is mapped onto the native one."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_TRIGGER_SHAPES))
 
     name: Name | None = None
     active: bool = True

@@ -32,3 +32,17 @@ class MotoServer:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+
+
+def lift_ses_quota() -> None:
+    """Report SES's quota as unlimited (``-1``, as SES does for such accounts): moto reports the sandbox's 200
+    mails a day and counts every mail since it started, so a long local session would end every Test
+    integration with "no quota left"."""
+    from moto.ses.models import SESBackend, SESQuota
+
+    def get_send_quota(backend: SESBackend) -> SESQuota:
+        quota = SESQuota(backend.sent_message_count)
+        quota.max24_hour_send = -1
+        return quota
+
+    SESBackend.get_send_quota = get_send_quota  # type: ignore[method-assign]

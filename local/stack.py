@@ -5,6 +5,7 @@ Data lives in moto's memory only and is gone when the stack stops. The stack pri
 """
 
 import errno
+import functools
 import os
 import secrets
 import signal
@@ -19,7 +20,7 @@ from typing import Any
 
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
-from chalice.local import LocalDevServer, create_local_server
+from chalice.local import ChaliceRequestHandler, LocalDevServer, create_local_server
 from chalice.test import Client
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,7 +31,7 @@ from chalicelib.models import Tenant, TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
 from local import demo_data, faults, loops, outbox, resources
-from local.moto_server import MotoServer
+from local.moto_server import MotoServer, lift_ses_quota
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -116,6 +117,16 @@ def chalice_config() -> Config:
     return config
 
 
+class AnyMethodHandler(ChaliceRequestHandler):
+    """Chalice's request handler for every method: Python's HTTP server answers one it has no ``do_<METHOD>``
+    for (TRACE, ...) with an HTML 501; the app answers it as any undeclared method, 405 with ``Allow``."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+
 def serve(stack: StackSettings) -> None:
     """Start everything, print how to reach it, serve until interrupted, then stop everything."""
     generated = stack.operator_token is None
@@ -126,14 +137,21 @@ def serve(stack: StackSettings) -> None:
         point_service_at(moto.url, operator_token)
         for switched in faults.install():
             print(f"Fault switch on: {switched}")
+        lift_ses_quota()
         config = chalice_config()
+        config.chalice_app.register_blueprint(outbox.bp)
+        server = create_local_server(config.chalice_app, config, HOST, stack.port)
+        chalice_handler = server.server.RequestHandlerClass  # a partial of ChaliceRequestHandler with the app
+        server.server.RequestHandlerClass = functools.partial(  # type: ignore[misc]
+            AnyMethodHandler, *chalice_handler.args, **chalice_handler.keywords)  # type: ignore[attr-defined]
+        api_url = "http://{}:{}".format(*server.server.server_address[:2])
+        # links in mail (console, report downloads) lead to this server, whichever port it got
+        os.environ.setdefault("CONSOLE_URL", f"{api_url}/console")
+        get_settings.cache_clear()
         clients.reset()
         settings = get_settings()
         resources.create_all(settings)
         demo = create_tenant(DEMO_TENANT)
-        config.chalice_app.register_blueprint(outbox.bp)
-        server = create_local_server(config.chalice_app, config, HOST, stack.port)
-        api_url = "http://{}:{}".format(*server.server.server_address[:2])
         print("Email Report local stack. Data is kept in memory only: it is gone when the stack stops.")
         print(f"MOTO_URL={moto.url}")
         print(f"API_URL={api_url}")

@@ -1,5 +1,6 @@
 """`python -m local.stack` as a child process on free ports, for tests that need real HTTP."""
 
+import json
 import os
 import queue
 import signal
@@ -7,11 +8,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0
@@ -35,6 +38,27 @@ class RunningStack:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         return self.process.wait(STOP_TIMEOUT)
+
+
+@dataclass
+class HttpApi:
+    """:class:`tests.conftest.Api`'s ``call`` over real HTTP to the stack, so a ``TenantHandle`` can drive it."""
+
+    url: str
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, headers=sent, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                status, raw, got = answer.status, answer.read(), dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            status, raw, got = error.code, error.read(), dict(error.headers)
+        return status, json.loads(raw) if raw else None, got
 
 
 def _pump(stream: IO[str], lines: "queue.Queue[str | None]") -> None:

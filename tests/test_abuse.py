@@ -97,13 +97,14 @@ def test_line_breaks_and_unicode_tricks_in_event_data_never_reach_a_header(acme:
 
 
 def test_tricks_in_integration_and_tenant_names_never_reach_a_header(api: Api, pipeline: Any) -> None:
-    # GIVEN names with the tricks a name may hold (line breaks are refused at the door)
-    for name in ("SOC\r\nBcc: evil@x.io", "SOC\u2028X: 1", "SOC\x00", "SOC\u0085X: 1"):
+    # GIVEN names with the tricks a name may hold (line breaks, bidi overrides, zero-width: refused at the door)
+    for name in ("SOC\r\nBcc: evil@x.io", "SOC\u2028X: 1", "SOC\x00", "SOC\u0085X: 1", "Evil\u202eCorp",
+                 "SOC\u200b"):
         status, body, _ = api.call("POST", "/v1/tenants", body={"name": name, "primary_email": "a@b.io"},
                                    headers=OPERATOR)
         assert_error((status, body), 422)
-    tenant = api.tenant("Evil\u202eCorp\u200b", "sec@evil.io")
-    soc = tenant.integration(name="SOC\u202e\u200bBcc evil@x.io", emails="soc@evil.io", events=["system"])
+    tenant = api.tenant("Evil: Corp", "sec@evil.io")
+    soc = tenant.integration(name="SOC: Bcc evil@x.io", emails="soc@evil.io", events=["system"])
     # WHEN it is disabled and deleted, which is announced to system subscribers with its name
     tenant.call("POST", f"/v1/integrations/{soc['id']}/disable")
     tenant.call("POST", f"/v1/integrations/{soc['id']}/enable")

@@ -175,15 +175,17 @@ def test_the_add_form_shows_each_error_next_to_its_field_and_keeps_what_was_type
     csrf = admin.get("/console/integrations/new").csrf
 
     page = admin.post("/console/integrations",
-                      form_fields(csrf, name="  ", emails="ok@acme.io, not-an-address", events=[], frequency="none"))
+                      form_fields(csrf, name="  ", emails="ok@acme.io, not-an-address, also@bad@acme.io",
+                                  events=[], frequency="none"))
 
     assert page.status == 422
     errors = dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]*)</p>', page.body))
     assert errors["name"] == "Enter a name."
     assert "&#39;not-an-address&#39; is not a valid email address" in errors["emails"]
+    assert "&#39;also@bad@acme.io&#39; is not a valid email address" in errors["emails"]  # each one named
     assert errors["events"] == "Choose at least one event type"
     assert 'aria-invalid="true" aria-describedby="emails-error emails-help"' in page.body
-    assert "ok@acme.io, not-an-address</textarea>" in page.body
+    assert "ok@acme.io, not-an-address, also@bad@acme.io</textarea>" in page.body
     assert len(acme.call("GET", "/v1/integrations")[1]["items"]) == 1
 
 

@@ -70,3 +70,13 @@ def test_a_viewer_cannot_change_triggers_and_other_tenants_are_not_found(browser
 
     assert browser.post("/console/triggers", trigger_form(listing.csrf, primary_id(acme))).status == 403
     assert browser.get(f"/console/triggers/{theirs['id']}").status == 404
+
+
+def test_an_integration_deleted_meanwhile_is_named_next_to_the_field(admin: Browser,  # noqa: F811
+                                                                     acme: TenantHandle) -> None:
+    csrf = admin.get("/console/triggers/new").csrf
+    gone = "00000000-0000-4000-8000-000000000000"
+    page = admin.post("/console/triggers", trigger_form(csrf, gone))
+    errors = dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]*)</p>', page.body))
+    assert page.status == 404 and f"No integration &#39;{gone}&#39; in this tenant" == errors["integration_ids"]
+    assert acme.call("GET", "/v1/triggers")[1]["items"] == []

@@ -1,5 +1,9 @@
 """Test integration: per-step results, [Test message] samples in the outbox, nothing saved, rate limit."""
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import SESBackend, ses_backends
+
+from local.moto_server import lift_ses_quota
 from tests.pipeline import outbox
 from tests.support import scan
 
@@ -37,7 +41,7 @@ def test_draft_is_validated_and_nothing_is_saved(acme):
     assert "https://platform.example.com/vulnerabilities/sample-low" in mail.text
     assert scan("integrations_table") == before
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "nope"})
-    assert status == 422 and body["error"]["details"][0]["path"] == "emails"
+    assert status == 422 and body["error"]["details"][0]["path"] == "emails.0"
 
 
 def test_ses_error_text_is_reported_and_disabled_integration_can_be_enabled(acme, flaky_ses):
@@ -124,3 +128,31 @@ def test_viewer_cannot_test_and_other_tenant_gets_404(acme, globex):
     assert acme.call("POST", f"/v1/integrations/{soc['id']}/test", token=viewer)[0] == 403
     assert globex.call("POST", f"/v1/integrations/{soc['id']}/test")[0] == 404
     assert outbox() == []
+
+
+def ses_step(acme):
+    status, body = acme.call("POST", "/v1/integrations/test", {"name": "D", "emails": "d@acme.io"})
+    assert status == 200
+    return body["ok"], body["steps"][1]
+
+
+def test_the_quota_step_never_counts_below_zero(acme):
+    # GIVEN moto's sandbox quota (200 a day) and more mails than that counted already
+    ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_message_count = 250
+    # WHEN a draft is tested THEN the step says none is left (not -50) and nothing is sent
+    ok, step = ses_step(acme)
+    assert ok is False and step["ok"] is False
+    assert step["detail"].startswith("0 of 200 messages left in the 24-hour quota")
+    assert outbox() == []
+
+
+def test_the_local_stack_lifts_the_quota_and_the_step_reads_unlimited(acme, monkeypatch):
+    monkeypatch.setattr(SESBackend, "get_send_quota", SESBackend.get_send_quota)  # undone after the test
+    # GIVEN the local stack's SES (an unlimited quota, -1) after 250 mails
+    lift_ses_quota()
+    ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_message_count = 250
+    # WHEN a draft is tested THEN mail can go out and the step says why
+    ok, step = ses_step(acme)
+    assert ok is True and step["ok"] is True
+    assert step["detail"].startswith("no 24-hour sending quota")
+    assert {mail.to[0] for mail in outbox()} == {"d@acme.io"}  # the default vulnerability samples went out

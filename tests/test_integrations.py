@@ -74,7 +74,7 @@ def test_fifty_addresses_are_the_maximum(acme: TenantHandle) -> None:
 
 def test_an_invalid_address_is_named(acme: TenantHandle) -> None:
     error = assert_error(create(acme, emails="a@acme.io, bob-at-acme.io"), 422, "validation_failed")
-    assert detail_paths(error) == ["emails"]
+    assert detail_paths(error) == ["emails.1"]
     assert "bob-at-acme.io" in error["details"][0]["message"]
 
 
@@ -87,7 +87,7 @@ def test_an_invalid_address_is_named(acme: TenantHandle) -> None:
 ])
 def test_line_breaks_in_an_address_or_name_are_rejected(acme: TenantHandle, fields: dict[str, Any]) -> None:
     error = assert_error(create(acme, **fields), 422, "validation_failed")
-    assert detail_paths(error) == list(fields)
+    assert [path.split(".")[0] for path in detail_paths(error)] == list(fields)
     assert len(sort_keys(acme)) == 2  # only the default integration and its name claim
 
 
@@ -138,6 +138,26 @@ def test_a_duplicate_name_is_a_conflict_and_nothing_is_written(acme: TenantHandl
     assert detail_paths(error) == ["name"]
     # AND the table is unchanged
     assert integration_items(acme.id) == before
+
+
+def test_names_are_compared_in_their_normalised_form(acme: TenantHandle) -> None:
+    # GIVEN "Café SOC" typed with a precomposed é (NFC)
+    assert create(acme, name="Caf\u00e9 SOC")[0] == 201
+    # WHEN the same name comes with e + combining acute (NFD) THEN it is the same name: 409
+    assert_error(create(acme, name="Cafe\u0301 SOC", emails="b@acme.io"), 409, "conflict")
+    # AND a look-alike with a zero-width space or a bidi override is refused outright, saying why
+    for trick in ("Caf\u00e9 SOC\u200b", "\u202eCOS \u00e9faC"):
+        error = assert_error(create(acme, name=trick, emails="c@acme.io"), 422, "validation_failed")
+        assert detail_paths(error) == ["name"]
+        assert "invisible or text-direction characters" in error["details"][0]["message"]
+    assert [item["name"] for item in acme.call("GET", "/v1/integrations")[1]["items"]].count("Caf\u00e9 SOC") == 1
+
+
+def test_every_rejected_address_gets_its_own_detail(acme: TenantHandle) -> None:
+    error = assert_error(create(acme, emails="ok@acme.io, nope, fine@acme.io, x@@acme.io, @acme.io"), 422)
+    assert detail_paths(error) == ["emails.1", "emails.3", "emails.4"]
+    assert ["'nope'" in error["details"][0]["message"], "'x@@acme.io'" in error["details"][1]["message"],
+            "'@acme.io'" in error["details"][2]["message"]] == [True, True, True]
 
 
 def test_the_same_name_in_another_tenant_is_fine(acme: TenantHandle, globex: TenantHandle) -> None:
@@ -243,7 +263,7 @@ def test_an_empty_patch_changes_nothing(acme: TenantHandle, frozen_clock: Frozen
     ({"name": None}, "name"),
     ({"emails": None}, "emails"),
     ({"events": None}, "events"),
-    ({"emails": "nope"}, "emails"),
+    ({"emails": "nope"}, "emails.0"),
     ({"events": ["nope"]}, "events.0"),
     ({"name": ""}, "name"),
 ])

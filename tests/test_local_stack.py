@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack_process import RunningStack, local_stack
+from tests.stack_process import HttpApi, RunningStack, local_stack
 
 HTTP_TIMEOUT = 10
 
@@ -23,17 +23,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 def http(stack: RunningStack, method: str, path: str, token: str | None = None,
          body: Any = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(stack.api_url + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    status, parsed, _ = HttpApi(stack.api_url).call(method, path, token, body)
+    return status, parsed
 
 
 def test_serves_the_openapi_document(stack: RunningStack) -> None:
@@ -42,6 +33,15 @@ def test_serves_the_openapi_document(stack: RunningStack) -> None:
     assert status == 200
     assert document["openapi"].startswith("3.1")
     assert "/v1/integrations" in document["paths"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT"])
+def test_an_undeclared_method_is_a_405_with_allow_not_an_html_501(stack: RunningStack, method: str) -> None:
+    request = urllib.request.Request(stack.api_url + "/v1/integrations", method=method)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=HTTP_TIMEOUT)
+    assert answer.value.code == 405 and answer.value.headers["Allow"] == "GET, POST"
+    assert json.loads(answer.value.read())["error"]["code"] == "method_not_allowed"
 
 
 def test_demo_token_drives_an_integration_through_its_life(stack: RunningStack) -> None:
@@ -112,8 +112,17 @@ def test_the_demo_tenant_gets_last_weeks_report_with_its_pdf(stack: RunningStack
     mail = wait_for_mail(stack, "Weekly security report", "security@demo.example", timeout=90)
     [attachment] = mail["attachments"]
     assert attachment["filename"].endswith(".pdf") and attachment["bytes"] > 10_000
+    # its links lead to this stack's console, on the port it got (PORT=0), not to the default 8000
+    assert f'href="{stack.api_url}/console' in mail["html"] and ":8000" not in mail["html"] + mail["text"]
     with urllib.request.urlopen(stack.api_url + "/local/outbox", timeout=HTTP_TIMEOUT) as response:
         assert 'href="data:application/pdf;base64,' in response.read().decode()
+
+
+def test_test_integration_reads_the_lifted_ses_quota(stack: RunningStack) -> None:
+    status, body = http(stack, "POST", "/v1/integrations/test", stack.values["ADMIN_TOKEN"],
+                        {"name": "Quota", "emails": "quota@demo.example", "events": ["vuln_low"]})
+    assert status == 200 and body["ok"] is True, body
+    assert body["steps"][1]["step"] == "ses_sending" and body["steps"][1]["detail"].startswith("no 24-hour")
 
 
 def test_ctrl_c_stops_the_stack(stack: RunningStack) -> None:

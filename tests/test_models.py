@@ -1,17 +1,27 @@
 """Unit tests of input normalisation: email addresses, event types, names, time zones (no AWS)."""
 
+import re
+import sys
+import unicodedata
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from chalicelib.models import (
+    ADDRESS_PATTERN,
     DEFAULT_EVENTS,
     EVENT_TYPES,
     MAX_RECIPIENTS,
+    NAME_PATTERN,
     IntegrationCreate,
     IntegrationUpdate,
     TenantCreate,
     TenantUpdate,
     TokenCreate,
+    TriggerCreate,
+    TriggerUpdate,
     normalise_address,
 )
 
@@ -83,6 +93,20 @@ def test_the_limit_counts_distinct_addresses() -> None:
     assert len(create(emails=[*fifty, "USER0@acme.io"]).emails) == MAX_RECIPIENTS
 
 
+def test_every_rejected_address_is_named_with_its_index() -> None:
+    with pytest.raises(ValidationError) as exc:
+        create(emails="ok@acme.io, bad, also@ok.io, worse@, x@@y.io")
+    errors = exc.value.errors()
+    assert [error["loc"] for error in errors] == [("emails", 1), ("emails", 3), ("emails", 4)]
+    assert ["'bad'" in errors[0]["msg"], "'worse@'" in errors[1]["msg"], "'x@@y.io'" in errors[2]["msg"]] == [True] * 3
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.from_regex(f"^{ADDRESS_PATTERN}$", fullmatch=True))
+def test_every_address_the_schema_promises_is_accepted(address: str) -> None:
+    assert normalise_address(address)
+
+
 @pytest.mark.parametrize("emails", [5, {"a": "a@acme.io"}, [5], [None]])
 def test_emails_of_the_wrong_type_are_rejected(emails: object) -> None:
     with pytest.raises(ValidationError):
@@ -136,6 +160,32 @@ def test_bad_names_are_rejected(name: str) -> None:
     assert error_locs(exc) == [("name",)]
 
 
+@pytest.mark.parametrize("name", ["SOC\u200b", "\u202egnp.exe", "a\u2066b\u2069", "\ufeffSOC", "SO\u00adC",
+                                  "x\U000e0041"])
+def test_invisible_and_text_direction_characters_are_refused_by_name(name: str) -> None:
+    with pytest.raises(ValidationError, match=r"control, invisible or text-direction characters \(found U\+") as exc:
+        create(name=name)
+    assert error_locs(exc) == [("name",)]
+
+
+def test_names_are_nfc_normalised() -> None:
+    nfd = unicodedata.normalize("NFD", "Café Süd")
+    assert nfd != "Café Süd" and create(name=nfd).name == "Café Süd"
+
+
+def test_the_refused_characters_are_exactly_unicodes_control_and_format_ones() -> None:
+    refused = {chr(code) for code in range(sys.maxunicode + 1)
+               if not 0xD800 <= code <= 0xDFFF and not re.fullmatch(NAME_PATTERN, f"a{chr(code)}b")}
+    expected = {chr(code) for code in range(sys.maxunicode + 1)
+                if unicodedata.category(chr(code)) in ("Cc", "Cf", "Zl", "Zp")}
+    assert refused == expected
+
+
+@pytest.mark.parametrize("name", ["SOC", "  SOC team \t", "Café", "x" * 128, "\u3000東京\u3000"])
+def test_the_schema_pattern_and_the_server_agree_on_good_names(name: str) -> None:
+    assert re.fullmatch(NAME_PATTERN, name) and create(name=name).name == name.strip()
+
+
 def test_name_of_128_characters_is_accepted() -> None:
     assert create(name="x" * 128).name == "x" * 128
 
@@ -186,3 +236,49 @@ def test_token_role_defaults_to_viewer_and_is_restricted() -> None:
     assert TokenCreate(name="ci").role == "viewer"
     with pytest.raises(ValidationError):
         TokenCreate.model_validate({"name": "ci", "role": "owner"})
+
+
+def test_patch_schemas_do_not_offer_null() -> None:
+    for model in (IntegrationUpdate, TenantUpdate, TriggerUpdate):
+        for name, prop in model.model_json_schema()["properties"].items():
+            assert {"type": "null"} not in prop.get("anyOf", []) and prop.get("type") != "null", name
+            assert prop.get("default", "") is not None, name
+
+
+# --- trigger filters ------------------------------------------------------------------------
+
+
+def threshold(**filters: object) -> dict[str, object]:
+    return {"name": "t", "integration_ids": ["i"],
+            "condition": {"type": "threshold", "metric": "attacks", "interval": "minute", "threshold": 1,
+                          "filters": filters}}
+
+
+def test_ip_filters_take_addresses_and_cidr_blocks_and_name_each_bad_value() -> None:
+    ok = TriggerCreate.model_validate(threshold(ip=["10.0.0.0/8", "10.0.0.1/8", "192.0.2.7", "2001:db8::/32", "::1"]))
+    assert ok.condition.filters.ip.values[0] == "10.0.0.0/8"  # type: ignore[union-attr]
+    with pytest.raises(ValidationError) as exc:
+        TriggerCreate.model_validate(threshold(ip={"values": ["10.0.0.0/33", "not-an-ip", "10.0.0.1"]}))
+    [error] = exc.value.errors()
+    assert error["loc"] == ("condition", "threshold", "filters", "ip")
+    assert "'10.0.0.0/33' is not an IPv4/IPv6 address or CIDR block" in error["msg"]
+    assert "'not-an-ip' is not" in error["msg"] and "'10.0.0.1'" not in error["msg"]
+
+
+@pytest.mark.parametrize(("filters", "message"), [
+    ({"domain": ["https://api.acme.io/login"]}, "not a host or domain name"),
+    ({"domain": ["api acme.io"]}, "not a host or domain name"),
+    ({"attack_type": ["xss\u200b"]}, "invisible"),
+    ({"application": ["   "]}, "at least 1 character"),
+])
+def test_filter_values_that_can_never_match_are_refused(filters: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        TriggerCreate.model_validate(threshold(**filters))
+
+
+def test_terraform_ip_filters_are_checked_too() -> None:
+    body = {"template_id": "attacks_exceeded", "threshold": {"period": 60, "count": 5},
+            "actions": [{"action_id": "send_notification", "integration_id": ["i"]}],
+            "filters": [{"filter_id": "ip_address", "value": ["10.0.0.0/33", "not-an-ip"]}]}
+    with pytest.raises(ValidationError, match=r"'10\.0\.0\.0/33' is not .*'not-an-ip' is not"):
+        TriggerCreate.model_validate(body)

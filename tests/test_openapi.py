@@ -1,5 +1,6 @@
 """GET /v1/openapi.json: a valid OpenAPI 3.1 document describing exactly the routes the app serves."""
 
+import json
 from typing import Any
 
 import pytest
@@ -80,3 +81,27 @@ def test_the_integration_schemas_come_from_the_models(document: dict[str, Any]) 
     assert "tenant_id" not in integration["properties"] and "version" not in integration["properties"]
     entry = document["paths"]["/v1/integrations"]["get"]
     assert {p["name"] for p in entry["parameters"] if p["in"] == "query"} == {"limit", "cursor"}
+
+
+def test_a_401_sends_and_documents_the_bearer_challenge(api: Api, document: dict[str, Any]) -> None:
+    status, _, headers = api.call("GET", "/v1/integrations")
+    assert (status, headers["WWW-Authenticate"]) == (401, 'Bearer realm="email-report"')
+    status, _, headers = api.call("GET", "/v1/integrations", token="ert_0_nope")
+    assert (status, headers["WWW-Authenticate"]) == (401, 'Bearer realm="email-report", error="invalid_token"')
+    for op in OPERATIONS:
+        if op.access != "public":
+            documented = document["paths"][op.path][op.method.lower()]["responses"]["401"]["headers"]
+            assert documented["WWW-Authenticate"]["required"] is True
+
+
+def test_415_is_answered_and_documented(api: Api, document: dict[str, Any]) -> None:
+    status, body, _ = api.call("POST", "/v1/integrations", body="name=SOC", headers={"Content-Type": "text/plain"})
+    assert status == 415 and body["error"]["code"] == "unsupported_media_type"
+    assert all("415" in entry["responses"] for item in document["paths"].values() for entry in item.values())
+
+
+def test_patch_bodies_offer_no_null(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name in ("IntegrationUpdate", "TenantUpdate", "TriggerUpdate"):
+        for field, prop in schemas[name]["properties"].items():
+            assert "null" not in json.dumps(prop), (name, field)

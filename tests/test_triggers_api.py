@@ -70,10 +70,10 @@ def test_another_tenants_trigger_is_not_found(acme: TenantHandle, globex: Tenant
 def test_integrations_must_belong_to_the_tenant(acme: TenantHandle, globex: TenantHandle) -> None:
     ours, theirs = acme.integration(), globex.integration(name="G", emails="g@globex.example")
     body = {"name": "t", "integration_ids": [ours["id"], theirs["id"]], "condition": {"type": "api_changed"}}
-    error = assert_error(acme.call("POST", "/v1/triggers", body), 422, "validation_failed")
+    error = assert_error(acme.call("POST", "/v1/triggers", body), 404, "not_found")  # as unknown as a missing one
     assert detail_paths(error) == ["integration_ids.1"]
     created = create(acme, [ours["id"]])
-    error = assert_error(acme.call("PATCH", f"/v1/triggers/{created['id']}", {"integration_ids": [UNKNOWN]}), 422)
+    error = assert_error(acme.call("PATCH", f"/v1/triggers/{created['id']}", {"integration_ids": [UNKNOWN]}), 404)
     assert detail_paths(error) == ["integration_ids.0"]
 
 
@@ -95,6 +95,25 @@ def test_integrations_must_belong_to_the_tenant(acme: TenantHandle, globex: Tena
 def test_invalid_bodies_are_422_with_the_field(acme: TenantHandle, body: dict[str, Any], path: str) -> None:
     error = assert_error(acme.call("POST", "/v1/triggers", body), 422, "validation_failed")
     assert any(p == path or p.startswith(path) for p in detail_paths(error)), error
+
+
+def test_filter_values_that_never_match_are_refused_each_named_and_nothing_is_stored(acme: TenantHandle) -> None:
+    soc = acme.integration()
+    body = {"name": "t", "integration_ids": [soc["id"]],
+            "condition": threshold(filters={"ip": ["10.0.0.0/33", "not-an-ip", "10.1.0.0/16"],
+                                            "domain": ["https://api.acme.io/login"]})}
+    error = assert_error(acme.call("POST", "/v1/triggers", body), 422, "validation_failed")
+    messages = {detail["path"]: detail["message"] for detail in error["details"]}
+    assert set(messages) == {"condition.threshold.filters.ip", "condition.threshold.filters.domain"}
+    assert "'10.0.0.0/33' is not an IPv4/IPv6 address or CIDR block" in messages["condition.threshold.filters.ip"]
+    assert "'not-an-ip' is not" in messages["condition.threshold.filters.ip"]
+    assert "10.1.0.0/16" not in messages["condition.threshold.filters.ip"]
+    terraform = {"template_id": "attacks_exceeded", "threshold": {"period": 60, "count": 5},
+                 "filters": [{"filter_id": "ip_address", "value": ["1.2.3.4/40"]}],
+                 "actions": [{"action_id": "send_notification", "integration_id": [soc["id"]]}]}
+    error = assert_error(acme.call("POST", "/v1/triggers", terraform), 422, "validation_failed")
+    assert detail_paths(error) == ["filters.0"] and "'1.2.3.4/40' is not" in error["details"][0]["message"]
+    assert acme.call("GET", "/v1/triggers")[1]["items"] == []
 
 
 def test_terraform_vocabulary_is_mapped_onto_the_native_shape(acme: TenantHandle) -> None:

@@ -47,7 +47,7 @@ def get_integration(call: Call, integration_id: str) -> Integration:
 
 
 @route(bp, "PATCH", "/v1/integrations/{integration_id}", summary="Change an integration", access="admin",
-       tag=TAG, body=IntegrationUpdate, response=Integration)
+       tag=TAG, body=IntegrationUpdate, response=Integration, errors=(409,))
 def update_integration(call: Call, integration_id: str) -> Integration:
     return _shown(service.update(call.tenant_id, integration_id, call.body))
 
@@ -59,13 +59,13 @@ def delete_integration(call: Call, integration_id: str) -> None:
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/enable", summary="Enable an integration", access="admin",
-       tag=TAG, response=Integration)
+       tag=TAG, response=Integration, errors=(409,))
 def enable_integration(call: Call, integration_id: str) -> Integration:
     return _shown(service.enable(call.tenant_id, integration_id))
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/disable", summary="Disable an integration (keeps settings)",
-       access="admin", tag=TAG, response=Integration)
+       access="admin", tag=TAG, response=Integration, errors=(409,))
 def disable_integration(call: Call, integration_id: str) -> Integration:
     return _shown(service.disable(call.tenant_id, integration_id)[0])
 

@@ -14,12 +14,19 @@ _REF = "#/components/schemas/{model}"
 _ERRORS = {
     400: "Malformed request", 401: "Missing or invalid token", 403: "The token's role does not allow this",
     404: "No such object in the caller's tenant", 409: "Conflict", 413: "Body too large",
-    422: "Invalid fields", 429: "Rate limited (see Retry-After)",
+    415: "Content-Type is not application/json", 422: "Invalid fields", 429: "Rate limited (see Retry-After)",
+}
+_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "RFC 6750 challenge: Bearer realm=\"email-report\", with "
+                                              "error=\"invalid_token\" when the token sent is not valid",
+                               "required": True, "schema": {"type": "string", "pattern": "^Bearer "}}},
+    429: {"Retry-After": {"description": "seconds to wait", "required": True,
+                          "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
 }
 
 
 def _error_codes(op: Operation) -> list[int]:
-    codes = {400, *op.errors}
+    codes = {400, 415, *op.errors}  # the framework answers 415 for any Content-Type other than JSON
     if op.access != "public":
         codes |= {401, 403}
     if op.body:
@@ -61,7 +68,8 @@ def document() -> dict[str, Any]:
             responses[str(op.status)] = {"description": "Success"}
         for code in _error_codes(op):
             error_schema = {"application/json": {"schema": refs[(ErrorBody, "serialization")]}}
-            responses[str(code)] = {"description": _ERRORS[code], "content": error_schema}
+            responses[str(code)] = {"description": _ERRORS[code], "content": error_schema,
+                                    **({"headers": _HEADERS[code]} if code in _HEADERS else {})}
         entry: dict[str, Any] = {
             "operationId": op.name,
             "summary": op.summary, "tags": [op.tag], "parameters": _parameters(op), "responses": responses,

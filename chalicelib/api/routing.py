@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import auth
 from chalicelib.auth import Caller
-from chalicelib.errors import AppError, BadRequest, NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from chalicelib.errors import AppError, BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -67,8 +67,7 @@ def _internal_error() -> Response:
 
 
 def error_response(error: AppError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-    return json_response(error.body(), error.status, headers)
+    return json_response(error.body(), error.status, error.headers())
 
 
 def _validate(model: type[BaseModel], data: Any) -> BaseModel:

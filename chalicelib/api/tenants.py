@@ -19,7 +19,7 @@ bp = Blueprint(__name__)
 
 
 @route(bp, "POST", "/v1/tenants", summary="Create a tenant and its first admin token", access="operator",
-       tag="tenants", body=TenantCreate, response=TenantCreated, status=201)
+       tag="tenants", body=TenantCreate, response=TenantCreated, status=201, errors=(409,))
 def create_tenant(call: Call) -> TenantCreated:
     return service.create_tenant(call.body)
 

@@ -17,7 +17,7 @@ def list_triggers(call: Call) -> TriggerPage:
 
 
 @route(bp, "POST", "/v1/triggers", summary="Create a trigger (native shape or Wallarm's Terraform vocabulary)",
-       access="admin", tag=TAG, body=TriggerCreate, response=Trigger, status=201, errors=(409,))
+       access="admin", tag=TAG, body=TriggerCreate, response=Trigger, status=201, errors=(404, 409))
 def create_trigger(call: Call) -> Trigger:
     return service.create(call.tenant_id, call.body)
 

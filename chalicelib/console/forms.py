@@ -58,8 +58,10 @@ class IntegrationForm:
             data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
                                                      "events": self.events()})
         except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                self.errors.setdefault(str(error["loc"][0]) if error["loc"] else "name", _message(error))
+            for error in exc.errors(include_url=False):  # every rejected address, each with its own message
+                name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)
+                said = self.errors.get(name)
+                self.errors[name] = message if said is None or message in said else f"{said} {message}"
             return None
         return None if self.errors else data
 

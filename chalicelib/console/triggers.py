@@ -148,8 +148,8 @@ def _save(session: Session, draft: TriggerForm, trigger: Trigger | None) -> Resp
                 name=data.name, comment=data.comment or "", active=data.active,
                 integration_ids=data.integration_ids, condition=data.condition))
     except AppError as error:
-        if error.status not in (409, 422) or not draft.refused(error):
-            raise
+        if error.status not in (404, 409, 422) or not draft.refused(error):  # 404 with details: a chosen
+            raise                                                            # integration was deleted meanwhile
         return _form_page(session, draft, trigger, error.status)
     return web.redirect(web.url("/triggers", notice="saved" if trigger else "created"))
 

@@ -71,8 +71,12 @@ def sending_status() -> tuple[bool, str]:
     """Can the account send now? SES's sending switch and the 24-hour quota, in words."""
     ses = client("ses")
     quota = ses.get_send_quota()
-    left = quota["Max24HourSend"] - quota["SentLast24Hours"]
-    quota_text = f"{left:g} of {quota['Max24HourSend']:g} messages left in the 24-hour quota"
+    maximum, sent = quota["Max24HourSend"], quota["SentLast24Hours"]
+    if maximum < 0:  # SES's word for an unlimited quota
+        left, quota_text = 1.0, "no 24-hour sending quota"
+    else:  # more than the quota may have gone out (SES counts late, the quota shrank): none left, never fewer
+        left = max(0.0, maximum - sent)
+        quota_text = f"{left:g} of {maximum:g} messages left in the 24-hour quota"
     try:
         enabled = bool(ses.get_account_sending_enabled().get("Enabled"))
     except (ClientError, ResponseParserError, NotImplementedError):

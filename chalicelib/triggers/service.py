@@ -6,7 +6,7 @@ import uuid
 from chalicelib import clock
 from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.models import Integration, Trigger, TriggerCreate, TriggerPage, TriggerUpdate
+from chalicelib.models import MAX_TRIGGER_INTEGRATIONS, Integration, Trigger, TriggerCreate, TriggerPage, TriggerUpdate
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -33,7 +33,10 @@ def _check_integrations(tenant_id: str, integration_ids: list[str]) -> None:
     details = [{"path": f"integration_ids.{n}", "message": f"no integration {integration_id!r} in this tenant"}
                for n, integration_id in enumerate(integration_ids) if integration_id not in known]
     if details:
-        raise ValidationFailed("integration_ids must name integrations of this tenant", details)
+        raise NotFound("integration_ids name no integration of this tenant", details)
+    if len(integration_ids) > MAX_TRIGGER_INTEGRATIONS:  # the actions of the Terraform shape, together
+        raise ValidationFailed(f"at most {MAX_TRIGGER_INTEGRATIONS} integrations per trigger",
+                               [{"path": "actions", "message": f"{len(integration_ids)} integrations"}])
 
 
 def create(tenant_id: str, body: TriggerCreate) -> Trigger:

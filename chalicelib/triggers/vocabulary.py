@@ -14,7 +14,7 @@ NAMES = {"attacks_exceeded": "Attacks exceeded", "hits_exceeded": "Hits exceeded
 
 def to_native(body: "TriggerCreate") -> "TriggerCreate":
     """Fill ``name``, ``active``, ``integration_ids`` and ``condition`` from the Terraform fields."""
-    from chalicelib.models import MAX_TRIGGER_INTEGRATIONS, ThresholdCondition, TriggerFilters, UserAddedCondition
+    from chalicelib.models import ThresholdCondition, TriggerFilters, UserAddedCondition
 
     if body.condition is not None or body.integration_ids is not None:
         raise ValueError("use either template_id (Terraform vocabulary) or condition and integration_ids, not both")
@@ -40,8 +40,6 @@ def to_native(body: "TriggerCreate") -> "TriggerCreate":
                                        filters=TriggerFilters.model_validate(filters))
     body.condition = condition  # type: ignore[assignment]
     body.integration_ids = list(dict.fromkeys(i for action in body.actions for i in action.integration_id))
-    if len(body.integration_ids) > MAX_TRIGGER_INTEGRATIONS:
-        raise ValueError(f"actions: at most {MAX_TRIGGER_INTEGRATIONS} integrations per trigger")
     body.name = body.name or NAMES[body.template_id or ""]
     body.active = body.active if body.enabled is None else body.enabled
     return body

@@ -72,7 +72,7 @@ def event_values(event: Event) -> dict[str, list[str]]:
 
 
 def _equal(kind: str, wanted: str, value: str) -> bool:
-    if kind == "ip" and "/" in wanted:
+    if kind == "ip":  # by value, so "::1" equals "0::1" and "10.0.0.7" is in "10.0.0.0/8"
         try:
             return ipaddress.ip_address(value) in ipaddress.ip_network(wanted, strict=False)
         except ValueError:
