@@ -21,7 +21,9 @@ def record(tenant_id: str, event: Event) -> bool:
         return False
     at, details = _utc(event.time), event.details()
     if isinstance(details, AttackData):
-        return security_repo.record_attack(tenant_id, event.id, at, details.type, details.host, hits=details.hits)
+        return security_repo.record_attack(tenant_id, event.id, at, details.type, details.host, hits=details.hits,
+                                           ip=details.ip, country=details.country, path=details.path,
+                                           blocked=bool(details.blocked))
     if isinstance(details, VulnerabilityData):
         return security_repo.record_vulnerability(tenant_id, Vulnerability(
             id=event.id, at=at, risk=details.risk, title=details.title, host=details.host or details.domain or "",
