@@ -185,6 +185,7 @@ def test_attacks_add_up_by_source_ip_country_endpoint_and_blocked(fresh_process)
     assert (aggregate.attacks, aggregate.hits, aggregate.blocked) == (4, 18, 2)
     assert aggregate.ips == {"203.0.113.7": Counts(attacks=2, hits=12), "2001:db8::1": Counts(attacks=1, hits=1)}
     assert aggregate.countries == {"DE": Counts(attacks=2, hits=12)}
+    assert aggregate.ip_countries == {"203.0.113.7": "DE"}
     assert aggregate.endpoints == {"api.acme.io /v2/orders": Counts(attacks=2, hits=12),
                                    "www.acme.io /search": Counts(attacks=1, hits=1)}
 
@@ -257,10 +258,12 @@ def test_a_process_that_meets_a_full_hour_pays_one_extra_request_once(fresh_proc
 def test_a_bulk_load_keeps_its_top_ips_by_name_and_folds_the_rest():
     ips = {f"10.1.0.{n}": Counts(attacks=n + 1, hits=n + 1) for n in range(repo.TOP_PER_HOUR + 20)}
     repo.add_aggregate("acme", HourlyAggregate(hour=T0, attacks=1, hits=1, blocked=1, ips=ips,
-                                               countries={"FR": Counts(attacks=1, hits=1)}))
+                                               countries={"FR": Counts(attacks=1, hits=1)},
+                                               ip_countries={"10.1.0.119": "FR", "10.1.0.0": "FR"}))
 
     aggregate = hour_of("acme")
 
     assert len(aggregate.ips) == repo.TOP_PER_HOUR + 1 and "10.1.0.119" in aggregate.ips
     assert aggregate.ips[repo.OTHER_IPS].attacks == sum(range(1, 21))
     assert (aggregate.blocked, aggregate.countries) == (1, {"FR": Counts(attacks=1, hits=1)})
+    assert aggregate.ip_countries == {"10.1.0.119": "FR"}  # the folded address's country is not kept

@@ -5,7 +5,8 @@ Items, per tenant:
 - ``<tenant>#hour`` / ``2026-11-24T10`` — one per UTC hour: ``attacks``, ``hits``, ``blocked`` and, as top-level
   attributes (DynamoDB's ADD only works on those), ``ta:``/``th:<type>``, ``ha:``/``hh:<host>``, ``ia:``/``ih:<ip>``,
   ``ca:``/``ch:<country>`` and ``ea:``/``eh:<host path>`` for attacks/hits by attack type, host, source IP, country
-  and endpoint. A month is at most 31×24 items in one Query, whatever the traffic.
+  and endpoint; ``ic:<ip>`` holds a named IP's country. A month is at most 31×24 items in one Query, whatever
+  the traffic.
   IPs and endpoints are bounded: the string sets ``kept_ips`` / ``kept_endpoints`` name the first
   ``TOP_PER_HOUR`` seen in the hour (a condition on the same UpdateItem keeps them at that size); later ones count
   under "(other IPs)" / "(other endpoints)", so a botnet or an id in every path cannot grow the item.
@@ -61,6 +62,7 @@ _DIMENSIONS = {"types": ("ta:", "th:"), "hosts": ("ha:", "hh:"), "ips": ("ia:", 
 _OTHER = {"types": OTHER_TYPES, "hosts": OTHER_HOSTS, "ips": OTHER_IPS, "countries": "(other countries)",
           "endpoints": OTHER_ENDPOINTS}
 _BOUNDED = {"ips": "kept_ips", "endpoints": "kept_endpoints"}
+_COUNTRY_OF_IP = "ic:"
 # Hours whose IP or endpoint set this process saw full: a full set never changes, so later events of that hour
 # are written straight to their named or "other" bucket in one request instead of failing a condition first.
 _FULL: OrderedDict[tuple[str, str, str], dict[str, frozenset[str]]] = OrderedDict()
@@ -116,11 +118,16 @@ def _add_op(tenant_id: str, aggregate: HourlyAggregate, guard: Mapping[str, str]
             values[f":{dimension}_one"] = guard[dimension]
             conditions.append(f"(attribute_not_exists(#{dimension}) OR size(#{dimension}) < :top "
                               f"OR contains(#{dimension}, :{dimension}_one))")
+    sets = ["expires_at = :expires"]
+    for i, (ip, country) in enumerate(aggregate.ip_countries.items()):
+        if ip in aggregate.ips and ip != OTHER_IPS:
+            names[f"#c{i}"], values[f":c{i}"] = _COUNTRY_OF_IP + ip, country
+            sets.append(f"#c{i} = :c{i}")
     hour = utc_hour(aggregate.hour)
     update = {
         "TableName": _table_name(),
         "Key": to_attribute_values({"pk": f"{tenant_id}#hour", "sk": hour.strftime(HOUR_FORMAT)}),
-        "UpdateExpression": f"ADD {', '.join(adds)} SET expires_at = :expires",
+        "UpdateExpression": f"ADD {', '.join(adds)} SET {', '.join(sets)}",
         "ExpressionAttributeNames": names,
     }
     if conditions:
@@ -142,8 +149,8 @@ def _fold(counts: dict[str, Counts], into: str, keep: int = 0) -> dict[str, Coun
 
 def _collapsed(aggregate: HourlyAggregate) -> HourlyAggregate:
     """The same counts with every breakdown folded into its "other" bucket (the hour's item is full)."""
-    return aggregate.model_copy(update={dimension: _fold(getattr(aggregate, dimension), _OTHER[dimension])
-                                        for dimension in _DIMENSIONS})
+    return aggregate.model_copy(update={"ip_countries": {}, **{
+        dimension: _fold(getattr(aggregate, dimension), _OTHER[dimension]) for dimension in _DIMENSIONS}})
 
 
 def _too_large(error: ClientError) -> bool:
@@ -204,6 +211,7 @@ def record_attack(tenant_id: str, event_id: str, at: datetime, attack_type: str,
         aggregate = HourlyAggregate(hour=at, attacks=attacks, hits=hits, blocked=attacks if blocked else 0,
                                     types={label(attack_type): counts}, hosts={label(host): counts},
                                     countries={label(country): counts} if country else {},
+                                    ip_countries={named["ips"]: label(country)} if country and ip else {},
                                     **{dimension: {value: counts} for dimension, value in named.items()})
         written = _write([_seen_op(tenant_id, "attack", event_id, at), _add_op(tenant_id, aggregate, guard)],
                          fallback=_add_op(tenant_id, _collapsed(aggregate)))
@@ -224,7 +232,7 @@ def _parts(aggregate: HourlyAggregate, size: int = 50) -> Iterator[HourlyAggrega
         first = offset == 0
         yield HourlyAggregate(hour=aggregate.hour, attacks=aggregate.attacks if first else 0,
                               hits=aggregate.hits if first else 0, blocked=aggregate.blocked if first else 0,
-                              **chunk)
+                              ip_countries=aggregate.ip_countries, **chunk)
 
 
 def add_aggregate(tenant_id: str, aggregate: HourlyAggregate) -> None:
@@ -268,6 +276,8 @@ def _query(pk: str, low: str, high: str) -> Iterator[dict[str, Any]]:
 def _aggregate(item: dict[str, Any]) -> HourlyAggregate:
     item = plain(item)
     found: dict[str, dict[str, Counts]] = {dimension: {} for dimension in _DIMENSIONS}
+    ip_countries = {attribute[3:]: country for attribute, country in item.items()
+                    if attribute.startswith(_COUNTRY_OF_IP)}
     for attribute, amount in item.items():
         for dimension, (attacks_prefix, hits_prefix) in _DIMENSIONS.items():
             if attribute.startswith(attacks_prefix):
@@ -276,7 +286,7 @@ def _aggregate(item: dict[str, Any]) -> HourlyAggregate:
                 found[dimension].setdefault(attribute[3:], Counts()).hits = amount
     return HourlyAggregate(hour=datetime.strptime(item["sk"], HOUR_FORMAT).replace(tzinfo=UTC),
                            attacks=item.get("attacks", 0), hits=item.get("hits", 0),
-                           blocked=item.get("blocked", 0), **found)
+                           blocked=item.get("blocked", 0), ip_countries=ip_countries, **found)
 
 
 def read(tenant_id: str, start: datetime, end: datetime) -> SecurityData:
