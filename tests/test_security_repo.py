@@ -257,13 +257,37 @@ def test_a_process_that_meets_a_full_hour_pays_one_extra_request_once(fresh_proc
 
 def test_a_bulk_load_keeps_its_top_ips_by_name_and_folds_the_rest():
     ips = {f"10.1.0.{n}": Counts(attacks=n + 1, hits=n + 1) for n in range(repo.TOP_PER_HOUR + 20)}
+    busiest = f"10.1.0.{repo.TOP_PER_HOUR + 19}"
     repo.add_aggregate("acme", HourlyAggregate(hour=T0, attacks=1, hits=1, blocked=1, ips=ips,
                                                countries={"FR": Counts(attacks=1, hits=1)},
-                                               ip_countries={"10.1.0.119": "FR", "10.1.0.0": "FR"}))
+                                               ip_countries={busiest: "FR", "10.1.0.0": "FR"}))
 
     aggregate = hour_of("acme")
 
-    assert len(aggregate.ips) == repo.TOP_PER_HOUR + 1 and "10.1.0.119" in aggregate.ips
+    assert len(aggregate.ips) == repo.TOP_PER_HOUR + 1 and busiest in aggregate.ips
     assert aggregate.ips[repo.OTHER_IPS].attacks == sum(range(1, 21))
     assert (aggregate.blocked, aggregate.countries) == (1, {"FR": Counts(attacks=1, hits=1)})
-    assert aggregate.ip_countries == {"10.1.0.119": "FR"}  # the folded address's country is not kept
+    assert aggregate.ip_countries == {busiest: "FR"}  # the folded address's country is not kept
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """DynamoDB's item size, near enough: names plus values (a number ~ its digits, a set its members)."""
+    def size(value: Any) -> int:
+        return sum(len(str(member)) for member in value) if isinstance(value, set) else len(str(value))
+
+    return sum(len(name) + size(value) for name, value in item.items())
+
+
+def test_the_hour_item_stays_small_whatever_the_names_so_each_write_stays_cheap(fresh_process):
+    # GIVEN an hour of attacks from 200 IPv6 addresses on 200 very long paths of a very long host name
+    host = "h" * 190 + ".acme.io"
+    for n in range(200):
+        repo.record_attack("acme", f"a{n}", T0, "sqli", host, hits=1000, ip=f"2001:db8:aaaa:bbbb:cccc:dddd:eeee:{n:x}",
+                           country="DE", path=f"/{n}/{'p' * 300}", blocked=True)
+
+    # THEN the item is a few KB (an UpdateItem is billed per KB of the item), not one that grows with the names
+    item = table(get_settings().security_table).get_item(Key={"pk": "acme#hour", "sk": "2026-11-24T10"})["Item"]
+    assert item_bytes(item) < 12_000
+    endpoints = hour_of("acme").endpoints
+    assert len(endpoints) == repo.TOP_PER_HOUR + 1 and {len(e) for e in endpoints if e != repo.OTHER_ENDPOINTS} == {
+        repo.MAX_ENDPOINT}

@@ -53,9 +53,11 @@ OTHER_HOSTS = "(other hosts)"
 OTHER_TYPES = "(other types)"
 OTHER_IPS = "(other IPs)"
 OTHER_ENDPOINTS = "(other endpoints)"
-# Named IPs and endpoints kept per hour item: ≤ 100 × ~200-byte names × 3 copies (two counters and the set)
-# stays far below DynamoDB's 400 KB item limit, and a report still gets a top 10 from every hour.
-TOP_PER_HOUR = 100
+# Named IPs and endpoints per hour item. Every attack's UpdateItem is billed by the whole item's size (1 WCU per KB,
+# twice in a transaction), so the item stays at a few KB: 20 × (3 copies: two counters and the set) of ≤ 120-byte
+# endpoints and ≤ 45-byte IPs is ≤ 10 KB at worst, ~3 KB for usual names; a report still gets a top 10 per hour.
+TOP_PER_HOUR = 20
+MAX_ENDPOINT = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 _DIMENSIONS = {"types": ("ta:", "th:"), "hosts": ("ha:", "hh:"), "ips": ("ia:", "ih:"),
                "countries": ("ca:", "ch:"), "endpoints": ("ea:", "eh:")}
@@ -89,9 +91,10 @@ def _seen_op(tenant_id: str, kind: str, event_id: str, at: datetime) -> dict[str
 
 
 def endpoint(host: str, path: str | None) -> str | None:
-    """``api.acme.io /v2/orders``: the host and the path without query string or fragment; ``None`` without a path."""
+    """``api.acme.io /v2/orders``: the host and the path without query string or fragment, at most
+    ``MAX_ENDPOINT`` characters of which half at most for the host; ``None`` without a path."""
     bare = (path or "").split("?", 1)[0].split("#", 1)[0].strip()
-    return label(f"{label(host)} {bare}") if bare else None
+    return label(f"{label(host)[:MAX_ENDPOINT // 2]} {bare}")[:MAX_ENDPOINT] if bare else None
 
 
 def _add_op(tenant_id: str, aggregate: HourlyAggregate, guard: Mapping[str, str] | None = None) -> dict[str, Any]:
