@@ -55,7 +55,7 @@ OTHER_IPS = "(other IPs)"
 OTHER_ENDPOINTS = "(other endpoints)"
 # Named IPs and endpoints per hour item. Every attack's UpdateItem is billed by the whole item's size (1 WCU per KB,
 # twice in a transaction), so the item stays at a few KB: 20 × (3 copies: two counters and the set) of ≤ 120-byte
-# endpoints and ≤ 45-byte IPs is ≤ 10 KB at worst, ~3 KB for usual names; a report still gets a top 10 per hour.
+# endpoints and ≤ 45-byte IPs keeps it ≤ 12 KB at worst, ~4 KB for usual names; a report still gets a top 10 per hour.
 TOP_PER_HOUR = 20
 MAX_ENDPOINT = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")

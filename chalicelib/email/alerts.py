@@ -67,11 +67,12 @@ def tops(condition: ThresholdCondition, data: SecurityData, start: datetime, end
             if start <= incident.at < end:
                 found["hosts"][incident.host or "unknown"] += 1
                 found["types"][incident.attack_type or "unknown"] += 1
-    for aggregate in data.aggregates if condition.metric != "incidents" else ():
-        countries |= aggregate.ip_countries
-        for dimension, counter in found.items():
-            for name, counts in getattr(aggregate, dimension).items():
-                counter[name] += getattr(counts, condition.metric)
+    else:
+        for aggregate in data.aggregates:
+            countries |= aggregate.ip_countries
+            for dimension, counter in found.items():
+                for name, counts in getattr(aggregate, dimension).items():
+                    counter[name] += getattr(counts, condition.metric)
     types = [row._replace(name=describe(row.code).name, detail=describe(row.code).category)
              for row in _top(found["types"])]
     return {"hosts": _top(found["hosts"]), "types": types, "endpoints": _top(found["endpoints"]),
@@ -113,8 +114,10 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
     metric = _METRIC_LABELS[condition.metric]
     rows = tops(condition, data, start, end)
     subject = f"Trigger “{trigger.name}”: more than {condition.threshold:,} {metric} in one {condition.interval}"
-    if rows["types"]:
-        subject += f" — {rows['types'][0].name}" + (f" on {rows['hosts'][0].name}" if rows["hosts"] else "")
+    named = {kind: next((row.name for row in rows[kind] if not row.code.startswith("(")), None)
+             for kind in ("types", "hosts")}  # "(other hosts)" names nothing
+    if named["types"]:
+        subject += f" — {named['types']}" + (f" on {named['hosts']}" if named["hosts"] else "")
     sent, hours_note = sent_label(timezone), condition.metric != "incidents" and condition.interval == "minute"
     facts = [("Trigger", trigger.name), ("Metric", metric.capitalize()),
              ("Count", f"{count:,} (when it fired)"), ("Threshold", f"more than {condition.threshold:,}"),
