@@ -257,6 +257,7 @@ PlatformEventType = Literal[
 ]
 ServiceEventType = Literal["integration.disabled", "integration.deleted", "integration.degraded"]
 Text = Annotated[str, StringConstraints(max_length=2000)]
+Actor = Annotated[Text | None, Field(description="who made the change (an email address or a name), named in the mail")]
 
 
 class EventData(Model):
@@ -270,12 +271,14 @@ class UserData(EventData):
     name: Text | None = None
     role: Text | None = None
     previous_role: Text | None = None
+    actor: Actor = None
 
 
 class ApplicationData(EventData):
     name: Text | None = None
     previous_name: Text | None = None
     application_id: Text | None = None
+    actor: Actor = None
 
 
 class VulnerabilityData(EventData):

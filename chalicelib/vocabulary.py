@@ -88,6 +88,8 @@ _TYPES: tuple[TypeInfo, ...] = (
              "Bind requests to an explicit allow-list of writable fields."),
     TypeInfo("infoleak", "Information exposure", "CWE-200", A01, API3,
              "Return only the fields the caller needs; turn off stack traces and version banners."),
+    TypeInfo("info", "Information disclosure", "CWE-497", A05, API8,
+             "Remove version banners, debug pages and verbose error messages from responses."),
     TypeInfo("weak_auth", "Weak authentication", "CWE-287", A07, API2,
              "Enforce strong credentials, multi-factor authentication and short-lived tokens."),
     TypeInfo("jwt", "Weak JSON Web Token", "CWE-347", A02, API2,

@@ -50,8 +50,10 @@ def test_auto_disable_notifies_system_subscribers_once(api, acme, pipeline, froz
     assert body["active"] is False
     assert body["disabled_reason"] == "auto-disabled: 60% of send requests failed in the last 12 hours (6 of 10)"
     notices = sorted((m.to[0], m.subject) for m in outbox())
-    assert notices == [("sec@acme.io", "Integration disabled: SOC"), ("soc@acme.io", "Integration disabled: SOC")]
-    assert "auto-disabled: 60%" in next(m.text for m in outbox())
+    subject = "[Action needed] Integration disabled automatically: SOC"
+    assert notices == [("sec@acme.io", subject), ("soc@acme.io", subject)]
+    text = next(m.text for m in outbox())
+    assert "auto-disabled: 60%" in text and "Run Test integration" in text and "Enable the integration." in text
 
 
 def test_requests_older_than_12_hours_do_not_count(api, acme, frozen_clock):
@@ -72,7 +74,7 @@ def test_warning_at_40_percent_once_per_12_hours(api, acme, pipeline, frozen_clo
     pipeline.drain()
     warnings = [m for m in outbox() if m.subject == "Integration failing: SOC"]
     assert [m.to for m in warnings] == [["sec@acme.io"]]
-    assert "40% of send requests failed" in warnings[0].text
+    assert "40% of send requests failed" in warnings[0].text and "Run Test integration" in warnings[0].text
     assert state(acme, soc)["active"] is True
 
 

@@ -137,4 +137,4 @@ def test_eventbridge_events_take_the_same_path(api, acme, pipeline):
     assert result["results"][0]["status"] == "accepted"
     assert api.client.lambda_.invoke("platform_events", event).payload["results"][0]["status"] == "duplicate"
     pipeline.drain()
-    assert [m.subject for m in outbox()] == ["Scope changed: 1 service added"]
+    assert [m.subject for m in outbox()] == ["Scope changed: service api:443 added"]

@@ -14,9 +14,9 @@ def test_saved_integration_sends_one_sample_per_subscribed_kind(acme):
     assert "verified" in body["steps"][2]["detail"]
     mails = outbox()
     assert sorted(m.subject for m in mails) == [
-        "[Test message] New user added: new.user@example.com",
+        "[Test message] New user added: new.user@example.com (analyst) by admin@example.com",
         "[Test message] Scope changed: 1 host added, 1 service removed",
-        "[Test message] [High risk] Vulnerability detected: SQL injection in /login",
+        "[Test message] [High] SQL injection detected — api.example.com GET /v2/orders (order_id)",
     ]
     assert all(m.to == ["soc@acme.io", "lead@acme.io"] for m in mails)
     assert all("This is a test message" in m.text for m in mails)
@@ -30,8 +30,10 @@ def test_draft_is_validated_and_nothing_is_saved(acme):
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "d@acme.io",
                                                                "events": ["vuln_low"]})
     assert status == 200 and body["ok"]
-    assert [m.subject for m in outbox()] == ["[Test message] [Low risk] Vulnerability detected: Server version "
-                                             "disclosed"]
+    [mail] = outbox()
+    assert mail.subject == "[Test message] [Low] Information disclosure detected — www.example.com"
+    assert "Server version disclosed" in mail.text and "CWE-497" in mail.text and "What to do:" in mail.text
+    assert "https://platform.example.com/vulnerabilities/sample-low" in mail.text
     assert scan("integrations_table") == before
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "Draft", "emails": "nope"})
     assert status == 422 and body["error"]["details"][0]["path"] == "emails"

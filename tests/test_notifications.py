@@ -31,8 +31,8 @@ def test_event_reaches_exactly_the_active_subscribed_integrations(acme, pipeline
     mails = [m for m in outbox() if "Vulnerability" in m.subject]
     assert sorted(tuple(m.to) for m in mails) == [("sec@acme.io",), ("soc@acme.io", "lead@acme.io")]
     mail = next(m for m in mails if "soc@acme.io" in m.to)
-    assert mail.subject == "[High risk] Vulnerability detected: SQLi in /login"
-    assert "api.acme.io" in mail.text and "/login" in mail.text and "Risk: High" in mail.text
+    assert mail.subject == "[High] Vulnerability detected: SQLi in /login — api.acme.io /login"
+    assert "Host: api.acme.io" in mail.text and "Endpoint: /login" in mail.text and "Detected · High risk" in mail.text
     assert "SQLi in /login" in mail.html and "High risk" in mail.html
     status, log = acme.call("GET", f"/v1/integrations/{high['id']}/deliveries")
     assert status == 200
@@ -80,7 +80,8 @@ def test_system_scope_and_user_events_use_their_templates(acme, pipeline):
     )
     pipeline.drain()
     subjects = sorted(m.subject for m in outbox() if m.to == ["ops@acme.io"])
-    assert subjects == ["Role of bob@acme.io changed to admin", "Scope changed: 1 host added, 1 domain removed"]
+    assert subjects == ["Scope changed: 1 host added, 1 domain removed",
+                        "[Admin access] Role of bob@acme.io changed to admin"]
 
 
 def test_html_is_escaped_and_headers_cannot_be_injected(acme, pipeline):
@@ -94,8 +95,8 @@ def test_html_is_escaped_and_headers_cannot_be_injected(acme, pipeline):
     assert "javascript:" not in mail.html
     headers = mail.raw.split(b"\r\n\r\n")[0].decode().split("\r\n")
     assert [h for h in headers if h.lower().startswith(("bcc", "subject"))] == [
-        "Subject: [High risk] Vulnerability detected: <script>alert(1)</script> Bcc: evil@x.io"]
-    assert mail.subject == "[High risk] Vulnerability detected: <script>alert(1)</script> Bcc: evil@x.io"
+        "Subject: [High] Vulnerability detected: <script>alert(1)</script> Bcc: evil@x.io"]
+    assert mail.subject == "[High] Vulnerability detected: <script>alert(1)</script> Bcc: evil@x.io"
 
 
 def test_failing_ses_follows_the_exact_schedule_then_dead_then_redrive(acme, pipeline, flaky_ses, monkeypatch):

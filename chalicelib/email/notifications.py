@@ -1,31 +1,47 @@
-"""Instant notifications: an event → subject, HTML and plain text (jinja2 templates)."""
+"""Instant notifications: an event → subject, HTML and plain text (jinja2 templates).
+
+Every mail says what happened in words and, when something is to be done, what to do.
+"""
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib import vocabulary
 from chalicelib.email import templates
-from chalicelib.email.message import Content
+from chalicelib.email.message import Content, header_text
 from chalicelib.models import Event, ScopeData, VulnerabilityData
 from chalicelib.settings import get_settings
 
 _SYSTEM_HEADLINES: dict[str, str] = {
-    "user.created": "New user added: {email}",
-    "user.deleted": "User deleted: {email}",
-    "user.role_changed": "Role of {email} changed to {role}",
+    "user.created": "New user added: {user}{as_role}",
+    "user.deleted": "User deleted: {user}",
+    "user.role_changed": "Role of {user} changed to {role}",
     "application.created": "Application created: {name}",
     "application.deleted": "Application deleted: {name}",
     "application.renamed": "Application renamed: {previous_name} → {name}",
     "integration.disabled": "Integration disabled: {name}",
+    "integration.disabled.automatic": "Integration disabled automatically: {name}",
     "integration.deleted": "Integration deleted: {name}",
     "integration.degraded": "Integration failing: {name}",
 }
+# Facts are shown in this order, unlabelled fields last.
 _LABELS: dict[str, str] = {
     "email": "User", "name": "Name", "role": "Role", "previous_role": "Previous role",
-    "previous_name": "Previous name", "application_id": "Application id", "integration_id": "Integration id",
-    "reason": "Reason", "host": "Host", "domain": "Domain", "path": "Path", "method": "Method",
-    "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
+    "previous_name": "Previous name", "mode": "Disabled", "actor": "Changed by", "reason": "Reason",
+    "error": "Most common error", "failing_addresses": "Failing addresses", "dead_lettered": "Dead-lettered deliveries",
+    "application_id": "Application id", "integration_id": "Integration id", "host": "Host", "domain": "Domain",
+    "path": "Path", "method": "Method", "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
 }
+_ORDER = {key: position for position, key in enumerate(_LABELS)}
+_STATUS_WORDS: dict[str, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive"}
+_VULNERABILITY_FIELDS = ("risk", "title", "host", "domain", "path", "method", "parameter", "type", "id", "link",
+                         "status", "previous_status")
+# One long field (a 2,000-character path) must not push the others out of a 200-character subject.
+_PART_LIMIT = 80
+_ADMIN_MARK = "[Admin access] "
+_ACTION_MARK = "[Action needed] "
 
 
 def _safe_link(value: Any) -> str | None:
@@ -33,14 +49,185 @@ def _safe_link(value: Any) -> str | None:
     return value if isinstance(value, str) and value.lower().startswith(("https://", "http://")) else None
 
 
-def _facts(data: dict[str, Any], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def _facts(data: Mapping[str, Any], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    shown = [(key, value) for key, value in data.items() if value not in (None, "", [], {})
+             and key not in skip and isinstance(value, (str, int, float))]
     return [(_LABELS.get(key, key.replace("_", " ").capitalize()), str(value))
-            for key, value in data.items() if value not in (None, "", [], {}) and key not in skip
-            and isinstance(value, (str, int, float))]
+            for key, value in sorted(shown, key=lambda item: _ORDER.get(item[0], len(_ORDER)))]
 
 
 def _when(event: Event, timezone: str) -> str:
     return event.time.astimezone(ZoneInfo(timezone)).strftime(f"%Y-%m-%d %H:%M ({timezone})")
+
+
+def _part(value: Any) -> str:
+    """One field as a bounded, header-safe piece of a subject; empty when missing or not text."""
+    return header_text(str(value), _PART_LIMIT) if isinstance(value, (str, int, float)) else ""
+
+
+# --- vulnerabilities -------------------------------------------------------------------
+
+
+def _where(data: Mapping[str, Any]) -> str:
+    """``api.acme.io GET /v2/orders (order_id)``: as much of the place as ``data`` names."""
+    path = _part(data.get("path"))
+    method = _part(data.get("method")).upper() if path else ""
+    place = " ".join(part for part in (_part(data.get("host")) or _part(data.get("domain")), method, path) if part)
+    parameter = _part(data.get("parameter"))
+    if parameter:
+        return f"{place} ({parameter})" if place else f"parameter {parameter}"
+    return place
+
+
+def vulnerability_subject(data: Mapping[str, Any], verb: str) -> str:
+    """``[High] SQL injection detected — api.acme.io GET /v2/orders (order_id)``; ``verb`` is detected, fixed or
+    reopened. Without a type the title names it; a missing field is left out; the result is header-safe."""
+    risk, kind, title = (_part(data.get(key)) for key in ("risk", "type", "title"))
+    tag = f"[{risk.capitalize()}] " if risk else ""
+    what = f"{vocabulary.describe(kind).name if kind else 'Vulnerability'} {verb}"
+    if title and not kind:
+        what += f": {title}"
+    place = _where(data)
+    return header_text(tag + what + (f" — {place}" if place else ""))
+
+
+def _status(status: str, previous: str) -> str:
+    """``Fixed (was open)``."""
+    words = _STATUS_WORDS.get(status, status)
+    return f"{words} (was {_STATUS_WORDS.get(previous, previous).lower()})" if previous else words
+
+
+def _vulnerability_advice(info: vocabulary.TypeInfo | None, verb: str) -> list[str]:
+    if verb == "fixed":
+        return ["Nothing to do: the platform reports it fixed. If it is found again you will get a mail saying "
+                "it was reopened."]
+    fix = (info.remediation if info and info.remediation
+           else "Open the vulnerability in the platform, fix it in code and check the fix there.")
+    return [fix, "It had been reported fixed: check that the fix reached every host."] if verb == "reopened" else [fix]
+
+
+def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, dict[str, Any]]:
+    """Subject, headline and template context of a vulnerability mail; the detected, fixed and reopened mails
+    (``vulnerability.html`` and ``vulnerability_status.html``) share them."""
+    info = vocabulary.describe(str(data["type"])) if data.get("type") else None
+    path = data.get("path")
+    status, previous = (str(data.get(key) or "") for key in ("status", "previous_status"))
+    facts = [
+        ("Type", info.name if info else None),
+        ("Category", info.category if info else None),
+        ("OWASP API", info.owasp_api if info else None),
+        ("Host", data.get("host")),
+        ("Domain", data.get("domain")),
+        ("Endpoint", f"{str(data.get('method') or '').upper()} {path}".strip() if path else None),
+        ("Parameter", data.get("parameter")),
+        ("Status", _status(status, previous) if verb != "detected" and status else None),
+        ("Id", data.get("id")),
+    ]
+    context = {
+        "risk": data.get("risk") if data.get("risk") in ("high", "medium", "low") else None,
+        "verb": verb,
+        "facts": [(label, str(value)) for label, value in facts if value not in (None, "")]
+        + _facts(data, _VULNERABILITY_FIELDS),
+        "advice": _vulnerability_advice(info, verb),
+        "link": _safe_link(data.get("link")),
+    }
+    headline = str(data.get("title") or (info.name if info else "Vulnerability"))
+    return vulnerability_subject(data, verb), headline, context
+
+
+# --- system ------------------------------------------------------------------------------
+
+
+def _is_admin(role: Any) -> bool:
+    """``admin``, ``Administrator``, ``global_admin``: the platform's administrator roles."""
+    return str(role or "").strip().lower().replace("_", " ").endswith(("admin", "administrator"))
+
+
+def _admin_granted(event_type: str, data: Mapping[str, Any]) -> bool:
+    """A user created as an administrator, or a role changed to one from something else."""
+    return _is_admin(data.get("role")) and (event_type == "user.created" or (
+        event_type == "user.role_changed" and not _is_admin(data.get("previous_role"))))
+
+
+def _addresses(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [address for address in value if isinstance(address, str)] if isinstance(value, list) else []
+
+
+def _fix_steps(addresses: list[str]) -> list[str]:
+    """What makes a failing integration deliver again: fix the addresses, then test."""
+    plural = "es" if len(addresses) > 1 else ""
+    return [f"Fix or remove the failing address{plural}: {', '.join(addresses)}." if addresses
+            else "Look up the failing addresses in the integration's delivery log, then fix or remove them.",
+            "Run Test integration and check that every address is accepted."]
+
+
+def _integration_notice(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, list[str], dict[str, Any]]:
+    """Headline key, notice, advice and the facts' data of an ``integration.*`` event (its data read with
+    ``.get``: ``mode``, ``error``, ``failing_addresses`` and ``dead_lettered`` come with the automatic case)."""
+    addresses = _addresses(data.get("failing_addresses"))
+    shown = {**data, "failing_addresses": ", ".join(addresses)}
+    if event_type == "integration.degraded":
+        limit = f"{get_settings().auto_disable_ratio:.0%}"
+        return (event_type, f"Mail to this integration is failing. At {limit} failed send requests it is disabled "
+                f"automatically.", _fix_steps(addresses), shown)
+    if event_type != "integration.disabled":
+        return event_type, "", [], shown
+    # Events that do not say how fall back on the reason: the only manual one is "manual".
+    mode = data.get("mode") or ("manual" if data.get("reason") in (None, "manual") else "automatic")
+    if mode == "manual":
+        shown = {**shown, "mode": "manually", "reason": None}
+        return event_type, "", ["Nothing is sent to it until it is enabled again: to resume, enable it in the "
+                                "console."], shown
+    steps = [*_fix_steps(addresses), "Enable the integration."]
+    dead = data.get("dead_lettered")
+    if isinstance(dead, int) and dead > 0:
+        steps.append(f"Redrive the {dead} dead-lettered deliver{'y' if dead == 1 else 'ies'} from its delivery log.")
+    return ("integration.disabled.automatic", "Disabled automatically because most of its recent deliveries "
+            "failed. Nothing is sent to it until it is enabled again.", steps, {**shown, "mode": "automatically"})
+
+
+def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Subject, headline and context of a system mail: who changed what, admin grants flagged."""
+    key, notice, advice, shown = _integration_notice(event_type, data)
+    role = _part(data.get("role"))
+    user = _part(data.get("email")) or _part(data.get("name")) or "unknown user"
+    values = {"user": user, "as_role": f" ({role})" if role else "", "role": role or "—",
+              "name": _part(data.get("name")) or "—", "previous_name": _part(data.get("previous_name")) or "—"}
+    actor = _part(data.get("actor"))
+    headline = _SYSTEM_HEADLINES.get(key, event_type).format(**values) + (f" by {actor}" if actor else "")
+    mark = ""
+    if _admin_granted(event_type, data):
+        mark, notice = _ADMIN_MARK, f"Admin access granted to {user}."
+        advice = ["If you did not expect this, remove the admin role and review the changes this user made."]
+    elif key == "integration.disabled.automatic":
+        mark = _ACTION_MARK
+    context = {"notice": notice, "advice": advice, "facts": _facts(shown)}
+    return header_text(mark + headline), headline, context
+
+
+# --- scope -------------------------------------------------------------------------------
+
+
+_SCOPE_ADVICE: dict[str, str] = {
+    "added": "Check that each added one is meant to be reachable from the internet and is protected.",
+    "removed": "Check that each removed one is really gone: what leaves the scope is no longer scanned.",
+}
+
+
+def _scope(details: ScopeData) -> tuple[str, dict[str, Any]]:
+    """``Scope changed: host new.acme.io added`` (or the counts when there are several changes) and what to check."""
+    if len(details.changes) == 1:
+        [change] = details.changes
+        subject = header_text(f"Scope changed: {change.kind} {_part(change.value)} {change.action}")
+    else:
+        counts = Counter((change.kind, change.action) for change in details.changes)
+        subject = "Scope changed: " + ", ".join(f"{n} {kind}{'' if n == 1 else 's'} {action}"
+                                                for (kind, action), n in counts.most_common())
+    actions = {change.action for change in details.changes}
+    return subject, {"changes": details.changes,
+                     "advice": [line for action, line in _SCOPE_ADVICE.items() if action in actions]}
 
 
 def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False) -> Content:
@@ -51,19 +238,13 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     details = event.details()
     data = details.model_dump(exclude_none=True)
     if isinstance(details, VulnerabilityData):
-        headline = f"{details.title}"
-        subject = f"[{details.risk.capitalize()} risk] Vulnerability detected: {details.title}"
-        context = {"risk": details.risk, "link": _safe_link(details.link), "facts": _facts(data, ("risk", "title",
-                                                                                                    "link"))}
+        subject, headline, context = vulnerability_parts(data, "detected")
         name = "vulnerability"
     elif isinstance(details, ScopeData):
-        counts = Counter((change.kind, change.action) for change in details.changes)
-        summary = ", ".join(f"{n} {kind}{'' if n == 1 else 's'} {action}" for (kind, action), n in counts.most_common())
-        headline = subject = f"Scope changed: {summary}"
-        context, name = {"changes": details.changes}, "scope"
+        subject, context = _scope(details)
+        headline, name = subject, "scope"
     else:
-        values = {key: data.get(key, "—") for key in ("email", "role", "name", "previous_name")}
-        headline = subject = _SYSTEM_HEADLINES.get(event.type, event.type).format(**values)
-        context, name = {"facts": _facts(data)}, "system"
+        subject, headline, context = _system(event.type, data)
+        name = "system"
     html, text = templates.render(name, subject=subject, headline=headline, **base, **context)
     return Content(subject, html, text)
