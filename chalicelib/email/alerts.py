@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from chalicelib import clock
 from chalicelib.email import templates
 from chalicelib.email.message import Content
+from chalicelib.email.notifications import is_admin_role
 from chalicelib.models import Event, ThresholdCondition, Trigger, TriggerFilters
 from chalicelib.reports.security_data import SecurityData
 from chalicelib.settings import get_settings
@@ -165,7 +166,7 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
     rows = sorted(entries, key=lambda row: row["at"])
     for row in rows:
         row["when"] = local_time(datetime.fromisoformat(row["at"]), timezone, "%Y-%m-%d %H:%M:%S")
-        row["admin"] = "admin" in row.get("role", "").casefold()  # admin, Administrator, global_admin…
+        row["admin"] = is_admin_role(row.get("role"))
     users = trigger.condition.type == "user_added"
     admins = sum(row["admin"] for row in rows)
     if users and len(rows) == 1:
