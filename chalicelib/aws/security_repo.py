@@ -224,9 +224,9 @@ def record_attack(tenant_id: str, event_id: str, at: datetime, attack_type: str,
     raise RuntimeError(f"attack {event_id}: the hour's IP and endpoint sets kept changing")
 
 
-def _parts(aggregate: HourlyAggregate, size: int = 30) -> Iterator[HourlyAggregate]:
+def _parts(aggregate: HourlyAggregate, size: int = 50) -> Iterator[HourlyAggregate]:
     """``aggregate`` split so each update stays well under DynamoDB's 4 KB expression limit (and within moto's
-    expression parser: about 150 clauses exhaust its recursion; an entry is two ADDs and maybe an IP's country)."""
+    expression parser, which recurses out past ~150 clauses: 2 per entry plus ≤ ``TOP_PER_HOUR`` IP countries)."""
     entries = [(dimension, name, counts) for dimension in _DIMENSIONS
                for name, counts in getattr(aggregate, dimension).items()]
     for offset in range(0, max(len(entries), 1), size):
