@@ -3,7 +3,8 @@
 Run with `make bench`. In-process moto; `attack.detected` events in batches of 100 through `ingest.ingest`
 (validate → record once → security store → routing → trigger evaluation). A botocore `before-call` hook counts
 every DynamoDB request by operation. Two runs: no triggers (the baseline), then 20 active triggers of which
-`MATCHING` count each event. The goal: one counter update per matching trigger per event, and no Scan.
+`MATCHING` count each event. The goal: one counter update per matching trigger per event, and no Scan. Every
+event comes from a new IP on a new path (a botnet), so the hour's bounded IP and endpoint names fill up.
 """
 
 import os
@@ -59,7 +60,8 @@ def run(with_triggers: bool) -> dict[str, object]:
         started = time.perf_counter()
         for first in range(0, EVENTS, 100):
             batch = [{"id": f"e{n}", "type": "attack.detected", "time": "2026-11-25T10:00:00Z",
-                      "data": {"type": "sqli", "host": "api.acme.io", "hits": 3, "ip": "10.1.2.3",
+                      "data": {"type": "sqli", "host": "api.acme.io", "hits": 3, "ip": f"10.1.{n // 250}.{n % 250}",
+                               "country": "DE", "path": f"/v2/orders/{n}", "blocked": n % 2 == 0,
                                "application": "shop"}} for n in range(first, min(EVENTS, first + 100))]
             results = ingest.ingest(tenant.id, batch).results
             assert {r.status for r in results} == {"accepted"}

@@ -1,5 +1,6 @@
 """Pydantic models of the service: what the API accepts and returns, and what is stored."""
 
+import ipaddress
 import json
 import re
 import unicodedata
@@ -418,11 +419,32 @@ class ScopeData(EventData):
     changes: list[ScopeChange] = Field(min_length=1, max_length=500)
 
 
+def _ip_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+
+
+def _country_code(value: str) -> str:
+    from iso3166 import countries  # its table is built on import: only when an attack names a country
+
+    code = value.strip().upper()
+    if len(code) != 2 or code not in countries:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. DE, US)")
+    return code
+
+
 class AttackData(EventData):
-    type: Text = Field(min_length=1)
-    host: Text = Field(min_length=1)
-    hits: int = Field(1, ge=1, le=10**9)
-    ip: Text | None = None
+    type: Text = Field(min_length=1, description="attack type code, e.g. sqli, xss, brute")
+    host: Text = Field(min_length=1, description="attacked host, e.g. api.acme.io")
+    hits: int = Field(1, ge=1, le=10**9, description="malicious requests in this attack")
+    ip: Annotated[str, AfterValidator(_ip_address)] | None = Field(
+        None, max_length=64, description="source IPv4 or IPv6 address (stored normalised, e.g. 2001:db8::1)")
+    country: Annotated[str, AfterValidator(_country_code)] | None = Field(
+        None, max_length=8, description="source country, ISO 3166-1 alpha-2 (e.g. DE); stored upper-case")
+    blocked: bool | None = Field(None, description="true: the platform blocked it; false or absent: only monitored")
+    path: Text | None = Field(None, description="attacked path, e.g. /v2/orders?id=1 (reports drop the query)")
     application: Text | None = None
 
 

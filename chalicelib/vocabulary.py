@@ -136,6 +136,16 @@ def describe(code: str | None) -> TypeInfo:
     return TypeInfo(raw, name[:1].upper() + name[1:] if name else "Unknown type")
 
 
+def country_name(code: str | None) -> str:
+    """``Germany (DE)`` for an ISO 3166-1 alpha-2 code; the code itself if unknown; empty for none."""
+    if not code:
+        return ""
+    from iso3166 import countries  # builds its table on import: only when a country is shown
+
+    known = countries.get(code, None)
+    return f"{known.apolitical_name} ({known.alpha2})" if known and len(code) == 2 else code
+
+
 def codes() -> tuple[str, ...]:
     """Every code the table knows."""
     return tuple(_by_code())

@@ -1,7 +1,8 @@
 """Demo security data for the local stack, so a preview or a scheduled report shows a real-looking report.
 
-``seed(tenant_id, now)`` writes made-up attacks (hourly aggregates), vulnerabilities (each with a life: found,
-fixed, dismissed as false positive, reopened, some open past their SLA) and incidents for the
+``seed(tenant_id, now)`` writes made-up attacks (hourly aggregates: by type, host, source IP and country,
+endpoint, and how many were blocked), vulnerabilities (each with a life: found, fixed, dismissed as false
+positive, reopened, some open past their SLA) and incidents for the
 ``days`` local days before ``now`` (about 1 s per day on moto) through the same repository functions that
 ingest uses; ``first_report`` then queues last week's report so the outbox shows one right away.
 """

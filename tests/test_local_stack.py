@@ -109,7 +109,8 @@ def test_events_are_delivered_by_the_queue_poller_and_shown_in_the_outbox(stack:
 
 
 def test_the_demo_tenant_gets_last_weeks_report_with_its_pdf(stack: RunningStack) -> None:
-    mail = wait_for_mail(stack, "Weekly security report", "security@demo.example", timeout=90)
+    # two weeks of demo hours, each with its breakdowns by type, host, source IP, country and endpoint
+    mail = wait_for_mail(stack, "Weekly security report", "security@demo.example", timeout=150)
     [attachment] = mail["attachments"]
     assert attachment["filename"].endswith(".pdf") and attachment["bytes"] > 10_000
     # its links lead to this stack's console, on the port it got (PORT=0), not to the default 8000

@@ -42,3 +42,21 @@ def test_an_incident_needs_no_details_but_a_bad_attack_is_rejected(acme):
 
     assert results == ["accepted", "rejected"]
     assert [i.title for i in security_repo.read(acme.id, *DAY).incidents] == ["Security incident"]
+
+
+def test_attack_source_country_endpoint_and_blocking_reach_the_hourly_breakdowns(acme):
+    def attack(event_id, **data):
+        return {"id": event_id, "type": "attack.detected", "time": "2026-11-25T10:15:00Z",
+                "data": {"type": "sqli", "host": "api.acme.io", **data}}
+
+    results = post(acme, attack("a1", ip="2001:DB8:0::7", country="de", blocked=True, path="/v2/orders?id=1"),
+                   attack("a2", ip="203.0.113.9", blocked=False, path="/v2/orders", hits=4),
+                   attack("a3", ip="203.0.113.300"), attack("a4", country="XX"), attack("a5", country="DEU"),
+                   attack("a6", blocked="perhaps"))
+
+    assert results == ["accepted", "accepted", "rejected", "rejected", "rejected", "rejected"]
+    [hour] = security_repo.read(acme.id, *DAY).aggregates
+    assert (hour.attacks, hour.blocked) == (2, 1)
+    assert {ip: c.attacks for ip, c in hour.ips.items()} == {"2001:db8::7": 1, "203.0.113.9": 1}
+    assert {country: c.hits for country, c in hour.countries.items()} == {"DE": 1}
+    assert hour.endpoints["api.acme.io /v2/orders"].hits == 5

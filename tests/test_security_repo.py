@@ -1,7 +1,10 @@
 """The security-data store on moto: hourly counters, records, idempotency, period reads, TTL."""
 
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from chalicelib.aws import security_repo as repo
 from chalicelib.aws.clients import client, table
@@ -18,10 +21,10 @@ def vulnerability(event_id: str, at: datetime, **fields: Any) -> Vulnerability:
 
 
 def dynamodb_calls() -> list[str]:
-    """Names of the DynamoDB operations made from now on (through the table resource)."""
+    """Names of the DynamoDB operations made from now on (through the table resource and the client)."""
     calls: list[str] = []
-    events = table(get_settings().security_table).meta.client.meta.events
-    events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    for events in (table(get_settings().security_table).meta.client.meta.events, client("dynamodb").meta.events):
+        events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
     return calls
 
 
@@ -155,3 +158,139 @@ def test_an_hour_with_too_many_hosts_for_one_item_counts_the_rest_as_other_hosts
     assert (aggregate.attacks, aggregate.hits) == (1101, 1104)
     assert sum(c.hits for c in aggregate.hosts.values()) == 1104
     assert aggregate.hosts[repo.OTHER_HOSTS].hits >= 4
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that has not yet seen any hour's IP or endpoint set full."""
+    monkeypatch.setattr(repo, "_FULL", OrderedDict())
+
+
+def hour_of(tenant_id: str, at: datetime = T0) -> HourlyAggregate:
+    [aggregate] = repo.read(tenant_id, at - timedelta(hours=1), at + timedelta(hours=1)).aggregates
+    return aggregate
+
+
+def test_attacks_add_up_by_source_ip_country_endpoint_and_blocked(fresh_process):
+    # GIVEN attacks with and without the optional fields
+    repo.record_attack("acme", "a1", T0, "sqli", "api.acme.io", hits=10, ip="203.0.113.7", country="DE",
+                       path="/v2/orders?id=1 OR 1=1", blocked=True)
+    repo.record_attack("acme", "a2", T0, "sqli", "api.acme.io", hits=2, ip="203.0.113.7", country="DE",
+                       path="/v2/orders#frag")
+    repo.record_attack("acme", "a3", T0, "xss", "www.acme.io", hits=1, ip="2001:db8::1", path="/search",
+                       blocked=True)
+    repo.record_attack("acme", "a4", T0, "xss", "www.acme.io", hits=5)
+
+    # WHEN the hour is read
+    aggregate = hour_of("acme")
+
+    # THEN each breakdown counts what named it; an endpoint is "host path" without the query string
+    assert (aggregate.attacks, aggregate.hits, aggregate.blocked) == (4, 18, 2)
+    assert aggregate.ips == {"203.0.113.7": Counts(attacks=2, hits=12), "2001:db8::1": Counts(attacks=1, hits=1)}
+    assert aggregate.countries == {"DE": Counts(attacks=2, hits=12)}
+    assert aggregate.ip_countries == {"203.0.113.7": "DE"}
+    assert aggregate.endpoints == {"api.acme.io /v2/orders": Counts(attacks=2, hits=12),
+                                   "www.acme.io /search": Counts(attacks=1, hits=1)}
+
+
+def test_recording_the_same_attack_again_changes_no_breakdown(fresh_process):
+    fields = {"hits": 3, "ip": "198.51.100.4", "country": "US", "path": "/login", "blocked": True}
+    assert repo.record_attack("acme", "a1", T0, "brute", "sso.acme.io", **fields) is True
+    assert repo.record_attack("acme", "a1", T0, "brute", "sso.acme.io", **fields) is False
+
+    aggregate = hour_of("acme")
+    assert (aggregate.attacks, aggregate.hits, aggregate.blocked) == (1, 3, 1)
+    assert (aggregate.ips, aggregate.countries, aggregate.endpoints) == (
+        {"198.51.100.4": Counts(attacks=1, hits=3)}, {"US": Counts(attacks=1, hits=3)},
+        {"sso.acme.io /login": Counts(attacks=1, hits=3)})
+
+
+def test_an_hour_item_written_before_these_fields_reads_them_as_empty():
+    table(get_settings().security_table).put_item(Item={"pk": "acme#hour", "sk": "2026-11-24T10", "attacks": 3,
+                                                        "hits": 9, "ta:sqli": 3, "th:sqli": 9})
+
+    aggregate = hour_of("acme")
+
+    assert (aggregate.attacks, aggregate.blocked, aggregate.types["sqli"].hits) == (3, 0, 9)
+    assert aggregate.ips == aggregate.countries == aggregate.endpoints == {}
+
+
+def test_an_hour_keeps_at_most_top_per_hour_ips_and_endpoints_by_name(fresh_process):
+    # GIVEN a botnet: every attack from a new address, on a new path (an id in it)
+    total = repo.TOP_PER_HOUR + 30
+    for n in range(total):
+        repo.record_attack("acme", f"a{n}", T0, "sqli", "api.acme.io", hits=2, ip=f"10.0.{n // 250}.{n % 250}",
+                           path=f"/v2/orders/{n}")
+    calls = dynamodb_calls()
+
+    # WHEN one of the first addresses and one new address attack again
+    repo.record_attack("acme", "again", T0, "sqli", "api.acme.io", ip="10.0.0.0", path="/v2/orders/0")
+    repo.record_attack("acme", "new", T0, "sqli", "api.acme.io", ip="192.0.2.1", path="/v2/new")
+
+    # THEN each costs one request (the process knows the sets are full), the item names at most TOP_PER_HOUR
+    # of each, the first ones keep counting by name and nothing is lost
+    assert calls == ["TransactWriteItems", "TransactWriteItems"]
+    aggregate = hour_of("acme")
+    assert len(aggregate.ips) == len(aggregate.endpoints) == repo.TOP_PER_HOUR + 1
+    assert aggregate.ips["10.0.0.0"] == Counts(attacks=2, hits=3)
+    assert aggregate.endpoints["api.acme.io /v2/orders/0"] == Counts(attacks=2, hits=3)
+    assert aggregate.ips[repo.OTHER_IPS] == Counts(attacks=31, hits=61)
+    assert aggregate.endpoints[repo.OTHER_ENDPOINTS] == Counts(attacks=31, hits=61)
+    assert sum(c.hits for c in aggregate.ips.values()) == aggregate.hits == 2 * total + 2
+    item = table(get_settings().security_table).get_item(Key={"pk": "acme#hour", "sk": "2026-11-24T10"})["Item"]
+    assert len(item["kept_ips"]) == len(item["kept_endpoints"]) == repo.TOP_PER_HOUR
+
+
+def test_a_process_that_meets_a_full_hour_pays_one_extra_request_once(fresh_process, monkeypatch):
+    # GIVEN an hour whose IP set another process filled
+    for n in range(repo.TOP_PER_HOUR):
+        repo.record_attack("acme", f"a{n}", T0, "sqli", "api.acme.io", ip=f"10.0.0.{n}")
+    monkeypatch.setattr(repo, "_FULL", OrderedDict())
+    calls = dynamodb_calls()
+
+    # WHEN this process records attacks from three new addresses and one it kept
+    for n, ip in enumerate(("192.0.2.1", "192.0.2.2", "10.0.0.5", "192.0.2.3")):
+        assert repo.record_attack("acme", f"b{n}", T0, "sqli", "api.acme.io", ip=ip) is True
+
+    # THEN only the first pays for the failed condition
+    assert calls == ["TransactWriteItems"] * 5
+    aggregate = hour_of("acme")
+    assert aggregate.ips[repo.OTHER_IPS].attacks == 3 and aggregate.ips["10.0.0.5"].attacks == 2
+
+
+def test_a_bulk_load_keeps_its_top_ips_by_name_and_folds_the_rest():
+    ips = {f"10.1.0.{n}": Counts(attacks=n + 1, hits=n + 1) for n in range(repo.TOP_PER_HOUR + 20)}
+    busiest = f"10.1.0.{repo.TOP_PER_HOUR + 19}"
+    repo.add_aggregate("acme", HourlyAggregate(hour=T0, attacks=1, hits=1, blocked=1, ips=ips,
+                                               countries={"FR": Counts(attacks=1, hits=1)},
+                                               ip_countries={busiest: "FR", "10.1.0.0": "FR"}))
+
+    aggregate = hour_of("acme")
+
+    assert len(aggregate.ips) == repo.TOP_PER_HOUR + 1 and busiest in aggregate.ips
+    assert aggregate.ips[repo.OTHER_IPS].attacks == sum(range(1, 21))
+    assert (aggregate.blocked, aggregate.countries) == (1, {"FR": Counts(attacks=1, hits=1)})
+    assert aggregate.ip_countries == {busiest: "FR"}  # the folded address's country is not kept
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """DynamoDB's item size, near enough: names plus values (a number ~ its digits, a set its members)."""
+    def size(value: Any) -> int:
+        return sum(len(str(member)) for member in value) if isinstance(value, set) else len(str(value))
+
+    return sum(len(name) + size(value) for name, value in item.items())
+
+
+def test_the_hour_item_stays_small_whatever_the_names_so_each_write_stays_cheap(fresh_process):
+    # GIVEN an hour of attacks from 200 IPv6 addresses on 200 very long paths of a very long host name
+    host = "h" * 190 + ".acme.io"
+    for n in range(200):
+        repo.record_attack("acme", f"a{n}", T0, "sqli", host, hits=1000, ip=f"2001:db8:aaaa:bbbb:cccc:dddd:eeee:{n:x}",
+                           country="DE", path=f"/{n}/{'p' * 300}", blocked=True)
+
+    # THEN the item is a few KB (an UpdateItem is billed per KB of the item), not one that grows with the names
+    item = table(get_settings().security_table).get_item(Key={"pk": "acme#hour", "sk": "2026-11-24T10"})["Item"]
+    assert item_bytes(item) < 12_000
+    endpoints = hour_of("acme").endpoints
+    assert len(endpoints) == repo.TOP_PER_HOUR + 1 and {len(e) for e in endpoints if e != repo.OTHER_ENDPOINTS} == {
+        repo.MAX_ENDPOINT}

@@ -58,13 +58,57 @@ def test_crossing_at_n_plus_one_fires_once_and_the_next_window_fires_again(
     [mail] = alerts()
     assert mail.to == ["soc@acme.io"] and "more than 3 attacks in one minute" in mail.subject
     assert "Count: 4 (when it fired)" in mail.text and "2026-11-25 10:00 – 10:01 (UTC)" in mail.text
-    assert "api.acme.io" in mail.text and "sqli" in mail.text
+    assert "api.acme.io" in mail.text and "SQL injection (CWE-89 · A03:2021 Injection)" in mail.text
     assert acme.call("GET", f"/v1/triggers/{created['id']}")[1]["last_outcome"] == "sent to 1 integration: SOC"
 
     frozen_clock.advance(minutes=1)
     attacks(acme, 4)
     pipeline.drain()
     assert len(alerts()) == 2
+
+
+def test_a_threshold_alert_names_sources_types_endpoints_blocking_and_when_it_was_sent(
+        api: Api, pipeline: Pipeline, frozen_clock: FrozenClock) -> None:
+    # GIVEN a Berlin tenant watching more than 4 attacks an hour
+    tenant = api.tenant("Acme", "sec@acme.io", timezone="Europe/Berlin")
+    soc = tenant.integration(name="SOC", emails="soc@acme.io")
+    trigger(tenant, [soc["id"]], threshold(4, interval="hour"))
+    frozen_clock.moment = datetime(2026, 11, 25, 10, 20, 5, tzinfo=UTC)  # 11:20:05 in Berlin
+
+    # WHEN a burst from one German address and a few others crosses it
+    attacks(tenant, 3, ip="203.0.113.7", country="DE", path="/v2/orders?order_id=1'--", blocked=True)
+    attacks(tenant, 1, type="xss", host="www.acme.io", ip="2001:db8::5", path="/search")
+    attacks(tenant, 1, type="brute", host="sso.acme.io", path="/login")
+    pipeline.drain()
+
+    # THEN the alert says who attacked what, how, whether it was blocked, what to do, and when it was sent
+    [mail] = alerts()
+    assert mail.subject == "Trigger “Watch”: more than 4 attacks in one hour — SQL injection on api.acme.io"
+    text = mail.text.replace("\r\n", "\n")
+    assert "Window: 2026-11-25 11:00 – 12:00 (Europe/Berlin)" in text
+    assert "Sent: 2026-11-25 11:20:05 (Europe/Berlin)" in text and text.rstrip().splitlines()[-2] == (
+        "Sent 2026-11-25 11:20:05 (Europe/Berlin)")
+    assert "Blocked: 3 of 5 attacks blocked, 2 only monitored" in text
+    assert "Top source IPs:\n  203.0.113.7 (Germany (DE)): 3 attacks\n  2001:db8::5: 1 attack\n" in text
+    assert "Top attack types:\n  SQL injection (CWE-89 · A03:2021 Injection): 3 attacks\n" in text
+    assert "  Cross-site scripting (CWE-79 · A03:2021 Injection): 1 attack\n" in text
+    assert "  Brute force (CWE-307 · A07:2021 Identification and Authentication Failures): 1 attack\n" in text
+    assert ("Top endpoints:\n  api.acme.io /v2/orders: 3 attacks\n" in text and "sso.acme.io /login: 1" in text
+            and "order_id" not in text)
+    assert "- SQL injection: Use parameterised queries" in text and "consider blocking mode" in text
+    assert "sqli" not in text
+    assert "203.0.113.7<br><span" in mail.html and "Germany (DE)" in mail.html
+
+
+def test_a_filtered_alert_lists_only_what_its_filters_let_through(
+        acme: TenantHandle, soc: dict[str, Any], pipeline: Pipeline) -> None:
+    trigger(acme, [soc["id"]], threshold(2, ip=["10.0.0.0/8"], domain=["api.acme.io"]))
+    attacks(acme, 2, ip="192.0.2.1", host="www.acme.io", path="/outside")
+    attacks(acme, 3, ip="10.1.2.3", path="/inside")
+    pipeline.drain()
+    [mail] = alerts()
+    assert "10.1.2.3: 3 attacks" in mail.text and "192.0.2.1" not in mail.text
+    assert "api.acme.io /inside: 3 attacks" in mail.text and "/outside" not in mail.text
 
 
 def test_hits_count_the_attack_hits(acme: TenantHandle, soc: dict[str, Any], pipeline: Pipeline) -> None:
@@ -85,7 +129,7 @@ def test_incidents_count_incident_events(acme: TenantHandle, soc: dict[str, Any]
     acme.call("POST", "/v1/events", {"events": events})
     pipeline.drain()
     [mail] = alerts()
-    assert "pay.acme.io" in mail.text and "rce" in mail.text
+    assert "pay.acme.io" in mail.text and "Remote code execution" in mail.text
 
 
 def test_concurrent_increments_fire_exactly_once(acme: TenantHandle, soc: dict[str, Any], pipeline: Pipeline) -> None:
@@ -189,8 +233,20 @@ def test_a_new_user_alert_says_who_and_with_which_role(acme: TenantHandle, soc: 
                                                  "data": {"email": "eve@acme.io", "name": "Eve", "role": "admin"}}]})
     flush_groups(api, frozen_clock, pipeline)
     [mail] = [m for m in alerts() if m.to == ["soc@acme.io"]]
-    assert "New user added: Eve <eve@acme.io> (admin)" in mail.subject
+    assert "New user with an admin role: Eve <eve@acme.io> (admin)" in mail.subject
     assert "Eve &lt;eve@acme.io&gt;" in mail.html  # escaped
+    assert "role: admin (ADMIN ROLE)" in mail.text and "1 new user with an admin role." in mail.text
+    assert "Sent 2026-11-25 10:01:01 (UTC)" in mail.text  # when it was sent, not when the user was added
+
+    for n, role in enumerate(("viewer", "Administrator", "analyst")):
+        acme.call("POST", "/v1/events", {"events": [{"id": f"u{n + 2}", "type": "user.created",
+                                                     "time": "2026-11-25T10:02:00Z",
+                                                     "data": {"email": f"u{n}@acme.io", "role": role}}]})
+    flush_groups(api, frozen_clock, pipeline)
+    mail = [m for m in alerts() if m.to == ["soc@acme.io"]][-1]
+    assert mail.subject.endswith("3 new users added, 1 with an admin role")
+    assert [line.endswith("(ADMIN ROLE)") for line in mail.text.splitlines() if line.startswith("- ")] == [
+        False, True, False]
 
 
 def test_a_trigger_whose_integrations_are_all_disabled_sends_nothing_and_says_why(

@@ -24,3 +24,9 @@ def test_an_unknown_code_is_described_from_itself_never_dropped() -> None:
     assert (info.name, info.cwe, info.category, info.remediation) == ("Weird new type", None, "", None)
     assert vocabulary.describe(None).name == "Unknown type"
     assert vocabulary.describe("").name == "Unknown type"
+
+
+def test_countries_are_named_from_their_iso_code():
+    assert vocabulary.country_name("DE") == "Germany (DE)"
+    assert vocabulary.country_name("ZZ") == "ZZ"  # not a country: shown as given
+    assert vocabulary.country_name(None) == vocabulary.country_name("") == ""

@@ -75,16 +75,22 @@ def count_op(table: str, key: dict[str, Any], delta: int, limit: int | None = No
     return {"Update": _conditional(op, None, values)}
 
 
-def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
-    """Run a write transaction; on a failed condition return the per-operation reason codes."""
+def cancellation_reasons(ops: Iterable[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Run a write transaction; on a failed condition return the per-operation reasons (``Code``, and the
+    old ``Item`` where an operation asked for it with ``ReturnValuesOnConditionCheckFailure``)."""
     try:
         client("dynamodb").transact_write_items(TransactItems=list(ops))
     except ClientError as error:
         if error.response["Error"]["Code"] != "TransactionCanceledException":
             raise
-        reasons = error.response.get("CancellationReasons") or []
-        return [reason.get("Code", "None") for reason in reasons]
+        return error.response.get("CancellationReasons") or []
     return None
+
+
+def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
+    """Run a write transaction; on a failed condition return the per-operation reason codes."""
+    reasons = cancellation_reasons(ops)
+    return None if reasons is None else [reason.get("Code", "None") for reason in reasons]
 
 
 def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:

@@ -1,15 +1,18 @@
 """Trigger alerts: a threshold crossed, or a group of events → subject, HTML and plain text."""
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock
 from chalicelib.email import templates
 from chalicelib.email.message import Content
+from chalicelib.email.notifications import is_admin_role
 from chalicelib.models import Event, ThresholdCondition, Trigger, TriggerFilters
 from chalicelib.reports.security_data import SecurityData
 from chalicelib.settings import get_settings
+from chalicelib.vocabulary import country_name, describe
 
 TOP = 5
 _SUMMARY_LIMIT = 300
@@ -40,34 +43,68 @@ def filters_label(filters: TriggerFilters) -> list[tuple[str, str]]:
             for kind, rule in filters if rule is not None]
 
 
-def _wanted(filters: TriggerFilters, kind: str, value: str) -> bool:
-    rule = getattr(filters, kind)
-    if rule is None:
-        return True
-    found = value.casefold() in {wanted.casefold() for wanted in rule.values}
-    return not found if rule.exclude else found
+class Row(NamedTuple):
+    """One line of a top list: what (in words), a detail (category, country), how many, and the code it names."""
+
+    name: str
+    detail: str
+    count: int
+    code: str = ""
 
 
-def tops(condition: ThresholdCondition, data: SecurityData, start: datetime, end: datetime,
-         ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Top hosts and attack types of the window: incidents from their records; attacks and hits from the hourly
-    aggregates of the hours the window lies in (the domain and attack-type filters applied)."""
-    hosts: Counter[str] = Counter()
-    types: Counter[str] = Counter()
+def _top(counter: Counter[str], detail: Callable[[str], str] = lambda name: "") -> list[Row]:
+    return [Row(name, detail(name), n, name) for name, n in counter.most_common(TOP) if n]
+
+
+def tops(condition: ThresholdCondition, data: SecurityData, start: datetime, end: datetime) -> dict[str, list[Row]]:
+    """Top hosts, attack types (in words, with their CWE / OWASP category), source IPs (with their country) and
+    endpoints of the window: incidents from their records; attacks and hits from the hourly aggregates of the
+    hours the window lies in. ``data`` comes with the trigger's filters applied."""
+    found: dict[str, Counter[str]] = {"hosts": Counter(), "types": Counter(), "ips": Counter(), "endpoints": Counter()}
+    countries: dict[str, str] = {}
     if condition.metric == "incidents":
         for incident in data.incidents:
             if start <= incident.at < end:
-                hosts[incident.host or "unknown"] += 1
-                types[incident.attack_type or "unknown"] += 1
+                found["hosts"][incident.host or "unknown"] += 1
+                found["types"][incident.attack_type or "unknown"] += 1
     else:
         for aggregate in data.aggregates:
-            for host, counts in aggregate.hosts.items():
-                hosts[host] += getattr(counts, condition.metric)
-            for kind, counts in aggregate.types.items():
-                types[kind] += getattr(counts, condition.metric)
-    top_hosts = [(host, n) for host, n in hosts.most_common() if n and _wanted(condition.filters, "domain", host)]
-    top_types = [(kind, n) for kind, n in types.most_common() if n and _wanted(condition.filters, "attack_type", kind)]
-    return top_hosts[:TOP], top_types[:TOP]
+            countries |= aggregate.ip_countries
+            for dimension, counter in found.items():
+                for name, counts in getattr(aggregate, dimension).items():
+                    counter[name] += getattr(counts, condition.metric)
+    types = [row._replace(name=describe(row.code).name, detail=describe(row.code).category)
+             for row in _top(found["types"])]
+    return {"hosts": _top(found["hosts"]), "types": types, "endpoints": _top(found["endpoints"]),
+            "ips": _top(found["ips"], lambda ip: country_name(countries.get(ip)))}
+
+
+def _blocked(condition: ThresholdCondition, data: SecurityData, label: str) -> list[tuple[str, str]]:
+    """"12 of 40 attacks blocked, 28 only monitored" for the hours of an attack window (all hosts: the store
+    counts blocking per hour, not per filter value)."""
+    attacks = sum(aggregate.attacks for aggregate in data.aggregates)
+    if condition.metric == "incidents" or not attacks:
+        return []
+    blocked = sum(aggregate.blocked for aggregate in data.aggregates)
+    return [(label, f"{blocked:,} of {attacks:,} attacks blocked, {attacks - blocked:,} only monitored")]
+
+
+def _what_to_do(condition: ThresholdCondition, rows: dict[str, list[Row]], data: SecurityData) -> list[str]:
+    """A few next steps: the top type's remediation, the sources to look at, monitored attacks to block."""
+    steps = []
+    if rows["types"] and describe(rows["types"][0].code).remediation:
+        steps.append(f"{rows['types'][0].name}: {describe(rows['types'][0].code).remediation}")
+    if rows["ips"]:
+        steps.append("Check the top source IPs: block or rate-limit those that are not yours.")
+    if condition.metric != "incidents" and any(a.attacks > a.blocked for a in data.aggregates):
+        steps.append("Some attacks were only monitored and reached the application: consider blocking mode "
+                     "for the endpoints listed.")
+    return steps
+
+
+def sent_label(timezone: str) -> str:
+    """The real send (render) time in the tenant's zone, e.g. ``2026-11-25 11:00:07 (Europe/Berlin)``."""
+    return local_time(clock.now(), timezone, f"%Y-%m-%d %H:%M:%S ({timezone})")
 
 
 def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, start: datetime, end: datetime,
@@ -75,15 +112,24 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
     condition = trigger.condition
     assert isinstance(condition, ThresholdCondition)
     metric = _METRIC_LABELS[condition.metric]
+    rows = tops(condition, data, start, end)
     subject = f"Trigger “{trigger.name}”: more than {condition.threshold:,} {metric} in one {condition.interval}"
-    hosts, types = tops(condition, data, start, end)
+    named = {kind: next((row.name for row in rows[kind] if not row.code.startswith("(")), None)
+             for kind in ("types", "hosts")}  # "(other hosts)" names nothing
+    if named["types"]:
+        subject += f" — {named['types']}" + (f" on {named['hosts']}" if named["hosts"] else "")
+    sent, hours_note = sent_label(timezone), condition.metric != "incidents" and condition.interval == "minute"
     facts = [("Trigger", trigger.name), ("Metric", metric.capitalize()),
              ("Count", f"{count:,} (when it fired)"), ("Threshold", f"more than {condition.threshold:,}"),
-             ("Window", window_label(start, end, timezone)), *filters_label(condition.filters)]
+             ("Window", window_label(start, end, timezone)), ("Sent", sent),
+             *_blocked(condition, data, "Blocked (this hour)" if hours_note else "Blocked"),
+             *filters_label(condition.filters)]
+    sections = [("Top source IPs", rows["ips"]), ("Top attack types", rows["types"]),
+                ("Top endpoints", rows["endpoints"]), ("Top hosts", rows["hosts"])]
     html, text = templates.render(
-        "alert_threshold", subject=subject, headline=subject, facts=facts, hosts=hosts, types=types, metric=metric,
-        hours_note=condition.metric != "incidents" and condition.interval == "minute",
-        **_base(tenant_name, local_time(end, timezone, f"%Y-%m-%d %H:%M ({timezone})")))
+        "alert_threshold", subject=subject, headline=subject, facts=facts, sections=sections, metric=metric,
+        steps=_what_to_do(condition, rows, data), hours_note=hours_note,
+        **_base(tenant_name, f"Sent {sent}"))
     return Content(subject, html, text)
 
 
@@ -119,14 +165,18 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
     rows = sorted(entries, key=lambda row: row["at"])
     for row in rows:
         row["when"] = local_time(datetime.fromisoformat(row["at"]), timezone, "%Y-%m-%d %H:%M:%S")
+        row["admin"] = is_admin_role(row.get("role"))
     users = trigger.condition.type == "user_added"
-    if users:
-        subject = (f"New user added: {rows[0]['who']} ({rows[0]['role']})" if len(rows) == 1
-                   else f"{len(rows)} new users added")
+    admins = sum(row["admin"] for row in rows)
+    if users and len(rows) == 1:
+        added = "New user with an admin role" if admins else "New user added"
+        subject = f"{added}: {rows[0]['who']} ({rows[0]['role']})"
+    elif users:
+        subject = f"{len(rows)} new users added" + (f", {admins} with an admin role" if admins else "")
     else:
         subject = "API changed: " + (rows[0]["what"] if len(rows) == 1 else f"{len(rows)} changes")
     headline = f"Trigger “{trigger.name}”: {subject}"
     html, text = templates.render("alert_events", subject=subject, headline=headline, rows=rows, users=users,
-                                  trigger_name=trigger.name, timezone=timezone,
-                                  **_base(tenant_name, f"Times in {timezone}"))
+                                  trigger_name=trigger.name, timezone=timezone, admins=admins,
+                                  **_base(tenant_name, f"Sent {sent_label(timezone)}"))
     return Content(f"Trigger “{trigger.name}”: {subject}", html, text)

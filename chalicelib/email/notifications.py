@@ -141,15 +141,15 @@ def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, d
 # --- system ------------------------------------------------------------------------------
 
 
-def _is_admin(role: Any) -> bool:
+def is_admin_role(role: Any) -> bool:
     """``admin``, ``Administrator``, ``global_admin``: the platform's administrator roles."""
     return str(role or "").strip().lower().replace("_", " ").endswith(("admin", "administrator"))
 
 
 def _admin_granted(event_type: str, data: Mapping[str, Any]) -> bool:
     """A user created as an administrator, or a role changed to one from something else."""
-    return _is_admin(data.get("role")) and (event_type == "user.created" or (
-        event_type == "user.role_changed" and not _is_admin(data.get("previous_role"))))
+    return is_admin_role(data.get("role")) and (event_type == "user.created" or (
+        event_type == "user.role_changed" and not is_admin_role(data.get("previous_role"))))
 
 
 def _addresses(value: Any) -> list[str]:

@@ -52,7 +52,9 @@ def record(tenant_id: str, event: Event) -> VulnerabilityChange | None:
         return None
     at, details = event.time.astimezone(UTC), event.details()  # the event's time is aware and bounded
     if isinstance(details, AttackData):
-        security_repo.record_attack(tenant_id, event.id, at, details.type, details.host, hits=details.hits)
+        security_repo.record_attack(tenant_id, event.id, at, details.type, details.host, hits=details.hits,
+                                    ip=details.ip, country=details.country, path=details.path,
+                                    blocked=bool(details.blocked))
     elif isinstance(details, (VulnerabilityData, VulnerabilityStatusData)):
         return _vulnerability(tenant_id, event, at, details)
     else:

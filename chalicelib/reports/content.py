@@ -501,6 +501,16 @@ _VULN_KINDS: list[tuple[Risk, str, str]] = [
 _PATHS = ["/api/v1/login", "/api/v1/users/{id}", "/search", "/checkout/confirm", "/admin/export",
           "/graphql", "/files/download", "/api/v2/orders", "/oauth/callback", "/profile/avatar"]
 _PARAMS = ["id", "q", "redirect_uri", "file", "sort", "email", "token", ""]
+# Made-up attack sources in the documentation address ranges, a few busy ones and a tail; None: no country.
+_SOURCES: list[tuple[str, str | None]] = [
+    ("203.0.113.45", "CN"), ("198.51.100.7", "RU"), ("2001:db8::bad:1", "DE"), ("192.0.2.88", "US"),
+    ("203.0.113.9", "BR"), ("192.0.2.14", None),
+]
+_BLOCKED_SHARE = {"scanner": 0.9, "sqli": 0.8, "rce": 0.85, "xss": 0.7, "brute": 0.5}
+# The one path of each host that draws its attacks (few endpoints an hour keep the local stack's seeding quick).
+_TARGETS = dict(zip(_HOSTS, ["/api/v2/orders", "/search", "/api/v1/login", "/checkout/confirm", "/files/download",
+                             "/admin/export", "/graphql", "/api/v1/users/{id}", "/oauth/callback", "/status",
+                             "/legacy/report.php", "/billing/invoices"], strict=True))
 _INCIDENTS = ["Credential stuffing against login", "Exploitation of SQL injection", "Data exfiltration attempt",
               "Successful path traversal", "Account takeover attempt", "Scanner found exposed admin panel",
               "Remote code execution attempt on upload"]
@@ -530,9 +540,11 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
                        seed: int = 7) -> SecurityData:
     """Plausible traffic for every hour of ``period`` (a daily rhythm, a few busy days) and records."""
     rng = random.Random(f"{seed}:{period.key}")
+    sources = random.Random(f"{seed}:{period.key}:sources")  # its own stream: the rest stays as it was
     zone = ZoneInfo(period.timezone)
     names, weights = list(_ATTACK_TYPES), list(_ATTACK_TYPES.values())
     host_weights = [1 / (n + 1) for n in range(len(_HOSTS))]
+    source_weights = [1 / (n + 1) ** 1.3 for n in range(len(_SOURCES))]
     busy_days = set(rng.sample(range(len(period.days())), k=min(3, len(period.days()))))
     span = (period.end - period.start).total_seconds()
     data = SecurityData()
@@ -545,11 +557,18 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
         aggregate = HourlyAggregate(hour=hour)
         for _ in range(attacks):
             hits = rng.choice((1, 1, 1, 2, 3, 5, 12, 40))
-            for dimension, name in (("types", rng.choices(names, weights)[0]),
-                                    ("hosts", rng.choices(_HOSTS, host_weights)[0])):
+            kind, host = rng.choices(names, weights)[0], rng.choices(_HOSTS, host_weights)[0]
+            ip, country = sources.choices(_SOURCES, source_weights)[0]
+            named = [("types", kind), ("hosts", host), ("ips", ip),
+                     ("endpoints", f"{host} {_TARGETS[host]}"),
+                     *([("countries", country)] if country else [])]
+            for dimension, name in named:
                 counts = getattr(aggregate, dimension).setdefault(name, Counts())
                 counts.attacks += 1
                 counts.hits += hits
+            if country:
+                aggregate.ip_countries[ip] = country
+            aggregate.blocked += sources.random() < _BLOCKED_SHARE.get(kind, 0.6)
             aggregate.attacks += 1
             aggregate.hits += hits
         data.aggregates.append(aggregate)

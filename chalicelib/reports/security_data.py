@@ -31,6 +31,8 @@ class HourlyAggregate(Model):
     countries: dict[str, Counts] = Field(default_factory=dict)
     endpoints: dict[str, Counts] = Field(default_factory=dict, description="keyed by 'host path', e.g. "
                                                                            "'api.acme.io /v2/orders'")
+    ip_countries: dict[str, str] = Field(default_factory=dict, description="country (ISO 3166-1 alpha-2) of a "
+                                                                           "named IP, when its events gave one")
 
 
 Observed = Literal["open", "closed", "false_positive"]

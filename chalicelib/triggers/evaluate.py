@@ -48,7 +48,8 @@ def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, even
     if not windows.crossed(condition.threshold, old, new):
         return 0
     hour = start.replace(minute=0, second=0, microsecond=0)
-    data = security_repo.read(tenant.id, hour, max(end, clock.shift(hour, timedelta(hours=1))), vulnerabilities=False)
+    data = windows.narrowed(condition.filters, security_repo.read(
+        tenant.id, hour, max(end, clock.shift(hour, timedelta(hours=1))), vulnerabilities=False))
     content = messages.threshold(trigger, tenant.name, tenant.timezone, new, start, end, data)
     alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at)
     return 1

@@ -3,6 +3,7 @@
 import hashlib
 import ipaddress
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from chalicelib import clock
@@ -15,6 +16,7 @@ from chalicelib.models import (
     ThresholdCondition,
     TriggerFilters,
 )
+from chalicelib.reports.security_data import Counts, SecurityData
 
 METRIC_EVENTS = {"attacks": "attack.detected", "hits": "attack.detected", "incidents": "incident.detected"}
 GROUPED_EVENTS = {"api_changed": "api.changed", "user_added": "user.created"}
@@ -94,6 +96,31 @@ def matches(filters: TriggerFilters, event: Event) -> bool:
         return True
     values = event_values(event)
     return all(_rule_matches(kind, rule, values[kind]) for kind, rule in rules.items())
+
+
+def wanted(filters: TriggerFilters, kind: str, value: str) -> bool:
+    """Whether one value of ``kind`` (a host, a type, an IP) passes the trigger's filter of that kind."""
+    rule = getattr(filters, kind)
+    return rule is None or _rule_matches(kind, rule, [value])
+
+
+def narrowed(filters: TriggerFilters, data: SecurityData) -> SecurityData:
+    """``data`` as the trigger sees it: breakdowns and incidents its filters exclude left out (an endpoint by its
+    host). Totals and blocked counts stay as they are: the hourly store does not keep them per filter value."""
+    def keep(kind: str, counts: dict[str, Counts], key: Callable[[str], str] = str) -> dict[str, Counts]:
+        return {name: amount for name, amount in counts.items() if wanted(filters, kind, key(name))}
+
+    def host_of(endpoint: str) -> str:
+        return endpoint.split(" ", 1)[0]
+
+    return data.model_copy(update={
+        "aggregates": [aggregate.model_copy(update={
+            "hosts": keep("domain", aggregate.hosts), "types": keep("attack_type", aggregate.types),
+            "ips": keep("ip", aggregate.ips), "endpoints": keep("domain", aggregate.endpoints, host_of),
+        }) for aggregate in data.aggregates],
+        "incidents": [incident for incident in data.incidents if wanted(filters, "domain", incident.host)
+                      and wanted(filters, "attack_type", incident.attack_type)],
+    })
 
 
 def crossed(threshold: int, old: int, new: int) -> bool:
