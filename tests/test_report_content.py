@@ -47,13 +47,21 @@ TRAFFIC = SecurityData(aggregates=[
 ])
 
 
+def test_source_ips_carry_their_country_when_the_events_gave_one():
+    labelled = TRAFFIC.model_copy(update={"aggregates": [
+        TRAFFIC.aggregates[0].model_copy(update={"ip_countries": {"203.0.113.7": "DE"}}), TRAFFIC.aggregates[1]]})
+
+    assert [r.name for r in report(labelled).top_ips] == ["198.51.100.1", "203.0.113.7 (DE)", "192.0.2.9"]
+
+
 def test_attack_breakdowns_add_up_the_hours():
     data = report(TRAFFIC)
 
     assert data.attacks == Figure(value=45, previous=0) and data.blocked == Figure(value=35, previous=0)
     assert [(r.name, r.attacks, r.hits) for r in data.top_ips] == [
         ("198.51.100.1", 30, 145), ("203.0.113.7", 25, 100), ("192.0.2.9", 1, 1)]
-    assert [(r.name, r.attacks) for r in data.top_countries] == [("US", 31), ("DE", 25)]
+    assert [(r.name, r.attacks) for r in data.top_countries] == [
+        ("United States of America (US)", 31), ("Germany (DE)", 25)]
     assert [(r.name, r.attacks) for r in data.top_endpoints] == [
         ("api.acme.io /v2/orders", 30), ("www.acme.io /search", 10), ("api.acme.io /login", 5)]
 
@@ -103,7 +111,7 @@ def test_summary_says_what_changed_and_what_was_worst():
         "Most frequent attack type: SQL injection, 24 attacks (53% of all).",
         "Most attacks fall under OWASP API8:2023 Security Misconfiguration (67%).",
         "Most attacked endpoint: api.acme.io /v2/orders (30 attacks).",
-        "Top source IP: 198.51.100.1 (30 attacks); top country: US (31 attacks).",
+        "Top source IP: 198.51.100.1 (30 attacks); top country: United States of America (US) (31 attacks).",
     ]
     assert texts(summary.overdue) == ["1 incident of this week is not resolved yet (1 of high risk)."]
     assert summary.overdue[0].tone == "alert"

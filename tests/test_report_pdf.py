@@ -212,7 +212,7 @@ def test_the_first_page_summarises_and_the_attack_sections_break_attacks_down():
                      "The platform blocked 24 (60%); 16 (40%) were only monitored.", "WORST",
                      "Most frequent attack type: SQL injection, 30 attacks (75% of all).",
                      "Most attacked endpoint: api.acme.io /v2/orders (30 attacks).",
-                     "Top source IP: 203.0.113.7 (30 attacks); top country: DE (30 attacks)."]:
+                     "Top source IP: 203.0.113.7 (30 attacks); top country: Germany (DE) (30 attacks)."]:
         assert expected in " ".join(first.split()), expected
     # AND the sections break the attacks down by OWASP API category, endpoint, source and blocking
     for expected in ["OWASP API Security Top 10 (2023)", "API1:2023 Broken Object Level Authorization",

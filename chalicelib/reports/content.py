@@ -27,7 +27,7 @@ from chalicelib.reports.security_data import (
     Vulnerability,
     hours_between,
 )
-from chalicelib.vocabulary import API_TOP_10, describe
+from chalicelib.vocabulary import API_TOP_10, country_name, describe
 
 TOP = 10
 OTHER = "Other"
@@ -228,6 +228,12 @@ def _type_name(code: str) -> str:
     return describe(code).name
 
 
+def _ip_label(aggregates: list[HourlyAggregate]) -> Callable[[str], str]:
+    """``203.0.113.7 (DE)``: a source IP with its country, when the events said."""
+    countries = {ip: country for aggregate in aggregates for ip, country in aggregate.ip_countries.items()}
+    return lambda ip: f"{ip} ({countries[ip]})" if ip in countries else ip
+
+
 def _owasp_api(aggregates: list[HourlyAggregate]) -> list[Ranked]:
     """Attacks per OWASP API Top 10 (2023) category of their type, in the list's order; unknown → Other."""
     attacks, hits = _totals(aggregates, "types", lambda code: describe(code).owasp_api or OTHER)
@@ -325,8 +331,8 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         top_attack_types=_top(current.aggregates, "types", top, _type_name),
         top_hosts=_top(current.aggregates, "hosts", top),
         top_endpoints=_top(current.aggregates, "endpoints", top),
-        top_ips=_top(current.aggregates, "ips", top),
-        top_countries=_top(current.aggregates, "countries", top),
+        top_ips=_top(current.aggregates, "ips", top, _ip_label(current.aggregates)),
+        top_countries=_top(current.aggregates, "countries", top, country_name),
         owasp_api=_owasp_api(current.aggregates),
         vulnerabilities=rows,
         incident_rows=[
