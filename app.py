@@ -48,7 +48,7 @@ def delivery_worker(event: SQSEvent) -> dict[str, Any]:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def health_check(event: CloudWatchEvent) -> dict[str, int]:
     from chalicelib.aws.idempotency import once
-    from chalicelib.delivery import health
+    from chalicelib.integrations import health
 
     return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()), event.context)
 

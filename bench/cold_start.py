@@ -35,7 +35,8 @@ CASES = {
     API: "import app",
     "delivery worker: app + delivery.worker": "import app, chalicelib.delivery.worker",
     "report worker: app + reports.jobs + pdf": "import app, chalicelib.reports.jobs, chalicelib.reports.pdf",
-    "health check: app + health + idempotency": "import app, chalicelib.delivery.health, chalicelib.aws.idempotency",
+    "health check: app + health + idempotency":
+        "import app, chalicelib.integrations.health, chalicelib.aws.idempotency",
     "SES feedback: app + suppressions.feedback": "import app, chalicelib.suppressions.feedback",
 }
 

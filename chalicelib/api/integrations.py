@@ -4,8 +4,7 @@ from chalice import Blueprint
 
 from chalicelib import clock
 from chalicelib.api.routing import Call, route
-from chalicelib.delivery import health
-from chalicelib.integrations import service
+from chalicelib.integrations import health, service
 from chalicelib.models import (
     Integration,
     IntegrationCreate,

@@ -12,9 +12,9 @@ from chalicelib.aws import reports_repo
 from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
-from chalicelib.delivery import health, log
+from chalicelib.delivery import log
 from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
-from chalicelib.integrations import service
+from chalicelib.integrations import health, service
 from chalicelib.models import (
     DeliveryQuery,
     DeliveryStatus,
