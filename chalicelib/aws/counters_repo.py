@@ -1,6 +1,13 @@
-"""Counters table (``key`` + ``bucket``, TTL): hourly send-request counts, rate-limit logs, once-only marks."""
+"""Counters table (``key`` + ``bucket``, TTL): hourly send-request counts, rate-limit logs, once-only marks.
+
+Each hourly send-request bucket also carries ``sender_shard``, the key of the sparse ``senders`` index: the
+health check reads the integrations that sent in its window from ``SENDER_SHARDS`` index partitions instead
+of scanning every integration. The shards spread the index's writes (every try writes one bucket).
+"""
 
 import math
+import zlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,11 +17,17 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, transact
+from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, query_all, transact
 from chalicelib.settings import get_settings
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 _LOG = "log"
+_REQUESTS = "requests#"
+SENDERS_INDEX = "senders"
+# Changing it moves integrations between shards: read both counts for a window (12 h) after a change.
+SENDER_SHARDS = 10
+
+Buckets = list[tuple[datetime, int, int]]
 
 
 def _table() -> Any:
@@ -22,33 +35,54 @@ def _table() -> Any:
 
 
 def _requests_key(tenant_id: str, integration_id: str) -> str:
-    return f"requests#{tenant_id}#{integration_id}"
+    return f"{_REQUESTS}{tenant_id}#{integration_id}"
+
+
+def _sender_shard(integration_id: str) -> str:
+    return f"senders#{zlib.crc32(integration_id.encode()) % SENDER_SHARDS}"
+
+
+def _bucket(item: dict[str, Any], tzinfo: Any) -> tuple[datetime, int, int]:
+    return datetime.strptime(item["bucket"], HOUR_FORMAT).replace(tzinfo=tzinfo), item["total"], item["failed"]
 
 
 def count_requests(tenant_id: str, integration_id: str, at: datetime, total: int, failed: int) -> None:
     """Add ``total`` send requests (``failed`` of them failed) to the integration's bucket for the hour of
-    ``at`` (kept 13 h+): one write for every message of a try."""
+    ``at`` (kept 13 h+), which lists it in the ``senders`` index for that hour: one write for every message
+    of a try."""
     hour = at.replace(minute=0, second=0, microsecond=0)
     expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
     _table().update_item(
         Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
-        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires",
+        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires, sender_shard = :shard",
         ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
-        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires},
+        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires,
+                                   ":shard": _sender_shard(integration_id)},
     )
 
 
-def request_buckets(tenant_id: str, integration_id: str, since: datetime) -> list[tuple[datetime, int, int]]:
+def request_buckets(tenant_id: str, integration_id: str, since: datetime) -> Buckets:
     """``(hour, total, failed)`` for every hour bucket starting at or after the hour of ``since``."""
     start = since.replace(minute=0, second=0, microsecond=0).strftime(HOUR_FORMAT)
     response = _table().query(
         KeyConditionExpression=Key("key").eq(_requests_key(tenant_id, integration_id)) & Key("bucket").gte(start),
         ConsistentRead=True,
     )
-    return [
-        (datetime.strptime(item["bucket"], HOUR_FORMAT).replace(tzinfo=since.tzinfo), item["total"], item["failed"])
-        for item in map(plain, response.get("Items", []))
-    ]
+    return [_bucket(item, since.tzinfo) for item in map(plain, response.get("Items", []))]
+
+
+def senders(since: datetime) -> dict[tuple[str, str], Buckets]:
+    """``(tenant_id, integration_id) → buckets`` of every integration with send requests in an hour bucket
+    starting at or after the hour of ``since``: one Query per shard when nobody sent (the index is eventually
+    consistent, which a periodic pass can afford)."""
+    start = since.replace(minute=0, second=0, microsecond=0).strftime(HOUR_FORMAT)
+    found: dict[tuple[str, str], Buckets] = defaultdict(list)
+    for shard in range(SENDER_SHARDS):
+        condition = Key("sender_shard").eq(f"senders#{shard}") & Key("bucket").gte(start)
+        for item in query_all(_table(), IndexName=SENDERS_INDEX, KeyConditionExpression=condition):
+            tenant_id, integration_id = item["key"].removeprefix(_REQUESTS).split("#", 1)
+            found[tenant_id, integration_id].append(_bucket(item, since.tzinfo))
+    return dict(found)
 
 
 def mark_once(key: str, at: datetime, hold: timedelta) -> bool:

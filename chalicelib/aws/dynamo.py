@@ -17,6 +17,7 @@ from chalicelib.errors import BadRequest
 T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+_BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
 
 
 def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
@@ -93,14 +94,35 @@ def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
     return None if reasons is None else [reason.get("Code", "None") for reason in reasons]
 
 
-def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
-    """Every item of a Scan, page after page (plain ``int``/``float`` numbers)."""
+def _every(read: Callable[..., dict[str, Any]], params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     while True:
-        page = table.scan(**params)
+        page = read(**params)
         yield from (plain(item) for item in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a Scan, page after page (plain ``int``/``float`` numbers)."""
+    return _every(table.scan, params)
+
+
+def query_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a Query, page after page (plain ``int``/``float`` numbers)."""
+    return _every(table.query, params)
+
+
+def batch_get(table_name: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of ``keys`` that exist, read 100 per ``BatchGetItem`` (unprocessed keys asked again)."""
+    found: list[dict[str, Any]] = []
+    for first in range(0, len(keys), _BATCH_GET):
+        pending = {table_name: {"Keys": [to_attribute_values(key) for key in keys[first:first + _BATCH_GET]]}}
+        while pending:
+            response = client("dynamodb").batch_get_item(RequestItems=pending)
+            found += [from_attribute_values(item) for item in response["Responses"].get(table_name, [])]
+            pending = response.get("UnprocessedKeys") or {}
+    return found
 
 
 def delete_partition(table: Any, hash_key: str, value: str, range_key: str) -> int:

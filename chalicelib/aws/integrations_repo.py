@@ -6,7 +6,17 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import all_pages, count_op, delete_op, plain, put_op, query_page, scan_all, transact
+from chalicelib.aws.dynamo import (
+    all_pages,
+    batch_get,
+    count_op,
+    delete_op,
+    plain,
+    put_op,
+    query_page,
+    scan_all,
+    transact,
+)
 from chalicelib.errors import Conflict
 from chalicelib.models import Integration
 from chalicelib.settings import get_settings
@@ -75,6 +85,11 @@ def create(integration: Integration) -> None:
 def get(tenant_id: str, integration_id: str) -> Integration | None:
     item = table(_name()).get_item(Key=_key(tenant_id, integration_id), ConsistentRead=True).get("Item")
     return _from_item(item) if item else None
+
+
+def get_many(keys: list[tuple[str, str]]) -> list[Integration]:
+    """The integrations of ``(tenant_id, integration_id)`` keys that exist, 100 per request, in no order."""
+    return [_from_item(item) for item in batch_get(_name(), [_key(*key) for key in keys])]
 
 
 def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integration], str | None]:
