@@ -56,17 +56,18 @@ def health_check(event: CloudWatchEvent) -> dict[str, int]:
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def report_scheduler(event: CloudWatchEvent) -> dict[str, int]:
     from chalicelib.aws.idempotency import once
-    from chalicelib.reports import jobs
+    from chalicelib.reports import scheduler
 
-    return once(f"reports#{event.to_dict()['id']}", lambda: jobs.schedule(clock.now()), event.context)
+    return once(f"reports#{event.to_dict()['id']}", lambda: scheduler.schedule(clock.now()), event.context)
 
 
-# One job per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job must fail the batch.
+# One job (or scheduling page) per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job
+# must fail the batch.
 @app.on_sqs_message(queue=get_settings().report_queue, batch_size=1)
 def report_worker(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.reports import jobs
+    from chalicelib.reports import scheduler
 
-    return jobs.handle_batch(event.to_dict(), event.context)
+    return scheduler.handle_batch(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=get_settings().trigger_queue, batch_size=10)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from chalicelib.aws import queue, security_repo
 from chalicelib.models import Tenant
-from chalicelib.reports import jobs
+from chalicelib.reports import scheduler
 from chalicelib.reports.content import demo_security_data
 from chalicelib.reports.periods import last_complete, period_containing
 from chalicelib.settings import get_settings
@@ -44,4 +44,4 @@ def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, se
 
 def first_report(tenant: Tenant, now: datetime) -> None:
     """Queue the last complete week's report, as the hourly scheduler would have done on Monday."""
-    queue.send(get_settings().report_queue, jobs.job(tenant, last_complete("weekly", tenant.timezone, now)))
+    queue.send(get_settings().report_queue, scheduler.job(tenant, last_complete("weekly", tenant.timezone, now)))

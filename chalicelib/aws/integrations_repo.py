@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Key
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
@@ -14,7 +14,6 @@ from chalicelib.aws.dynamo import (
     plain,
     put_op,
     query_page,
-    scan_all,
     transact,
 )
 from chalicelib.errors import Conflict
@@ -92,7 +91,8 @@ def get_many(keys: list[tuple[str, str]]) -> list[Integration]:
     return [_from_item(item) for item in batch_get(_name(), [_key(*key) for key in keys])]
 
 
-def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integration], str | None]:
+def page(tenant_id: str, limit: int, cursor: str | None,
+         consistent: bool = False) -> tuple[list[Integration], str | None]:
     items, next_cursor = query_page(
         table(_name()),
         Key("tenant_id").eq(tenant_id) & Key("sk").begins_with(PREFIX),
@@ -100,12 +100,13 @@ def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integrati
         cursor,
         PREFIX,
         lambda sk: {"tenant_id": tenant_id, "sk": sk},
+        ConsistentRead=consistent,
     )
     return [_from_item(item) for item in items], next_cursor
 
 
-def all_for_tenant(tenant_id: str) -> list[Integration]:
-    return all_pages(lambda cursor: page(tenant_id, 100, cursor))
+def all_for_tenant(tenant_id: str, consistent: bool = False) -> list[Integration]:
+    return all_pages(lambda cursor: page(tenant_id, 100, cursor, consistent))
 
 
 def replace(current: Integration, new: Integration) -> None:
@@ -133,9 +134,3 @@ def delete(integration: Integration) -> bool:
         _count_op(integration.tenant_id, -1),
     ])
     return reasons is None
-
-
-def all_active() -> list[Integration]:
-    """Every active integration of every tenant (the health check); cost grows with integrations only."""
-    condition = Attr("sk").begins_with(PREFIX) & Attr("active").eq(True)
-    return [_from_item(item) for item in scan_all(table(_name()), FilterExpression=condition)]

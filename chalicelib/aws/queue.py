@@ -17,13 +17,31 @@ def queue_url(name: str) -> str:
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
 
+def _entry(body: dict[str, Any], delay_seconds: int) -> dict[str, Any]:
+    """A message: ``body`` as JSON, hidden for ``delay_seconds`` (capped at SQS's maximum)."""
+    delay = max(0, min(int(delay_seconds), get_settings().sqs_max_delay_seconds))
+    entry: dict[str, Any] = {"MessageBody": json.dumps(body), "DelaySeconds": delay}
+    if correlation_id := logger.get_correlation_id():  # the request that caused this message, for its logs
+        entry["MessageAttributes"] = {CORRELATION: {"DataType": "String", "StringValue": correlation_id}}
+    return entry
+
+
 def send(name: str, body: dict[str, Any], delay_seconds: int = 0) -> None:
     """Send ``body`` as JSON, hidden for ``delay_seconds`` (capped at SQS's maximum)."""
-    delay = max(0, min(int(delay_seconds), get_settings().sqs_max_delay_seconds))
-    params: dict[str, Any] = {"QueueUrl": queue_url(name), "MessageBody": json.dumps(body), "DelaySeconds": delay}
-    if correlation_id := logger.get_correlation_id():  # the request that caused this message, for its logs
-        params["MessageAttributes"] = {CORRELATION: {"DataType": "String", "StringValue": correlation_id}}
-    client("sqs").send_message(**params)
+    client("sqs").send_message(QueueUrl=queue_url(name), **_entry(body, delay_seconds))
+
+
+def send_all(name: str, messages: list[tuple[dict[str, Any], int]]) -> None:
+    """Send ``(body, delay_seconds)`` messages, ten per SendMessageBatch; raises if SQS refused any."""
+    for first in range(0, len(messages), 10):
+        entries = [{"Id": str(n), **_entry(body, delay)} for n, (body, delay) in enumerate(messages[first:first + 10])]
+        if len(entries) == 1:
+            entries[0].pop("Id")
+            client("sqs").send_message(QueueUrl=queue_url(name), **entries[0])
+            continue
+        failed = client("sqs").send_message_batch(QueueUrl=queue_url(name), Entries=entries).get("Failed")
+        if failed:
+            raise RuntimeError(f"SQS refused {len(failed)} of {len(entries)} messages: {failed[0]}")
 
 
 def send_delivery(tenant_id: str, delivery_id: str, number: int, due: str, delay_seconds: int = 0) -> None:

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, scan_all, to_attribute_values
+from chalicelib.aws.dynamo import batch_get, is_condition_failure, plain, put_op, scan_all, to_attribute_values
 from chalicelib.models import Tenant
 from chalicelib.settings import get_settings
 
@@ -51,6 +51,12 @@ def get(tenant_id: str) -> Tenant | None:
     """The tenant; ``None`` if there is none or it was deleted."""
     item = _table().get_item(Key={"id": tenant_id}).get("Item")
     return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
+
+
+def get_many(tenant_ids: set[str]) -> list[Tenant]:
+    """The live tenants among ``tenant_ids``, 100 per request, in no order."""
+    items = batch_get(_name(), [{"id": tenant_id} for tenant_id in sorted(tenant_ids)])
+    return [Tenant.model_validate(item) for item in items if "deleted_at" not in item]
 
 
 def state(tenant_id: str) -> str | None:

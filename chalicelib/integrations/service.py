@@ -7,6 +7,7 @@ from chalicelib import clock
 from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
+from chalicelib.reports import scheduler
 from chalicelib.triggers import service as trigger_service
 
 MANUAL = "manual"
@@ -22,6 +23,7 @@ def new_integration(tenant_id: str, name: str, emails: list[str], events: list[s
 def create(tenant_id: str, data: IntegrationCreate) -> Integration:
     integration = new_integration(tenant_id, data.name, data.emails, data.events)
     integrations_repo.create(integration)
+    scheduler.follow(None, integration)
     return integration
 
 
@@ -50,10 +52,12 @@ def _change(tenant_id: str, integration_id: str,
         new = current.model_copy(update={**changes, "updated_at": clock.now(), "version": current.version + 1})
         try:
             integrations_repo.replace(current, new)
-            return new, True
         except Conflict as conflict:
             if conflict.details or attempt == _WRITE_TRIES - 1:
                 raise
+            continue
+        scheduler.follow(current, new)
+        return new, True
     raise AssertionError("unreachable")
 
 
@@ -118,5 +122,6 @@ def delete(tenant_id: str, integration_id: str) -> Integration:
                 farewell=integration if integration.active else None, event_id=f"svc-deleted-{integration.id}")
     if not integrations_repo.delete(integration):
         raise NotFound(f"no integration {integration_id!r}")
+    scheduler.follow(integration, None)
     trigger_service.forget_integration(integration)
     return integration

@@ -1,9 +1,5 @@
-"""Scheduled reports: the hourly scheduler, the report worker and previews.
+"""Scheduled reports: the report worker and previews (the hourly scheduler is ``reports/scheduler.py``).
 
-- :func:`schedule` (hourly): for every tenant with an active integration subscribed to ``report_<frequency>``,
-  every period that ended in the last ``report_lookback_hours`` in the tenant's time zone becomes one job on
-  the report queue (ids, not documents). The look-back makes a late or missed firing harmless; the claims
-  below make a repeated one harmless.
 - :func:`run` (report worker, one job): :func:`generate` renders the PDF once per (tenant, frequency, period)
   into S3 and records it; then each active subscribed integration is *claimed* with a conditional write and
   gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
@@ -14,12 +10,11 @@
 """
 
 import time
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
+from chalicelib.aws import blobs, integrations_repo, reports_repo, security_repo, tenants_repo
 from chalicelib.delivery import outbox
 from chalicelib.email import templates
 from chalicelib.email.message import Attachment, Content
@@ -28,14 +23,12 @@ from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links
 from chalicelib.reports.content import Figure, ReportData, build_report, demo_security_data
 from chalicelib.reports.periods import (
-    FREQUENCIES,
     Frequency,
     Period,
     last_complete,
     period_containing,
     period_ending_on,
     period_from_key,
-    periods_ended_between,
 )
 from chalicelib.settings import get_settings
 
@@ -159,42 +152,7 @@ def deliver(tenant: Tenant, report: Report) -> int:
     return sent
 
 
-# --- scheduler and worker -----------------------------------------------------------------------
-
-
-def job(tenant: Tenant, period: Period) -> dict[str, str]:
-    """The report-queue message for one (tenant, frequency, period)."""
-    return {"tenant_id": tenant.id, "frequency": period.frequency, "timezone": tenant.timezone,
-            "period_key": period.key}
-
-
-def due_jobs(now: datetime) -> list[dict[str, str]]:
-    """Every (tenant, frequency, period) with subscribers whose period ended in the look-back window."""
-    since = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for integration in integrations_repo.all_active():
-        for frequency in FREQUENCIES:
-            if integration.subscribes(f"report_{frequency}"):
-                wanted[integration.tenant_id].add(frequency)
-    jobs = []
-    for tenant_id, frequencies in sorted(wanted.items()):
-        tenant = tenants_repo.get(tenant_id)
-        if tenant is None:
-            continue
-        for frequency in (f for f in FREQUENCIES if f in frequencies):
-            jobs += [job(tenant, period) for period in periods_ended_between(frequency, tenant.timezone, since, now)]
-    return jobs
-
-
-def schedule(now: datetime) -> dict[str, int]:
-    """The hourly scheduler: one report-queue message per due job."""
-    jobs = due_jobs(now)
-    for job in jobs:
-        queue.send(get_settings().report_queue, job)
-    if jobs:
-        count("ReportJobsQueued", len(jobs))
-    logger.info("report jobs queued", extra={"jobs": len(jobs)})
-    return {"jobs": len(jobs)}
+# --- worker ------------------------------------------------------------------------------------
 
 
 def run(job: dict[str, Any]) -> int:
@@ -207,12 +165,6 @@ def run(job: dict[str, Any]) -> int:
         return 0
     period = period_from_key(frequency, job["timezone"], job["period_key"])
     return deliver(tenant, generate(tenant, period))
-
-
-def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Report jobs arrive one per invocation; a failed job fails the invocation, so SQS tries it again
-    (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses."""
-    return queue.process_batch(event, context, run, whole_batch_fails=True)
 
 
 # --- previews -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from chalicelib.models import (
     TokenPage,
 )
 from chalicelib.observability import logger
+from chalicelib.reports import scheduler
 
 DEFAULT_INTEGRATION_NAME = "Primary email"
 OPERATOR_ISSUED = "issued by the operator"
@@ -39,6 +40,7 @@ def create_tenant(data: TenantCreate) -> TenantCreated:
     ]
     if transact(ops):
         raise Conflict("the tenant could not be created; retry")
+    scheduler.follow(None, default)
     return TenantCreated(tenant=tenant, admin_token=raw_token)
 
 
@@ -57,6 +59,8 @@ def update_tenant(caller: Caller, patch: TenantUpdate) -> Tenant:
     tenant = tenants_repo.update(caller.tenant_id, changes) if changes else tenants_repo.get(caller.tenant_id)
     if tenant is None:
         raise NotFound("the tenant no longer exists")
+    if "timezone" in changes:
+        scheduler.replace_schedules(tenant.id)
     return tenant
 
 

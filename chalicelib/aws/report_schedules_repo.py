@@ -1,0 +1,128 @@
+"""Report schedules in the reports table: one ``schedule#<frequency>`` item per (tenant, frequency) that an
+integration subscribes to, with ``due_at`` (UTC) when the scheduler must next look at it.
+
+The sparse ``due`` index (``due_shard`` + ``due_at``, keys only) lets the hourly scheduler read just what is
+due: a quiet hour is one Query per shard, whatever the number of tenants. ``subscription`` changes with
+every subscribe, so a removal that raced a new subscription fails instead of dropping its schedule.
+"""
+
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.clients import table
+from chalicelib.aws.dynamo import is_condition_failure, plain, to_attribute_values, transact
+from chalicelib.settings import get_settings
+
+DUE_INDEX = "due"
+PREFIX = "schedule#"
+# Changing it strands items in the dropped shards: rewrite their due_shard first.
+SHARDS = 10
+_TIME = "%Y-%m-%dT%H:%M:%SZ"
+AT_ONCE = "0000-00-00T00:00:00Z"  # before every stamp: due at the next firing, whatever the clocks say
+_TRANSACTION = 100  # DynamoDB's limit of items per transaction
+
+
+@dataclass(frozen=True)
+class Due:
+    """A schedule item found due: whose, which frequency, and the ``due_at`` it was found with."""
+
+    tenant_id: str
+    frequency: str
+    due_at: str
+
+
+def _table() -> Any:
+    return table(get_settings().reports_table)
+
+
+def _key(tenant_id: str, frequency: str) -> dict[str, str]:
+    return {"tenant_id": tenant_id, "sk": PREFIX + frequency}
+
+
+def stamp(moment: datetime) -> str:
+    """``due_at`` as stored: UTC to the second, so the strings sort as the instants do."""
+    return moment.astimezone(UTC).strftime(_TIME)
+
+
+def shard(tenant_id: str) -> str:
+    return f"due#{zlib.crc32(tenant_id.encode()) % SHARDS}"
+
+
+def subscribe(tenant_id: str, frequency: str) -> None:
+    """Make sure the schedule exists; a new one is due at once, an existing one keeps its time."""
+    _table().update_item(
+        Key=_key(tenant_id, frequency),
+        UpdateExpression="SET due_at = if_not_exists(due_at, :due), due_shard = :shard, subscription = :token",
+        ExpressionAttributeValues={":due": AT_ONCE, ":shard": shard(tenant_id), ":token": uuid.uuid4().hex},
+    )
+
+
+def subscription(tenant_id: str, frequency: str) -> str | None:
+    """The schedule's subscription token, or ``None`` when there is no schedule."""
+    item = _table().get_item(Key=_key(tenant_id, frequency), ConsistentRead=True,
+                             ProjectionExpression="subscription").get("Item")
+    return item["subscription"] if item else None
+
+
+def remove(tenant_id: str, frequency: str, token: str | None = None) -> bool:
+    """Delete the schedule (only while its subscription is still ``token``, when given); ``False`` if not."""
+    params: dict[str, Any] = {"Key": _key(tenant_id, frequency)}
+    if token is not None:
+        params |= {"ConditionExpression": "subscription = :token", "ExpressionAttributeValues": {":token": token}}
+    try:
+        _table().delete_item(**params)
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def make_due(tenant_id: str, frequencies: tuple[str, ...]) -> None:
+    """Make the tenant's existing schedules due at once (its time zone changed)."""
+    for frequency in frequencies:
+        try:
+            _table().update_item(Key=_key(tenant_id, frequency), UpdateExpression="SET due_at = :due",
+                                 ConditionExpression="attribute_exists(sk)",
+                                 ExpressionAttributeValues={":due": AT_ONCE})
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+
+
+def due_page(shard_key: str, now: datetime, limit: int,
+             start: dict[str, Any] | None = None) -> tuple[list[Due], dict[str, Any] | None]:
+    """Up to ``limit`` schedules of one shard due at ``now``, and where the next page starts (or ``None``)."""
+    params: dict[str, Any] = {"IndexName": DUE_INDEX, "Limit": limit,
+                              "KeyConditionExpression": Key("due_shard").eq(shard_key) & Key("due_at").lte(stamp(now))}
+    if start:
+        params["ExclusiveStartKey"] = start
+    response = _table().query(**params)
+    found = [Due(item["tenant_id"], item["sk"].removeprefix(PREFIX), item["due_at"])
+             for item in map(plain, response.get("Items", []))]
+    return found, response.get("LastEvaluatedKey")
+
+
+def _advance_op(due: Due, next_due: datetime) -> dict[str, Any]:
+    return {"Update": {"TableName": get_settings().reports_table,
+                       "Key": to_attribute_values(_key(due.tenant_id, due.frequency)),
+                       "UpdateExpression": "SET due_at = :next", "ConditionExpression": "due_at = :seen",
+                       "ExpressionAttributeValues": to_attribute_values({":next": stamp(next_due),
+                                                                         ":seen": due.due_at})}}
+
+
+def advance(moves: list[tuple[Due, datetime]]) -> None:
+    """Move each schedule to its next due time, 100 per transaction; each only if nobody moved it since it
+    was read (a time-zone change in between keeps the tenant's schedules due at once)."""
+    for first in range(0, len(moves), _TRANSACTION):
+        chunk = moves[first:first + _TRANSACTION]
+        if transact(_advance_op(due, next_due) for due, next_due in chunk) is None:
+            continue
+        for due, next_due in chunk:  # one was moved meanwhile (or is gone): the others one by one
+            transact([_advance_op(due, next_due)])

@@ -1,0 +1,133 @@
+"""The hourly report scheduler: queues a job for every (tenant, frequency, period) that just ended.
+
+A schedule item per subscribed (tenant, frequency) says when it is next due (``aws/report_schedules_repo``):
+the end of its current period in the tenant's time zone. Each hour the scheduler reads only the due ones, and
+for each queues every period that ended in the last ``report_lookback_hours`` (so a late or missed firing is
+harmless; the report claims make a repeated one harmless) and moves it to its next period's end. A quiet
+hour is one Query per shard; a busy one reads what is due, 100 tenants per request, and queues ten jobs per
+request. One invocation handles at most ``PAGE`` schedules: the rest goes through the report queue as
+*pages*, each continuing one shard where the previous stopped.
+
+Integrations keep the items in step (:func:`follow`): a new schedule is due at once, so the next firing
+finds a period that ended in the look-back window, as the scheduler always has; a time-zone change makes
+the tenant's schedules due at once so they are placed anew.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from chalicelib import clock
+from chalicelib.aws import integrations_repo, queue, report_schedules_repo, tenants_repo
+from chalicelib.aws.report_schedules_repo import Due
+from chalicelib.models import Integration, Tenant
+from chalicelib.observability import count, logger
+from chalicelib.reports.periods import FREQUENCIES, Frequency, Period, period_containing, periods_ended_between
+from chalicelib.settings import get_settings
+
+PAGE = 1000  # schedules one invocation handles; each makes one job (two if two periods ended in the look-back)
+SHARD = "schedule_shard"  # a page message's marker
+
+
+def job(tenant: Tenant, period: Period) -> dict[str, str]:
+    """The report-queue message for one (tenant, frequency, period)."""
+    return {"tenant_id": tenant.id, "frequency": period.frequency, "timezone": tenant.timezone,
+            "period_key": period.key}
+
+
+def _page(shard: str, now: datetime, start: dict[str, Any] | None) -> dict[str, Any]:
+    return {SHARD: shard, "now": now.isoformat(), "start": start}
+
+
+def _handle(due: list[Due], now: datetime) -> int:
+    """Queue the jobs of the due schedules, then move each to the end of its current period; returns the jobs.
+    Queued before moved: a stop in between queues them again next hour, which the report claims absorb."""
+    tenants = {tenant.id: tenant for tenant in tenants_repo.get_many({item.tenant_id for item in due})}
+    since = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
+    jobs: list[dict[str, str]] = []
+    moves: list[tuple[Due, datetime]] = []
+    for item in due:
+        tenant = tenants.get(item.tenant_id)
+        if tenant is None:  # deleted: its data goes with it, this item too
+            report_schedules_repo.remove(item.tenant_id, item.frequency)
+            continue
+        frequency = cast(Frequency, item.frequency)
+        jobs += [job(tenant, period) for period in periods_ended_between(frequency, tenant.timezone, since, now)]
+        moves.append((item, period_containing(frequency, tenant.timezone, now).end))
+    queue.send_all(get_settings().report_queue, [(body, 0) for body in jobs])
+    report_schedules_repo.advance(moves)
+    if jobs:
+        count("ReportJobsQueued", len(jobs))
+    return len(jobs)
+
+
+def schedule(now: datetime) -> dict[str, int]:
+    """The hourly scheduler: up to ``PAGE`` due schedules here; each shard's rest as a page on the report queue."""
+    budget, jobs, pages = PAGE, 0, []
+    for n in range(report_schedules_repo.SHARDS):
+        shard = f"due#{n}"
+        if budget == 0:
+            pages.append(_page(shard, now, None))
+            continue
+        due, more = report_schedules_repo.due_page(shard, now, budget)
+        jobs, budget = jobs + _handle(due, now), budget - len(due)
+        if more:
+            pages.append(_page(shard, now, more))
+    queue.send_all(get_settings().report_queue, [(page, 0) for page in pages])
+    logger.info("report jobs queued", extra={"jobs": jobs, "pages": len(pages)})
+    return {"jobs": jobs, "pages": len(pages)}
+
+
+def schedule_page(body: dict[str, Any]) -> int:
+    """One page of a busy hour: up to ``PAGE`` due schedules of one shard, then the next page if there is more."""
+    now = datetime.fromisoformat(body["now"])
+    due, more = report_schedules_repo.due_page(body[SHARD], now, PAGE, body["start"])
+    jobs = _handle(due, now)
+    if more:
+        queue.send(get_settings().report_queue, _page(body[SHARD], now, more))
+    logger.info("report jobs queued", extra={"jobs": jobs, "more": bool(more)})
+    return jobs
+
+
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The report queue carries report jobs and scheduling pages, one per invocation."""
+    from chalicelib.reports import jobs  # rendering and delivery: only the report worker loads them
+
+    return queue.process_batch(event, context, lambda body: schedule_page(body) if SHARD in body else jobs.run(body),
+                               whole_batch_fails=True)
+
+
+# --- keeping the schedules in step with integrations and time zones ---------------------------------------
+
+
+def _frequencies(integration: Integration | None) -> set[str]:
+    if integration is None or not integration.active:
+        return set()
+    return {frequency for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")}
+
+
+def follow(before: Integration | None, after: Integration | None) -> None:
+    """After an integration was created (``before`` ``None``), changed or deleted (``after`` ``None``): its
+    report frequencies have a schedule; a frequency it dropped loses its schedule if no other active
+    integration of the tenant still takes it."""
+    saved = before or after
+    if saved is None:
+        return
+    for frequency in _frequencies(after):
+        report_schedules_repo.subscribe(saved.tenant_id, frequency)
+    if dropped := _frequencies(before) - _frequencies(after):
+        _unschedule(saved.tenant_id, dropped)
+
+
+def _unschedule(tenant_id: str, frequencies: set[str]) -> None:
+    """Remove the schedules nobody takes. The tokens are read before the integrations: a subscription that
+    races this one writes its integration, then a new token, so the removal fails or the schedule comes back."""
+    tokens = {frequency: report_schedules_repo.subscription(tenant_id, frequency) for frequency in frequencies}
+    taken = set().union(*map(_frequencies, integrations_repo.all_for_tenant(tenant_id, consistent=True)))
+    for frequency, token in tokens.items():
+        if token is not None and frequency not in taken:
+            report_schedules_repo.remove(tenant_id, frequency, token)
+
+
+def replace_schedules(tenant_id: str) -> None:
+    """The tenant's time zone changed: its schedules are due now, to be placed anew in the new zone."""
+    report_schedules_repo.make_due(tenant_id, FREQUENCIES)
