@@ -4,9 +4,9 @@ A schedule item per subscribed (tenant, frequency) says when it is next due (``a
 the end of its current period in the tenant's time zone. Each hour the scheduler reads only the due ones, and
 for each queues every period that ended in the last ``report_lookback_hours`` (so a late or missed firing is
 harmless; the report claims make a repeated one harmless) and moves it to its next period's end. A quiet
-hour is one Query per shard; a busy one reads what is due, 100 tenants per request, and queues ten jobs per
-request. One invocation handles at most ``PAGE`` schedules: the rest goes through the report queue as
-*pages*, each continuing one shard where the previous stopped.
+hour is one Query per shard; a busy one reads what is due (100 tenants per request), queues ten jobs per
+request and moves each schedule on with one conditional write. One invocation handles at most ``PAGE``
+schedules: the rest goes through the report queue as *pages*, each continuing one shard where the previous stopped.
 
 Integrations keep the items in step (:func:`follow`): a new schedule is due at once, so the next firing
 finds a period that ended in the look-back window, as the scheduler always has; a time-zone change makes
