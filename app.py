@@ -25,7 +25,7 @@ from chalicelib.console import pages as console
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
 from chalicelib.events import bridge
-from chalicelib.models import PlatformEventType
+from chalicelib.models.events import PlatformEventType
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="email-report")

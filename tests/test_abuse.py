@@ -16,7 +16,7 @@ from app import app
 from chalicelib import auth
 from chalicelib.api.routing import OPERATIONS, Operation
 from chalicelib.aws import blobs
-from chalicelib.models import MAX_RECIPIENTS
+from chalicelib.models.common import MAX_RECIPIENTS
 from chalicelib.settings import get_settings
 from tests.concurrency import concurrently
 from tests.conftest import OPERATOR, Api, TenantHandle

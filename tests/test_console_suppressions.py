@@ -8,7 +8,7 @@ from typing import Literal
 import pytest
 
 from chalicelib.console import suppressions as console_suppressions
-from chalicelib.models import Suppression
+from chalicelib.models.suppressions import Suppression
 from chalicelib.suppressions import service
 from tests.conftest import TenantHandle
 from tests.test_console import Browser, admin, browser, integration_id  # noqa: F401 - fixtures shared with the console tests

@@ -9,7 +9,8 @@ from chalicelib.auth import Caller
 from chalicelib.aws import deliveries_repo, integrations_repo, tenants_repo
 from chalicelib.delivery import worker
 from chalicelib.integrations import service
-from chalicelib.models import IntegrationUpdate, TenantUpdate
+from chalicelib.models.integrations import IntegrationUpdate
+from chalicelib.models.tenants import TenantUpdate
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
 from local.pollers import poll_once

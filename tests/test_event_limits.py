@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.aws import security_repo
 from chalicelib.clock import EARLIEST, LATEST
-from chalicelib.models import MAX_DATA_BYTES
+from chalicelib.models.events import MAX_DATA_BYTES
 from tests.conftest import Api, TenantHandle
 from tests.pipeline import Pipeline, outbox
 from tests.support import scan

@@ -9,21 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from chalicelib.models import (
-    ADDRESS_PATTERN,
-    DEFAULT_EVENTS,
-    EVENT_TYPES,
-    MAX_RECIPIENTS,
-    NAME_PATTERN,
-    IntegrationCreate,
-    IntegrationUpdate,
-    TenantCreate,
-    TenantUpdate,
-    TokenCreate,
-    TriggerCreate,
-    TriggerUpdate,
-    normalise_address,
-)
+from chalicelib.models.common import ADDRESS_PATTERN, MAX_RECIPIENTS, NAME_PATTERN, normalise_address
+from chalicelib.models.events import EVENT_TYPES
+from chalicelib.models.integrations import DEFAULT_EVENTS, IntegrationCreate, IntegrationUpdate
+from chalicelib.models.tenants import TenantCreate, TenantUpdate
+from chalicelib.models.tokens import TokenCreate
+from chalicelib.models.triggers import TriggerCreate, TriggerUpdate
 
 
 def create(**fields: object) -> IntegrationCreate:

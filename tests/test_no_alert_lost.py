@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.aws import counters_repo, deliveries_repo
 from chalicelib.delivery import worker
 from chalicelib.delivery.health import Ratio, summarise, window_ratio
-from chalicelib.models import Attempt, Delivery
+from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
 from tests.pipeline import outbox

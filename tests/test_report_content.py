@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from chalicelib.models import ReportFigure
+from chalicelib.models.reports import ReportFigure
+from chalicelib.models.security import Counts, HourlyAggregate, Incident, SecurityData
 from chalicelib.reports.content import (
     OTHER,
     Figure,
@@ -14,7 +15,6 @@ from chalicelib.reports.content import (
 )
 from chalicelib.reports.jobs import _change
 from chalicelib.reports.periods import period_from_key
-from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, SecurityData
 
 WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
 

@@ -7,10 +7,10 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.aws import security_repo as repo
+from chalicelib.models.security import Counts, HourlyAggregate, Incident, SecurityData, Vulnerability
 from chalicelib.reports.content import Figure, build_report, demo_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
-from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, SecurityData, Vulnerability
 
 WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
 

@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.aws import security_repo as repo
 from chalicelib.aws.clients import client, table
+from chalicelib.models.security import Counts, HourlyAggregate, Incident, Vulnerability
 from chalicelib.reports.periods import period_from_key
-from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, Vulnerability
 from chalicelib.settings import get_settings
 
 T0 = datetime(2026, 11, 24, 10, 15, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from chalicelib import clock
 from chalicelib.aws import blobs, queue, tenant_data
 from chalicelib.aws.clients import client
-from chalicelib.models import Suppression
+from chalicelib.models.suppressions import Suppression
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
 from local.pollers import poll_once

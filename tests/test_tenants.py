@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models import DEFAULT_INTEGRATION_EVENTS
+from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS
 from chalicelib.settings import get_settings
 from tests.conftest import OPERATOR, Api, TenantHandle
 from tests.support import assert_error, detail_paths, integration_items, scan

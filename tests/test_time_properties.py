@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from chalicelib import clock
 from chalicelib.clock import EARLIEST, LATEST
 from chalicelib.email import alerts, notifications
-from chalicelib.models import EARLIEST_EVENT_TIME, Event, Tenant
+from chalicelib.models.events import EARLIEST_EVENT_TIME, Event
+from chalicelib.models.tenants import Tenant
 from chalicelib.reports import jobs
 from chalicelib.reports.periods import (
     FREQUENCIES,

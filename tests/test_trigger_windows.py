@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.models import Event, TriggerCreate, TriggerFilters
+from chalicelib.models.events import Event
+from chalicelib.models.triggers import TriggerCreate, TriggerFilters
 from chalicelib.triggers.windows import crossed, matches, window
 
 

@@ -63,7 +63,7 @@ def _integration_ids(tenant: TenantHandle) -> list[str]:
 
 def _suppression(tenant: TenantHandle, pipeline: Any) -> str:
     from chalicelib import clock
-    from chalicelib.models import Suppression
+    from chalicelib.models.suppressions import Suppression
     from chalicelib.suppressions import service
 
     email = f"bounced@{_domain(tenant)}"

@@ -12,7 +12,7 @@ Items, per tenant:
   under "(other IPs)" / "(other endpoints)", so a botnet or an id in every path cannot grow the item.
 - ``<tenant>#incident`` / ``<time>#<event id>`` — one record per incident.
 - ``<tenant>#vulnerability`` / ``<platform id>`` — one record per vulnerability with its history
-  (:class:`~chalicelib.reports.security_data.Vulnerability`) and a ``version`` for optimistic locking: every
+  (:class:`~chalicelib.models.security.Vulnerability`) and a ``version`` for optimistic locking: every
   event of that id is a read and a conditional write (retried on a concurrent change).
 - ``<tenant>#vuln-open`` / ``<platform id>`` — one per vulnerability open now (deleted when it closes).
 - ``<tenant>#vuln-change`` / ``<change time>#<platform id>`` — one per status change in its history.
@@ -47,7 +47,7 @@ from chalicelib.aws.dynamo import (
     to_attribute_values,
     transact,
 )
-from chalicelib.reports.security_data import (
+from chalicelib.models.security import (
     OPEN,
     Counts,
     HourlyAggregate,

@@ -4,7 +4,7 @@ identical errors grouped with the addresses they hit, and who got the message.""
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.models import Delivery
+from chalicelib.models.deliveries import Delivery
 
 REDRIVABLE = ("dead", "skipped")
 

@@ -15,15 +15,9 @@ from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import health, log
 from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from chalicelib.integrations import service
-from chalicelib.models import (
-    DeliveryQuery,
-    DeliveryStatus,
-    Integration,
-    IntegrationUpdate,
-    ReportFrequency,
-    TestResult,
-    iso_date,
-)
+from chalicelib.models.deliveries import DeliveryQuery, DeliveryStatus
+from chalicelib.models.integrations import Integration, IntegrationUpdate, TestResult
+from chalicelib.models.reports import ReportFrequency, iso_date
 from chalicelib.observability import logger
 from chalicelib.reports import links
 from chalicelib.settings import get_settings

@@ -24,7 +24,7 @@ from chalicelib import auth, clock
 from chalicelib.auth import Caller
 from chalicelib.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.events import words
-from chalicelib.models import Tenant
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service

@@ -9,8 +9,9 @@ from chalicelib import clock
 from chalicelib.email import templates
 from chalicelib.email.message import Content
 from chalicelib.email.notifications import is_admin_role
-from chalicelib.models import Event, ThresholdCondition, Trigger, TriggerFilters
-from chalicelib.reports.security_data import SecurityData
+from chalicelib.models.events import Event
+from chalicelib.models.security import SecurityData
+from chalicelib.models.triggers import ThresholdCondition, Trigger, TriggerFilters
 from chalicelib.settings import get_settings
 from chalicelib.vocabulary import country_name, describe
 

@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib import clock, vocabulary
 from chalicelib.email import templates
 from chalicelib.email.message import Content, header_text
-from chalicelib.models import Event, ScopeData, VulnerabilityData
+from chalicelib.models.events import Event, ScopeData, VulnerabilityData
 from chalicelib.settings import get_settings
 
 _SYSTEM_HEADLINES: dict[str, str] = {

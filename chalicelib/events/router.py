@@ -13,8 +13,10 @@ from typing import Any
 from chalicelib.aws import integrations_repo
 from chalicelib.delivery import outbox
 from chalicelib.email import notifications
-from chalicelib.models import Event, Integration, Tenant, VulnerabilityData
-from chalicelib.reports.security_data import DESCRIPTION, VulnerabilityChange
+from chalicelib.models.events import Event, VulnerabilityData
+from chalicelib.models.integrations import Integration
+from chalicelib.models.security import DESCRIPTION, VulnerabilityChange
+from chalicelib.models.tenants import Tenant
 
 VULNERABILITY_EVENTS = frozenset({"vulnerability.detected", "vulnerability.status_changed"})
 

@@ -6,7 +6,8 @@ from chalicelib import clock
 from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.delivery import outbox
 from chalicelib.email.message import Content
-from chalicelib.models import Integration, Trigger
+from chalicelib.models.integrations import Integration
+from chalicelib.models.triggers import Trigger
 from chalicelib.observability import count, logger
 
 

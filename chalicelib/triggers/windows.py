@@ -7,16 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from chalicelib import clock
-from chalicelib.models import (
-    INTERVAL_SECONDS,
-    AttackData,
-    Event,
-    FilterRule,
-    IncidentData,
-    ThresholdCondition,
-    TriggerFilters,
-)
-from chalicelib.reports.security_data import Counts, SecurityData
+from chalicelib.models.events import AttackData, Event, IncidentData
+from chalicelib.models.security import Counts, SecurityData
+from chalicelib.models.triggers import INTERVAL_SECONDS, FilterRule, ThresholdCondition, TriggerFilters
 
 METRIC_EVENTS = {"attacks": "attack.detected", "hits": "attack.detected", "incidents": "incident.detected"}
 GROUPED_EVENTS = {"api_changed": "api.changed", "user_added": "user.created"}

@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, computed_field, model_validator
 
-from chalicelib.models import Model, VulnerabilityStatus
+from chalicelib.models.common import Model
+from chalicelib.models.events import VulnerabilityStatus
 
 Risk = Literal["high", "medium", "low"]
 RISKS: tuple[Risk, ...] = ("high", "medium", "low")
