@@ -1,10 +1,13 @@
 """Events: what the platform and this service report, their data per type, and the one event registry.
 
-(registry docs follow)
+:data:`EVENTS` declares every event type once: where it comes from, its data model, who subscribes to it, its
+headline in words, the email template it is mailed with, and what it counts for in triggers. Validation, routing,
+the mails, the console's words and the EventBridge rule all read it (``tests/test_event_registry.py``).
 """
 
 import ipaddress
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 
@@ -12,7 +15,9 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 
 from chalicelib import clock
 from chalicelib.models.common import MAX_RECIPIENTS, ErrorInfo, Model, Strict
+from chalicelib.models.triggers import ApiChangedCondition, ThresholdCondition, UserAddedCondition
 
+# What an integration subscribes to (DESIGN §1): reports, and the notification kinds events are routed by.
 EventType = Literal[
     "report_daily", "report_weekly", "report_monthly", "system", "vuln_high", "vuln_medium", "vuln_low", "scope"
 ]
@@ -20,14 +25,6 @@ EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 VULN_EVENTS: tuple[str, ...] = ("vuln_high", "vuln_medium", "vuln_low")
 REPORT_EVENTS: tuple[str, ...] = ("report_daily", "report_weekly", "report_monthly")
 
-
-PlatformEventType = Literal[
-    "user.created", "user.deleted", "user.role_changed",
-    "application.created", "application.deleted", "application.renamed",
-    "vulnerability.detected", "vulnerability.status_changed", "scope.changed", "api.changed",
-    "attack.detected", "incident.detected",
-]
-ServiceEventType = Literal["integration.disabled", "integration.deleted", "integration.degraded"]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Actor = Annotated[Text | None, Field(description="who made the change (an email address or a name), named in the mail")]
 
@@ -141,16 +138,76 @@ class IntegrationEventData(EventData):
     dead_lettered: int | None = Field(None, ge=0, description="auto-disable: dead letters in the failure window")
 
 
-EVENT_DATA: dict[str, type[EventData]] = {
-    "user.created": UserData, "user.deleted": UserData, "user.role_changed": UserData,
-    "application.created": ApplicationData, "application.deleted": ApplicationData,
-    "application.renamed": ApplicationData,
-    "vulnerability.detected": VulnerabilityData, "vulnerability.status_changed": VulnerabilityStatusData,
-    "scope.changed": ScopeData, "attack.detected": AttackData,
-    "incident.detected": IncidentData,
-    "integration.disabled": IntegrationEventData, "integration.deleted": IntegrationEventData,
-    "integration.degraded": IntegrationEventData,
+Origin = Literal["platform", "service", "trigger"]
+# ``vuln`` is ``vuln_<risk>``, the risk read from the event's data.
+Subscription = Literal["system", "vuln", "scope"]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One event type. ``subscription``: the integrations it is mailed to (``None``: never on its own);
+    ``template``: its email template (``chalicelib/templates/<template>.html``); ``mail_headline``: a system mail's
+    headline, with ``{user}``, ``{as_role}``, ``{role}``, ``{name}`` and ``{previous_name}``; ``triggers``: the
+    trigger metrics or condition types it counts for. A ``trigger.*`` kind is an alert; its data is the condition."""
+
+    origin: Origin
+    data: type[Model]
+    headline: str
+    subscription: Subscription | None = None
+    template: str | None = None
+    mail_headline: str = ""
+    triggers: tuple[str, ...] = ()
+
+
+EVENTS: dict[str, EventKind] = {
+    "user.created": EventKind("platform", UserData, "User added", "system", "system",
+                              "New user added: {user}{as_role}", triggers=("user_added",)),
+    "user.deleted": EventKind("platform", UserData, "User deleted", "system", "system", "User deleted: {user}"),
+    "user.role_changed": EventKind("platform", UserData, "User role changed", "system", "system",
+                                   "Role of {user} changed to {role}"),
+    "application.created": EventKind("platform", ApplicationData, "Application created", "system", "system",
+                                     "Application created: {name}"),
+    "application.deleted": EventKind("platform", ApplicationData, "Application deleted", "system", "system",
+                                     "Application deleted: {name}"),
+    "application.renamed": EventKind("platform", ApplicationData, "Application renamed", "system", "system",
+                                     "Application renamed: {previous_name} → {name}"),
+    "vulnerability.detected": EventKind("platform", VulnerabilityData, "Vulnerability detected", "vuln",
+                                        "vulnerability"),
+    "vulnerability.status_changed": EventKind("platform", VulnerabilityStatusData, "Vulnerability status changed",
+                                              "vuln", "vulnerability_status"),
+    "scope.changed": EventKind("platform", ScopeData, "Scope changed", "scope", "scope"),
+    "api.changed": EventKind("platform", EventData, "API changed", triggers=("api_changed",)),
+    "attack.detected": EventKind("platform", AttackData, "Attack detected", triggers=("attacks", "hits")),
+    "incident.detected": EventKind("platform", IncidentData, "Incident detected", triggers=("incidents",)),
+    "integration.disabled": EventKind("service", IntegrationEventData, "Integration disabled", "system", "system",
+                                      "Integration disabled: {name}"),
+    "integration.deleted": EventKind("service", IntegrationEventData, "Integration deleted", "system", "system",
+                                     "Integration deleted: {name}"),
+    "integration.degraded": EventKind("service", IntegrationEventData, "Integration failing", "system", "system",
+                                      "Integration failing: {name}"),
+    "trigger.threshold": EventKind("trigger", ThresholdCondition, "Threshold alert", template="alert_threshold"),
+    "trigger.api_changed": EventKind("trigger", ApiChangedCondition, "API changes alert", template="alert_events"),
+    "trigger.user_added": EventKind("trigger", UserAddedCondition, "New user alert", template="alert_events"),
 }
+
+
+def of_origin(origin: Origin) -> tuple[str, ...]:
+    """The registered event types from ``origin``, in the registry's order."""
+    return tuple(event_type for event_type, kind in EVENTS.items() if kind.origin == origin)
+
+
+def alert_type(condition_type: str) -> str:
+    """The event type of a trigger's alert: ``trigger.<condition type>``."""
+    return f"trigger.{condition_type}"
+
+
+PLATFORM_EVENTS = of_origin("platform")
+SERVICE_EVENTS = of_origin("service")
+PlatformEventType = Literal[PLATFORM_EVENTS]  # type: ignore[valid-type]
+ServiceEventType = Literal[SERVICE_EVENTS]  # type: ignore[valid-type]
+# The data model of each event type an Event may have (a trigger alert's data is its condition, not event data).
+EVENT_DATA: dict[str, type[EventData]] = {event_type: kind.data for event_type, kind in EVENTS.items()
+                                          if issubclass(kind.data, EventData)}
 
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/+=-]+$")]
 
@@ -198,7 +255,7 @@ class Event(Strict):
     """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
 
     id: EventId
-    type: Literal[get_args(PlatformEventType) + get_args(ServiceEventType)]  # type: ignore[valid-type]
+    type: Literal[PLATFORM_EVENTS + SERVICE_EVENTS]  # type: ignore[valid-type]
     time: Annotated[datetime, AfterValidator(_event_time)] = Field(description=(
         "when it happened: from 2000-01-01T00:00:00Z to one day after now; without an offset, UTC"))
     data: Annotated[dict[str, Any], BeforeValidator(_bounded_data)] = Field(default_factory=dict, description=(
