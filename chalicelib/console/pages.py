@@ -1,8 +1,7 @@
 """Console pages: sign-in, Integrations (list, add/edit, test, enable/disable, delete), the delivery
 log with redrive, and Reports. Each page calls the same service functions as the JSON API."""
 
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from chalice import Blueprint, Response
 
@@ -101,8 +100,7 @@ def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
 # --- integrations ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One integration on the list (with its health), its newest delivery and its failure ratio."""
 
     integration: Integration
