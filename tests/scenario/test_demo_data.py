@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from chalicelib.aws import security_repo
+from chalicelib.aws import security_attacks, security_repo
 from local import demo_data
 
 
@@ -19,7 +19,7 @@ def test_seeded_days_give_a_report_with_every_section(acme):
     for dimension in ("ips", "countries", "endpoints"):
         assert sum(c.attacks for a in data.aggregates for c in getattr(a, dimension).values()) > 0, dimension
     assert all(" /" in endpoint for a in data.aggregates for endpoint in a.endpoints
-               if endpoint != security_repo.OTHER_ENDPOINTS)  # a busy hour names its first 20
+               if endpoint != security_attacks.OTHER_ENDPOINTS)  # a busy hour names its first 20
     assert any(a.ip_countries.get("2001:db8::bad:1") == "DE" for a in data.aggregates)
     assert len(data.vulnerabilities) == 9 and len(data.incidents) == 3
     status, body = acme.call("POST", "/v1/reports/preview", {"frequency": "daily"})

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.aws import security_attacks as attacks
 from chalicelib.aws import security_repo as repo
 from chalicelib.aws.clients import client, table
 from chalicelib.reports.content import Figure, build_report
@@ -152,13 +153,13 @@ def test_an_hour_with_too_many_hosts_for_one_item_counts_the_rest_as_other_hosts
     aggregate = repo.read("acme", T0 - timedelta(hours=1), T0 + timedelta(hours=1)).aggregates[0]
     assert (aggregate.attacks, aggregate.hits) == (1101, 1104)
     assert sum(c.hits for c in aggregate.hosts.values()) == 1104
-    assert aggregate.hosts[repo.OTHER_HOSTS].hits >= 4
+    assert aggregate.hosts[attacks.OTHER_HOSTS].hits >= 4
 
 
 @pytest.fixture
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process that has not yet seen any hour's IP or endpoint set full."""
-    monkeypatch.setattr(repo, "_FULL", OrderedDict())
+    monkeypatch.setattr(attacks, "_FULL", OrderedDict())
 
 
 def hour_of(tenant_id: str, at: datetime = T0) -> HourlyAggregate:
@@ -212,7 +213,7 @@ def test_an_hour_item_written_before_these_fields_reads_them_as_empty():
 
 def test_an_hour_keeps_at_most_top_per_hour_ips_and_endpoints_by_name(fresh_process):
     # GIVEN a botnet: every attack from a new address, on a new path (an id in it)
-    total = repo.TOP_PER_HOUR + 30
+    total = attacks.TOP_PER_HOUR + 30
     for n in range(total):
         repo.record_attack("acme", f"a{n}", T0, "sqli", "api.acme.io", hits=2, ip=f"10.0.{n // 250}.{n % 250}",
                            path=f"/v2/orders/{n}")
@@ -226,21 +227,21 @@ def test_an_hour_keeps_at_most_top_per_hour_ips_and_endpoints_by_name(fresh_proc
     # of each, the first ones keep counting by name and nothing is lost
     assert calls == ["TransactWriteItems", "TransactWriteItems"]
     aggregate = hour_of("acme")
-    assert len(aggregate.ips) == len(aggregate.endpoints) == repo.TOP_PER_HOUR + 1
+    assert len(aggregate.ips) == len(aggregate.endpoints) == attacks.TOP_PER_HOUR + 1
     assert aggregate.ips["10.0.0.0"] == Counts(attacks=2, hits=3)
     assert aggregate.endpoints["api.acme.io /v2/orders/0"] == Counts(attacks=2, hits=3)
-    assert aggregate.ips[repo.OTHER_IPS] == Counts(attacks=31, hits=61)
-    assert aggregate.endpoints[repo.OTHER_ENDPOINTS] == Counts(attacks=31, hits=61)
+    assert aggregate.ips[attacks.OTHER_IPS] == Counts(attacks=31, hits=61)
+    assert aggregate.endpoints[attacks.OTHER_ENDPOINTS] == Counts(attacks=31, hits=61)
     assert sum(c.hits for c in aggregate.ips.values()) == aggregate.hits == 2 * total + 2
     item = table(get_settings().security_table).get_item(Key={"pk": "acme#hour", "sk": "2026-11-24T10"})["Item"]
-    assert len(item["kept_ips"]) == len(item["kept_endpoints"]) == repo.TOP_PER_HOUR
+    assert len(item["kept_ips"]) == len(item["kept_endpoints"]) == attacks.TOP_PER_HOUR
 
 
 def test_a_process_that_meets_a_full_hour_pays_one_extra_request_once(fresh_process, monkeypatch):
     # GIVEN an hour whose IP set another process filled
-    for n in range(repo.TOP_PER_HOUR):
+    for n in range(attacks.TOP_PER_HOUR):
         repo.record_attack("acme", f"a{n}", T0, "sqli", "api.acme.io", ip=f"10.0.0.{n}")
-    monkeypatch.setattr(repo, "_FULL", OrderedDict())
+    monkeypatch.setattr(attacks, "_FULL", OrderedDict())
     calls = dynamodb_calls()
 
     # WHEN this process records attacks from three new addresses and one it kept
@@ -250,20 +251,20 @@ def test_a_process_that_meets_a_full_hour_pays_one_extra_request_once(fresh_proc
     # THEN only the first pays for the failed condition
     assert calls == ["TransactWriteItems"] * 5
     aggregate = hour_of("acme")
-    assert aggregate.ips[repo.OTHER_IPS].attacks == 3 and aggregate.ips["10.0.0.5"].attacks == 2
+    assert aggregate.ips[attacks.OTHER_IPS].attacks == 3 and aggregate.ips["10.0.0.5"].attacks == 2
 
 
 def test_a_bulk_load_keeps_its_top_ips_by_name_and_folds_the_rest():
-    ips = {f"10.1.0.{n}": Counts(attacks=n + 1, hits=n + 1) for n in range(repo.TOP_PER_HOUR + 20)}
-    busiest = f"10.1.0.{repo.TOP_PER_HOUR + 19}"
+    ips = {f"10.1.0.{n}": Counts(attacks=n + 1, hits=n + 1) for n in range(attacks.TOP_PER_HOUR + 20)}
+    busiest = f"10.1.0.{attacks.TOP_PER_HOUR + 19}"
     repo.add_aggregate("acme", HourlyAggregate(hour=T0, attacks=1, hits=1, blocked=1, ips=ips,
                                                countries={"FR": Counts(attacks=1, hits=1)},
                                                ip_countries={busiest: "FR", "10.1.0.0": "FR"}))
 
     aggregate = hour_of("acme")
 
-    assert len(aggregate.ips) == repo.TOP_PER_HOUR + 1 and busiest in aggregate.ips
-    assert aggregate.ips[repo.OTHER_IPS].attacks == sum(range(1, 21))
+    assert len(aggregate.ips) == attacks.TOP_PER_HOUR + 1 and busiest in aggregate.ips
+    assert aggregate.ips[attacks.OTHER_IPS].attacks == sum(range(1, 21))
     assert (aggregate.blocked, aggregate.countries) == (1, {"FR": Counts(attacks=1, hits=1)})
     assert aggregate.ip_countries == {busiest: "FR"}  # the folded address's country is not kept
 
@@ -287,8 +288,8 @@ def test_the_hour_item_stays_small_whatever_the_names_so_each_write_stays_cheap(
     item = table(get_settings().security_table).get_item(Key={"pk": "acme#hour", "sk": "2026-11-24T10"})["Item"]
     assert item_bytes(item) < 12_000
     endpoints = hour_of("acme").endpoints
-    assert len(endpoints) == repo.TOP_PER_HOUR + 1 and {len(e) for e in endpoints if e != repo.OTHER_ENDPOINTS} == {
-        repo.MAX_ENDPOINT}
+    assert len(endpoints) == attacks.TOP_PER_HOUR + 1
+    assert {len(e) for e in endpoints if e != attacks.OTHER_ENDPOINTS} == {attacks.MAX_ENDPOINT}
 
 
 def test_recorded_figures_and_rows_are_in_the_pdf():
