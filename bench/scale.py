@@ -123,13 +123,22 @@ def _started(moment: Moment) -> tuple[Any, Any]:
     return mock, Client(app, stage_name="local")
 
 
+def _models() -> tuple[Any, Any, Any, Any]:
+    """``DEFAULT_INTEGRATION_EVENTS, IntegrationCreate, Tenant, TenantCreate`` from either layout of models."""
+    try:
+        from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS, IntegrationCreate
+        from chalicelib.models.tenants import Tenant, TenantCreate
+    except ImportError:  # before the models package
+        from chalicelib.models import DEFAULT_INTEGRATION_EVENTS, IntegrationCreate, Tenant, TenantCreate
+    return DEFAULT_INTEGRATION_EVENTS, IntegrationCreate, Tenant, TenantCreate
+
+
 def _populate(count: int) -> None:
     """``count`` tenants with their default integration (and weekly schedule, where the checkout has them)."""
     from chalicelib import clock
     from chalicelib.aws.clients import table
     from chalicelib.aws.integrations_repo import _item
     from chalicelib.integrations.service import new_integration
-    from chalicelib.models import DEFAULT_INTEGRATION_EVENTS, Tenant
     from chalicelib.reports.periods import period_containing
     from chalicelib.settings import get_settings
 
@@ -137,6 +146,7 @@ def _populate(count: int) -> None:
         from chalicelib.aws import report_schedules_repo as schedules
     except ImportError:  # before the due index: the scheduler read every integration instead
         schedules = None
+    DEFAULT_INTEGRATION_EVENTS, _, Tenant, _ = _models()
     settings, now = get_settings(), clock.now()
     week_end = period_containing("weekly", "UTC", now).end
     with table(settings.tenants_table).batch_writer() as tenants, \
@@ -244,11 +254,11 @@ def _first_integration(tenant_id: str) -> str:
 def measure_mail() -> dict[str, Any]:
     """Requests per delivered mail: 10 events, each to 3 integrations of one tenant."""
     from chalicelib.integrations import service
-    from chalicelib.models import IntegrationCreate, TenantCreate
     from chalicelib.settings import get_settings
     from chalicelib.tenants.service import create_tenant
     from local.pollers import poll_once
 
+    _, IntegrationCreate, _, TenantCreate = _models()
     mock, client = _started(Moment(WEDNESDAY))
     created = create_tenant(TenantCreate(name="Bench", primary_email="sec@bench.example"))
     for name in ("SOC", "On call"):

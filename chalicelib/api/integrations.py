@@ -5,12 +5,12 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.api.routing import Call, route
 from chalicelib.integrations import health, service
-from chalicelib.models import (
+from chalicelib.models.common import PageQuery
+from chalicelib.models.integrations import (
     Integration,
     IntegrationCreate,
     IntegrationPage,
     IntegrationUpdate,
-    PageQuery,
     TestResult,
 )
 from chalicelib.suppressions import service as suppressions

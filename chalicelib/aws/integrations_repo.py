@@ -17,7 +17,7 @@ from chalicelib.aws.dynamo import (
     transact,
 )
 from chalicelib.errors import Conflict
-from chalicelib.models import Integration
+from chalicelib.models.integrations import Integration
 from chalicelib.settings import get_settings
 
 PREFIX = "int#"

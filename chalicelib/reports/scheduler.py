@@ -19,7 +19,8 @@ from typing import Any, cast
 from chalicelib import clock
 from chalicelib.aws import integrations_repo, queue, report_schedules_repo, tenants_repo
 from chalicelib.aws.report_schedules_repo import Due
-from chalicelib.models import Integration, Tenant
+from chalicelib.models.integrations import Integration
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
 from chalicelib.reports.periods import FREQUENCIES, Frequency, Period, period_containing, periods_ended_between
 from chalicelib.settings import get_settings

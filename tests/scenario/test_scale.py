@@ -1,0 +1,159 @@
+"""Cost follows work: a quiet periodic pass costs the same AWS requests at 100 and at 1,000 tenants, and a busy
+one grows with what it has to do. Tenants and integrations are written straight into the tables (the API
+would take minutes for 1,000); requests are counted with a botocore hook through the Lambda handlers."""
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib import clock
+from chalicelib.aws import clients, counters_repo, idempotency, integrations_repo, report_schedules_repo
+from chalicelib.aws.clients import table
+from chalicelib.integrations.service import new_integration
+from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS
+from chalicelib.models.tenants import Tenant
+from chalicelib.reports import scheduler
+from chalicelib.reports.periods import period_containing
+from chalicelib.settings import get_settings
+from local.pollers import poll_once
+
+
+def add_tenants(count: int) -> list[Tenant]:
+    """``count`` tenants, each with its default integration (weekly report) and that report's schedule placed
+    at the end of the week, as the scheduler leaves it, in batch writes."""
+    settings, moment = get_settings(), clock.now()
+    week_end = report_schedules_repo.stamp(period_containing("weekly", "UTC", moment).end)
+    tenants = [Tenant(id=f"t{n:05d}", name=f"Tenant {n}", primary_email=f"sec@t{n}.example", created_at=moment)
+               for n in range(count)]
+    with table(settings.tenants_table).batch_writer() as tenants_batch, \
+            table(settings.integrations_table).batch_writer() as integrations_batch, \
+            table(settings.reports_table).batch_writer() as schedules_batch:
+        for tenant in tenants:
+            tenants_batch.put_item(Item={**tenant.model_dump(mode="json"), "admin_tokens": 1})
+            integration = new_integration(tenant.id, "Primary email", [tenant.primary_email],
+                                          list(DEFAULT_INTEGRATION_EVENTS))
+            integrations_batch.put_item(Item=integrations_repo._item(integration))
+            schedules_batch.put_item(Item={"tenant_id": tenant.id, "sk": "schedule#weekly", "due_at": week_end,
+                                           "due_shard": report_schedules_repo.shard(tenant.id), "subscription": "-"})
+    return tenants
+
+
+def fire(api: Any, handler: str, event_id: str) -> Any:
+    """The scheduled Lambda ``handler``, as EventBridge invokes it."""
+    event = api.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                                resources=[])
+    event["id"] = event_id
+    return api.client.lambda_.invoke(handler, event).payload
+
+
+@contextmanager
+def aws_requests() -> Iterator[Counter[str]]:
+    """Every AWS request the code makes inside the block, by ``service.Operation``."""
+    counted: Counter[str] = Counter()
+
+    def hook(model: Any, **_: Any) -> None:
+        counted[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    session = boto3._get_default_session()
+    session.events.register("before-call", hook)
+    clients.reset()  # clients copy the session's hooks when they are made
+    idempotency._persistence.cache_clear()
+    try:
+        yield counted
+    finally:
+        session.events.unregister("before-call", hook)
+        clients.reset()
+        idempotency._persistence.cache_clear()
+
+
+def health_pass(api: Any, event_id: str) -> tuple[dict[str, int], Counter[str]]:
+    with aws_requests() as counted:
+        outcome = fire(api, "health_check", event_id)
+    return outcome, counted
+
+
+@pytest.mark.parametrize("tenants", [100, 1000])
+def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenants):
+    # GIVEN 100 or 1,000 tenants with an active integration each, none of which sent anything
+    add_tenants(tenants)
+    # WHEN the health check runs
+    outcome, counted = health_pass(api, f"quiet-{tenants}")
+    # THEN it reads the senders index (one Query per shard) and the idempotency record, nothing per tenant
+    assert outcome == {"senders": 0, "checked": 0, "disabled": 0, "warned": 0}
+    assert counted["dynamodb.Query"] == counters_repo.SENDER_SHARDS
+    assert sum(counted.values()) <= counters_repo.SENDER_SHARDS + 3, counted
+
+
+def test_a_busy_health_check_reads_only_the_senders(api):
+    # GIVEN 1,000 quiet tenants and 150 integrations that sent in the last 12 hours: 120 fine, 30 failing
+    tenants = add_tenants(1000)
+    quiet = sum(health_pass(api, "quiet")[1].values())
+    senders = [integrations_repo.all_for_tenant(tenant.id)[0] for tenant in tenants[:150]]
+    now = clock.now()
+    for n, integration in enumerate(senders):
+        counters_repo.count_requests(integration.tenant_id, integration.id, now, 10, 9 if n < 30 else 0)
+    # WHEN the health check runs
+    outcome, counted = health_pass(api, "busy")
+    # THEN the 30 are disabled, and the pass read the 150 in two batches on top of the quiet pass's requests,
+    # plus what disabling each one takes
+    assert outcome == {"senders": 150, "checked": 150, "disabled": 30, "warned": 0}
+    assert counted["dynamodb.BatchGetItem"] == 2 and counted["dynamodb.Scan"] == 0
+    assert not integrations_repo.get(senders[0].tenant_id, senders[0].id).active
+    assert integrations_repo.get(senders[30].tenant_id, senders[30].id).active
+    per_disable = (sum(counted.values()) - quiet - 2) / 30
+    assert per_disable < 25, counted
+
+
+@pytest.mark.parametrize("tenants", [100, 1000])
+def test_a_quiet_hour_of_the_report_scheduler_costs_the_same_at_100_and_1000_tenants(api, tenants):
+    # GIVEN 100 or 1,000 tenants whose weekly reports are due at the end of the week
+    add_tenants(tenants)
+    # WHEN the hourly scheduler fires on a Wednesday
+    with aws_requests() as counted:
+        outcome = fire(api, "report_scheduler", f"quiet-{tenants}")
+    # THEN it asks each shard of the due index once, and nothing else but its idempotency record
+    assert outcome == {"jobs": 0, "pages": 0}
+    assert counted["dynamodb.Query"] == report_schedules_repo.SHARDS
+    assert sum(counted.values()) <= report_schedules_repo.SHARDS + 3, counted
+
+
+def test_a_busy_hour_fans_out_through_the_queue_and_costs_what_is_due(api, frozen_clock, monkeypatch):
+    # GIVEN 350 tenants whose weekly report is due at midnight, and invocations that handle 100 schedules each
+    add_tenants(350)
+    monkeypatch.setattr(scheduler, "PAGE", 100)
+    frozen_clock.moment = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
+    jobs: list[dict[str, Any]] = []
+    handled: list[int] = []
+
+    def report_worker(event: dict[str, Any]) -> None:
+        for record in event["Records"]:
+            body = json.loads(record["body"])
+            if scheduler.SHARD in body:
+                handled.append(api.client.lambda_.invoke("report_worker", {"Records": [record]}).payload)
+            else:
+                jobs.append(body)
+
+    # WHEN the hourly scheduler fires and the report queue is worked through
+    with aws_requests() as counted:
+        outcome = fire(api, "report_scheduler", "midnight")
+        while poll_once(get_settings().report_queue, report_worker):
+            pass
+    # THEN every tenant has one job for last week, queued ten per request, and the pages did the rest
+    assert len(jobs) == 350 and {(j["frequency"], j["period_key"]) for j in jobs} == {("weekly", "2026-W48")}
+    assert len({j["tenant_id"] for j in jobs}) == 350
+    invocations = 1 + len(handled)
+    assert outcome["jobs"] <= 100 and len(handled) >= 3  # the hourly one, then pages of ≤ 100 each
+    sends = counted["sqs.SendMessageBatch"] + counted["sqs.SendMessage"]
+    assert sends <= math.ceil(350 / 10) + 2 * invocations, counted
+    assert counted["dynamodb.BatchGetItem"] <= math.ceil(350 / 100) + invocations, counted
+    assert counted["dynamodb.UpdateItem"] <= 350 + 2 * invocations, counted  # each schedule moved on, idempotency
+    assert counted["dynamodb.Scan"] == 0 and counted["dynamodb.GetItem"] <= 2
+    # AND every schedule moved to the next week's end: the next firing is quiet again
+    assert fire(api, "report_scheduler", "after") == {"jobs": 0, "pages": 0}
