@@ -1,8 +1,9 @@
 """Counters table (``key`` + ``bucket``, TTL): hourly send-request counts, rate-limit logs, once-only marks.
 
-Each hourly send-request bucket also carries ``sender_shard``, the key of the sparse ``senders`` index: the
-health check reads the integrations that sent in its window from ``SENDER_SHARDS`` index partitions instead
-of scanning every integration. The shards spread the index's writes (every try writes one bucket).
+An hourly send-request bucket that holds a failed request also carries ``failing_shard``, the key of the sparse
+``failing`` index: the health check finds the integrations that failed in its window in ``FAILING_SHARDS``
+index partitions instead of scanning every integration (one that never failed can cross no threshold). The
+shards spread the index's writes.
 """
 
 import math
@@ -23,9 +24,9 @@ from chalicelib.settings import get_settings
 HOUR_FORMAT = "%Y-%m-%dT%H"
 _LOG = "log"
 _REQUESTS = "requests#"
-SENDERS_INDEX = "senders"
+FAILING_INDEX = "failing"
 # Changing it moves integrations between shards: read both counts for a window (12 h) after a change.
-SENDER_SHARDS = 10
+FAILING_SHARDS = 10
 
 Buckets = list[tuple[datetime, int, int]]
 
@@ -38,8 +39,8 @@ def _requests_key(tenant_id: str, integration_id: str) -> str:
     return f"{_REQUESTS}{tenant_id}#{integration_id}"
 
 
-def _sender_shard(integration_id: str) -> str:
-    return f"senders#{zlib.crc32(integration_id.encode()) % SENDER_SHARDS}"
+def _failing_shard(integration_id: str) -> str:
+    return f"failing#{zlib.crc32(integration_id.encode()) % FAILING_SHARDS}"
 
 
 def _bucket(item: dict[str, Any], tzinfo: Any) -> tuple[datetime, int, int]:
@@ -48,16 +49,17 @@ def _bucket(item: dict[str, Any], tzinfo: Any) -> tuple[datetime, int, int]:
 
 def count_requests(tenant_id: str, integration_id: str, at: datetime, total: int, failed: int) -> None:
     """Add ``total`` send requests (``failed`` of them failed) to the integration's bucket for the hour of
-    ``at`` (kept 13 h+), which lists it in the ``senders`` index for that hour: one write for every message
-    of a try."""
+    ``at`` (kept 13 h+), which lists it in the ``failing`` index when some failed: one write for every
+    message of a try."""
     hour = at.replace(minute=0, second=0, microsecond=0)
     expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
     _table().update_item(
         Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
-        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires, sender_shard = :shard",
+        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires"
+                         + (", failing_shard = :shard" if failed else ""),
         ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
         ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires,
-                                   ":shard": _sender_shard(integration_id)},
+                                   **({":shard": _failing_shard(integration_id)} if failed else {})},
     )
 
 
@@ -71,15 +73,15 @@ def request_buckets(tenant_id: str, integration_id: str, since: datetime) -> Buc
     return [_bucket(item, since.tzinfo) for item in map(plain, response.get("Items", []))]
 
 
-def senders(since: datetime) -> dict[tuple[str, str], Buckets]:
-    """``(tenant_id, integration_id) → buckets`` of every integration with send requests in an hour bucket
-    starting at or after the hour of ``since``: one Query per shard when nobody sent (the index is eventually
-    consistent, which a periodic pass can afford)."""
+def failing(since: datetime) -> dict[tuple[str, str], Buckets]:
+    """``(tenant_id, integration_id) → buckets with failures`` of every integration with a failed send request
+    in an hour bucket starting at or after the hour of ``since``: one Query per shard when nothing failed (the
+    index is eventually consistent, which a periodic pass can afford)."""
     start = since.replace(minute=0, second=0, microsecond=0).strftime(HOUR_FORMAT)
     found: dict[tuple[str, str], Buckets] = defaultdict(list)
-    for shard in range(SENDER_SHARDS):
-        condition = Key("sender_shard").eq(f"senders#{shard}") & Key("bucket").gte(start)
-        for item in query_all(_table(), IndexName=SENDERS_INDEX, KeyConditionExpression=condition):
+    for shard in range(FAILING_SHARDS):
+        condition = Key("failing_shard").eq(f"failing#{shard}") & Key("bucket").gte(start)
+        for item in query_all(_table(), IndexName=FAILING_INDEX, KeyConditionExpression=condition):
             tenant_id, integration_id = item["key"].removeprefix(_REQUESTS).split("#", 1)
             found[tenant_id, integration_id].append(_bucket(item, since.tzinfo))
     return dict(found)

@@ -1,7 +1,7 @@
 """Failure ratio over the last 12 hours, and what it leads to: a warning at 40%, auto-disable at 60%.
 
-The scheduled pass reads only the integrations that sent in the window (the counters' ``senders`` index), so
-its cost follows the senders, not the number of integrations.
+The scheduled pass reads only the integrations with failed send requests in the window (the counters'
+``failing`` index), so its cost follows the failing integrations, not the number of integrations.
 
 Test sends never reach the counters, and every message of every try counts as one request (a try sends
 each pending recipient a message of its own). Enabling an integration, or changing its addresses, starts a
@@ -70,16 +70,13 @@ def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours:
     return Ratio(round(weighted_total, 6), round(weighted_failed, 6))
 
 
-def recent_ratio(integration: Integration, now: datetime, buckets: counters_repo.Buckets | None = None) -> Ratio:
+def recent_ratio(integration: Integration, now: datetime) -> Ratio:
     """The integration's failed share of send requests over the last ``failure_window_hours``, or since it was
-    last enabled or given new addresses if that is later; from ``buckets`` when already read."""
+    last enabled or given new addresses if that is later."""
     hours = get_settings().failure_window_hours
     start, fresh = clock.shift(now, -timedelta(hours=hours)), integration.failure_window_start
-    first = _hour(max(start, fresh or start))
-    if buckets is None:
-        buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, first)
-    return window_ratio([b for b in buckets if b[0] >= first], now, hours, fresh,
-                        integration.failure_window_baseline)
+    buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, max(start, fresh or start))
+    return window_ratio(buckets, now, hours, fresh, integration.failure_window_baseline)
 
 
 @dataclass(frozen=True)
@@ -153,11 +150,11 @@ def _window_deliveries(integration: Integration, start: datetime) -> list[Delive
     return found
 
 
-def check(integration: Integration, now: datetime, buckets: counters_repo.Buckets | None = None) -> str | None:
+def check(integration: Integration, now: datetime) -> str | None:
     """Act on one integration's ratio; returns ``"disabled"``, ``"warned"`` or ``None``."""
     settings = get_settings()
     hours = settings.failure_window_hours
-    ratio = recent_ratio(integration, now, buckets)
+    ratio = recent_ratio(integration, now)
     if ratio.total < settings.auto_disable_min_requests:
         return None
     if ratio.share >= settings.auto_disable_ratio:
@@ -184,19 +181,19 @@ def check(integration: Integration, now: datetime, buckets: counters_repo.Bucket
 
 
 def check_all(now: datetime) -> dict[str, int]:
-    """The scheduled pass over every active integration that sent enough in the window to be judged."""
+    """The scheduled pass over every active integration that failed enough in the window to reach a threshold."""
     settings = get_settings()
-    senders = counters_repo.senders(clock.shift(now, -timedelta(hours=settings.failure_window_hours)))
-    # every bucket in full: never less than any window (pro rata or fresh) counts, so no candidate is missed
-    judged = [key for key, buckets in senders.items()
-              if sum(total for _, total, _ in buckets) >= settings.auto_disable_min_requests]
-    outcomes = {"senders": len(senders), "checked": 0, "disabled": 0, "warned": 0}
+    failing = counters_repo.failing(clock.shift(now, -timedelta(hours=settings.failure_window_hours)))
+    # every failure in full, never less than any window (pro rata or fresh) counts: no candidate is missed
+    least = min(settings.failure_warning_ratio, settings.auto_disable_ratio) * settings.auto_disable_min_requests
+    judged = [key for key, buckets in failing.items() if sum(failed for _, _, failed in buckets) >= least]
+    outcomes = {"failing": len(failing), "checked": 0, "disabled": 0, "warned": 0}
     for integration in integrations_repo.get_many(judged):
         if not integration.active:
             continue
         outcomes["checked"] += 1
         with logger.append_context_keys(tenant_id=integration.tenant_id, integration_id=integration.id):
-            outcome = check(integration, now, senders[integration.tenant_id, integration.id])
+            outcome = check(integration, now)
         if outcome:
             outcomes[outcome] += 1
     return outcomes

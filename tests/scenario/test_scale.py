@@ -81,33 +81,37 @@ def health_pass(api: Any, event_id: str) -> tuple[dict[str, int], Counter[str]]:
 
 @pytest.mark.parametrize("tenants", [100, 1000])
 def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenants):
-    # GIVEN 100 or 1,000 tenants with an active integration each, none of which sent anything
-    add_tenants(tenants)
+    # GIVEN 100 or 1,000 tenants with an active integration each, which sent without a failure
+    for tenant in add_tenants(tenants)[:50]:
+        integration = integrations_repo.all_for_tenant(tenant.id)[0]
+        counters_repo.count_requests(tenant.id, integration.id, clock.now(), 20, 0)
     # WHEN the health check runs
     outcome, counted = health_pass(api, f"quiet-{tenants}")
-    # THEN it reads the senders index (one Query per shard) and the idempotency record, nothing per tenant
-    assert outcome == {"senders": 0, "checked": 0, "disabled": 0, "warned": 0}
-    assert counted["dynamodb.Query"] == counters_repo.SENDER_SHARDS
-    assert sum(counted.values()) <= counters_repo.SENDER_SHARDS + 3, counted
+    # THEN it reads the failing index (one Query per shard) and the idempotency record, nothing per tenant
+    assert outcome == {"failing": 0, "checked": 0, "disabled": 0, "warned": 0}
+    assert counted["dynamodb.Query"] == counters_repo.FAILING_SHARDS
+    assert sum(counted.values()) <= counters_repo.FAILING_SHARDS + 3, counted
 
 
-def test_a_busy_health_check_reads_only_the_senders(api):
-    # GIVEN 1,000 quiet tenants and 150 integrations that sent in the last 12 hours: 120 fine, 30 failing
+def test_a_busy_health_check_reads_only_the_failing(api):
+    # GIVEN 1,000 tenants, 150 integrations that sent in the last 12 hours: 120 fine, 27 failing 9 of 10, and 3
+    # failing 3 of 10 (below any threshold whatever else they sent)
     tenants = add_tenants(1000)
     quiet = sum(health_pass(api, "quiet")[1].values())
     senders = [integrations_repo.all_for_tenant(tenant.id)[0] for tenant in tenants[:150]]
     now = clock.now()
     for n, integration in enumerate(senders):
-        counters_repo.count_requests(integration.tenant_id, integration.id, now, 10, 9 if n < 30 else 0)
+        failed = 9 if n < 27 else 3 if n < 30 else 0
+        counters_repo.count_requests(integration.tenant_id, integration.id, now, 10, failed)
     # WHEN the health check runs
     outcome, counted = health_pass(api, "busy")
-    # THEN the 30 are disabled, and the pass read the 150 in two batches on top of the quiet pass's requests,
-    # plus what disabling each one takes
-    assert outcome == {"senders": 150, "checked": 150, "disabled": 30, "warned": 0}
-    assert counted["dynamodb.BatchGetItem"] == 2 and counted["dynamodb.Scan"] == 0
+    # THEN the 27 are disabled, and the pass read them in one batch on top of the quiet pass's requests, plus
+    # their buckets and what disabling each one takes
+    assert outcome == {"failing": 30, "checked": 27, "disabled": 27, "warned": 0}
+    assert counted["dynamodb.BatchGetItem"] == 1 and counted["dynamodb.Scan"] == 0
     assert not integrations_repo.get(senders[0].tenant_id, senders[0].id).active
-    assert integrations_repo.get(senders[30].tenant_id, senders[30].id).active
-    per_disable = (sum(counted.values()) - quiet - 2) / 30
+    assert integrations_repo.get(senders[27].tenant_id, senders[27].id).active
+    per_disable = (sum(counted.values()) - quiet - 1) / 27
     assert per_disable < 25, counted
 
 
