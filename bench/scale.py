@@ -7,7 +7,8 @@ system, vulnerabilities, scope), written straight into the tables with batch wri
 has report schedules, each tenant's weekly schedule placed at the end of the week). Then, through the Lambda
 handlers (chalice's test client), with a botocore ``before-call`` hook counting every request our code makes:
 
-- health check, quiet (nobody sent) and busy (``SENDERS`` integrations sent 10 requests each this hour);
+- health check, quiet (nobody sent) and busy (``SENDERS`` integrations sent 20 requests each this hour, a tenth
+  of them with 5 failed: examined, below the warning ratio);
 - report scheduler, quiet (Wednesday 10:00 UTC) and busy (Monday 00:05 UTC: every tenant's weekly report is
   due; scheduling pages the hourly invocation fans out through the report queue are run too, the report jobs
   themselves are not);
@@ -235,7 +236,8 @@ def measure_size(count: int, all_due: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {"integrations": count, "populate_seconds": round(time.perf_counter() - started, 1)}
     result["health_quiet"] = _pass(client, "health_check", "health-quiet")
     for n in range(SENDERS):
-        counters_repo.count_requests(f"t{n:06d}", _first_integration(f"t{n:06d}"), moment.moment, 10, 0)
+        counters_repo.count_requests(f"t{n:06d}", _first_integration(f"t{n:06d}"), moment.moment, 20,
+                                     5 if n % 10 == 0 else 0)
     result["health_busy"] = _pass(client, "health_check", "health-busy")
     result["scheduler_quiet"] = _pass(client, "report_scheduler", "scheduler-quiet")
     if all_due:
@@ -287,7 +289,8 @@ def _child(tree: Path, what: str) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-PASSES = {"health_quiet": "health check, quiet", "health_busy": f"health check, {SENDERS} senders",
+PASSES = {"health_quiet": "health check, quiet",
+          "health_busy": f"health check, {SENDERS} senders ({SENDERS // 10} failing)",
           "scheduler_quiet": "report scheduler, quiet hour", "scheduler_busy": "report scheduler, all due"}
 
 
