@@ -101,6 +101,6 @@ def update(tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
 
 
 def all_tenants() -> list[Tenant]:
-    """Every tenant (the report scheduler's hourly pass); cost grows with tenants only."""
+    """Every tenant (one-off maintenance, e.g. the report schedules backfill): a Scan, cost grows with tenants."""
     live = scan_all(_table(), FilterExpression="attribute_not_exists(deleted_at)")
     return [Tenant.model_validate(item) for item in live]

@@ -132,3 +132,14 @@ def _unschedule(tenant_id: str, frequencies: set[str]) -> None:
 def replace_schedules(tenant_id: str) -> None:
     """The tenant's time zone changed: its schedules are due now, to be placed anew in the new zone."""
     report_schedules_repo.make_due(tenant_id, FREQUENCIES)
+
+
+def backfill() -> int:
+    """Once, after deploying the due index over existing data: a schedule for every frequency an active
+    integration takes (due at once); returns how many integrations were followed. Reads every tenant."""
+    followed = 0
+    for tenant in tenants_repo.all_tenants():
+        for integration in integrations_repo.all_for_tenant(tenant.id):
+            follow(None, integration)
+            followed += 1
+    return followed

@@ -5,8 +5,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.aws import report_schedules_repo
 from chalicelib.aws.clients import client
 from chalicelib.aws.queue import queue_url
+from chalicelib.reports import scheduler
 from chalicelib.settings import get_settings
 from tests.scenario.test_scale import fire
 from tests.support.checks import scan
@@ -63,3 +65,16 @@ def test_a_frequency_nobody_takes_loses_its_schedule(api, acme, frozen_clock):
     # AND enabling it again brings the weekly schedule back, due at once: last week's report still goes out
     assert acme.call("POST", f"/v1/integrations/{default['id']}/enable")[0] == 200
     assert fire_at(api, frozen_clock, datetime(2026, 11, 30, 1, 5, tzinfo=UTC)) == [("weekly", "2026-W48", "UTC")]
+
+
+def test_the_backfill_gives_existing_subscriptions_their_schedules(api, acme, frozen_clock):
+    # GIVEN subscriptions whose schedules are missing (data from before the due index)
+    acme.integration(name="Daily", emails="daily@acme.io", events=["report_daily"])
+    for frequency in ("daily", "weekly"):
+        report_schedules_repo.remove(acme.id, frequency)
+    assert schedules(acme) == [] and fire_at(api, frozen_clock, datetime(2026, 11, 26, 0, 5, tzinfo=UTC)) == []
+    # WHEN the backfill runs
+    assert scheduler.backfill() == 2
+    # THEN the next firing finds the day that just ended
+    assert schedules(acme) == ["schedule#daily", "schedule#weekly"]
+    assert fire_at(api, frozen_clock, datetime(2026, 11, 26, 1, 5, tzinfo=UTC)) == [("daily", "2026-11-25", "UTC")]
