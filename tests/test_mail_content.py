@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib import vocabulary
-from chalicelib.email import notifications, templates
+from chalicelib.email import compose, notifications
 from chalicelib.email.message import Content, build
 from chalicelib.events import ingest
 from tests.pipeline import outbox
@@ -115,7 +115,7 @@ def test_one_long_field_does_not_crowd_the_others_out():
 
 def render_status(data: dict[str, Any], verb: str) -> tuple[str, str, str]:
     subject, headline, context = notifications.vulnerability_parts(data, verb)
-    html, text = templates.render("vulnerability_status", subject=subject, headline=headline, product="P",
+    html, text = compose.render("vulnerability_status", subject=subject, headline=headline, product="P",
                                   tenant_name="Acme", console_url="https://console.example", when="", test=False,
                                   **context)
     return subject, html, text

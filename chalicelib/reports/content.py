@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from chalicelib.models import Model, SlaDays, VulnerabilityStatus
+from chalicelib.models import PERIOD_NOUNS, Figure, Model, SlaDays, VulnerabilityStatus
 from chalicelib.reports.periods import Frequency, Period, period_from_key
 from chalicelib.reports.security_data import (
     OPEN,
@@ -32,30 +32,6 @@ from chalicelib.vocabulary import API_TOP_10, country_name, describe
 TOP = 10
 OTHER = "Other"
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
-
-
-class Figure(Model):
-    """A headline number and the same number for the previous period."""
-
-    value: int
-    previous: int
-
-    @property
-    def change(self) -> int:
-        return self.value - self.previous
-
-    @property
-    def percent(self) -> float | None:
-        """Relative change; ``None`` when the previous period had none (no meaningful percentage)."""
-        return None if self.previous == 0 else 100.0 * self.change / self.previous
-
-    @property
-    def percent_words(self) -> str:
-        """``5%`` or ``<1%`` (a change never reads as ``0%``); empty when there is no percentage."""
-        percent = self.percent
-        if percent is None:
-            return ""
-        return "<1%" if abs(percent) < 0.5 else f"{abs(percent):,.0f}%"
 
 
 class TimeBucket(Model):
@@ -157,7 +133,7 @@ class ReportData(Model):
 
     @property
     def period_noun(self) -> str:
-        return {"daily": "day", "weekly": "week", "monthly": "month"}[self.frequency]
+        return PERIOD_NOUNS[self.frequency]
 
     @property
     def is_empty(self) -> bool:
