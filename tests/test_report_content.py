@@ -3,18 +3,17 @@
 from datetime import timedelta
 
 from chalicelib.email.reports import change
-from chalicelib.models import ReportFigure
+from chalicelib.models import Figure, ReportFigure
 from chalicelib.reports.content import (
     OTHER,
-    Figure,
     ReportData,
     Sentence,
     VulnerabilityFigures,
     build_report,
-    summarise,
 )
 from chalicelib.reports.periods import period_from_key
 from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, SecurityData
+from chalicelib.reports.summary import summarise
 
 WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
 

@@ -7,7 +7,9 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.aws import security_repo as repo
-from chalicelib.reports.content import Figure, build_report, demo_report
+from chalicelib.models import Figure
+from chalicelib.reports.content import build_report
+from chalicelib.reports.demo import demo_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
 from chalicelib.reports.security_data import Counts, HourlyAggregate, Incident, SecurityData, Vulnerability

@@ -21,7 +21,8 @@ from chalicelib.email.message import Content
 from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
 from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links
-from chalicelib.reports.content import ReportData, build_report, demo_security_data
+from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
 from chalicelib.settings import get_settings
 

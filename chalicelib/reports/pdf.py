@@ -18,8 +18,10 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from chalicelib.reports.content import Figure, Ranked, ReportData, Sentence, VulnerabilityRow, summarise
+from chalicelib.models import Figure
+from chalicelib.reports.content import Ranked, ReportData, Sentence, VulnerabilityRow
 from chalicelib.reports.security_data import OPEN, STATUS_WORDS
+from chalicelib.reports.summary import summarise
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
