@@ -62,10 +62,10 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
 
 
 def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:
-    from chalicelib.reports import pdf
+    from chalicelib.reports.pdf_layout import period_label  # fpdf2, as in _render
 
     return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
-                  period_label=pdf.period_label(data), timezone=period.timezone, first_day=period.first_day,
+                  period_label=period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
                   generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
                   figures=_figures(data), object_key=key)
