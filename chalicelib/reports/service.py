@@ -2,14 +2,17 @@
 and previews with their rate limit."""
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib import clock, limits
 from chalicelib.aws import reports_repo
 from chalicelib.errors import NotFound
 from chalicelib.models import ReportDownload, ReportFrequency, ReportPage, Tenant
 from chalicelib.reports import links
-from chalicelib.reports.periods import Period, last_complete, period_containing, period_ending_on
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.reports.periods import Period
 
 
 def page(tenant_id: str, limit: int, cursor: str | None, frequency: str | None) -> ReportPage:
@@ -26,9 +29,12 @@ def get(tenant: Tenant, report_id: str) -> ReportDownload:
     return links.download(tenant, report)
 
 
-def preview_period(tenant: Tenant, frequency: ReportFrequency, period_end: date | None, now: datetime) -> Period:
+def preview_period(tenant: Tenant, frequency: ReportFrequency, period_end: date | None, now: datetime) -> "Period":
     """The period a preview shows. ``period_end`` (a local day) must lie from today minus the data retention to
     the last day of the current period (which may be previewed incomplete), and end a period; else ``ValueError``."""
+    # the calendar arithmetic loads for a preview, not in every API cold start
+    from chalicelib.reports.periods import last_complete, period_containing, period_ending_on
+
     if period_end is None:
         return last_complete(frequency, tenant.timezone, now)
     current = period_containing(frequency, tenant.timezone, now)
@@ -51,7 +57,7 @@ def rate_limit_previews(tenant_id: str) -> None:
                                 settings.preview_rate_window_seconds, "previews per tenant"))
 
 
-def preview(tenant: Tenant, period: Period) -> ReportDownload:
+def preview(tenant: Tenant, period: "Period") -> ReportDownload:
     """``period`` (from :func:`preview_period`) rendered now, with an expiring link; 429 past the rate limit."""
     rate_limit_previews(tenant.id)
     from chalicelib.reports import generation  # the renderer (fpdf2) loads for a preview, not every API cold start
