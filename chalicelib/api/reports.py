@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.api.routing import Call, route
 from chalicelib.errors import ValidationFailed
-from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
+from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
 from chalicelib.reports import service
 from chalicelib.tenants import service as tenant_service
 

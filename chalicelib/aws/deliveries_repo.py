@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
-from chalicelib.models import Attempt, Delivery
+from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
 
 

@@ -16,7 +16,7 @@ from chalicelib.delivery import outbox
 from chalicelib.delivery.schedule import delay_after
 from chalicelib.email import mailer
 from chalicelib.email.message import Attachment, Content
-from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
+from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions

@@ -10,8 +10,9 @@ from chalicelib import clock
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Content
 from chalicelib.email.notifications import is_admin_role
-from chalicelib.models import Event, ThresholdCondition, Trigger, TriggerFilters
-from chalicelib.reports.security_data import SecurityData
+from chalicelib.models.events import EVENTS, Event, alert_type
+from chalicelib.models.security import SecurityData
+from chalicelib.models.triggers import ThresholdCondition, Trigger, TriggerFilters
 from chalicelib.vocabulary import country_name, describe
 
 TOP = 5
@@ -19,6 +20,13 @@ _SUMMARY_LIMIT = 300
 _METRIC_LABELS = {"attacks": "attacks", "hits": "hits", "incidents": "incidents"}
 _FILTER_LABELS = {"domain": "Domain", "attack_type": "Attack type", "ip": "IP", "application": "Application"}
 _API_FIELDS = ("change", "action", "method", "host", "domain", "path", "endpoint", "parameter", "application")
+
+
+def _template(trigger: Trigger) -> str:
+    """The template of the trigger's alert, as the event registry says."""
+    template = EVENTS[alert_type(trigger.condition.type)].template
+    assert template, "every alert kind has a template (tests/test_event_registry.py)"
+    return template
 
 
 def local_time(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -120,7 +128,7 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
              *filters_label(condition.filters)]
     sections = [("Top source IPs", rows["ips"]), ("Top attack types", rows["types"]),
                 ("Top endpoints", rows["endpoints"]), ("Top hosts", rows["hosts"])]
-    return compose("alert_threshold", subject, tenant_name, f"Sent {sent}", headline=subject, facts=facts,
+    return compose(_template(trigger), subject, tenant_name, f"Sent {sent}", headline=subject, facts=facts,
                    sections=sections, metric=metric, steps=_what_to_do(condition, rows, data), hours_note=hours_note)
 
 
@@ -167,6 +175,6 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
     else:
         subject = "API changed: " + (rows[0]["what"] if len(rows) == 1 else f"{len(rows)} changes")
     headline = f"Trigger “{trigger.name}”: {subject}"
-    mail = compose("alert_events", subject, tenant_name, f"Sent {sent_label(timezone)}", headline=headline,
+    mail = compose(_template(trigger), subject, tenant_name, f"Sent {sent_label(timezone)}", headline=headline,
                    rows=rows, users=users, trigger_name=trigger.name, timezone=timezone, admins=admins)
     return replace(mail, subject=headline)  # the page title stays the short subject

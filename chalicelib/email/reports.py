@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Attachment, Content
-from chalicelib.models import PERIOD_NOUNS, Figure, Report, ReportFigure
+from chalicelib.models.reports import PERIOD_NOUNS, Figure, Report, ReportFigure
 
 
 def size_words(size: int) -> str:

@@ -11,7 +11,10 @@ from chalicelib import clock
 from chalicelib.aws import events_repo, tenants_repo
 from chalicelib.errors import NotFound
 from chalicelib.events import router, security
-from chalicelib.models import ErrorDetail, ErrorInfo, Event, EventResult, EventResults, Integration, Tenant
+from chalicelib.models.common import ErrorDetail, ErrorInfo
+from chalicelib.models.events import Event, EventResult, EventResults
+from chalicelib.models.integrations import Integration
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
 from chalicelib.triggers import evaluate
 

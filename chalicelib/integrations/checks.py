@@ -8,7 +8,8 @@ from chalicelib.email import reports as report_mails
 from chalicelib.email.message import Content
 from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
-from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult, TestStep
+from chalicelib.models.integrations import Integration, IntegrationCreate, TestResult, TestStep
+from chalicelib.models.tenants import Tenant
 from chalicelib.reports import generation
 from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings

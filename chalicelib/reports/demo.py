@@ -5,9 +5,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib.reports.content import ReportData, build_report
-from chalicelib.reports.periods import Frequency, Period, period_from_key
-from chalicelib.reports.security_data import (
+from chalicelib.models.security import (
     RISKS,
     Counts,
     HourlyAggregate,
@@ -18,6 +16,8 @@ from chalicelib.reports.security_data import (
     Vulnerability,
     hours_between,
 )
+from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.periods import Frequency, Period, period_from_key
 
 _ATTACK_TYPES = {"sqli": 30, "xss": 24, "ptrav": 12, "rce": 8, "scanner": 40, "brute": 15, "nosqli": 4,
                  "ssrf": 3, "xxe": 2, "crlf": 3, "ldapi": 1, "redir": 5}

@@ -18,7 +18,9 @@ from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, securi
 from chalicelib.delivery import outbox
 from chalicelib.email import reports as mails
 from chalicelib.email.message import Content
-from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
+from chalicelib.models.integrations import Integration
+from chalicelib.models.reports import Report, ReportDownload, ReportFigure
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links
 from chalicelib.reports.content import ReportData, build_report

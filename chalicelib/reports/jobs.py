@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from chalicelib import clock
 from chalicelib.aws import integrations_repo, queue, tenants_repo
-from chalicelib.models import Tenant
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
 from chalicelib.reports.periods import FREQUENCIES, Period, periods_ended_between
 from chalicelib.settings import get_settings

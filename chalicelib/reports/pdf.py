@@ -5,7 +5,7 @@ the page and table primitives in :mod:`~chalicelib.reports.pdf_layout`.
 
 from collections.abc import Sequence
 
-from chalicelib.models import Figure
+from chalicelib.models.reports import Figure
 from chalicelib.reports.content import Ranked, ReportData, Sentence
 from chalicelib.reports.pdf_layout import (
     ACCENT,

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from chalicelib.models.security import OPEN, STATUS_WORDS
 from chalicelib.reports.content import ReportData, VulnerabilityRow
 from chalicelib.reports.pdf_layout import (
     MARGIN,
@@ -17,7 +18,6 @@ from chalicelib.reports.pdf_layout import (
     number,
     table,
 )
-from chalicelib.reports.security_data import OPEN, STATUS_WORDS
 
 
 def _when(moment: datetime) -> str:

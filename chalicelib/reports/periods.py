@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock
-from chalicelib.models import PERIOD_NOUNS
+from chalicelib.models.reports import PERIOD_NOUNS
 
 Frequency = Literal["daily", "weekly", "monthly"]
 FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)

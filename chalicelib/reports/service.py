@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from chalicelib import clock, limits
 from chalicelib.aws import reports_repo
 from chalicelib.errors import NotFound
-from chalicelib.models import ReportDownload, ReportFrequency, ReportPage, Tenant
+from chalicelib.models.reports import ReportDownload, ReportFrequency, ReportPage
+from chalicelib.models.tenants import Tenant
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
 

@@ -1,9 +1,9 @@
 """A report's first-page summary in sentences (what changed, the worst items, what needs action), from its
 figures alone."""
 
-from chalicelib.models import Figure
+from chalicelib.models.reports import Figure
+from chalicelib.models.security import RISKS, Risk
 from chalicelib.reports.content import OTHER, ReportData, Sentence, Summary
-from chalicelib.reports.security_data import RISKS, Risk
 
 _DONE = {"resolved", "closed", "fixed", "false_positive", "false positive"}
 _PLURALS = {"attack": "attacks", "hit": "hits", "incident": "incidents", "vulnerability": "vulnerabilities",
