@@ -7,7 +7,7 @@ from chalicelib import clock
 from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models.integrations import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
-from chalicelib.reports import scheduler
+from chalicelib.reports import schedules
 from chalicelib.triggers import service as trigger_service
 
 MANUAL = "manual"
@@ -23,7 +23,7 @@ def new_integration(tenant_id: str, name: str, emails: list[str], events: list[s
 def create(tenant_id: str, data: IntegrationCreate) -> Integration:
     integration = new_integration(tenant_id, data.name, data.emails, data.events)
     integrations_repo.create(integration)
-    scheduler.follow(None, integration)
+    schedules.follow(None, integration)
     return integration
 
 
@@ -56,7 +56,7 @@ def _change(tenant_id: str, integration_id: str,
             if conflict.details or attempt == _WRITE_TRIES - 1:
                 raise
             continue
-        scheduler.follow(current, new)
+        schedules.follow(current, new)
         return new, True
     raise AssertionError("unreachable")
 
@@ -122,6 +122,6 @@ def delete(tenant_id: str, integration_id: str) -> Integration:
                 farewell=integration if integration.active else None, event_id=f"svc-deleted-{integration.id}")
     if not integrations_repo.delete(integration):
         raise NotFound(f"no integration {integration_id!r}")
-    scheduler.follow(integration, None)
+    schedules.follow(integration, None)
     trigger_service.forget_integration(integration)
     return integration

@@ -6,23 +6,21 @@ for each queues every period that ended in the last ``report_lookback_hours`` (s
 harmless; the report claims make a repeated one harmless) and moves it to its next period's end. A quiet
 hour is one Query per shard; a busy one reads what is due (100 tenants per request), queues ten jobs per
 request and moves each schedule on with one conditional write. One invocation handles at most ``PAGE``
-schedules: the rest goes through the report queue as *pages*, each continuing one shard where the previous stopped.
+schedules: the rest goes through the report queue as *pages*, each continuing one shard where the previous
+stopped (the report worker, ``generation``, runs them).
 
-Integrations keep the items in step (:func:`follow`): a new schedule is due at once, so the next firing
-finds a period that ended in the look-back window, as the scheduler always has; a time-zone change makes
-the tenant's schedules due at once so they are placed anew.
+Integrations and time-zone changes keep the items in step (``reports/schedules.py``).
 """
 
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from chalicelib import clock
-from chalicelib.aws import integrations_repo, queue, report_schedules_repo, tenants_repo
+from chalicelib.aws import queue, report_schedules_repo, tenants_repo
 from chalicelib.aws.report_schedules_repo import Due
-from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
-from chalicelib.reports.periods import FREQUENCIES, Frequency, Period, period_containing, periods_ended_between
+from chalicelib.reports.periods import Frequency, Period, period_containing, periods_ended_between
 from chalicelib.settings import get_settings
 
 PAGE = 1000  # schedules one invocation handles; each makes one job (two if two periods ended in the look-back)
@@ -87,59 +85,3 @@ def schedule_page(body: dict[str, Any]) -> int:
         queue.send(get_settings().report_queue, _page(body[SHARD], now, more))
     logger.info("report jobs queued", extra={"jobs": jobs, "more": bool(more)})
     return jobs
-
-
-def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The report queue carries report jobs and scheduling pages, one per invocation."""
-    from chalicelib.reports import jobs  # rendering and delivery: only the report worker loads them
-
-    return queue.process_batch(event, context, lambda body: schedule_page(body) if SHARD in body else jobs.run(body),
-                               whole_batch_fails=True)
-
-
-# --- keeping the schedules in step with integrations and time zones ---------------------------------------
-
-
-def _frequencies(integration: Integration | None) -> set[str]:
-    if integration is None or not integration.active:
-        return set()
-    return {frequency for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")}
-
-
-def follow(before: Integration | None, after: Integration | None) -> None:
-    """After an integration was created (``before`` ``None``), changed or deleted (``after`` ``None``): its
-    report frequencies have a schedule; a frequency it dropped loses its schedule if no other active
-    integration of the tenant still takes it."""
-    saved = before or after
-    if saved is None:
-        return
-    for frequency in _frequencies(after):
-        report_schedules_repo.subscribe(saved.tenant_id, frequency)
-    if dropped := _frequencies(before) - _frequencies(after):
-        _unschedule(saved.tenant_id, dropped)
-
-
-def _unschedule(tenant_id: str, frequencies: set[str]) -> None:
-    """Remove the schedules nobody takes. The tokens are read before the integrations: a subscription that
-    races this one writes its integration, then a new token, so the removal fails or the schedule comes back."""
-    tokens = {frequency: report_schedules_repo.subscription(tenant_id, frequency) for frequency in frequencies}
-    taken = set().union(*map(_frequencies, integrations_repo.all_for_tenant(tenant_id, consistent=True)))
-    for frequency, token in tokens.items():
-        if token is not None and frequency not in taken:
-            report_schedules_repo.remove(tenant_id, frequency, token)
-
-
-def replace_schedules(tenant_id: str) -> None:
-    """The tenant's time zone changed: its schedules are due now, to be placed anew in the new zone."""
-    report_schedules_repo.make_due(tenant_id, FREQUENCIES)
-
-
-def backfill() -> int:
-    """Once, after deploying the due index over existing data: a schedule for every frequency an active
-    integration takes (due at once); returns how many integrations were followed. Reads every tenant."""
-    followed = 0
-    for tenant in tenants_repo.all_tenants():
-        for integration in integrations_repo.all_for_tenant(tenant.id):
-            follow(None, integration)
-            followed += 1
-    return followed

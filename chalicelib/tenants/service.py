@@ -12,7 +12,7 @@ from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS
 from chalicelib.models.tenants import Tenant, TenantCreate, TenantCreated, TenantUpdate
 from chalicelib.models.tokens import TokenCreate, TokenCreated, TokenInfo, TokenPage
 from chalicelib.observability import logger
-from chalicelib.reports import scheduler
+from chalicelib.reports import schedules
 
 DEFAULT_INTEGRATION_NAME = "Primary email"
 OPERATOR_ISSUED = "issued by the operator"
@@ -32,7 +32,7 @@ def create_tenant(data: TenantCreate) -> TenantCreated:
     ]
     if transact(ops):
         raise Conflict("the tenant could not be created; retry")
-    scheduler.follow(None, default)
+    schedules.follow(None, default)
     return TenantCreated(tenant=tenant, admin_token=raw_token)
 
 
@@ -52,7 +52,7 @@ def update_tenant(caller: Caller, patch: TenantUpdate) -> Tenant:
     if tenant is None:
         raise NotFound("the tenant no longer exists")
     if "timezone" in changes:
-        scheduler.replace_schedules(tenant.id)
+        schedules.replace_schedules(tenant.id)
     return tenant
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.aws import report_schedules_repo
 from chalicelib.aws.clients import client
 from chalicelib.aws.queue import queue_url
-from chalicelib.reports import scheduler
+from chalicelib.reports.schedules import backfill
 from chalicelib.settings import get_settings
 from tests.scenario.test_scale import fire
 from tests.support.checks import scan
@@ -74,7 +74,7 @@ def test_the_backfill_gives_existing_subscriptions_their_schedules(api, acme, fr
         report_schedules_repo.remove(acme.id, frequency)
     assert schedules(acme) == [] and fire_at(api, frozen_clock, datetime(2026, 11, 26, 0, 5, tzinfo=UTC)) == []
     # WHEN the backfill runs
-    assert scheduler.backfill() == 2
+    assert backfill() == 2
     # THEN the next firing finds the day that just ended
     assert schedules(acme) == ["schedule#daily", "schedule#weekly"]
     assert fire_at(api, frozen_clock, datetime(2026, 11, 26, 1, 5, tzinfo=UTC)) == [("daily", "2026-11-25", "UTC")]

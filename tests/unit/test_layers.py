@@ -14,14 +14,9 @@ from tests.support import layers
 ROOT = Path(__file__).resolve().parents[2]
 
 KNOWN_IMPORTS: dict[tuple[str, str], str] = {
-    ("api", "aws"): "api/reports.py reads reports_repo; fixed by reports (reports/service.py)",
-    ("console", "aws"): "console/pages.py reads reports_repo; fixed by reports (reports/service.py)",
-    ("console", "api"): "console/pages.py imports api.reports.rate_limit_previews; fixed by reports",
 }
 
 KNOWN_LONG: dict[str, str] = {
-    "chalicelib/reports/content.py": "fixed by reports",
-    "chalicelib/reports/pdf.py": "fixed by reports",
 }
 
 

@@ -1,37 +1,31 @@
-"""Scheduled reports: the report worker and previews (the hourly scheduler is ``reports/scheduler.py``).
+"""The report worker: render a period's report once, store it, and deliver it once per subscribed integration.
 
-- :func:`run` (report worker, one job): :func:`generate` renders the PDF once per (tenant, frequency, period)
-  into S3 and records it; then each active subscribed integration is *claimed* with a conditional write and
-  gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
+- :func:`run` (one job from the report queue): :func:`generate` renders the PDF once per (tenant, frequency,
+  period) into S3 and records it; then each active subscribed integration is *claimed* with a conditional write
+  and gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
   derived from the report and the integration, so a worker that stops between claim and enqueue is finished
   by the next job without a second email.
-- :func:`preview` renders a period now (also an incomplete one, marked ``partial``) under ``previews/`` for a
-  download link.
+- :func:`preview` renders a period now (also an incomplete one, marked ``partial``) under ``previews/``;
+  :func:`sample` renders made-up data for Test integration.
 """
 
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import blobs, integrations_repo, reports_repo, security_repo, tenants_repo
+from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
 from chalicelib.delivery import outbox
-from chalicelib.email import templates
-from chalicelib.email.message import Attachment, Content
+from chalicelib.email import reports as mails
+from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
 from chalicelib.models.reports import Report, ReportDownload, ReportFigure
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger, milliseconds
-from chalicelib.reports import links
-from chalicelib.reports.content import Figure, ReportData, build_report, demo_security_data
-from chalicelib.reports.periods import (
-    Frequency,
-    Period,
-    last_complete,
-    period_containing,
-    period_ending_on,
-    period_from_key,
-)
+from chalicelib.reports import links, scheduler
+from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.demo import demo_security_data
+from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
 from chalicelib.settings import get_settings
 
 
@@ -70,10 +64,10 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
 
 
 def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:
-    from chalicelib.reports import pdf
+    from chalicelib.reports.pdf_layout import period_label  # fpdf2, as in _render
 
     return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
-                  period_label=pdf.period_label(data), timezone=period.timezone, first_day=period.first_day,
+                  period_label=period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
                   generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
                   figures=_figures(data), object_key=key)
@@ -94,36 +88,6 @@ def generate(tenant: Tenant, period: Period) -> Report:
     return report
 
 
-def _size(size: int) -> str:
-    return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
-
-
-def _change(figure: ReportFigure, noun: str) -> str:
-    delta = figure.value - figure.previous
-    if delta == 0:
-        return f"no change vs previous {noun}"
-    percent = f", {'+' if delta > 0 else '-'}{Figure(value=figure.value, previous=figure.previous).percent_words}" \
-        if figure.previous else ""
-    return f"{delta:+,}{percent} vs previous {noun}"
-
-
-def email(tenant: Tenant, report: Report, link: str | None = None, link_expires: datetime | None = None,
-          test: bool = False) -> Content:
-    """The report email: headline figures, and either the attachment (added by the worker) or a link."""
-    settings = get_settings()
-    noun = {"daily": "day", "weekly": "week", "monthly": "month"}[report.frequency]
-    subject = f"{report.frequency.capitalize()} security report: {report.period_label}"
-    figures = [{"label": f.label, "value": f"{f.value:,}", "change": _change(f, noun)} for f in report.figures]
-    expires = link_expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if link_expires else None
-    html, text = templates.render(
-        "report", subject=subject, product=settings.product_name, tenant_name=tenant.name,
-        console_url=settings.console_url, when=f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC", test=test,
-        headline=f"{report.frequency.capitalize()} security report", period_label=report.period_label,
-        timezone=report.timezone, noun=noun, empty=report.empty, figures=figures, link=link, link_expires=expires,
-        size=_size(report.size_bytes))
-    return Content(subject, html, text)
-
-
 def subscribers(tenant_id: str, frequency: str) -> list[Integration]:
     return [i for i in integrations_repo.all_for_tenant(tenant_id) if i.active and i.subscribes(f"report_{frequency}")]
 
@@ -132,8 +96,8 @@ def _mail(tenant: Tenant, report: Report) -> tuple[Content, str | None]:
     """The report's email and the S3 key of its attachment, or, above the attachment limit, no attachment and
     a link (one for all the report's integrations)."""
     if report.size_bytes > get_settings().report_attachment_limit_bytes:
-        return email(tenant, report, *links.email_link(report)), None
-    return email(tenant, report), report.object_key
+        return mails.mail(tenant.name, report, *links.email_link(report)), None
+    return mails.mail(tenant.name, report), report.object_key
 
 
 def deliver(tenant: Tenant, report: Report) -> int:
@@ -154,9 +118,6 @@ def deliver(tenant: Tenant, report: Report) -> int:
     return sent
 
 
-# --- worker ------------------------------------------------------------------------------------
-
-
 def run(job: dict[str, Any]) -> int:
     """One report job: render (once) and deliver (once per integration); returns the deliveries created."""
     tenant = tenants_repo.get(job["tenant_id"])
@@ -169,25 +130,15 @@ def run(job: dict[str, Any]) -> int:
     return deliver(tenant, generate(tenant, period))
 
 
-# --- previews -----------------------------------------------------------------------------------
+def _run(body: dict[str, Any]) -> int:
+    """A report job, or a page of the scheduler's busy hour (the queue carries both)."""
+    return scheduler.schedule_page(body) if scheduler.SHARD in body else run(body)
 
 
-def preview_period(tenant: Tenant, frequency: Frequency, period_end: date | None, now: datetime) -> Period:
-    """The period a preview shows. ``period_end`` (a local day) must lie from today minus the data retention to
-    the last day of the current period (which may be previewed incomplete), and end a period; else ``ValueError``."""
-    if period_end is None:
-        return last_complete(frequency, tenant.timezone, now)
-    current = period_containing(frequency, tenant.timezone, now)
-    if period_end > current.last_day:
-        raise ValueError(f"the {current.noun} ending {period_end.isoformat()} has not started yet; the current "
-                         f"{current.noun} ends on {current.last_day.isoformat()}")
-    retention = get_settings().security_retention_days
-    today = clock.local(now, tenant.timezone).date()
-    earliest = today - timedelta(days=min(retention, (today - date.min).days))
-    if period_end < earliest:
-        raise ValueError(f"{period_end.isoformat()} is older than the {retention} days of data kept; "
-                         f"choose a day from {earliest.isoformat()} on")
-    return period_ending_on(frequency, tenant.timezone, period_end)
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Report jobs arrive one per invocation; a failed job fails the invocation, so SQS tries it again
+    (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses."""
+    return queue.process_batch(event, context, _run, whole_batch_fails=True)
 
 
 def preview(tenant: Tenant, period: Period) -> ReportDownload:
@@ -200,12 +151,9 @@ def preview(tenant: Tenant, period: Period) -> ReportDownload:
     return links.download(tenant, _report(tenant, period, key, data, len(document), rid))
 
 
-# --- Test integration ---------------------------------------------------------------------------
-
-
-def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> Content:
-    """A sample report email for Test integration: made-up data for the last complete period, the PDF
-    attached directly (nothing stored, nothing counted); the caller adds the ``[Test message]`` prefix."""
+def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:
+    """Test integration's sample report: made-up data for the last complete period and its PDF (nothing
+    stored, nothing counted)."""
     from chalicelib.reports import pdf
 
     period = last_complete(frequency, tenant.timezone, now)
@@ -214,7 +162,4 @@ def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> Content:
     data = build_report(tenant.name, period, current, previous, generated_at=now,
                         sla_days=tenant.sla_days.model_dump())
     document = pdf.render(data, get_settings().product_name)
-    report = _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}")
-    content = email(tenant, report, test=True)
-    return Content(content.subject, content.html, content.text,
-                   (Attachment(f"sample-{frequency}-report-{period.key}.pdf", document),))
+    return _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}"), document
