@@ -10,11 +10,13 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, transact
+from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, to_attribute_values, transact
 from chalicelib.settings import get_settings
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
+SECOND_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _LOG = "log"
+_SENDS = "ses-sends"
 
 
 def _table() -> Any:
@@ -25,17 +27,37 @@ def _requests_key(tenant_id: str, integration_id: str) -> str:
     return f"requests#{tenant_id}#{integration_id}"
 
 
+def count_requests_ops(tenant_id: str, integration_id: str, at: datetime, total: int,
+                       failed: int) -> list[dict[str, Any]]:
+    """The writes of :func:`count_requests`, for a transaction (the worker records a try's outcome with them)."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
+    key = {"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)}
+    return [{"Update": {
+        "TableName": get_settings().counters_table, "Key": to_attribute_values(key),
+        "UpdateExpression": "ADD #total :total, #failed :failed SET expires_at = :expires",
+        "ExpressionAttributeNames": {"#total": "total", "#failed": "failed"},
+        "ExpressionAttributeValues": to_attribute_values({":total": total, ":failed": failed, ":expires": expires}),
+    }}]
+
+
 def count_requests(tenant_id: str, integration_id: str, at: datetime, total: int, failed: int) -> None:
     """Add ``total`` send requests (``failed`` of them failed) to the integration's bucket for the hour of
     ``at`` (kept 13 h+): one write for every message of a try."""
-    hour = at.replace(minute=0, second=0, microsecond=0)
-    expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
-    _table().update_item(
-        Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
-        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires",
-        ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
-        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires},
+    transact(count_requests_ops(tenant_id, integration_id, at, total, failed))
+
+
+def take_sends(at: datetime, wanted: int) -> int:
+    """Reserve ``wanted`` SES sends in the account's counter for the second of ``at``, shared by every worker;
+    returns how many were reserved in that second before (the caller sends only what fits the rate)."""
+    second = at.replace(microsecond=0)
+    response = _table().update_item(
+        Key={"key": _SENDS, "bucket": second.strftime(SECOND_FORMAT)},
+        UpdateExpression="ADD #n :n SET expires_at = :expires", ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":n": wanted, ":expires": clock.expiry(second, timedelta(minutes=10))},
+        ReturnValues="UPDATED_NEW",
     )
+    return int(response["Attributes"]["n"]) - wanted
 
 
 def request_buckets(tenant_id: str, integration_id: str, since: datetime) -> list[tuple[datetime, int, int]]:

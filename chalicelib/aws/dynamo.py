@@ -87,10 +87,39 @@ def cancellation_reasons(ops: Iterable[dict[str, Any]]) -> list[dict[str, Any]] 
     return None
 
 
+def batch_get(keys: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Items of several tables by key, read consistently: one BatchGetItem per 100 keys (and for what DynamoDB
+    left unprocessed). Returns ``table name → items found`` (plain numbers)."""
+    unique = {(name, json.dumps(key, sort_keys=True)): key for name, table_keys in keys.items() for key in table_keys}
+    wanted = [(name, key) for (name, _), key in unique.items()]  # BatchGetItem refuses a key twice
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in keys}
+    for first in range(0, len(wanted), 100):
+        request: dict[str, Any] = {}
+        for name, key in wanted[first:first + 100]:
+            request.setdefault(name, {"Keys": [], "ConsistentRead": True})["Keys"].append(to_attribute_values(key))
+        while request:
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            for name, items in response.get("Responses", {}).items():
+                found[name] += [from_attribute_values(item) for item in items]
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
 def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
     """Run a write transaction; on a failed condition return the per-operation reason codes."""
     reasons = cancellation_reasons(ops)
     return None if reasons is None else [reason.get("Code", "None") for reason in reasons]
+
+
+def transact_retrying(ops: list[dict[str, Any]], tries: int = 5) -> None:
+    """Run a write transaction without conditions, again while another write to one of its items conflicts."""
+    for _ in range(tries):
+        reasons = cancellation_reasons(ops)
+        if reasons is None:
+            return
+        if not any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+            raise RuntimeError(f"write transaction cancelled: {[reason.get('Code') for reason in reasons]}")
+    raise RuntimeError(f"write transaction still conflicting after {tries} tries")
 
 
 def scan_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,7 @@ def _name() -> str:
     return get_settings().integrations_table
 
 
-def _key(tenant_id: str, integration_id: str) -> dict[str, str]:
+def key(tenant_id: str, integration_id: str) -> dict[str, str]:
     return {"tenant_id": tenant_id, "sk": PREFIX + integration_id}
 
 
@@ -29,14 +29,14 @@ def _name_key(tenant_id: str, name: str) -> dict[str, str]:
 
 def _item(integration: Integration) -> dict[str, Any]:
     return {
-        **_key(integration.tenant_id, integration.id),
+        **key(integration.tenant_id, integration.id),
         **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning", "health",
                                                        "health_detail"}),  # computed on read
         "version": integration.version, "failure_window_baseline": list(integration.failure_window_baseline),
     }
 
 
-def _from_item(item: dict[str, Any]) -> Integration:
+def from_item(item: dict[str, Any]) -> Integration:
     return Integration.model_validate(plain(item))
 
 
@@ -73,8 +73,8 @@ def create(integration: Integration) -> None:
 
 
 def get(tenant_id: str, integration_id: str) -> Integration | None:
-    item = table(_name()).get_item(Key=_key(tenant_id, integration_id), ConsistentRead=True).get("Item")
-    return _from_item(item) if item else None
+    item = table(_name()).get_item(Key=key(tenant_id, integration_id), ConsistentRead=True).get("Item")
+    return from_item(item) if item else None
 
 
 def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integration], str | None]:
@@ -86,7 +86,7 @@ def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Integrati
         PREFIX,
         lambda sk: {"tenant_id": tenant_id, "sk": sk},
     )
-    return [_from_item(item) for item in items], next_cursor
+    return [from_item(item) for item in items], next_cursor
 
 
 def all_for_tenant(tenant_id: str) -> list[Integration]:
@@ -113,7 +113,7 @@ def replace(current: Integration, new: Integration) -> None:
 def delete(integration: Integration) -> bool:
     """Remove the item and its name claim, freeing its place under the cap; ``False`` if it was already gone."""
     reasons = transact([
-        delete_op(_name(), _key(integration.tenant_id, integration.id), "attribute_exists(sk)"),
+        delete_op(_name(), key(integration.tenant_id, integration.id), "attribute_exists(sk)"),
         delete_op(_name(), _name_key(integration.tenant_id, integration.name)),
         _count_op(integration.tenant_id, -1),
     ])
@@ -123,4 +123,4 @@ def delete(integration: Integration) -> bool:
 def all_active() -> list[Integration]:
     """Every active integration of every tenant (the health check); cost grows with integrations only."""
     condition = Attr("sk").begins_with(PREFIX) & Attr("active").eq(True)
-    return [_from_item(item) for item in scan_all(table(_name()), FilterExpression=condition)]
+    return [from_item(item) for item in scan_all(table(_name()), FilterExpression=condition)]

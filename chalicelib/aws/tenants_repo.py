@@ -47,10 +47,14 @@ def admin_tokens_op(tenant_id: str, delta: int) -> dict[str, Any]:
                        "ConditionExpression": condition, "ExpressionAttributeValues": to_attribute_values(values)}}
 
 
+def from_item(item: dict[str, Any] | None) -> Tenant | None:
+    """The tenant an item holds; ``None`` for a tombstone."""
+    return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
+
+
 def get(tenant_id: str) -> Tenant | None:
     """The tenant; ``None`` if there is none or it was deleted."""
-    item = _table().get_item(Key={"id": tenant_id}).get("Item")
-    return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
+    return from_item(_table().get_item(Key={"id": tenant_id}).get("Item"))
 
 
 def state(tenant_id: str) -> str | None:
