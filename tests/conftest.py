@@ -26,7 +26,9 @@ from moto import mock_aws
 from chalicelib import clock
 from chalicelib.aws import clients
 from chalicelib.settings import get_settings
-from local import resources
+from local import moto_transactions, resources
+
+moto_transactions.install()  # moto copies whole tables for every transaction otherwise
 
 OPERATOR = {"Authorization": "Bearer operator-secret"}
 

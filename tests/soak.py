@@ -79,14 +79,14 @@ class Chaos:
 
 @contextmanager
 def chaos_installed(chaos: Chaos) -> Iterator[None]:
-    originals = (deliveries_repo.claim, deliveries_repo.finish_attempt, mailer.send_raw)
-    deliveries_repo.claim = chaos.after("after_claim", deliveries_repo.claim)
-    deliveries_repo.finish_attempt = chaos.after("after_record", deliveries_repo.finish_attempt, lambda _: True)
+    originals = (deliveries_repo.claim, worker.transact_retrying, mailer.send_raw)
+    deliveries_repo.claim = chaos.after("after_claim", deliveries_repo.claim, lambda claimed: claimed[0])
+    worker.transact_retrying = chaos.after("after_record", worker.transact_retrying, lambda _: True)
     mailer.send_raw = chaos.ses(mailer.send_raw)
     try:
         yield
     finally:
-        deliveries_repo.claim, deliveries_repo.finish_attempt, mailer.send_raw = originals
+        deliveries_repo.claim, worker.transact_retrying, mailer.send_raw = originals
 
 
 @dataclass
@@ -146,6 +146,7 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
     mails = Counter((m.delivery_id, m.to[0]) for m in outbox.messages()[already_sent:])
     statuses = Counter(d.status for d in deliveries)
     tries = Counter(a.outcome for d in deliveries for a in d.attempts)
+    theirs = sum(worker.recipient_side(a) for d in deliveries for a in d.attempts)
     counted = Counter[str]()
     since = sim.moment - timedelta(days=2)
     for integration in integrations:
@@ -156,7 +157,7 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
         "events": events, "deliveries": len(deliveries), "expected": events * len(integrations),
         "statuses": dict(statuses), "ses_calls": chaos.ses_calls, "ses_faults": dict(chaos.faults),
         "crashes": dict(chaos.crashes), "redelivered_messages": redelivered["messages"],
-        "tries": dict(tries), "emails": sum(mails.values()),
+        "tries": dict(tries), "recipient_side_failures": theirs, "emails": sum(mails.values()),
         "duplicates": sum(n - 1 for n in mails.values() if n > 1),
         "sent_without_email": sum(1 for d in deliveries for address in d.recipients_sent
                                   if mails[(d.id, address)] != 1),
@@ -173,20 +174,23 @@ def check(figures: dict[str, Any]) -> None:
     assert set(statuses) <= {"sent", "dead"}, figures
     assert figures["duplicates"] == 0 and figures["sent_without_email"] == 0, figures
     assert figures["sent_incomplete"] == 0, figures
-    assert figures["counted_requests"].get("total", 0) == tries.get("sent", 0) + tries.get("failed", 0), figures
-    assert figures["counted_requests"].get("failed", 0) == tries.get("failed", 0), figures
+    # only recipient-side failures count against an integration; our capacity's (throttling, outages) do not
+    theirs = figures["recipient_side_failures"]
+    assert figures["counted_requests"].get("total", 0) == tries.get("sent", 0) + theirs, figures
+    assert figures["counted_requests"].get("failed", 0) == theirs, figures
 
 
 def main() -> None:
     from moto import mock_aws
 
-    from local import resources
+    from local import moto_transactions, resources
 
     events = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     os.environ.update({"AWS_ACCESS_KEY_ID": "soak", "AWS_SECRET_ACCESS_KEY": "soak", "OPERATOR_TOKEN": "soak",
                        "AWS_DEFAULT_REGION": "us-east-1", "SQS_MAX_DELAY_SECONDS": "0",
-                       "POWERTOOLS_LOG_LEVEL": "CRITICAL"})
+                       "POWERTOOLS_LOG_LEVEL": "CRITICAL", "SES_MAX_SEND_RATE": "1000"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
+    moto_transactions.install()
     with mock_aws():
         clients.reset()
         resources.create_all(get_settings())
