@@ -51,12 +51,12 @@ bench: install package
 	$(BIN)/python bench/triggers.py
 
 soak: install
-	$(BIN)/python -m tests.soak $${SOAK_EVENTS:-1000}
+	$(BIN)/python -m tests.support.soak $${SOAK_EVENTS:-1000}
 
 # API fuzzing, longer than make test's run and with new cases each time (FUZZ_EXAMPLES per operation).
 .PHONY: fuzz
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest -q tests/scenario/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache

@@ -25,7 +25,7 @@ from chalicelib.console import pages as console
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
 from chalicelib.events import bridge
-from chalicelib.models import PlatformEventType
+from chalicelib.models.events import PLATFORM_EVENTS
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="email-report")
@@ -76,7 +76,7 @@ def trigger_groups(event: SQSEvent) -> dict[str, Any]:
     return evaluate.handle_batch(event.to_dict(), event.context)
 
 
-@app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PlatformEventType.__args__)})
+@app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PLATFORM_EVENTS)})
 def platform_events(event: CloudWatchEvent) -> dict[str, Any]:
     return bridge.handle(event.to_dict()).model_dump(mode="json")
 

@@ -19,7 +19,8 @@ from chalicelib.delivery import worker
 from chalicelib.email import mailer
 from chalicelib.events import ingest
 from chalicelib.integrations import service
-from chalicelib.models import IntegrationCreate, TenantCreate
+from chalicelib.models.integrations import IntegrationCreate
+from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from local.pollers import drain

@@ -17,7 +17,8 @@ import offline
 from chalicelib.aws import clients
 from chalicelib.events import ingest
 from chalicelib.integrations import service as integrations
-from chalicelib.models import TenantCreate, TriggerCreate
+from chalicelib.models.tenants import TenantCreate
+from chalicelib.models.triggers import TriggerCreate
 from chalicelib.tenants.service import create_tenant
 from chalicelib.triggers import service as triggers
 

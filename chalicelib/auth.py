@@ -8,7 +8,7 @@ size (there is no dictionary to guess from); the raw token is never stored.
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib import clock
 from chalicelib.aws import tenants_repo, tokens_repo
@@ -25,8 +25,7 @@ GRANTS: dict[str, frozenset[str]] = {
 _DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     """Who is calling: every request is scoped to ``tenant_id``."""
 
     tenant_id: str

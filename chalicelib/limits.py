@@ -12,15 +12,14 @@ few dozen times), so the exact log is the cheaper thing to reason about.
 """
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib import clock
 from chalicelib.aws import counters_repo
 from chalicelib.errors import RateLimited
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     """At most ``limit`` uses of ``key`` in any ``window_seconds``; ``what`` names them in the 429."""
 
     key: str

@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 
 from chalicelib.aws import queue, security_repo
-from chalicelib.models import Tenant
+from chalicelib.models.tenants import Tenant
 from chalicelib.reports import jobs
 from chalicelib.reports.content import demo_security_data
 from chalicelib.reports.periods import last_complete, period_containing

@@ -27,7 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chalicelib import clock
 from chalicelib.aws import clients
-from chalicelib.models import Tenant, TenantCreate
+from chalicelib.models.tenants import Tenant, TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
 from local import demo_data, faults, loops, outbox, resources

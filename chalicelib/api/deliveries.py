@@ -4,7 +4,7 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
 from chalicelib.delivery import log
-from chalicelib.models import Delivery, DeliveryPage, DeliveryQuery
+from chalicelib.models.deliveries import Delivery, DeliveryPage, DeliveryQuery
 
 bp = Blueprint(__name__)
 

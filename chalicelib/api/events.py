@@ -3,7 +3,7 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.models import EventBatch, EventResults
+from chalicelib.models.events import EventBatch, EventResults
 
 bp = Blueprint(__name__)
 

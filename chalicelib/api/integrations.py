@@ -6,12 +6,12 @@ from chalicelib import clock
 from chalicelib.api.routing import Call, route
 from chalicelib.delivery import health
 from chalicelib.integrations import service
-from chalicelib.models import (
+from chalicelib.models.common import PageQuery
+from chalicelib.models.integrations import (
     Integration,
     IntegrationCreate,
     IntegrationPage,
     IntegrationUpdate,
-    PageQuery,
     TestResult,
 )
 from chalicelib.suppressions import service as suppressions

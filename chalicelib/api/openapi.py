@@ -7,7 +7,7 @@ from chalice import Blueprint
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.routing import OPERATIONS, Call, Operation, json_response, route
-from chalicelib.models import ErrorBody
+from chalicelib.models.common import ErrorBody
 
 bp = Blueprint(__name__)
 _REF = "#/components/schemas/{model}"

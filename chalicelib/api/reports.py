@@ -7,7 +7,7 @@ from chalicelib import clock, limits
 from chalicelib.api.routing import Call, route
 from chalicelib.aws import reports_repo
 from chalicelib.errors import ValidationFailed
-from chalicelib.models import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
+from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service

@@ -3,8 +3,7 @@
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -19,8 +18,7 @@ JSON = "application/json"
 _PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:@+%-]{1,254}$")  # ids, and email addresses (suppressions)
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One route as the API describes it (also the source of the OpenAPI document)."""
 
     name: str
@@ -33,15 +31,14 @@ class Operation:
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
-    errors: tuple[int, ...] = field(default=())
+    errors: tuple[int, ...] = ()
 
     @property
     def path_params(self) -> list[str]:
         return re.findall(r"{(\w+)}", self.path)
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """What a handler receives: who calls, and the validated body and query."""
 
     caller: Caller | None

@@ -3,7 +3,8 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.models import PageQuery, SuppressionPage
+from chalicelib.models.common import PageQuery
+from chalicelib.models.suppressions import SuppressionPage
 from chalicelib.suppressions import service
 
 bp = Blueprint(__name__)

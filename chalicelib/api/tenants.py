@@ -3,16 +3,9 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.models import (
-    PageQuery,
-    Tenant,
-    TenantCreate,
-    TenantCreated,
-    TenantUpdate,
-    TokenCreate,
-    TokenCreated,
-    TokenPage,
-)
+from chalicelib.models.common import PageQuery
+from chalicelib.models.tenants import Tenant, TenantCreate, TenantCreated, TenantUpdate
+from chalicelib.models.tokens import TokenCreate, TokenCreated, TokenPage
 from chalicelib.tenants import service
 
 bp = Blueprint(__name__)

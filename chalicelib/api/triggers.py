@@ -3,7 +3,8 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
-from chalicelib.models import PageQuery, Trigger, TriggerCreate, TriggerPage, TriggerUpdate
+from chalicelib.models.common import PageQuery
+from chalicelib.models.triggers import Trigger, TriggerCreate, TriggerPage, TriggerUpdate
 from chalicelib.triggers import service
 
 bp = Blueprint(__name__)

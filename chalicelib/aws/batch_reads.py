@@ -7,7 +7,8 @@ from typing import Any
 
 from chalicelib.aws import integrations_repo, suppressions_repo, tenants_repo
 from chalicelib.aws.dynamo import batch_get
-from chalicelib.models import Integration, Tenant
+from chalicelib.models.integrations import Integration
+from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
 

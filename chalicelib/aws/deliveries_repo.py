@@ -21,7 +21,7 @@ from chalicelib.aws.dynamo import (
     to_attribute_values,
     transact,
 )
-from chalicelib.models import Attempt, Delivery
+from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
 
 

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain
-from chalicelib.models import Event
+from chalicelib.models.events import Event
 from chalicelib.settings import get_settings
 
 

@@ -8,7 +8,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import all_pages, count_op, delete_op, plain, put_op, query_page, scan_all, transact
 from chalicelib.errors import Conflict
-from chalicelib.models import Integration
+from chalicelib.models.integrations import Integration
 from chalicelib.settings import get_settings
 
 PREFIX = "int#"

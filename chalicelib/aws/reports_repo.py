@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
-from chalicelib.models import Report
+from chalicelib.models.reports import Report
 from chalicelib.settings import get_settings
 
 REPORT = "report#"

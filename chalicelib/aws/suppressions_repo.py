@@ -6,7 +6,7 @@ from boto3.dynamodb.conditions import Key
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import query_page
-from chalicelib.models import Suppression
+from chalicelib.models.suppressions import Suppression
 from chalicelib.settings import get_settings
 
 

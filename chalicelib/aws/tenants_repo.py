@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, scan_all, to_attribute_values
-from chalicelib.models import Tenant
+from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
 

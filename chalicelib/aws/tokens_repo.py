@@ -4,9 +4,8 @@ Index ``by_tenant`` (``tenant_id`` + ``id``) lists a tenant's tokens; it project
 so a listing cannot leak a secret's hash. Like every global index it is eventually consistent.
 """
 
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -19,8 +18,7 @@ from chalicelib.settings import get_settings
 LAST_USED_EVERY = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class TokenRecord:
+class TokenRecord(NamedTuple):
     id: str
     tenant_id: str
     name: str
@@ -35,7 +33,7 @@ def _table() -> Any:
 
 
 def put_op_for(record: TokenRecord) -> dict[str, Any]:
-    item = {key: value for key, value in asdict(record).items() if value is not None}
+    item = {key: value for key, value in record._asdict().items() if value is not None}
     return put_op(get_settings().tokens_table, item, "attribute_not_exists(id)")
 
 

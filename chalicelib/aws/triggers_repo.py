@@ -18,7 +18,7 @@ from chalicelib.aws.dynamo import (
     transact,
 )
 from chalicelib.errors import Conflict
-from chalicelib.models import Trigger
+from chalicelib.models.triggers import Trigger
 from chalicelib.settings import get_settings
 
 PREFIX = "trg#"

@@ -7,7 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.errors import AppError
-from chalicelib.models import REPORT_EVENTS, VULN_EVENTS, Integration, IntegrationCreate
+from chalicelib.models.events import REPORT_EVENTS, VULN_EVENTS
+from chalicelib.models.integrations import Integration, IntegrationCreate
 
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))

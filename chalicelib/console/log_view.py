@@ -1,16 +1,15 @@
 """The delivery log as people read it: tries counted (a try sends each pending address its own message),
 identical errors grouped with the addresses they hit, and who got the message."""
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from chalicelib.models import Delivery
+from chalicelib.models.deliveries import Delivery
 
 REDRIVABLE = ("dead", "skipped")
 
 
-@dataclass(frozen=True)
-class ErrorGroup:
+class ErrorGroup(NamedTuple):
     """One error text as SES gave it, with every address it hit and how often."""
 
     code: str | None
@@ -20,8 +19,7 @@ class ErrorGroup:
     last: datetime
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     delivery: Delivery
     tries: int
     errors: list[ErrorGroup]

@@ -1,8 +1,7 @@
 """Console pages: sign-in, Integrations (list, add/edit, test, enable/disable, delete), the delivery
 log with redrive, and Reports. Each page calls the same service functions as the JSON API."""
 
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from chalice import Blueprint, Response
 
@@ -15,15 +14,9 @@ from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import health, log
 from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from chalicelib.integrations import service
-from chalicelib.models import (
-    DeliveryQuery,
-    DeliveryStatus,
-    Integration,
-    IntegrationUpdate,
-    ReportFrequency,
-    TestResult,
-    iso_date,
-)
+from chalicelib.models.deliveries import DeliveryQuery, DeliveryStatus
+from chalicelib.models.integrations import Integration, IntegrationUpdate, TestResult
+from chalicelib.models.reports import ReportFrequency, iso_date
 from chalicelib.observability import logger
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
@@ -107,8 +100,7 @@ def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
 # --- integrations ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One integration on the list (with its health), its newest delivery and its failure ratio."""
 
     integration: Integration

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from chalicelib.console import web
 from chalicelib.console.web import Session, page
 from chalicelib.errors import BadRequest
-from chalicelib.models import PageQuery
+from chalicelib.models.common import PageQuery
 from chalicelib.suppressions import service
 
 bp = Blueprint(__name__)

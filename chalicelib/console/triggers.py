@@ -11,7 +11,8 @@ from chalicelib.console.forms import capitalised
 from chalicelib.console.web import Session, page
 from chalicelib.errors import AppError
 from chalicelib.integrations import service as integrations
-from chalicelib.models import Integration, Trigger, TriggerCreate, TriggerUpdate
+from chalicelib.models.integrations import Integration
+from chalicelib.models.triggers import Trigger, TriggerCreate, TriggerUpdate
 from chalicelib.triggers import service
 
 bp = Blueprint(__name__)

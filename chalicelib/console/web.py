@@ -11,11 +11,10 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlparse
 
 from chalice import Blueprint, Response
@@ -24,7 +23,7 @@ from chalicelib import auth, clock
 from chalicelib.auth import Caller
 from chalicelib.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.events import words
-from chalicelib.models import Tenant
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
@@ -168,8 +167,7 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 # --- the signed-in user --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     """Who uses the console: the token's caller, its tenant and the CSRF token for its forms."""
 
     caller: Caller

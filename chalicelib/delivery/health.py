@@ -13,7 +13,9 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo
 from chalicelib.integrations import service
-from chalicelib.models import MAX_RECIPIENTS, Delivery, Integration
+from chalicelib.models.common import MAX_RECIPIENTS
+from chalicelib.models.deliveries import Delivery
+from chalicelib.models.integrations import Integration
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 

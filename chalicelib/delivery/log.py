@@ -4,7 +4,7 @@ from chalicelib import clock
 from chalicelib.aws import deliveries_repo, integrations_repo
 from chalicelib.delivery import outbox
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.models import Delivery, DeliveryPage, DeliveryQuery
+from chalicelib.models.deliveries import Delivery, DeliveryPage, DeliveryQuery
 
 
 def page(tenant_id: str, integration_id: str, query: DeliveryQuery) -> DeliveryPage:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
 from chalicelib.aws import deliveries_repo, queue
-from chalicelib.models import Delivery, Integration
+from chalicelib.models.deliveries import Delivery
+from chalicelib.models.integrations import Integration
 
 if TYPE_CHECKING:  # the email package is for senders; the delivery log and redrive routes import this module
     from chalicelib.email.message import Content

@@ -22,7 +22,7 @@ from chalicelib.delivery import outbox, schedule
 from chalicelib.delivery.send import send_each
 from chalicelib.email import mailer
 from chalicelib.email.message import Attachment, Content
-from chalicelib.models import FINAL_STATUSES, Attempt, Delivery
+from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions

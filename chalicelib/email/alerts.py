@@ -9,8 +9,9 @@ from chalicelib import clock
 from chalicelib.email import templates
 from chalicelib.email.message import Content
 from chalicelib.email.notifications import is_admin_role
-from chalicelib.models import Event, ThresholdCondition, Trigger, TriggerFilters
-from chalicelib.reports.security_data import SecurityData
+from chalicelib.models.events import EVENTS, Event, alert_type
+from chalicelib.models.security import SecurityData
+from chalicelib.models.triggers import ThresholdCondition, Trigger, TriggerFilters
 from chalicelib.settings import get_settings
 from chalicelib.vocabulary import country_name, describe
 
@@ -25,6 +26,13 @@ def _base(tenant_name: str, when: str) -> dict[str, Any]:
     settings = get_settings()
     return {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
             "when": when, "test": False}
+
+
+def _template(trigger: Trigger) -> str:
+    """The template of the trigger's alert, as the event registry says."""
+    template = EVENTS[alert_type(trigger.condition.type)].template
+    assert template, "every alert kind has a template (tests/test_event_registry.py)"
+    return template
 
 
 def local_time(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -127,7 +135,7 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
     sections = [("Top source IPs", rows["ips"]), ("Top attack types", rows["types"]),
                 ("Top endpoints", rows["endpoints"]), ("Top hosts", rows["hosts"])]
     html, text = templates.render(
-        "alert_threshold", subject=subject, headline=subject, facts=facts, sections=sections, metric=metric,
+        _template(trigger), subject=subject, headline=subject, facts=facts, sections=sections, metric=metric,
         steps=_what_to_do(condition, rows, data), hours_note=hours_note,
         **_base(tenant_name, f"Sent {sent}"))
     return Content(subject, html, text)
@@ -176,7 +184,7 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
     else:
         subject = "API changed: " + (rows[0]["what"] if len(rows) == 1 else f"{len(rows)} changes")
     headline = f"Trigger “{trigger.name}”: {subject}"
-    html, text = templates.render("alert_events", subject=subject, headline=headline, rows=rows, users=users,
+    html, text = templates.render(_template(trigger), subject=subject, headline=headline, rows=rows, users=users,
                                   trigger_name=trigger.name, timezone=timezone, admins=admins,
                                   **_base(tenant_name, f"Sent {sent_label(timezone)}"))
     return Content(f"Trigger “{trigger.name}”: {subject}", html, text)

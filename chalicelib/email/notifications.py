@@ -10,21 +10,12 @@ from typing import Any
 from chalicelib import clock, vocabulary
 from chalicelib.email import templates
 from chalicelib.email.message import Content, header_text
-from chalicelib.models import Event, ScopeData, VulnerabilityData
+from chalicelib.models.events import EVENTS, Event, ScopeData, VulnerabilityData
 from chalicelib.settings import get_settings
 
-_SYSTEM_HEADLINES: dict[str, str] = {
-    "user.created": "New user added: {user}{as_role}",
-    "user.deleted": "User deleted: {user}",
-    "user.role_changed": "Role of {user} changed to {role}",
-    "application.created": "Application created: {name}",
-    "application.deleted": "Application deleted: {name}",
-    "application.renamed": "Application renamed: {previous_name} → {name}",
-    "integration.disabled": "Integration disabled: {name}",
-    "integration.disabled.automatic": "Integration disabled automatically: {name}",
-    "integration.deleted": "Integration deleted: {name}",
-    "integration.degraded": "Integration failing: {name}",
-}
+# A system mail's headline is its type's in the registry; an automatic disable has its own.
+_AUTOMATIC = "integration.disabled.automatic"
+_AUTOMATIC_HEADLINE = "Integration disabled automatically: {name}"
 # Facts are shown in this order, unlabelled fields last.
 # A status change is mailed with the verb a reader acts on (false positives are not mailed: the router).
 _STATUS_VERBS: dict[str, str] = {"closed": "fixed", "reopened": "reopened", "open": "reopened",
@@ -187,7 +178,7 @@ def _integration_notice(event_type: str, data: Mapping[str, Any]) -> tuple[str, 
     dead = data.get("dead_lettered")
     if isinstance(dead, int) and dead > 0:
         steps.append(f"Redrive the {dead} dead-lettered deliver{'y' if dead == 1 else 'ies'} from its delivery log.")
-    return ("integration.disabled.automatic", "Disabled automatically because most of its recent deliveries "
+    return (_AUTOMATIC, "Disabled automatically because most of its recent deliveries "
             "failed. Nothing is sent to it until it is enabled again.", steps, {**shown, "mode": "automatically"})
 
 
@@ -199,12 +190,13 @@ def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[st
     values = {"user": user, "as_role": f" ({role})" if role else "", "role": role or "—",
               "name": _part(data.get("name")) or "—", "previous_name": _part(data.get("previous_name")) or "—"}
     actor = _part(data.get("actor"))
-    headline = _SYSTEM_HEADLINES.get(key, event_type).format(**values) + (f" by {actor}" if actor else "")
+    form = _AUTOMATIC_HEADLINE if key == _AUTOMATIC else EVENTS[event_type].mail_headline
+    headline = form.format(**values) + (f" by {actor}" if actor else "")
     mark = ""
     if _admin_granted(event_type, data):
         mark, notice = _ADMIN_MARK, f"Admin access granted to {user}."
         advice = ["If you did not expect this, remove the admin role and review the changes this user made."]
-    elif key == "integration.disabled.automatic":
+    elif key == _AUTOMATIC:
         mark = _ACTION_MARK
     context = {"notice": notice, "advice": advice, "facts": _facts(shown)}
     return header_text(mark + headline), headline, context
@@ -234,22 +226,23 @@ def _scope(details: ScopeData) -> tuple[str, dict[str, Any]]:
 
 
 def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False) -> Content:
-    """The email for ``event``; its data was validated at ingest."""
+    """The email for ``event``, with its type's template in the registry; its data was validated at ingest."""
+    name = EVENTS[event.type].template
+    if name is None:
+        raise ValueError(f"{event.type} events are not mailed on their own")
     settings = get_settings()
     base = {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
             "when": _when(event, timezone), "test": test}
-    status_notice = event.type == "vulnerability.status_changed"  # the router completed it from the stored record
+    status_notice = name == "vulnerability_status"  # the router completed it from the stored record
     details = VulnerabilityData.model_validate(event.data) if status_notice else event.details()
     data = details.model_dump(exclude_none=True)
     if isinstance(details, VulnerabilityData):
         verb = _STATUS_VERBS.get(details.status, details.status) if status_notice else "detected"
         subject, headline, context = vulnerability_parts(data, verb)
-        name = "vulnerability_status" if status_notice else "vulnerability"
     elif isinstance(details, ScopeData):
         subject, context = _scope(details)
-        headline, name = subject, "scope"
+        headline = subject
     else:
         subject, headline, context = _system(event.type, data)
-        name = "system"
     html, text = templates.render(name, subject=subject, headline=headline, **base, **context)
     return Content(subject, html, text)

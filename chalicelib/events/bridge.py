@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from chalicelib.models import EventResults
+from chalicelib.models.events import EventResults
 from chalicelib.observability import logger
 
 SOURCE = "security.platform"

@@ -12,16 +12,11 @@ from chalicelib import clock
 from chalicelib.aws import events_repo, integrations_repo, tenants_repo
 from chalicelib.errors import NotFound
 from chalicelib.events import router, security
-from chalicelib.models import (
-    ErrorDetail,
-    ErrorInfo,
-    Event,
-    EventResult,
-    EventResults,
-    Integration,
-    Tenant,
-    Trigger,
-)
+from chalicelib.models.common import ErrorDetail, ErrorInfo
+from chalicelib.models.events import Event, EventResult, EventResults
+from chalicelib.models.integrations import Integration
+from chalicelib.models.tenants import Tenant
+from chalicelib.models.triggers import Trigger
 from chalicelib.observability import count, logger
 from chalicelib.triggers import evaluate
 from chalicelib.triggers import service as trigger_service

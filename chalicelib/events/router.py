@@ -13,27 +13,20 @@ from typing import Any
 
 from chalicelib.delivery import outbox
 from chalicelib.email import notifications
-from chalicelib.models import Event, Integration, Tenant, VulnerabilityData
-from chalicelib.reports.security_data import DESCRIPTION, VulnerabilityChange
+from chalicelib.models.events import EVENTS, Event, VulnerabilityData
+from chalicelib.models.integrations import Integration
+from chalicelib.models.security import DESCRIPTION, VulnerabilityChange
+from chalicelib.models.tenants import Tenant
 
-VULNERABILITY_EVENTS = frozenset({"vulnerability.detected", "vulnerability.status_changed"})
-
-SYSTEM_EVENTS = frozenset({
-    "user.created", "user.deleted", "user.role_changed",
-    "application.created", "application.deleted", "application.renamed",
-    "integration.disabled", "integration.deleted", "integration.degraded",
-})
+VULNERABILITY_EVENTS = frozenset(event_type for event_type, kind in EVENTS.items() if kind.subscription == "vuln")
 
 
 def subscription(event: Event) -> str | None:
-    """The subscribable event type (DESIGN §1) an event belongs to, if any."""
-    if event.type in SYSTEM_EVENTS:
-        return "system"
-    if event.type in VULNERABILITY_EVENTS:  # completed by vulnerability_notice: risk is always there
+    """The subscribable event type (DESIGN §1) an event belongs to, if any: the registry's."""
+    kind = EVENTS[event.type].subscription
+    if kind == "vuln":  # completed by vulnerability_notice: risk is always there
         return f"vuln_{VulnerabilityData.model_validate(event.data).risk}"
-    if event.type == "scope.changed":
-        return "scope"
-    return None
+    return kind
 
 
 def vulnerability_notice(event: Event, change: VulnerabilityChange | None) -> Event | None:

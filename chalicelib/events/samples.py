@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from chalicelib.models import Event
+from chalicelib.models.events import Event
 
 _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "system": ("user.created", {"email": "new.user@example.com", "name": "New User", "role": "analyst",

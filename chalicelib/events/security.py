@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.aws import security_repo
-from chalicelib.models import AttackData, Event, IncidentData, VulnerabilityData, VulnerabilityStatusData
+from chalicelib.models.events import AttackData, Event, IncidentData, VulnerabilityData, VulnerabilityStatusData
+from chalicelib.models.security import DESCRIPTION, Incident, Observed, Vulnerability, VulnerabilityChange
 from chalicelib.observability import logger
-from chalicelib.reports.security_data import DESCRIPTION, Incident, Observed, Vulnerability, VulnerabilityChange
 
 SECURITY_EVENTS = frozenset({"attack.detected", "vulnerability.detected", "vulnerability.status_changed",
                              "incident.detected"})

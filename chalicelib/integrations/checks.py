@@ -8,7 +8,8 @@ from chalicelib.email import mailer, notifications
 from chalicelib.email.message import Content
 from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
-from chalicelib.models import Integration, IntegrationCreate, Tenant, TestResult, TestStep
+from chalicelib.models.integrations import Integration, IntegrationCreate, TestResult, TestStep
+from chalicelib.models.tenants import Tenant
 from chalicelib.reports import jobs
 from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from chalicelib import clock
 from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.models import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
+from chalicelib.models.integrations import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
 from chalicelib.triggers import service as trigger_service
 
 MANUAL = "manual"

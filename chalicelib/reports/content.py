@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from chalicelib.models import Model, SlaDays, VulnerabilityStatus
-from chalicelib.reports.periods import Frequency, Period, period_from_key
-from chalicelib.reports.security_data import (
+from chalicelib.models.common import Model
+from chalicelib.models.events import VulnerabilityStatus
+from chalicelib.models.security import (
     OPEN,
     RISKS,
     Counts,
@@ -27,6 +27,8 @@ from chalicelib.reports.security_data import (
     Vulnerability,
     hours_between,
 )
+from chalicelib.models.tenants import SlaDays
+from chalicelib.reports.periods import Frequency, Period, period_from_key
 from chalicelib.vocabulary import API_TOP_10, country_name, describe
 
 TOP = 10

@@ -23,7 +23,9 @@ from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, securi
 from chalicelib.delivery import outbox
 from chalicelib.email import templates
 from chalicelib.email.message import Attachment, Content
-from chalicelib.models import Integration, Report, ReportDownload, ReportFigure, Tenant
+from chalicelib.models.integrations import Integration
+from chalicelib.models.reports import Report, ReportDownload, ReportFigure
+from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links
 from chalicelib.reports.content import Figure, ReportData, build_report, demo_security_data

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from chalicelib import clock
 from chalicelib.aws import blobs, reports_repo, tenants_repo
 from chalicelib.errors import Gone, NotFound
-from chalicelib.models import Report, ReportDownload, Tenant
+from chalicelib.models.reports import Report, ReportDownload
+from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
 EMAIL_LINK_PATH = "/report-links/"  # under the console's URL

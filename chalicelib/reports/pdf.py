@@ -18,8 +18,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from chalicelib.models.security import OPEN, STATUS_WORDS
 from chalicelib.reports.content import Figure, Ranked, ReportData, Sentence, VulnerabilityRow, summarise
-from chalicelib.reports.security_data import OPEN, STATUS_WORDS
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"

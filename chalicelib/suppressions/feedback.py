@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib import clock
-from chalicelib.models import Suppression
+from chalicelib.models.suppressions import Suppression
 from chalicelib.observability import count, logger
 from chalicelib.suppressions import service
 

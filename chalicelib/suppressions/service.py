@@ -4,7 +4,9 @@ from urllib.parse import unquote
 
 from chalicelib.aws import suppressions_repo
 from chalicelib.errors import NotFound
-from chalicelib.models import Integration, PageQuery, Suppression, SuppressionPage
+from chalicelib.models.common import PageQuery
+from chalicelib.models.integrations import Integration
+from chalicelib.models.suppressions import Suppression, SuppressionPage
 from chalicelib.observability import count, logger
 
 ALL_SUPPRESSED = ("every address of this integration is on the suppression list (hard bounce or complaint), "

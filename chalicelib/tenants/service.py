@@ -8,17 +8,9 @@ from chalicelib.aws import integrations_repo, tenants_repo, tokens_repo
 from chalicelib.aws.dynamo import transact
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.integrations.service import new_integration
-from chalicelib.models import (
-    DEFAULT_INTEGRATION_EVENTS,
-    Tenant,
-    TenantCreate,
-    TenantCreated,
-    TenantUpdate,
-    TokenCreate,
-    TokenCreated,
-    TokenInfo,
-    TokenPage,
-)
+from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS
+from chalicelib.models.tenants import Tenant, TenantCreate, TenantCreated, TenantUpdate
+from chalicelib.models.tokens import TokenCreate, TokenCreated, TokenInfo, TokenPage
 from chalicelib.observability import logger
 
 DEFAULT_INTEGRATION_NAME = "Primary email"

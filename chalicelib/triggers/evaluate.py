@@ -14,7 +14,9 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.aws import queue, security_repo, tenants_repo, trigger_windows_repo, triggers_repo
 from chalicelib.email import alerts as messages
-from chalicelib.models import Event, Tenant, ThresholdCondition, Trigger
+from chalicelib.models.events import Event
+from chalicelib.models.tenants import Tenant
+from chalicelib.models.triggers import ThresholdCondition, Trigger
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.triggers import alerts, service, windows

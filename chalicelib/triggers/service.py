@@ -6,7 +6,8 @@ import uuid
 from chalicelib import clock
 from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.models import MAX_TRIGGER_INTEGRATIONS, Integration, Trigger, TriggerCreate, TriggerPage, TriggerUpdate
+from chalicelib.models.integrations import Integration
+from chalicelib.models.triggers import MAX_TRIGGER_INTEGRATIONS, Trigger, TriggerCreate, TriggerPage, TriggerUpdate
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 

@@ -5,21 +5,17 @@ import ipaddress
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import get_args
 
 from chalicelib import clock
-from chalicelib.models import (
-    INTERVAL_SECONDS,
-    AttackData,
-    Event,
-    FilterRule,
-    IncidentData,
-    ThresholdCondition,
-    TriggerFilters,
-)
-from chalicelib.reports.security_data import Counts, SecurityData
+from chalicelib.models.events import EVENTS, AttackData, Event, IncidentData
+from chalicelib.models.security import Counts, SecurityData
+from chalicelib.models.triggers import INTERVAL_SECONDS, FilterRule, ThresholdCondition, TriggerFilters, TriggerMetric
 
-METRIC_EVENTS = {"attacks": "attack.detected", "hits": "attack.detected", "incidents": "incident.detected"}
-GROUPED_EVENTS = {"api_changed": "api.changed", "user_added": "user.created"}
+# What each threshold metric and each other condition type counts: the registry says which event feeds which.
+_FEEDS = {fed: event_type for event_type, kind in EVENTS.items() for fed in kind.triggers}
+METRIC_EVENTS = {metric: _FEEDS[metric] for metric in get_args(TriggerMetric)}
+GROUPED_EVENTS = {condition: event_type for condition, event_type in _FEEDS.items() if condition not in METRIC_EVENTS}
 TRIGGER_EVENTS = frozenset(METRIC_EVENTS.values()) | frozenset(GROUPED_EVENTS.values())
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,0 +1,281 @@
+"""Events: what the platform and this service report, their data per type, and the one event registry.
+
+:data:`EVENTS` declares every event type once: where it comes from, its data model, who subscribes to it, its
+headline in words, the email template it is mailed with, and what it counts for in triggers. Validation, routing,
+the mails, the console's words and the EventBridge rule all read it (``tests/test_event_registry.py``).
+"""
+
+import ipaddress
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, NamedTuple, get_args
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from chalicelib import clock
+from chalicelib.models.common import MAX_RECIPIENTS, ErrorInfo, Model, Strict
+from chalicelib.models.triggers import ApiChangedCondition, ThresholdCondition, UserAddedCondition
+
+# What an integration subscribes to (DESIGN §1): reports, and the notification kinds events are routed by.
+EventType = Literal[
+    "report_daily", "report_weekly", "report_monthly", "system", "vuln_high", "vuln_medium", "vuln_low", "scope"
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+VULN_EVENTS: tuple[str, ...] = ("vuln_high", "vuln_medium", "vuln_low")
+REPORT_EVENTS: tuple[str, ...] = ("report_daily", "report_weekly", "report_monthly")
+
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Actor = Annotated[Text | None, Field(description="who made the change (an email address or a name), named in the mail")]
+
+
+class EventData(Model):
+    """Free-form details; fields a template shows are checked per type by :data:`EVENT_DATA`."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class UserData(EventData):
+    email: Text | None = None
+    name: Text | None = None
+    role: Text | None = None
+    previous_role: Text | None = None
+    actor: Actor = None
+
+
+class ApplicationData(EventData):
+    name: Text | None = None
+    previous_name: Text | None = None
+    application_id: Text | None = None
+    actor: Actor = None
+
+
+VulnerabilityStatus = Literal["open", "closed", "false_positive", "reopened"]
+
+
+class VulnerabilityData(EventData):
+    risk: Literal["high", "medium", "low"]
+    title: Text = Field(min_length=1)
+    host: Text | None = None
+    domain: Text | None = None
+    path: Text | None = None
+    method: Text | None = None
+    parameter: Text | None = None
+    type: Text | None = None
+    id: Text | None = None
+    link: Text | None = None
+    status: VulnerabilityStatus = Field("open", description="what the platform reports now; 'reopened' reads as "
+                                                            "'open'")
+
+
+class VulnerabilityStatusData(EventData):
+    """A status change of a known vulnerability; ``risk`` and ``title`` let an unknown id be recorded too."""
+
+    id: Text = Field(min_length=1)
+    status: Literal["open", "closed", "false_positive"]
+    risk: Literal["high", "medium", "low"] | None = None
+    title: Text | None = Field(None, min_length=1)
+
+
+class ScopeChange(Model):
+    kind: Literal["host", "service", "domain"]
+    action: Literal["added", "removed", "changed"]
+    value: Text = Field(min_length=1)
+
+
+class ScopeData(EventData):
+    changes: list[ScopeChange] = Field(min_length=1, max_length=500)
+
+
+def _ip_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+
+
+def _country_code(value: str) -> str:
+    from iso3166 import countries  # its table is built on import: only when an attack names a country
+
+    code = value.strip().upper()
+    if len(code) != 2 or code not in countries:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. DE, US)")
+    return code
+
+
+class AttackData(EventData):
+    type: Text = Field(min_length=1, description="attack type code, e.g. sqli, xss, brute")
+    host: Text = Field(min_length=1, description="attacked host, e.g. api.acme.io")
+    hits: int = Field(1, ge=1, le=10**9, description="malicious requests in this attack")
+    ip: Annotated[str, AfterValidator(_ip_address)] | None = Field(
+        None, max_length=64, description="source IPv4 or IPv6 address (stored normalised, e.g. 2001:db8::1)")
+    country: Annotated[str, AfterValidator(_country_code)] | None = Field(
+        None, max_length=8, description="source country, ISO 3166-1 alpha-2 (e.g. DE); stored upper-case")
+    blocked: bool | None = Field(None, description="true: the platform blocked it; false or absent: only monitored")
+    path: Text | None = Field(None, description="attacked path, e.g. /v2/orders?id=1 (reports drop the query)")
+    application: Text | None = None
+
+
+class IncidentData(EventData):
+    title: Text = Field("Security incident", min_length=1)
+    risk: Literal["high", "medium", "low"] = "medium"
+    host: Text | None = None
+    domain: Text | None = None
+    attack_type: Text | None = None
+    type: Text | None = None
+    status: Text = "open"
+    id: Text | None = None
+
+
+class IntegrationEventData(EventData):
+    integration_id: str
+    name: str
+    reason: Text | None = None
+    mode: Literal["manual", "automatic"] | None = Field(None, description="how it was disabled")
+    error: Text | None = Field(None, description="auto-disable: the most common recent SES error")
+    failing_addresses: list[Text] | None = Field(None, max_length=MAX_RECIPIENTS,
+                                                description="auto-disable: addresses whose last message failed")
+    dead_lettered: int | None = Field(None, ge=0, description="auto-disable: dead letters in the failure window")
+
+
+Origin = Literal["platform", "service", "trigger"]
+# ``vuln`` is ``vuln_<risk>``, the risk read from the event's data.
+Subscription = Literal["system", "vuln", "scope"]
+
+
+class EventKind(NamedTuple):  # not a dataclass: its generated methods cost every cold start ~1 ms
+    """One event type. ``subscription``: the integrations it is mailed to (``None``: never on its own);
+    ``template``: its email template (``chalicelib/templates/<template>.html``); ``mail_headline``: a system mail's
+    headline, with ``{user}``, ``{as_role}``, ``{role}``, ``{name}`` and ``{previous_name}``; ``triggers``: the
+    trigger metrics or condition types it counts for. A ``trigger.*`` kind is an alert; its data is the condition."""
+
+    origin: Origin
+    data: type[Model]
+    headline: str
+    subscription: Subscription | None = None
+    template: str | None = None
+    mail_headline: str = ""
+    triggers: tuple[str, ...] = ()
+
+
+EVENTS: dict[str, EventKind] = {
+    "user.created": EventKind("platform", UserData, "User added", "system", "system",
+                              "New user added: {user}{as_role}", triggers=("user_added",)),
+    "user.deleted": EventKind("platform", UserData, "User deleted", "system", "system", "User deleted: {user}"),
+    "user.role_changed": EventKind("platform", UserData, "User role changed", "system", "system",
+                                   "Role of {user} changed to {role}"),
+    "application.created": EventKind("platform", ApplicationData, "Application created", "system", "system",
+                                     "Application created: {name}"),
+    "application.deleted": EventKind("platform", ApplicationData, "Application deleted", "system", "system",
+                                     "Application deleted: {name}"),
+    "application.renamed": EventKind("platform", ApplicationData, "Application renamed", "system", "system",
+                                     "Application renamed: {previous_name} → {name}"),
+    "vulnerability.detected": EventKind("platform", VulnerabilityData, "Vulnerability detected", "vuln",
+                                        "vulnerability"),
+    "vulnerability.status_changed": EventKind("platform", VulnerabilityStatusData, "Vulnerability status changed",
+                                              "vuln", "vulnerability_status"),
+    "scope.changed": EventKind("platform", ScopeData, "Scope changed", "scope", "scope"),
+    "api.changed": EventKind("platform", EventData, "API changed", triggers=("api_changed",)),
+    "attack.detected": EventKind("platform", AttackData, "Attack detected", triggers=("attacks", "hits")),
+    "incident.detected": EventKind("platform", IncidentData, "Incident detected", triggers=("incidents",)),
+    "integration.disabled": EventKind("service", IntegrationEventData, "Integration disabled", "system", "system",
+                                      "Integration disabled: {name}"),
+    "integration.deleted": EventKind("service", IntegrationEventData, "Integration deleted", "system", "system",
+                                     "Integration deleted: {name}"),
+    "integration.degraded": EventKind("service", IntegrationEventData, "Integration failing", "system", "system",
+                                      "Integration failing: {name}"),
+    "trigger.threshold": EventKind("trigger", ThresholdCondition, "Threshold alert", template="alert_threshold"),
+    "trigger.api_changed": EventKind("trigger", ApiChangedCondition, "API changes alert", template="alert_events"),
+    "trigger.user_added": EventKind("trigger", UserAddedCondition, "New user alert", template="alert_events"),
+}
+
+
+def of_origin(origin: Origin) -> tuple[str, ...]:
+    """The registered event types from ``origin``, in the registry's order."""
+    return tuple(event_type for event_type, kind in EVENTS.items() if kind.origin == origin)
+
+
+def alert_type(condition_type: str) -> str:
+    """The event type of a trigger's alert: ``trigger.<condition type>``."""
+    return f"trigger.{condition_type}"
+
+
+PLATFORM_EVENTS = of_origin("platform")
+SERVICE_EVENTS = of_origin("service")
+PlatformEventType = Literal[PLATFORM_EVENTS]  # type: ignore[valid-type]
+ServiceEventType = Literal[SERVICE_EVENTS]  # type: ignore[valid-type]
+# The data model of each event type an Event may have (a trigger alert's data is its condition, not event data).
+EVENT_DATA: dict[str, type[EventData]] = {event_type: kind.data for event_type, kind in EVENTS.items()
+                                          if issubclass(kind.data, EventData)}
+
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/+=-]+$")]
+
+
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+EVENT_TIME_AHEAD = timedelta(days=1)
+MAX_DATA_DEPTH = 32  # DynamoDB's own limit for a stored document
+MAX_DATA_BYTES = 32 * 1024  # room for scope.changed's 500 changes; a request body is at most 64 KiB
+
+
+def _event_time(value: datetime) -> datetime:
+    """A time without an offset is UTC; the time must lie from 2000 to a day after now (the clock's)."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    latest = clock.shift(clock.now(), EVENT_TIME_AHEAD)
+    if not EARLIEST_EVENT_TIME <= value <= latest:
+        raise ValueError(f"must lie between {clock.iso(EARLIEST_EVENT_TIME)} and a day after now "
+                         f"({clock.iso(latest)})")
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of objects and arrays: ``{}`` is 1, ``{"a": [1]}`` is 2. No recursion: any depth is measured."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack += [(child, level + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def _bounded_data(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value  # the field's type says what is wrong
+    depth = nesting_depth(value)
+    if depth > MAX_DATA_DEPTH:
+        raise ValueError(f"is nested {depth} levels deep (objects and arrays); at most {MAX_DATA_DEPTH} are allowed")
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+    if size > MAX_DATA_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {MAX_DATA_BYTES} are allowed")
+    return value
+
+
+class Event(Strict):
+    """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
+
+    id: EventId
+    type: Literal[PLATFORM_EVENTS + SERVICE_EVENTS]  # type: ignore[valid-type]
+    time: Annotated[datetime, AfterValidator(_event_time)] = Field(description=(
+        "when it happened: from 2000-01-01T00:00:00Z to one day after now; without an offset, UTC"))
+    data: Annotated[dict[str, Any], BeforeValidator(_bounded_data)] = Field(default_factory=dict, description=(
+        f"at most {MAX_DATA_DEPTH} levels of objects and arrays and {MAX_DATA_BYTES // 1024} KiB as compact JSON"))
+
+    def details(self) -> EventData:
+        """``data`` validated against the type's schema (raises ``ValidationError``)."""
+        return EVENT_DATA.get(self.type, EventData).model_validate(self.data)
+
+
+class EventBatch(Strict):
+    events: list[Any] = Field(min_length=1, max_length=100, json_schema_extra={
+        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one "
+                       "(among the checks: time from 2000-01-01T00:00:00Z to one day after now, data at most 32 "
+                       "levels deep and 32 KiB as JSON)."})
+
+
+class EventResult(Model):
+    id: str | None
+    status: Literal["accepted", "duplicate", "rejected"]
+    error: ErrorInfo | None = None
+
+
+class EventResults(Model):
+    results: list[EventResult]

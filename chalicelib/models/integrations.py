@@ -1,0 +1,88 @@
+"""Email integrations: who gets which kinds of mail, and what Test integration answers."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from chalicelib.models.common import Emails, Model, Name, Patch, Strict
+from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
+
+DEFAULT_EVENTS: tuple[str, ...] = VULN_EVENTS
+DEFAULT_INTEGRATION_EVENTS: tuple[str, ...] = ("report_weekly", "system", *VULN_EVENTS, "scope")
+
+
+def _expand_events(values: list[str]) -> list[str]:
+    chosen = set(values)
+    if "vuln" in chosen:
+        chosen = (chosen - {"vuln"}) | set(VULN_EVENTS)
+    if not chosen:
+        raise ValueError("choose at least one event type")
+    return [event for event in EVENT_TYPES if event in chosen]
+
+
+Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_events),
+                   Field(json_schema_extra={"minItems": 1})]
+
+
+class Integration(Model):
+    id: str
+    tenant_id: str = Field(exclude=True)
+    type: Literal["email"] = "email"
+    name: str
+    emails: list[str]
+    events: list[EventType]
+    active: bool = True
+    disabled_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(1, exclude=True)
+    suppressed_addresses: list[str] = Field(default_factory=list, description=(
+        "addresses on the tenant's suppression list (hard bounce or complaint): they get no mail"))
+    warning: str | None = Field(None, description="set when no address of the integration can receive mail")
+    failure_window_start: datetime | None = Field(None, description=(
+        "the failure ratio (auto-disable) counts only send requests after this moment: set by every enable "
+        "and every change of the addresses"))
+    failure_window_baseline: tuple[int, int] = Field((0, 0), exclude=True)  # (total, failed) of that hour before it
+    health: Literal["ok", "failing", "disabled"] | None = Field(None, description=(
+        "failing as soon as the last send failed for an address, or the recent failed share is high"))
+    health_detail: str | None = Field(None, description="why, in words: the failing address and SES's error")
+
+    def subscribes(self, event_type: str) -> bool:
+        return event_type in self.events
+
+
+class IntegrationCreate(Strict):
+    name: Name
+    emails: Emails
+    events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+
+
+class IntegrationUpdate(Patch):
+    name: Name | None = None
+    emails: Emails | None = None
+    events: Events | None = None
+
+
+class IntegrationPage(Model):
+    items: list[Integration]
+    next_cursor: str | None
+
+
+# --- test integration -------------------------------------------------------------------------
+
+
+class TestStep(Model):
+    __test__ = False
+    step: str
+    ok: bool
+    detail: str
+    message_ids: list[str] = []
+    subject: str | None = None
+
+
+class TestResult(Model):
+    __test__ = False
+    ok: bool
+    steps: list[TestStep]
+    can_enable: bool = False

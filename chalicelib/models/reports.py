@@ -1,0 +1,80 @@
+"""Reports: the rendered PDF reports, their headline figures, listing and preview requests."""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainValidator, WithJsonSchema
+
+from chalicelib.models.common import Model, PageQuery, Strict
+
+ReportFrequency = Literal["daily", "weekly", "monthly"]
+
+
+class ReportFigure(Model):
+    """A headline number of a report and the same number for the previous period."""
+
+    name: str
+    label: str
+    value: int
+    previous: int
+
+
+class Report(Model):
+    """A rendered report (one per tenant, frequency and period); the PDF is in S3."""
+
+    id: str
+    tenant_id: str = Field(exclude=True)
+    frequency: ReportFrequency
+    period_key: str
+    period_label: str
+    timezone: str
+    first_day: date
+    last_day: date
+    period_start: datetime
+    period_end: datetime
+    generated_at: datetime
+    size_bytes: int
+    empty: bool
+    partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
+    figures: list[ReportFigure]
+    object_key: str = Field(exclude=True)
+
+
+class ReportDownload(Report):
+    download_url: str
+    download_expires_at: datetime
+
+
+class ReportPage(Model):
+    items: list[Report]
+    next_cursor: str | None
+
+
+class ReportQuery(PageQuery):
+    frequency: ReportFrequency | None = None
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: Any) -> date:
+    """A calendar date written ``YYYY-MM-DD`` (no number, time or week date); ``ValueError`` otherwise."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date of the calendar") from None
+
+
+IsoDate = Annotated[date, PlainValidator(iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class ReportPreviewRequest(Strict):
+    frequency: ReportFrequency
+    period_end: IsoDate | None = Field(None, description=(
+        "last included day (YYYY-MM-DD, tenant's time zone), from today minus the data retention "
+        "(SECURITY_RETENTION_DAYS) to the last day of the current period; default: the last complete period"))

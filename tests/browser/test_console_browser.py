@@ -1,0 +1,306 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright against `make run`'s stack,
+started as a child process on free ports with two local fault switches (``local/faults.py``): sends
+to ``fail.example`` fail, and the clock runs fast so a failing delivery dead-letters in seconds.
+
+Screenshots of each page land in ``tests/artifacts/console/`` (git-ignored). Chromium is installed by
+``make test`` (``make chromium``); a missing browser fails these tests, it never skips them.
+"""
+
+import json
+import re
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from chalicelib.settings import get_settings
+from tests.support.stack_process import RunningStack, local_stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
+FAIL_DOMAIN = "fail.example"
+CLOCK_RATE = "600"
+WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
+    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (as root it runs `apt-get install chromium`), "
+                    "or install Debian's chromium package yourself")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def admin(browser: Browser, stack: RunningStack) -> Iterator[Page]:
+    """One signed-in admin tab for the whole module, as a person would keep one open."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=WIDE, base_url=stack.api_url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, stack.values["ADMIN_TOKEN"])
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, token: str) -> None:
+    page.goto("/console")
+    expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def card(page: Page, name: str) -> Any:
+    return page.locator("li.integration").filter(has=page.get_by_role("heading", name=name, exact=True))
+
+
+def api(stack: RunningStack, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(stack.api_url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"Bearer {stack.values['ADMIN_TOKEN']}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def suppress(stack: RunningStack, email: str) -> None:
+    """A hard bounce on the demo tenant's list, written to the stack's moto as the SES feedback function would."""
+    dynamodb = boto3.resource("dynamodb", endpoint_url=stack.values["MOTO_URL"], region_name=get_settings().aws_region)
+    dynamodb.Table(get_settings().suppressions_table).put_item(Item={
+        "tenant_id": stack.values["DEMO_TENANT_ID"], "email": email, "reason": "bounce",
+        "detail": "smtp; 550 5.1.1 user unknown", "created_at": "2026-11-25T10:00:00+00:00"})
+
+
+def outbox(stack: RunningStack) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(stack.api_url + "/local/outbox.json", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_sign_in_shows_the_integrations_page_at_desktop_and_phone_widths(browser: Browser, admin: Page,
+                                                                        stack: RunningStack) -> None:
+    primary = card(admin, "Primary email")
+    expect(primary).to_contain_text("security@demo.example")
+    expect(primary).to_contain_text("Active")
+    expect(primary).to_contain_text("Weekly PDF report")
+    expect(admin.get_by_role("link", name="Outbox")).to_have_attribute("href", "/local/outbox")
+    shoot(admin, "integrations-1280")
+
+    phone = browser.new_context(viewport=NARROW, base_url=stack.api_url, is_mobile=True)
+    page = phone.new_page()
+    page.goto("/console/sign-in")
+    shoot(page, "sign-in-390")
+    sign_in(page, stack.values["ADMIN_TOKEN"])
+    for path, name in (("/console/integrations", "integrations-390"), ("/console/reports", "reports-390"),
+                       ("/console/integrations/new", "integration-form-390")):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"], f"{path} scrolls sideways"
+        shoot(page, name)
+    phone.close()
+
+
+def test_the_keyboard_reaches_add_integration_with_a_visible_focus(admin: Page) -> None:
+    admin.goto("/console/integrations")
+    for _ in range(20):
+        admin.keyboard.press("Tab")
+        if admin.evaluate("document.activeElement.textContent.trim()") == "Add integration":
+            break
+    else:
+        pytest.fail("Tab never reached 'Add integration'")
+    outline = admin.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused control shows no focus ring"
+    admin.keyboard.press("Enter")
+    expect(admin).to_have_url(re.compile(r"/console/integrations/new$"))
+
+
+def test_add_an_integration_through_the_form_test_it_and_find_the_mails_in_the_outbox(admin: Page,
+                                                                                     stack: RunningStack) -> None:
+    admin.goto("/console/integrations/new")
+    admin.get_by_label("Name").fill("SOC team")
+    admin.get_by_label("Email addresses").fill("soc@demo.example, not-an-address")
+    admin.get_by_role("radio", name="Weekly").check()
+    admin.get_by_label("System related").check()
+    admin.get_by_label("Scope (exposed assets) changed").check()
+    admin.get_by_role("button", name="Add integration").click()
+
+    # the rejected address is named next to the field, and what was typed is kept
+    error = admin.locator("#emails-error")
+    expect(error).to_contain_text("'not-an-address' is not a valid email address")
+    expect(admin.get_by_label("Email addresses")).to_have_attribute("aria-invalid", "true")
+    expect(admin.get_by_label("Name")).to_have_value("SOC team")
+    shoot(admin, "integration-form-error-1280")
+
+    admin.get_by_label("Email addresses").fill("soc@demo.example, lead@demo.example")
+    admin.get_by_role("button", name="Test integration").click()
+    result = admin.locator("#test-result")
+    expect(result).to_contain_text("Test passed")
+    for step in ("Configuration is valid", "Mail can go out", "Sender address verified", "System related sample",
+                 "High risk vulnerability sample", "Scope changed sample", "Weekly PDF report sample"):
+        expect(result).to_contain_text(step)
+    expect(result).to_contain_text("[Test message]")
+    shoot(admin, "test-integration-1280")
+
+    with admin.context.expect_page() as opened:  # a new tab, so the form keeps what was typed
+        result.get_by_role("link", name="outbox").click()
+    mail_tab = opened.value
+    expect(mail_tab.locator("article").filter(has_text="[Test message]").first).to_be_visible()
+    shoot(mail_tab, "outbox-1280")
+    mail_tab.close()
+    test_mails = [m for m in outbox(stack) if m["subject"].startswith("[Test message]")
+                  and m["to"] in (["soc@demo.example"], ["lead@demo.example"])]  # each address its own message
+    assert len(test_mails) == 12, [m["subject"] for m in test_mails]  # system, 3 risk levels, scope, report
+    assert any(a["filename"].endswith(".pdf") for m in test_mails for a in m["attachments"])
+
+    admin.get_by_role("button", name="Add integration").click()
+    expect(admin.get_by_role("status")).to_have_text("Integration added.")
+    soc = card(admin, "SOC team")
+    expect(soc).to_contain_text("soc@demo.example, lead@demo.example")
+    expect(soc).to_contain_text("System related")
+
+
+def test_disable_enable_and_delete_with_a_confirmation(admin: Page) -> None:
+    admin.goto("/console/integrations")
+    soc = card(admin, "SOC team")
+    soc.get_by_role("button", name="Disable").click()
+    expect(admin.get_by_role("status")).to_contain_text("settings are kept")
+    expect(soc.locator(".badge").first).to_have_text("Disabled")
+    shoot(admin, "integration-disabled-1280")
+
+    soc.get_by_role("button", name="Enable").click()
+    expect(soc.locator(".badge").first).to_have_text("Active")
+
+    soc.get_by_role("link", name="Delete").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Delete “SOC team”?")
+    expect(admin.locator(".confirm")).to_contain_text("removes everything")
+    shoot(admin, "delete-confirmation-1280")
+    admin.get_by_role("button", name="Delete integration").click()
+    expect(admin.get_by_role("status")).to_have_text("Integration deleted, with all its settings.")
+    expect(card(admin, "SOC team")).to_have_count(0)
+
+
+def test_a_dead_letter_is_shown_and_redriven_after_the_address_is_fixed(admin: Page, stack: RunningStack) -> None:
+    admin.goto("/console/integrations/new")
+    admin.get_by_label("Name").fill("On-call")
+    admin.get_by_label("Email addresses").fill(f"oncall@{FAIL_DOMAIN}")
+    admin.get_by_role("button", name="Add integration").click()
+    expect(admin.get_by_role("status")).to_have_text("Integration added.")
+
+    event = {"id": "browser-dead-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
+             "data": {"risk": "high", "title": "SQLi in /checkout", "host": "shop.demo.example"}}
+    assert api(stack, "POST", "/v1/events", {"events": [event]})["results"][0]["status"] == "accepted"
+
+    oncall = card(admin, "On-call")
+    oncall.get_by_role("link", name="Delivery log").click()
+    row = admin.locator("tr").filter(has_text="SQLi in /checkout")
+    deadline = time.monotonic() + 60
+    while not row.filter(has_text="Dead letter").count():
+        assert time.monotonic() < deadline, "the delivery did not dead-letter"
+        time.sleep(1)
+        admin.reload()
+    expect(row).to_contain_text("17 tries: Email address is not verified.")
+    shoot(admin, "delivery-log-dead-letter-1280")
+
+    # fix the address, then redrive: the next try goes to the new address
+    admin.get_by_role("link", name="On-call").click()
+    admin.get_by_label("Email addresses").fill("oncall@demo.example")
+    admin.get_by_role("button", name="Save changes").click()
+    expect(admin.get_by_role("status")).to_have_text("Changes saved.")
+    admin.get_by_role("link", name="Delivery log").click()
+    row.get_by_role("button", name="Redrive").click()
+    expect(admin.get_by_role("status")).to_contain_text("queued again")
+
+    deadline = time.monotonic() + 30
+    while not row.filter(has_text="Sent").count():
+        assert time.monotonic() < deadline, "the redriven delivery was not sent"
+        time.sleep(0.5)
+        admin.reload()
+    expect(row.get_by_role("button", name="Redrive")).to_have_count(0)
+    assert any(m["to"] == ["oncall@demo.example"] and "SQLi in /checkout" in m["subject"] for m in outbox(stack))
+    shoot(admin, "delivery-log-redriven-1280")
+    admin.goto("/console/integrations")
+    shoot(admin, "integrations-after-1280")
+
+
+def test_reports_page_previews_a_report(admin: Page) -> None:
+    admin.get_by_role("link", name="Reports").click()
+    expect(admin.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+    admin.get_by_label("Frequency", exact=True).select_option("weekly")
+    admin.get_by_role("button", name="Render preview").click()
+    download = admin.get_by_role("link", name="Download PDF")
+    expect(download).to_be_visible()
+    assert "X-Amz-Signature=" in (download.get_attribute("href") or "")  # a presigned, expiring S3 link
+    shoot(admin, "reports-1280")
+
+
+def test_a_viewer_sees_no_buttons(browser: Browser, stack: RunningStack) -> None:
+    viewer_token = api(stack, "POST", "/v1/tokens", {"name": "auditor", "role": "viewer"})["token"]
+    context = browser.new_context(viewport=WIDE, base_url=stack.api_url)
+    page = context.new_page()
+    sign_in(page, viewer_token)
+    expect(page.get_by_role("link", name="Add integration")).to_have_count(0)
+    expect(page.get_by_role("button", name="Disable")).to_have_count(0)
+    expect(page.locator(".role")).to_have_text("viewer")
+    shoot(page, "integrations-viewer-1280")
+    context.close()
+
+
+
+def test_a_trigger_is_added_through_the_form(admin: Page) -> None:
+    admin.get_by_role("link", name="Triggers").click()
+    admin.get_by_role("link", name="Add trigger").first.click()
+    admin.get_by_label("Name", exact=True).fill("Attack spike")
+    admin.get_by_label("Count", exact=True).select_option("attacks")
+    admin.get_by_label("Per", exact=True).select_option("hour")
+    admin.get_by_label("More than", exact=True).fill("many")
+    admin.get_by_label("Primary email").check()
+    admin.get_by_role("button", name="Add trigger").click()
+    expect(admin.locator("#threshold-error")).to_have_text("Enter a whole number.")
+    shoot(admin, "trigger-form-error-1280")
+
+    admin.get_by_label("More than", exact=True).fill("500")
+    admin.get_by_label("Domains", exact=True).fill("shop.demo.example")
+    admin.get_by_role("button", name="Add trigger").click()
+    expect(admin.get_by_role("status")).to_have_text("Trigger added.")
+    expect(admin.locator("tr").filter(has_text="Attack spike")).to_contain_text(
+        "More than 500 attacks per hour · domain in shop.demo.example")
+    shoot(admin, "triggers-1280")
+
+
+def test_a_suppressed_address_is_removed_after_a_confirmation(admin: Page, stack: RunningStack) -> None:
+    suppress(stack, "ops+soc@demo.example")
+    admin.get_by_role("link", name="Suppressions").click()
+    row = admin.locator("tr").filter(has_text="ops+soc@demo.example")
+    expect(row).to_contain_text("Hard bounce")
+    shoot(admin, "suppressions-1280")
+
+    row.get_by_role("link", name="Remove").click()
+    admin.get_by_role("button", name="Remove address").click()
+    expect(admin.get_by_role("status")).to_contain_text("gets mail again")
+    expect(row).to_have_count(0)

@@ -1,0 +1,5 @@
+"""The scenario tier runs on moto: its fixtures (tests/support/fixtures.py) load here, never for tests/unit."""
+
+from tests.support.fixtures import acme, api, app, aws, flaky_ses, fresh_aws, globex, pipeline
+
+__all__ = ["acme", "api", "app", "aws", "flaky_ses", "fresh_aws", "globex", "pipeline"]

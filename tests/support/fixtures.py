@@ -1,0 +1,68 @@
+"""moto's fixtures, for the scenario tier only (tests/scenario/conftest.py): moto started once per session,
+resources re-created per test, the app behind chalice's test client."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.aws import clients
+from chalicelib.email import mailer
+from chalicelib.settings import get_settings
+from local import moto_transactions, resources
+from tests.support.api import Api, TenantHandle
+from tests.support.clock import FrozenClock
+from tests.support.pipeline import FlakySes, Pipeline
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[Any]:
+    """moto, in process, for the whole session (its transactions copying only the items they touch)."""
+    moto_transactions.install()
+    with mock_aws() as mock:
+        clients.reset()
+        yield mock
+
+
+@pytest.fixture(autouse=True)
+def fresh_aws(aws: Any) -> None:
+    """Empty resources for every test."""
+    aws.reset()
+    resources.create_all(get_settings())
+
+
+@pytest.fixture(scope="session")
+def app() -> Any:
+    from app import app as chalice_app
+
+    return chalice_app
+
+
+@pytest.fixture
+def api(app: Any) -> Iterator[Api]:
+    with Client(app, stage_name="local") as client:
+        yield Api(client)
+
+
+@pytest.fixture
+def acme(api: Api) -> TenantHandle:
+    return api.tenant()
+
+
+@pytest.fixture
+def globex(api: Api) -> TenantHandle:
+    return api.tenant("Globex", "it@globex.example")
+
+
+@pytest.fixture
+def pipeline(api: Api, frozen_clock: FrozenClock) -> Any:
+    return Pipeline(api.client, frozen_clock)
+
+
+@pytest.fixture
+def flaky_ses(monkeypatch: pytest.MonkeyPatch) -> Any:
+    flaky = FlakySes()
+    monkeypatch.setattr(mailer, "send_raw", flaky.send_raw)
+    return flaky

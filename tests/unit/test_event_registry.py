@@ -1,0 +1,130 @@
+"""The event registry (``chalicelib.models.events.EVENTS``): every type complete, every subscribable type reaching
+subscribers, every type the code names registered. Pure: no AWS is called."""
+
+import ast
+import re
+import string
+from pathlib import Path
+from typing import get_args
+
+import pytest
+from pydantic import BaseModel
+
+from chalicelib import clock
+from chalicelib.email import templates
+from chalicelib.events import router, words
+from chalicelib.events.bridge import SOURCE
+from chalicelib.models.events import (
+    EVENT_DATA,
+    EVENT_TYPES,
+    EVENTS,
+    REPORT_EVENTS,
+    VULN_EVENTS,
+    Event,
+    EventData,
+    PlatformEventType,
+    ServiceEventType,
+    alert_type,
+)
+from chalicelib.models.triggers import Condition, TriggerMetric
+
+ROOT = Path(__file__).resolve().parents[2]
+RISKS = ("high", "medium", "low")
+# The fields a system mail's headline may use (email/notifications.py fills exactly these).
+HEADLINE_FIELDS = {"user", "as_role", "role", "name", "previous_name"}
+
+
+def condition_types() -> list[str]:
+    [union, _] = get_args(Condition)
+    return [get_args(model.model_fields["type"].annotation)[0] for model in get_args(union)]
+
+
+@pytest.mark.parametrize("event_type", list(EVENTS))
+def test_every_registered_type_has_every_part(event_type: str) -> None:
+    kind = EVENTS[event_type]
+    assert re.fullmatch(r"[a-z]+\.[a-z_]+", event_type)
+    assert issubclass(kind.data, BaseModel)
+    assert kind.headline and kind.headline[0].isupper()
+    if kind.origin == "trigger":
+        assert kind.subscription is None, "an alert goes to its trigger's integrations"
+        assert kind.data.model_fields["type"].annotation.__args__ == (event_type.removeprefix("trigger."),)
+    else:
+        assert issubclass(kind.data, EventData)
+    if kind.subscription is not None or kind.origin == "trigger":
+        assert kind.template, f"{event_type} is mailed: it needs a template"
+    if kind.template:
+        for suffix in ("html", "txt"):
+            assert (templates.TEMPLATES / f"{kind.template}.{suffix}").is_file()
+    if kind.template == "system":
+        fields = {name for _, name, _, _ in string.Formatter().parse(kind.mail_headline) if name}
+        assert kind.mail_headline and fields <= HEADLINE_FIELDS, kind.mail_headline
+    else:
+        assert not kind.mail_headline, "only system mails take their headline from the registry"
+
+
+def test_validation_and_the_eventbridge_rule_take_their_types_from_the_registry() -> None:
+    events = {kind: [t for t, k in EVENTS.items() if k.origin == kind] for kind in ("platform", "service")}
+    assert list(get_args(PlatformEventType)) == events["platform"]
+    assert list(get_args(ServiceEventType)) == events["service"]
+    assert list(get_args(Event.model_fields["type"].annotation)) == events["platform"] + events["service"]
+    assert set(EVENT_DATA) == set(events["platform"] + events["service"])
+    from app import app  # the EventBridge rule
+
+    [rule] = [source.event_pattern for source in app.event_sources if hasattr(source, "event_pattern")]
+    assert rule["detail-type"] == events["platform"]
+
+
+def routed(event_type: str, risk: str = "high") -> str | None:
+    data = {"risk": risk, "title": "SQL injection"}  # what the router completes a vulnerability event to
+    return router.subscription(Event(id="e1", type=event_type, time=clock.now(), data=data))
+
+
+@pytest.mark.parametrize("event_type", [t for t, kind in EVENTS.items() if kind.subscription])
+def test_every_subscribable_type_routes_to_a_kind_integrations_can_subscribe_to(event_type: str) -> None:
+    kinds = {routed(event_type, risk) for risk in RISKS}
+    if EVENTS[event_type].subscription == "vuln":
+        assert kinds == set(VULN_EVENTS)
+    assert kinds <= set(EVENT_TYPES)
+    assert all(kind in words.SUBSCRIPTIONS for kind in kinds)
+
+
+def test_every_notification_kind_is_fed_by_some_event_type() -> None:
+    fed = {routed(t, risk) for t, kind in EVENTS.items() if kind.subscription for risk in RISKS}
+    assert fed == set(EVENT_TYPES) - set(REPORT_EVENTS)
+    unmailed = [t for t, kind in EVENTS.items() if kind.origin != "trigger" and not kind.subscription]
+    assert unmailed and all(routed(t) is None for t in unmailed)
+
+
+def test_every_trigger_condition_is_fed_by_one_event_type_and_has_an_alert() -> None:
+    feeds = [(fed, t) for t, kind in EVENTS.items() for fed in kind.triggers]
+    fed = [name for name, _ in feeds]
+    grouped = [name for name in condition_types() if name != "threshold"]  # the others fire per event
+    assert sorted(fed) == sorted([*get_args(TriggerMetric), *grouped])
+    assert all(EVENTS[t].origin == "platform" for _, t in feeds)
+    assert all(alert_type(condition) in EVENTS for condition in condition_types())
+
+
+def event_type_literals() -> dict[str, set[str]]:
+    """Every string in the app's code that looks like an event type (``word.word``), and where."""
+    found: dict[str, set[str]] = {}
+    for path in [*(ROOT / "chalicelib").rglob("*.py"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"[a-z]+\.[a-z_]+", node.value) and node.value != SOURCE \
+                    and node.value.rsplit(".", 1)[1] not in ("html", "txt", "css", "js", "json", "pdf", "png"):
+                found.setdefault(node.value, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_event_type_the_code_names_is_registered() -> None:
+    found = event_type_literals()
+    assert {"user.created", "vulnerability.detected", "integration.disabled"} <= set(found)  # the scan sees them
+    unregistered = {value: sorted(paths) for value, paths in found.items() if value not in EVENTS}
+    assert not unregistered, f"event types used but not in chalicelib.models.events.EVENTS: {unregistered}"
+
+
+def test_the_console_words_are_the_registry_headlines() -> None:
+    assert words.event("user.created") == "User added"
+    assert words.event("vulnerability.detected", "vuln_high") == "Vulnerability detected (high risk)"
+    assert words.event("trigger.threshold") == "Threshold alert"
+    assert all(words.event(t) == kind.headline for t, kind in EVENTS.items())
