@@ -6,7 +6,7 @@ import threading
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local import moto_transactions
+from local import moto_speed
 
 
 class MotoServer:
@@ -15,7 +15,7 @@ class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 5000) -> None:
         # moto's ThreadedMotoServer binds inside its thread and waits forever when the port is taken.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the output
-        moto_transactions.install()
+        moto_speed.install()
         app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
                                                    request_handler=MotoRequestHandler)

@@ -204,7 +204,7 @@ def stdout_to(path: str) -> Iterator[None]:
 def main() -> None:
     from moto import mock_aws
 
-    from local import moto_transactions, resources
+    from local import moto_speed, resources
 
     events = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     log = os.environ.get("SOAK_LOG", "soak.log")
@@ -212,7 +212,7 @@ def main() -> None:
                        "AWS_DEFAULT_REGION": "us-east-1", "SQS_MAX_DELAY_SECONDS": "0",
                        "POWERTOOLS_LOG_LEVEL": "CRITICAL", "SES_MAX_SEND_RATE": "1000"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    moto_transactions.install()
+    moto_speed.install()
     started = time.monotonic()
     with mock_aws(), stdout_to(log):
         clients.reset()

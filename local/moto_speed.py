@@ -1,16 +1,21 @@
-"""moto's DynamoDB transactions without copying whole tables (tests, the soak and the local stack).
+"""Two costs of moto that grow with its data, removed for the tests, the soak and the local stack.
 
-moto backs up every table a ``TransactWriteItems`` touches with ``copy.deepcopy`` before it writes, to roll back
-on a failed condition: each transaction costs time and memory in proportion to the tables' size (the 1,000-event
-soak spent most of its time there and grew past 3 GB). :func:`install` makes the backup the touched items only
-(a transaction touches each item at most once) and restores those on rollback; moto's checks and writes are its own.
+- DynamoDB: moto backs up every table a ``TransactWriteItems`` touches with ``copy.deepcopy`` before it writes, to
+  roll back on a failed condition, so each transaction costs time and memory in proportion to the tables' size
+  (the 1,000-event soak spent most of its time there and grew past 3 GB). Here the backup is the touched items only
+  (a transaction touches each item at most once), restored on rollback; moto's checks and writes are its own.
+- SQS: to drop a message past its retention, moto's receive asks the queue's attributes once per message, and
+  answering computes the queue's message counts over every message: each receive was quadratic in the queue's
+  length. Here the retention period is read from the queue itself.
 """
 
 import copy
 import types
 from typing import Any
 
+from moto.core.utils import unix_time
 from moto.dynamodb import models
+from moto.sqs.models import Message, SQSBackend
 
 _installed = False
 
@@ -21,7 +26,7 @@ def _keep_tables(value: Any, memo: Any = None) -> Any:
 
 
 def install() -> None:
-    """Patch moto's DynamoDB backend, once per process."""
+    """Patch moto's DynamoDB and SQS backends, once per process."""
     global _installed
     if _installed:
         return
@@ -55,3 +60,10 @@ def install() -> None:
             raise
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+    def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return retention + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
+
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period)
