@@ -11,8 +11,9 @@ CYCLE_3 = (60, 60, 180, 300, 600, 1800)
 DELAYS: tuple[int, ...] = CYCLE_1 + CYCLE_2 + CYCLE_3
 MAX_TRIES = len(DELAYS) + 1
 
-# Throttling, the daily quota, SES outages: retried with a backoff up to 5 minutes for as long as a day
-SENDER_DELAYS = (1, 2, 5, 10, 30, 60, 120, 300)
+# Throttling, the daily quota, SES outages: retried with a backoff up to 30 minutes for as long as a day (some 55
+# tries: each try's attempts stay in the delivery's item, which DynamoDB caps at 400 KB)
+SENDER_DELAYS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
 SENDER_PATIENCE = timedelta(hours=24)
 
 

@@ -88,7 +88,6 @@ def _this_schedule(delivery: Delivery, number: int) -> list[Attempt]:
 class Plan:
     """What the batch's reads say about a delivery's try: why nobody gets it, or who may."""
 
-    integration_id: str | None
     skip: str | None
     wanted: list[str]
     allowed: list[str]
@@ -137,7 +136,7 @@ class Batch:
             if not body.get("to") and set(wanted[delivery_id][1]) - set(body.get("addresses", [])):
                 # addresses added since the message was queued: their suppression entries were not read
                 suppressed |= batch_reads.suppressed({(tenant_id, address) for address in wanted[delivery_id][1]})
-        self.plans = {delivery_id: Plan(integration_ids[delivery_id], skips[delivery_id], addresses,
+        self.plans = {delivery_id: Plan(skips[delivery_id], addresses,
                                         [a for a in addresses if (tenant_id, a) not in suppressed])
                       for delivery_id, (tenant_id, addresses) in wanted.items()}
 

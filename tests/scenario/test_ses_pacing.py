@@ -124,3 +124,25 @@ def test_a_bad_address_still_counts_and_auto_disables(api, acme, pipeline, ses, 
     assert figures["disabled"] == [integrations[0]["id"]]
     assert figures["counted"]["failed"] >= EVENTS  # every try of every one of its deliveries
     assert figures["statuses"]["sent"] == (INTEGRATIONS - 1) * EVENTS
+
+
+def test_throttled_for_a_whole_day_is_dead_without_counting_against_the_integration(api, acme, pipeline,
+                                                                                     flaky_ses):
+    from chalicelib.delivery.schedule import SENDER_PATIENCE
+    from chalicelib.delivery.worker import OUR_CAPACITY
+
+    soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
+    start = clock.now()
+    flaky_ses.fail_next(10_000, "Throttling", "Daily message quota exceeded.")
+    assert acme.call("POST", "/v1/events", {"events": [{"id": "q-1", "type": "vulnerability.detected",
+                                                        "time": "2026-11-25T09:59:00Z",
+                                                        "data": {"risk": "high", "title": "Quota"}}]})[0] == 202
+    pipeline.drain()
+    [entry] = acme.call("GET", f"/v1/integrations/{soc['id']}/deliveries")[1]["items"]
+    tries = len(entry["attempts"])
+    print(f"{tries} tries over {clock.now() - start}")
+    assert entry["status"] == "dead" and entry["reason"] == OUR_CAPACITY and 17 < tries < 80
+    assert clock.now() - start >= SENDER_PATIENCE
+    run_health_check(api, "quota-check")
+    assert acme.call("GET", f"/v1/integrations/{soc['id']}")[1]["active"] is True
+    assert counters_repo.request_buckets(acme.id, soc["id"], start) == []  # nothing counted against it
