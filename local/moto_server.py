@@ -40,12 +40,14 @@ class MotoServer:
 def lift_ses_quota() -> None:
     """Report SES's quota as unlimited (``-1``, as SES does for such accounts): moto reports the sandbox's 200
     mails a day and counts every mail since it started, so a long local session would end every Test
-    integration with "no quota left"."""
+    integration with "no quota left". The send rate is a production account's first one, 14 a second (moto's
+    is the sandbox's 1, which the delivery worker's pacing would follow)."""
     from moto.ses.models import SESBackend, SESQuota
 
     def get_send_quota(backend: SESBackend) -> SESQuota:
         quota = SESQuota(backend.sent_message_count)
         quota.max24_hour_send = -1
+        quota.max_send_rate = 14
         return quota
 
     SESBackend.get_send_quota = get_send_quota  # type: ignore[method-assign]
