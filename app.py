@@ -64,9 +64,9 @@ def report_scheduler(event: CloudWatchEvent) -> dict[str, int]:
 # One job per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job must fail the batch.
 @app.on_sqs_message(queue=get_settings().report_queue, batch_size=1)
 def report_worker(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.reports import jobs
+    from chalicelib.reports import generation
 
-    return jobs.handle_batch(event.to_dict(), event.context)
+    return generation.handle_batch(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=get_settings().trigger_queue, batch_size=10)

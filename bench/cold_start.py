@@ -34,7 +34,7 @@ CASES = {
     FLOOR: "import boto3, chalice.app, pydantic.main, pydantic.types, aws_lambda_powertools",
     API: "import app",
     "delivery worker: app + delivery.worker": "import app, chalicelib.delivery.worker",
-    "report worker: app + reports.jobs + pdf": "import app, chalicelib.reports.jobs, chalicelib.reports.pdf",
+    "report worker: app + generation + pdf": "import app, chalicelib.reports.generation, chalicelib.reports.pdf",
     "health check: app + health + idempotency": "import app, chalicelib.delivery.health, chalicelib.aws.idempotency",
     "SES feedback: app + suppressions.feedback": "import app, chalicelib.suppressions.feedback",
 }

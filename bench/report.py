@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chalicelib.reports.content import ReportData, demo_report  # noqa: E402
+from chalicelib.reports.content import ReportData  # noqa: E402
+from chalicelib.reports.demo import demo_report  # noqa: E402
 from chalicelib.reports.pdf import FONTS, period_label, title  # noqa: E402
 
 ENGINES = ("fpdf2", "weasyprint", "reportlab")

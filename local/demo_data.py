@@ -13,7 +13,7 @@ from datetime import datetime
 from chalicelib.aws import queue, security_repo
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import jobs
-from chalicelib.reports.content import demo_security_data
+from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import last_complete, period_containing
 from chalicelib.settings import get_settings
 

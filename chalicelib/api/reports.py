@@ -3,13 +3,11 @@
 
 from chalice import Blueprint
 
-from chalicelib import clock, limits
+from chalicelib import clock
 from chalicelib.api.routing import Call, route
-from chalicelib.aws import reports_repo
 from chalicelib.errors import ValidationFailed
 from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
-from chalicelib.reports import links
-from chalicelib.settings import get_settings
+from chalicelib.reports import service
 from chalicelib.tenants import service as tenant_service
 
 bp = Blueprint(__name__)
@@ -19,33 +17,22 @@ TAG = "reports"
 @route(bp, "GET", "/v1/reports", summary="List the tenant's reports, newest period first", access="viewer", tag=TAG,
        query=ReportQuery, response=ReportPage)
 def list_reports(call: Call) -> ReportPage:
-    items, cursor = reports_repo.page(call.tenant_id, call.query.limit, call.query.cursor, call.query.frequency)
-    return ReportPage(items=items, next_cursor=cursor)
+    return service.page(call.tenant_id, call.query.limit, call.query.cursor, call.query.frequency)
 
 
 @route(bp, "GET", "/v1/reports/{report_id}", summary="A report and an expiring download link", access="viewer",
        tag=TAG, response=ReportDownload, errors=(404,))
 def get_report(call: Call, report_id: str) -> ReportDownload:
-    return links.stored(tenant_service.get_tenant(call.caller), report_id)
-
-
-def rate_limit_previews(tenant_id: str) -> None:
-    """At most N previews per tenant in any rolling window (each renders a PDF) → 429 with ``Retry-After``."""
-    settings = get_settings()
-    limits.enforce(limits.Limit(f"previews#{tenant_id}", settings.preview_rate_limit,
-                                settings.preview_rate_window_seconds, "previews per tenant"))
+    return service.get(tenant_service.get_tenant(call.caller), report_id)
 
 
 @route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",
        access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportDownload, errors=(422, 429))
 def preview_report(call: Call) -> ReportDownload:
-    from chalicelib.reports import jobs
-
     tenant = tenant_service.get_tenant(call.caller)
     try:
-        period = jobs.preview_period(tenant, call.body.frequency, call.body.period_end, clock.now())
+        period = service.preview_period(tenant, call.body.frequency, call.body.period_end, clock.now())
     except ValueError as error:
         raise ValidationFailed("the period cannot be previewed",
                                [{"path": "period_end", "message": str(error)}]) from None
-    rate_limit_previews(tenant.id)
-    return jobs.preview(tenant, period)
+    return service.preview(tenant, period)

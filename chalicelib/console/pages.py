@@ -6,8 +6,6 @@ from typing import Any, NamedTuple, cast
 from chalice import Blueprint, Response
 
 from chalicelib import auth, clock
-from chalicelib.api.reports import rate_limit_previews
-from chalicelib.aws import reports_repo
 from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
@@ -19,11 +17,12 @@ from chalicelib.models.integrations import Integration, IntegrationUpdate, TestR
 from chalicelib.models.reports import ReportFrequency, iso_date
 from chalicelib.observability import logger
 from chalicelib.reports import links
+from chalicelib.reports import service as reports_service
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
 
-# Test integration (``integrations.checks``) and report rendering (``reports.jobs``) are imported where they
-# are used: app.py is imported by every Lambda, so the API's cold start must not load them.
+# Test integration (``integrations.checks``) is imported where it is used: app.py is imported by every Lambda,
+# so the API's cold start must not load it.
 bp = Blueprint(__name__)
 PAGE_SIZE = 20
 NOTICES = {
@@ -259,9 +258,9 @@ def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] 
                   status_code: int = 200, chosen: dict[str, str] | None = None) -> Response:
     params = web.query(bp.current_request)
     frequency = params.get("frequency") if params.get("frequency") in FREQUENCIES[1:] else None
-    items, next_cursor = reports_repo.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
-    return session.render("reports.html", status_code, reports=items, next_cursor=next_cursor, frequency=frequency,
-                          frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
+    listed = reports_service.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
+    return session.render("reports.html", status_code, reports=listed.items, next_cursor=listed.next_cursor,
+                          frequency=frequency, frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
                           chosen=chosen or {"frequency": "weekly", "period_end": ""})
 
 
@@ -272,7 +271,7 @@ def reports(session: Session) -> Response:
 
 @page(bp, "GET", "/console/reports/{report_id}/download")
 def download_report(session: Session, report_id: str) -> Response:
-    return web.redirect(links.stored(session.tenant, report_id).download_url)
+    return web.redirect(reports_service.get(session.tenant, report_id).download_url)
 
 
 @bp.route("/console/report-links/{link}")
@@ -289,8 +288,6 @@ def console_report_link(link: str) -> Response:
 
 @page(bp, "POST", "/console/reports/preview", admin=True)
 def preview_report(session: Session, form: dict[str, list[str]]) -> Response:
-    from chalicelib.reports import jobs
-
     chosen = {"frequency": field(form, "frequency"), "period_end": field(form, "period_end").strip()}
     frequency = chosen["frequency"]
     if frequency not in FREQUENCIES[1:]:
@@ -302,9 +299,9 @@ def preview_report(session: Session, form: dict[str, list[str]]) -> Response:
         return _reports_page(session, errors={"period_end": "Enter a date as YYYY-MM-DD."}, status_code=422,
                              chosen=chosen)
     try:
-        period = jobs.preview_period(session.tenant, cast(ReportFrequency, frequency), period_end, clock.now())
+        period = reports_service.preview_period(session.tenant, cast(ReportFrequency, frequency), period_end,
+                                                clock.now())
     except ValueError as error:
         return _reports_page(session, errors={"period_end": forms.capitalised(str(error)) + "."}, status_code=422,
                              chosen=chosen)
-    rate_limit_previews(session.tenant_id)
-    return _reports_page(session, preview=jobs.preview(session.tenant, period), chosen=chosen)
+    return _reports_page(session, preview=reports_service.preview(session.tenant, period), chosen=chosen)

@@ -2,17 +2,17 @@
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from chalicelib import clock
-from chalicelib.email import templates
+from chalicelib.email.compose import compose
 from chalicelib.email.message import Content
 from chalicelib.email.notifications import is_admin_role
 from chalicelib.models.events import EVENTS, Event, alert_type
 from chalicelib.models.security import SecurityData
 from chalicelib.models.triggers import ThresholdCondition, Trigger, TriggerFilters
-from chalicelib.settings import get_settings
 from chalicelib.vocabulary import country_name, describe
 
 TOP = 5
@@ -20,12 +20,6 @@ _SUMMARY_LIMIT = 300
 _METRIC_LABELS = {"attacks": "attacks", "hits": "hits", "incidents": "incidents"}
 _FILTER_LABELS = {"domain": "Domain", "attack_type": "Attack type", "ip": "IP", "application": "Application"}
 _API_FIELDS = ("change", "action", "method", "host", "domain", "path", "endpoint", "parameter", "application")
-
-
-def _base(tenant_name: str, when: str) -> dict[str, Any]:
-    settings = get_settings()
-    return {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
-            "when": when, "test": False}
 
 
 def _template(trigger: Trigger) -> str:
@@ -134,11 +128,8 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
              *filters_label(condition.filters)]
     sections = [("Top source IPs", rows["ips"]), ("Top attack types", rows["types"]),
                 ("Top endpoints", rows["endpoints"]), ("Top hosts", rows["hosts"])]
-    html, text = templates.render(
-        _template(trigger), subject=subject, headline=subject, facts=facts, sections=sections, metric=metric,
-        steps=_what_to_do(condition, rows, data), hours_note=hours_note,
-        **_base(tenant_name, f"Sent {sent}"))
-    return Content(subject, html, text)
+    return compose(_template(trigger), subject, tenant_name, f"Sent {sent}", headline=subject, facts=facts,
+                   sections=sections, metric=metric, steps=_what_to_do(condition, rows, data), hours_note=hours_note)
 
 
 def _clip(value: str) -> str:
@@ -184,7 +175,6 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
     else:
         subject = "API changed: " + (rows[0]["what"] if len(rows) == 1 else f"{len(rows)} changes")
     headline = f"Trigger “{trigger.name}”: {subject}"
-    html, text = templates.render(_template(trigger), subject=subject, headline=headline, rows=rows, users=users,
-                                  trigger_name=trigger.name, timezone=timezone, admins=admins,
-                                  **_base(tenant_name, f"Sent {sent_label(timezone)}"))
-    return Content(f"Trigger “{trigger.name}”: {subject}", html, text)
+    mail = compose(_template(trigger), subject, tenant_name, f"Sent {sent_label(timezone)}", headline=headline,
+                   rows=rows, users=users, trigger_name=trigger.name, timezone=timezone, admins=admins)
+    return replace(mail, subject=headline)  # the page title stays the short subject

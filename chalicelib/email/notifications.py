@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import clock, vocabulary
-from chalicelib.email import templates
+from chalicelib.email.compose import compose
 from chalicelib.email.message import Content, header_text
 from chalicelib.models.events import EVENTS, Event, ScopeData, VulnerabilityData
 from chalicelib.settings import get_settings
@@ -230,9 +230,6 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     name = EVENTS[event.type].template
     if name is None:
         raise ValueError(f"{event.type} events are not mailed on their own")
-    settings = get_settings()
-    base = {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
-            "when": _when(event, timezone), "test": test}
     status_notice = name == "vulnerability_status"  # the router completed it from the stored record
     details = VulnerabilityData.model_validate(event.data) if status_notice else event.details()
     data = details.model_dump(exclude_none=True)
@@ -244,5 +241,4 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
         headline = subject
     else:
         subject, headline, context = _system(event.type, data)
-    html, text = templates.render(name, subject=subject, headline=headline, **base, **context)
-    return Content(subject, html, text)
+    return compose(name, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)

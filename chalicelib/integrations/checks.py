@@ -5,12 +5,13 @@
 from chalicelib import clock, limits
 from chalicelib.delivery.send import send_each
 from chalicelib.email import mailer, notifications
+from chalicelib.email import reports as report_mails
 from chalicelib.email.message import Content
 from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
 from chalicelib.models.integrations import Integration, IntegrationCreate, TestResult, TestStep
 from chalicelib.models.tenants import Tenant
-from chalicelib.reports import jobs
+from chalicelib.reports import generation
 from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
@@ -81,7 +82,7 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
             steps.append(_send_step(f"send_{kind}", recipients, content, tags))
         for frequency in FREQUENCIES:
             if f"report_{frequency}" in draft.events:
-                content = jobs.sample(tenant, frequency, now)
+                content = report_mails.sample(tenant.name, *generation.sample(tenant, frequency, now))
                 steps.append(_send_step(f"send_report_{frequency}", recipients, content, tags))
     else:
         steps.append(TestStep(step="send", ok=False, detail="nothing sent: see the failed step above"))

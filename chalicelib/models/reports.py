@@ -9,6 +9,31 @@ from pydantic import Field, PlainValidator, WithJsonSchema
 from chalicelib.models.common import Model, PageQuery, Strict
 
 ReportFrequency = Literal["daily", "weekly", "monthly"]
+PERIOD_NOUNS: dict[ReportFrequency, str] = {"daily": "day", "weekly": "week", "monthly": "month"}
+
+
+class Figure(Model):
+    """A headline number and the same number for the previous period."""
+
+    value: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.value - self.previous
+
+    @property
+    def percent(self) -> float | None:
+        """Relative change; ``None`` when the previous period had none (no meaningful percentage)."""
+        return None if self.previous == 0 else 100.0 * self.change / self.previous
+
+    @property
+    def percent_words(self) -> str:
+        """``5%`` or ``<1%`` (a change never reads as ``0%``); empty when there is no percentage."""
+        percent = self.percent
+        if percent is None:
+            return ""
+        return "<1%" if abs(percent) < 0.5 else f"{abs(percent):,.0f}%"
 
 
 class ReportFigure(Model):

@@ -1,5 +1,6 @@
 """Triggers (additional alerts): conditions, filters, and Wallarm's Terraform vocabulary mapped onto them."""
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -38,8 +39,6 @@ _NOT_IN_DOMAINS = re.compile(f"[{BLANK}/]")
 
 def _check_filter_values(kind: str, values: list[str]) -> list[str]:
     """Each value a filter of ``kind`` can ever match, or a ``ValueError`` naming every one it never can."""
-    import ipaddress  # only triggers with filters need it
-
     problems = []
     for value in values:
         if kind == "ip":

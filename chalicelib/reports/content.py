@@ -1,10 +1,10 @@
 """What a report says: figures, chart series and tables built from the security data of a period.
 
 Pure: takes what :func:`chalicelib.aws.security_repo.read` returned for the period and the previous
-period, returns a :class:`ReportData` that the renderer lays out without further arithmetic.
+period, returns a :class:`ReportData` that the renderer lays out without further arithmetic. Its summary in
+sentences is :mod:`~chalicelib.reports.summary`; made-up data for demos and samples :mod:`~chalicelib.reports.demo`.
 """
 
-import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -15,49 +15,24 @@ from pydantic import Field
 
 from chalicelib.models.common import Model
 from chalicelib.models.events import VulnerabilityStatus
+from chalicelib.models.reports import PERIOD_NOUNS, Figure
 from chalicelib.models.security import (
     OPEN,
     RISKS,
     Counts,
     HourlyAggregate,
-    Incident,
-    Observed,
     Risk,
     SecurityData,
     Vulnerability,
     hours_between,
 )
 from chalicelib.models.tenants import SlaDays
-from chalicelib.reports.periods import Frequency, Period, period_from_key
+from chalicelib.reports.periods import Frequency, Period
 from chalicelib.vocabulary import API_TOP_10, country_name, describe
 
 TOP = 10
 OTHER = "Other"
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
-
-
-class Figure(Model):
-    """A headline number and the same number for the previous period."""
-
-    value: int
-    previous: int
-
-    @property
-    def change(self) -> int:
-        return self.value - self.previous
-
-    @property
-    def percent(self) -> float | None:
-        """Relative change; ``None`` when the previous period had none (no meaningful percentage)."""
-        return None if self.previous == 0 else 100.0 * self.change / self.previous
-
-    @property
-    def percent_words(self) -> str:
-        """``5%`` or ``<1%`` (a change never reads as ``0%``); empty when there is no percentage."""
-        percent = self.percent
-        if percent is None:
-            return ""
-        return "<1%" if abs(percent) < 0.5 else f"{abs(percent):,.0f}%"
 
 
 class TimeBucket(Model):
@@ -159,7 +134,7 @@ class ReportData(Model):
 
     @property
     def period_noun(self) -> str:
-        return {"daily": "day", "weekly": "week", "monthly": "month"}[self.frequency]
+        return PERIOD_NOUNS[self.frequency]
 
     @property
     def is_empty(self) -> bool:
@@ -343,267 +318,3 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
             for i in incidents
         ],
     )
-
-
-# --- the summary in sentences ---------------------------------------------------------------------
-
-_DONE = {"resolved", "closed", "fixed", "false_positive", "false positive"}
-_PLURALS = {"attack": "attacks", "hit": "hits", "incident": "incidents", "vulnerability": "vulnerabilities",
-            "day": "days"}
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 attack``, ``1,204 attacks``."""
-    return f"{number:,} {noun if number == 1 else _PLURALS[noun]}"
-
-
-def _share(part: int, whole: int) -> str:
-    """``62%``, never ``0%`` or ``100%`` for a part that is neither none nor all (nor above 100%)."""
-    percent = 100 * part / max(whole, part, 1)
-    if 0 < percent < 1:
-        return "<1%"
-    return ">99%" if 99 < percent < 100 else f"{percent:.0f}%"
-
-
-def _by_risk(counts: dict[Risk, int]) -> str:
-    """``2 high-risk, 3 medium-risk`` (risks with none left out)."""
-    return ", ".join(f"{counts[risk]:,} {risk}-risk" for risk in RISKS if counts.get(risk))
-
-
-def _compared(report: ReportData, figure: Figure, what: str) -> Sentence:
-    """``what`` (e.g. "15,580 attacks this month") set against the previous period, in neutral words when
-    that period has no data or this one has not ended."""
-    noun = report.period_noun
-    if not report.has_previous:
-        return Sentence(text=f"{what}; the previous {noun} has no data to compare with.")
-    if report.partial:
-        return Sentence(text=f"{what} (the whole previous {noun}: {figure.previous:,}).")
-    if figure.previous == 0:
-        return Sentence(text=f"{what}, none in the previous {noun}.", tone="worse" if figure.value else "neutral")
-    if figure.change == 0:
-        return Sentence(text=f"{what}, as many as in the previous {noun}.")
-    more = figure.change > 0
-    return Sentence(text=f"{what}, {figure.percent_words} {'more' if more else 'fewer'} than the previous {noun} "
-                         f"({figure.previous:,}).", tone="worse" if more else "better")
-
-
-def _changed(report: ReportData) -> list[Sentence]:
-    this = f"this {report.period_noun}" + (" so far" if report.partial else "")
-    attacks, blocked = report.attacks.value, report.blocked.value
-    sentences = [_compared(report, report.attacks,
-                           f"{_count(attacks, 'attack')} ({_count(report.hits.value, 'hit')}) {this}")]
-    if attacks and blocked == 0:
-        sentences.append(Sentence(text=f"None was blocked: all {attacks:,} were only monitored.", tone="worse"))
-    elif attacks:
-        monitored = attacks - blocked
-        rest = f"; {monitored:,} ({_share(monitored, attacks)}) were only monitored" if monitored else ", all of them"
-        sentences.append(Sentence(text=f"The platform blocked {blocked:,} ({_share(blocked, attacks)}){rest}."))
-    sentences.append(_compared(report, report.incidents, f"{_count(report.incidents.value, 'incident')} {this}"))
-    return [*sentences, _backlog(report), *_movement(report, this)]
-
-
-def _backlog(report: ReportData) -> Sentence:
-    """The vulnerabilities open at the period's end by risk, against the previous period's end."""
-    backlog = {risk: figure.value for risk, figure in report.open_vulnerabilities.items()}
-    total, before = sum(backlog.values()), sum(f.previous for f in report.open_vulnerabilities.values())
-    end = "now" if report.partial else f"at the {report.period_noun}'s end"
-    if total == 0:
-        return Sentence(text=f"No vulnerability is open {end}.", tone="better" if before else "neutral")
-    what = f"{_count(total, 'vulnerability')} open {end} ({_by_risk(backlog)})"
-    if report.partial or not report.has_previous or total == before:
-        return Sentence(text=f"{what}.")
-    if total > before:
-        return Sentence(text=f"{what}, up from {before:,}.", tone="worse")
-    return Sentence(text=f"{what}, down from {before:,}.", tone="better")
-
-
-def _movement(report: ReportData, this: str) -> list[Sentence]:
-    """Found, fixed, reopened and false positives in the period, and the mean time to fix."""
-    figures = report.vulnerability_figures
-    found, fixed, reopened = (sum(counts.values()) for counts in (figures.new, figures.fixed, figures.reopened))
-    if not (found or fixed or reopened or figures.false_positives):
-        return []  # nothing moved: the backlog sentence says what is open
-    parts = [f"{_count(found, 'vulnerability')} found" + (f" ({_by_risk(figures.new)})" if found else ""),
-             f"{fixed:,} fixed"]
-    parts += [f"{reopened:,} reopened"] if reopened else []
-    parts += [f"{figures.false_positives:,} marked false positive"] if figures.false_positives else []
-    mean = figures.mean_days_to_fix
-    fix = f" Mean time to fix: {mean:,.1f} days." if mean is not None else ""
-    return [Sentence(text=f"{this[0].upper()}{this[1:]}: {', '.join(parts)}.{fix}")]
-
-
-def _worst(report: ReportData) -> list[Sentence]:
-    sentences = []
-    attacks = report.attacks.value
-    if report.top_attack_types:
-        top = report.top_attack_types[0]
-        sentences.append(Sentence(text=f"Most frequent attack type: {top.name}, {_count(top.attacks, 'attack')} "
-                                       f"({_share(top.attacks, attacks)} of all)."))
-    categories = [ranked for ranked in report.owasp_api if ranked.name != OTHER]
-    if categories:
-        worst = max(categories, key=lambda ranked: ranked.attacks)
-        sentences.append(Sentence(text=f"Most attacks fall under OWASP {worst.name} "
-                                       f"({_share(worst.attacks, attacks)})."))
-    if top_place := (report.top_endpoints or report.top_hosts):
-        where = "endpoint" if report.top_endpoints else "host"
-        sentences.append(Sentence(text=f"Most attacked {where}: {top_place[0].name} "
-                                       f"({_count(top_place[0].attacks, 'attack')})."))
-    if report.top_ips:
-        ip = report.top_ips[0]
-        country = report.top_countries[0] if report.top_countries else None
-        also = f"; top country: {country.name} ({_count(country.attacks, 'attack')})" if country else ""
-        sentences.append(Sentence(text=f"Top source IP: {ip.name} ({_count(ip.attacks, 'attack')}){also}."))
-    oldest = report.vulnerability_figures.oldest_open_days
-    if risk := next((r for r in RISKS if r in oldest), None):
-        sentences.append(Sentence(text=f"The oldest open {risk}-risk vulnerability is {_count(oldest[risk], 'day')} "
-                                       "old.", tone="worse" if risk == "high" else "neutral"))
-    return sentences
-
-
-def _overdue(report: ReportData) -> list[Sentence]:
-    sentences = []
-    figures = report.vulnerability_figures
-    overdue = sum(figures.overdue.values())
-    if overdue:
-        parts = ", ".join(f"{figures.overdue[risk]:,} {risk}-risk (fix within {figures.sla_days[risk]:,} days)"
-                          if risk in figures.sla_days else f"{figures.overdue[risk]:,} {risk}-risk"
-                          for risk in RISKS if figures.overdue.get(risk))
-        verb = "is" if overdue == 1 else "are"
-        sentences.append(Sentence(text=f"{_count(overdue, 'vulnerability')} {verb} open past the fix deadline: "
-                                       f"{parts}.", tone="alert"))
-    elif figures.sla_days and any(figure.value for figure in report.open_vulnerabilities.values()):
-        deadlines = ", ".join(f"{risk} {figures.sla_days[risk]:,}" for risk in RISKS if risk in figures.sla_days)
-        sentences.append(Sentence(text=f"No open vulnerability is past its fix deadline ({deadlines} days).",
-                                  tone="better"))
-    unresolved = [row for row in report.incident_rows if row.status not in _DONE]
-    if unresolved:
-        high = sum(row.risk == "high" for row in unresolved)
-        verb = "is" if len(unresolved) == 1 else "are"
-        sentences.append(Sentence(text=f"{_count(len(unresolved), 'incident')} of this {report.period_noun} {verb} "
-                                       "not resolved yet" + (f" ({high:,} of high risk)." if high else "."),
-                                  tone="alert" if high else "worse"))
-    elif report.incident_rows:
-        sentences.append(Sentence(text=f"Every incident of this {report.period_noun} is resolved.", tone="better"))
-    return sentences
-
-
-def summarise(report: ReportData) -> Summary:
-    """The report's first-page summary in sentences, from its figures alone."""
-    return Summary(changed=_changed(report), worst=_worst(report), overdue=_overdue(report))
-
-
-# --- demo data (local stack seeding, previews, the benchmark) ------------------------------------
-
-_ATTACK_TYPES = {"sqli": 30, "xss": 24, "ptrav": 12, "rce": 8, "scanner": 40, "brute": 15, "nosqli": 4,
-                 "ssrf": 3, "xxe": 2, "crlf": 3, "ldapi": 1, "redir": 5}
-_HOSTS = ["api.acme.io", "www.acme.io", "auth.acme.io", "shop.acme.io", "cdn.acme.io", "admin.acme.io",
-          "graphql.acme.io", "m.acme.io", "partners.acme.io", "status.acme.io", "legacy.acme.io",
-          "billing.acme.io"]
-_VULN_KINDS: list[tuple[Risk, str, str]] = [
-    ("high", "SQL injection", "sqli"), ("high", "Remote code execution", "rce"),
-    ("high", "Server-side request forgery", "ssrf"), ("medium", "Cross-site scripting", "xss"),
-    ("medium", "Path traversal", "ptrav"), ("medium", "Open redirect", "redir"),
-    ("low", "Information exposure", "info_leak"), ("low", "Missing security header", "header"),
-    ("low", "Weak TLS configuration", "tls"),
-]
-_PATHS = ["/api/v1/login", "/api/v1/users/{id}", "/search", "/checkout/confirm", "/admin/export",
-          "/graphql", "/files/download", "/api/v2/orders", "/oauth/callback", "/profile/avatar"]
-_PARAMS = ["id", "q", "redirect_uri", "file", "sort", "email", "token", ""]
-# Made-up attack sources in the documentation address ranges, a few busy ones and a tail; None: no country.
-_SOURCES: list[tuple[str, str | None]] = [
-    ("203.0.113.45", "CN"), ("198.51.100.7", "RU"), ("2001:db8::bad:1", "DE"), ("192.0.2.88", "US"),
-    ("203.0.113.9", "BR"), ("192.0.2.14", None),
-]
-_BLOCKED_SHARE = {"scanner": 0.9, "sqli": 0.8, "rce": 0.85, "xss": 0.7, "brute": 0.5}
-# The one path of each host that draws its attacks (few endpoints an hour keep the local stack's seeding quick).
-_TARGETS = dict(zip(_HOSTS, ["/api/v2/orders", "/search", "/api/v1/login", "/checkout/confirm", "/files/download",
-                             "/admin/export", "/graphql", "/api/v1/users/{id}", "/oauth/callback", "/status",
-                             "/legacy/report.php", "/billing/invoices"], strict=True))
-_INCIDENTS = ["Credential stuffing against login", "Exploitation of SQL injection", "Data exfiltration attempt",
-              "Successful path traversal", "Account takeover attempt", "Scanner found exposed admin panel",
-              "Remote code execution attempt on upload"]
-
-
-def _demo_life(period: Period, risk: Risk, rng: random.Random) -> list[tuple[datetime, Observed]]:
-    """A plausible life that a report of ``period`` shows: found in the period (some fixed or dismissed within
-    it), or open since an earlier one (some fixed now, some overdue), or fixed before and reopened now."""
-    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
-    span = end - start
-    story = rng.choices(("new", "backlog", "reopened"), (9, 8, 2))[0]
-    found = start + span * rng.random() if story == "new" else start - timedelta(
-        days=rng.uniform(1, {"high": 20, "medium": 60, "low": 150}[risk]))
-    life: list[tuple[datetime, Observed]] = [(found, "open")]
-    if story == "reopened":
-        life += [(found + (start - found) * 0.4, "closed"), (start + span * rng.random(), "open")]
-    outcome = rng.choices(("open", "closed", "false_positive"), (5, 4, 1) if story == "new" else (6, 4, 0))[0]
-    if outcome != "open":  # within the period, a few days after it was (re)opened when it can be
-        since = max(life[-1][0], start)
-        fix = life[-1][0] + timedelta(days=rng.uniform(0.3, 9))
-        life.append((fix if since < fix < end else since + (end - since) * rng.uniform(0.05, 0.95),
-                     outcome))  # type: ignore[arg-type]
-    return life
-
-
-def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int = 12,
-                       seed: int = 7) -> SecurityData:
-    """Plausible traffic for every hour of ``period`` (a daily rhythm, a few busy days) and records."""
-    rng = random.Random(f"{seed}:{period.key}")
-    sources = random.Random(f"{seed}:{period.key}:sources")  # its own stream: the rest stays as it was
-    zone = ZoneInfo(period.timezone)
-    names, weights = list(_ATTACK_TYPES), list(_ATTACK_TYPES.values())
-    host_weights = [1 / (n + 1) for n in range(len(_HOSTS))]
-    source_weights = [1 / (n + 1) ** 1.3 for n in range(len(_SOURCES))]
-    busy_days = set(rng.sample(range(len(period.days())), k=min(3, len(period.days()))))
-    span = (period.end - period.start).total_seconds()
-    data = SecurityData()
-    hour, last = hours_between(period.start, period.end) or (period.end, period.start)
-    while hour <= last:
-        local = hour.astimezone(zone)
-        rhythm = 0.4 + 0.6 * (8 <= local.hour <= 20)
-        surge = 4 if (local.date() - period.first_day).days in busy_days else 1
-        attacks = int(rng.uniform(5, 40) * rhythm * surge)
-        aggregate = HourlyAggregate(hour=hour)
-        for _ in range(attacks):
-            hits = rng.choice((1, 1, 1, 2, 3, 5, 12, 40))
-            kind, host = rng.choices(names, weights)[0], rng.choices(_HOSTS, host_weights)[0]
-            ip, country = sources.choices(_SOURCES, source_weights)[0]
-            named = [("types", kind), ("hosts", host), ("ips", ip),
-                     ("endpoints", f"{host} {_TARGETS[host]}"),
-                     *([("countries", country)] if country else [])]
-            for dimension, name in named:
-                counts = getattr(aggregate, dimension).setdefault(name, Counts())
-                counts.attacks += 1
-                counts.hits += hits
-            if country:
-                aggregate.ip_countries[ip] = country
-            aggregate.blocked += sources.random() < _BLOCKED_SHARE.get(kind, 0.6)
-            aggregate.attacks += 1
-            aggregate.hits += hits
-        data.aggregates.append(aggregate)
-        hour += timedelta(hours=1)
-    for n in range(vulnerabilities):
-        risk, kind, vtype = rng.choice(_VULN_KINDS)
-        path = rng.choice(_PATHS)
-        (found, _), *later = _demo_life(period, risk, rng)
-        vulnerability = Vulnerability(
-            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=rng.choice(_HOSTS),
-            path=path, method=rng.choice(("GET", "POST", "PUT")), parameter=rng.choice(_PARAMS), type=vtype)
-        for at, status in later:
-            vulnerability = vulnerability.observe(at, status)
-        data.vulnerabilities.append(vulnerability)
-    for n in range(incidents):
-        data.incidents.append(Incident(
-            id=f"demo-i{n}", at=period.start + timedelta(seconds=rng.uniform(0, span)), title=rng.choice(_INCIDENTS),
-            host=rng.choice(_HOSTS), risk=rng.choices(RISKS, (2, 5, 3))[0], attack_type=rng.choices(names, weights)[0],
-            status=rng.choices(("open", "investigating", "resolved"), (3, 2, 5))[0]))
-    return data
-
-
-def demo_report(frequency: Frequency = "monthly", timezone: str = "Europe/Berlin", key: str = "2026-10",
-                vulnerabilities: int = 40, incidents: int = 12, tenant_name: str = "Acme Corp",
-                seed: int = 7) -> ReportData:
-    """A complete report of made-up data, with a quieter previous period for the change figures."""
-    period = period_from_key(frequency, timezone, key)
-    current = demo_security_data(period, vulnerabilities, incidents, seed)
-    previous = demo_security_data(period.previous(), vulnerabilities * 4 // 5, incidents * 6 // 5, seed + 1)
-    return build_report(tenant_name, period, current, previous, generated_at=period.end)

@@ -37,14 +37,6 @@ def download(tenant: Tenant, report: Report, seconds: int | None = None) -> Repo
                           download_url=url, download_expires_at=clock.shift(clock.now(), timedelta(seconds=seconds)))
 
 
-def stored(tenant: Tenant, report_id: str) -> ReportDownload:
-    """The tenant's stored report with a fresh download link; another tenant's is as absent as a missing one."""
-    report = reports_repo.get(tenant.id, report_id)
-    if report is None:
-        raise NotFound(f"no report {report_id!r}")
-    return download(tenant, report)
-
-
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

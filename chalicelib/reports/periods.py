@@ -13,11 +13,11 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock
+from chalicelib.models.reports import PERIOD_NOUNS
 
 Frequency = Literal["daily", "weekly", "monthly"]
 FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
 
-_NOUN = {"daily": "day", "weekly": "week", "monthly": "month"}
 OUTSIDE_CALENDAR = "lies outside the calendar reports can cover (years 1 to 9999)"
 
 
@@ -88,7 +88,7 @@ class Period:
     @property
     def noun(self) -> str:
         """``day``, ``week`` or ``month`` (for "vs previous week")."""
-        return _NOUN[self.frequency]
+        return PERIOD_NOUNS[self.frequency]
 
     def days(self) -> list[date]:
         """The local calendar days of the period, in order."""

@@ -126,7 +126,8 @@ def test_tracing_is_off_outside_lambda_and_wraps_every_invocation_inside(acme, m
 
 def test_importing_the_api_handler_loads_no_renderer_template_engine_or_tracer() -> None:
     heavy = ["fpdf", "PIL", "jinja2", "email_validator", "aws_xray_sdk", "aws_lambda_powertools.utilities.batch",
-             "aws_lambda_powertools.utilities.idempotency", "chalicelib.reports.jobs", "chalicelib.reports.pdf",
+             "aws_lambda_powertools.utilities.idempotency", "chalicelib.reports.jobs", "chalicelib.reports.generation",
+             "chalicelib.reports.periods", "chalicelib.reports.pdf",
              "chalicelib.integrations.checks", "chalicelib.delivery.worker", "chalicelib.events.ingest",
              "chalicelib.triggers.evaluate", "pydantic_settings"]
     code = f"import sys, app; print([m for m in {heavy!r} if m in sys.modules])"

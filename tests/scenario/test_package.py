@@ -84,7 +84,7 @@ def test_zip_carries_the_app_and_every_file_it_reads(zip_names: set[str]) -> Non
     expected = _run_time_files()
 
     assert "app.py" in zip_names
-    assert any(name.startswith("chalicelib/templates/") for name in expected), "no email templates found"
+    assert any(name.startswith("chalicelib/email/templates/") for name in expected), "no email templates found"
     assert expected - zip_names == set()
 
 

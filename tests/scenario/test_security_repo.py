@@ -9,8 +9,9 @@ import pytest
 from chalicelib.aws import security_attacks as attacks
 from chalicelib.aws import security_repo as repo
 from chalicelib.aws.clients import client, table
+from chalicelib.models.reports import Figure
 from chalicelib.models.security import Counts, HourlyAggregate, Incident, Vulnerability
-from chalicelib.reports.content import Figure, build_report
+from chalicelib.reports.content import build_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings

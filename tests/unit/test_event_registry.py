@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from chalicelib import clock
-from chalicelib.email import templates
+from chalicelib.email import compose
 from chalicelib.events import router, words
 from chalicelib.events.bridge import SOURCE
 from chalicelib.models.events import (
@@ -54,7 +54,7 @@ def test_every_registered_type_has_every_part(event_type: str) -> None:
         assert kind.template, f"{event_type} is mailed: it needs a template"
     if kind.template:
         for suffix in ("html", "txt"):
-            assert (templates.TEMPLATES / f"{kind.template}.{suffix}").is_file()
+            assert (compose.TEMPLATES / f"{kind.template}.{suffix}").is_file()
     if kind.template == "system":
         fields = {name for _, name, _, _ in string.Formatter().parse(kind.mail_headline) if name}
         assert kind.mail_headline and fields <= HEADLINE_FIELDS, kind.mail_headline

@@ -14,16 +14,11 @@ from tests.support import layers
 ROOT = Path(__file__).resolve().parents[2]
 
 KNOWN_IMPORTS: dict[tuple[str, str], str] = {
-    ("api", "aws"): "api/reports.py reads reports_repo; fixed by reports (reports/service.py)",
-    ("console", "aws"): "console/pages.py reads reports_repo; fixed by reports (reports/service.py)",
-    ("console", "api"): "console/pages.py imports api.reports.rate_limit_previews; fixed by reports",
     ("delivery", "events"): "delivery/health.py imports events.ingest; fixed by passes (integrations/health.py)",
     ("delivery", "integrations"): "delivery/health.py imports integrations.service; fixed by passes",
 }
 
 KNOWN_LONG: dict[str, str] = {
-    "chalicelib/reports/content.py": "fixed by reports",
-    "chalicelib/reports/pdf.py": "fixed by reports",
 }
 
 

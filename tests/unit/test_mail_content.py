@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib import vocabulary
-from chalicelib.email import notifications, templates
+from chalicelib.email import compose, notifications
 from chalicelib.email.message import Content, build
 
 ORDERS = {"risk": "high", "title": "SQLi in the orders API", "host": "api.acme.io", "path": "/v2/orders",
@@ -67,7 +67,7 @@ def test_one_long_field_does_not_crowd_the_others_out():
 
 def render_status(data: dict[str, Any], verb: str) -> tuple[str, str, str]:
     subject, headline, context = notifications.vulnerability_parts(data, verb)
-    html, text = templates.render("vulnerability_status", subject=subject, headline=headline, product="P",
+    html, text = compose.render("vulnerability_status", subject=subject, headline=headline, product="P",
                                   tenant_name="Acme", console_url="https://console.example", when="", test=False,
                                   **context)
     return subject, html, text

@@ -2,19 +2,18 @@
 
 from datetime import timedelta
 
-from chalicelib.models.reports import ReportFigure
+from chalicelib.email.reports import change
+from chalicelib.models.reports import Figure, ReportFigure
 from chalicelib.models.security import Counts, HourlyAggregate, Incident, SecurityData
 from chalicelib.reports.content import (
     OTHER,
-    Figure,
     ReportData,
     Sentence,
     VulnerabilityFigures,
     build_report,
-    summarise,
 )
-from chalicelib.reports.jobs import _change
 from chalicelib.reports.periods import period_from_key
+from chalicelib.reports.summary import summarise
 
 WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
 
@@ -135,7 +134,7 @@ def test_fewer_attacks_read_better_and_a_tiny_change_is_never_zero_percent():
     assert attacks == Sentence(text="45 attacks (245 hits) this week, 2% fewer than the previous week (46).",
                                tone="better")
     assert Figure(value=9_999, previous=10_000).percent_words == "<1%"
-    assert _change(ReportFigure(name="a", label="A", value=9_999, previous=10_000), "week") == \
+    assert change(ReportFigure(name="a", label="A", value=9_999, previous=10_000), "week") == \
         "-1, -<1% vs previous week"
 
 

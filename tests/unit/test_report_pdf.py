@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
+from chalicelib.models.reports import Figure
 from chalicelib.models.security import Counts, HourlyAggregate, Incident, SecurityData, Vulnerability
-from chalicelib.reports.content import Figure, build_report, demo_report
+from chalicelib.reports.content import build_report
+from chalicelib.reports.demo import demo_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
 

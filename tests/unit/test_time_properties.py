@@ -15,7 +15,7 @@ from chalicelib.clock import EARLIEST, LATEST
 from chalicelib.email import alerts, notifications
 from chalicelib.models.events import EARLIEST_EVENT_TIME, Event
 from chalicelib.models.tenants import Tenant
-from chalicelib.reports import jobs
+from chalicelib.reports import service
 from chalicelib.reports.periods import (
     FREQUENCIES,
     OUTSIDE_CALENDAR,
@@ -105,7 +105,7 @@ def test_a_report_period_holds_its_moment_or_is_refused_at_the_calendars_ends(fr
 def test_a_preview_date_gives_a_period_within_the_retention_or_a_reason(frequency, day, now, zone):
     tenant = Tenant(id="t", name="Acme", primary_email="sec@acme.io", timezone=zone, created_at=now)
     try:
-        period = jobs.preview_period(tenant, frequency, day, now)
+        period = service.preview_period(tenant, frequency, day, now)
     except ValueError as error:
         assert str(error)
         return

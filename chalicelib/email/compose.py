@@ -1,0 +1,48 @@
+"""Every email's content: the jinja2 templates beside this module (HTML autoescaped, plain text not) rendered
+with the one base context that frames each mail (product, tenant, when, test banner, console link)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.email.message import Content
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+# Inside chalicelib/, so `chalice package` ships them (it packages app.py, chalicelib/ and vendor/ only).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> "Environment":
+    """Built on the first email, so a cold start that sends none never imports jinja2."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, **context: Any) -> tuple[str, str]:
+    """``(html, text)`` of ``<name>.html`` and ``<name>.txt``."""
+    env = environment()
+    return env.get_template(f"{name}.html").render(**context), env.get_template(f"{name}.txt").render(**context)
+
+
+def base(tenant_name: str, when: str, test: bool = False) -> dict[str, Any]:
+    """What ``base.html``/``base.txt`` frame every mail with: product, tenant, a time line, the test banner."""
+    settings = get_settings()
+    return {"product": settings.product_name, "tenant_name": tenant_name, "console_url": settings.console_url,
+            "when": when, "test": test}
+
+
+def compose(name: str, subject: str, tenant_name: str, when: str, test: bool = False, **context: Any) -> Content:
+    """The mail of template ``name`` in the base frame; ``subject`` is also the HTML title."""
+    html, text = render(name, subject=subject, **base(tenant_name, when, test), **context)
+    return Content(subject, html, text)

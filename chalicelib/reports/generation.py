@@ -1,0 +1,160 @@
+"""The report worker: render a period's report once, store it, and deliver it once per subscribed integration.
+
+- :func:`run` (one job from the report queue): :func:`generate` renders the PDF once per (tenant, frequency,
+  period) into S3 and records it; then each active subscribed integration is *claimed* with a conditional write
+  and gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
+  derived from the report and the integration, so a worker that stops between claim and enqueue is finished
+  by the next job without a second email.
+- :func:`preview` renders a period now (also an incomplete one, marked ``partial``) under ``previews/``;
+  :func:`sample` renders made-up data for Test integration.
+"""
+
+import time
+from datetime import datetime
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
+from chalicelib.delivery import outbox
+from chalicelib.email import reports as mails
+from chalicelib.email.message import Content
+from chalicelib.models.integrations import Integration
+from chalicelib.models.reports import Report, ReportDownload, ReportFigure
+from chalicelib.models.tenants import Tenant
+from chalicelib.observability import count, logger, milliseconds
+from chalicelib.reports import links
+from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.demo import demo_security_data
+from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
+from chalicelib.settings import get_settings
+
+
+def report_id(period: Period) -> str:
+    """``20261125T0800Z-daily-2026-11-24``: sorts by the period's end (UTC), readable, URL-safe."""
+    return f"{period.end:%Y%m%dT%H%M}Z-{period.frequency}-{period.key}"
+
+
+def object_key(tenant_id: str, period: Period) -> str:
+    return f"reports/{tenant_id}/{period.frequency}/{period.key}.pdf"
+
+
+def _figures(data: ReportData) -> list[ReportFigure]:
+    figures = [ReportFigure(name="attacks", label="Attacks", value=data.attacks.value, previous=data.attacks.previous),
+               ReportFigure(name="hits", label="Hits", value=data.hits.value, previous=data.hits.previous),
+               ReportFigure(name="incidents", label="Incidents", value=data.incidents.value,
+                            previous=data.incidents.previous)]
+    figures += [ReportFigure(name=f"open_{risk}", label=f"Open {risk}-risk vulnerabilities", value=figure.value,
+                             previous=figure.previous) for risk, figure in data.open_vulnerabilities.items()]
+    return figures
+
+
+def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
+    from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
+
+    current = security_repo.read(tenant.id, period.start, period.end)
+    before = period.previous()  # its vulnerability backlog is in current's records (their history)
+    previous = security_repo.read(tenant.id, before.start, before.end, vulnerabilities=False)
+    now = clock.now()
+    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
+                        sla_days=tenant.sla_days.model_dump())
+    started = time.perf_counter()
+    document = pdf.render(data, get_settings().product_name)
+    milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
+    return data, document
+
+
+def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:
+    from chalicelib.reports.pdf_layout import period_label  # fpdf2, as in _render
+
+    return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
+                  period_label=period_label(data), timezone=period.timezone, first_day=period.first_day,
+                  last_day=period.last_day, period_start=period.start, period_end=period.end,
+                  generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
+                  figures=_figures(data), object_key=key)
+
+
+def generate(tenant: Tenant, period: Period) -> Report:
+    """The report of ``period``: rendered and stored the first time, read back every later time."""
+    rid = report_id(period)
+    if existing := reports_repo.get(tenant.id, rid):
+        return existing
+    data, document = _render(tenant, period)
+    key = object_key(tenant.id, period)
+    blobs.put(key, document)
+    report = _report(tenant, period, key, data, len(document), rid)
+    if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
+        return reports_repo.get(tenant.id, rid) or report
+    count("ReportsRendered")
+    return report
+
+
+def subscribers(tenant_id: str, frequency: str) -> list[Integration]:
+    return [i for i in integrations_repo.all_for_tenant(tenant_id) if i.active and i.subscribes(f"report_{frequency}")]
+
+
+def _mail(tenant: Tenant, report: Report) -> tuple[Content, str | None]:
+    """The report's email and the S3 key of its attachment, or, above the attachment limit, no attachment and
+    a link (one for all the report's integrations)."""
+    if report.size_bytes > get_settings().report_attachment_limit_bytes:
+        return mails.mail(tenant.name, report, *links.email_link(report)), None
+    return mails.mail(tenant.name, report), report.object_key
+
+
+def deliver(tenant: Tenant, report: Report) -> int:
+    """One delivery per active subscribed integration that has not had this report; returns how many."""
+    mail: tuple[Content, str | None] | None = None
+    sent = 0
+    for integration in subscribers(tenant.id, report.frequency):
+        if not reports_repo.claim(report, integration.id, clock.now()):
+            continue
+        if mail is None:  # made on the first claim: a repeated job for a delivered report makes no link
+            mail = _mail(tenant, report)
+        content, attachment = mail
+        delivery = outbox.enqueue(integration, content, report.period_end, f"report:{report.id}", kind="report",
+                                  event_type=f"report_{report.frequency}", attachment_key=attachment)
+        reports_repo.mark_enqueued(report, integration.id, delivery.id)
+        sent += 1
+    logger.info("report delivered", extra={"tenant_id": tenant.id, "report_id": report.id, "deliveries": sent})
+    return sent
+
+
+def run(job: dict[str, Any]) -> int:
+    """One report job: render (once) and deliver (once per integration); returns the deliveries created."""
+    tenant = tenants_repo.get(job["tenant_id"])
+    if tenant is None:
+        return 0
+    frequency: Frequency = job["frequency"]
+    if not subscribers(tenant.id, frequency):
+        return 0
+    period = period_from_key(frequency, job["timezone"], job["period_key"])
+    return deliver(tenant, generate(tenant, period))
+
+
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Report jobs arrive one per invocation; a failed job fails the invocation, so SQS tries it again
+    (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses."""
+    return queue.process_batch(event, context, run, whole_batch_fails=True)
+
+
+def preview(tenant: Tenant, period: Period) -> ReportDownload:
+    """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF."""
+    now = clock.now()
+    data, document = _render(tenant, period)
+    rid = f"preview-{now:%Y%m%dT%H%M%S}-{period.frequency}-{period.key}"
+    key = f"previews/{tenant.id}/{rid}.pdf"
+    blobs.put(key, document)
+    return links.download(tenant, _report(tenant, period, key, data, len(document), rid))
+
+
+def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:
+    """Test integration's sample report: made-up data for the last complete period and its PDF (nothing
+    stored, nothing counted)."""
+    from chalicelib.reports import pdf
+
+    period = last_complete(frequency, tenant.timezone, now)
+    current = demo_security_data(period, vulnerabilities=12, incidents=4)
+    previous = demo_security_data(period.previous(), vulnerabilities=10, incidents=5, seed=8)
+    data = build_report(tenant.name, period, current, previous, generated_at=now,
+                        sla_days=tenant.sla_days.model_dump())
+    document = pdf.render(data, get_settings().product_name)
+    return _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}"), document
