@@ -36,6 +36,7 @@ class Settings(BaseModel):
     suppressions_table: str = "email-report-suppressions"
     # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
     ses_configuration_set: str = ""
+    ses_max_send_rate: float | None = Field(None, gt=0)  # messages/s; unset: SES's MaxSendRate (GetSendQuota)
     ses_feedback_topic: str = "email-report-ses-feedback"
 
     operator_token: SecretStr | None = None

@@ -1,8 +1,9 @@
 """Fault switches of the local stack, off unless the environment sets them; the deployed app never has them.
 
 ``LOCAL_SES_FAIL_DOMAIN=fail.example``
-    every send to an address of that domain fails with SES's own ``Throttling`` error, so retries,
-    the delivery log, Test integration's error text and auto-disable can be watched;
+    every send to an address of that domain fails as SES refuses a bad address (``MessageRejected``), so
+    retries, the delivery log, Test integration's error text and auto-disable can be watched (a ``Throttling``
+    error would not do: our own capacity's failures never count against an integration);
 ``LOCAL_CLOCK_RATE=600``
     the service's clock runs that many times faster than real time (and SQS delays are off, as the
     worker re-queues a try until it is due), so the retry schedule's 51 minutes pass in about 5 s
@@ -37,8 +38,8 @@ def failing_sends(domain: str, send: Callable[[str, list[str], bytes], str]) -> 
     """``send``, except that a message to any address of ``domain`` is refused."""
     def send_raw(sender: str, recipients: list[str], raw: bytes) -> str:
         if any(address.rpartition("@")[2].casefold() == domain.casefold() for address in recipients):
-            raise mailer.SendError("Throttling", f"Maximum sending rate exceeded. (local fault switch: "
-                                                 f"LOCAL_SES_FAIL_DOMAIN={domain})")
+            raise mailer.SendError("MessageRejected", f"Email address is not verified. (local fault switch: "
+                                                      f"LOCAL_SES_FAIL_DOMAIN={domain})")
         return send(sender, recipients, raw)
 
     return send_raw

@@ -13,6 +13,8 @@ os.environ.update({
     "POWERTOOLS_METRICS_NAMESPACE": "EmailReport", "POWERTOOLS_LOG_LEVEL": "WARNING",
     # SQS hides delayed messages in real time; tests move time with the injected clock instead.
     "SQS_MAX_DELAY_SECONDS": "0", "POWERTOOLS_IDEMPOTENCY_DISABLED": "false",
+    # moto's SES reports MaxSendRate 1/s; the pacing tests set their own rate
+    "SES_MAX_SEND_RATE": "1000",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 

@@ -18,10 +18,11 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, query_all, transact
+from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, query_all, to_attribute_values, transact
 from chalicelib.settings import get_settings
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
+SECOND_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _LOG = "log"
 _REQUESTS = "requests#"
 FAILING_INDEX = "failing"
@@ -29,6 +30,7 @@ FAILING_INDEX = "failing"
 FAILING_SHARDS = 10
 
 Buckets = list[tuple[datetime, int, int]]
+_SENDS = "ses-sends"
 
 
 def _table() -> Any:
@@ -47,20 +49,41 @@ def _bucket(item: dict[str, Any], tzinfo: Any) -> tuple[datetime, int, int]:
     return datetime.strptime(item["bucket"], HOUR_FORMAT).replace(tzinfo=tzinfo), item["total"], item["failed"]
 
 
+def count_requests_ops(tenant_id: str, integration_id: str, at: datetime, total: int,
+                       failed: int) -> list[dict[str, Any]]:
+    """The writes of :func:`count_requests`, for a transaction (the worker records a try's outcome with them)."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
+    key = {"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)}
+    return [{"Update": {
+        "TableName": get_settings().counters_table, "Key": to_attribute_values(key),
+        "UpdateExpression": "ADD #total :total, #failed :failed SET expires_at = :expires"
+                            + (", failing_shard = :shard" if failed else ""),
+        "ExpressionAttributeNames": {"#total": "total", "#failed": "failed"},
+        "ExpressionAttributeValues": to_attribute_values({
+            ":total": total, ":failed": failed, ":expires": expires,
+            **({":shard": _failing_shard(integration_id)} if failed else {})}),
+    }}]
+
+
 def count_requests(tenant_id: str, integration_id: str, at: datetime, total: int, failed: int) -> None:
     """Add ``total`` send requests (``failed`` of them failed) to the integration's bucket for the hour of
     ``at`` (kept 13 h+), which lists it in the ``failing`` index when some failed: one write for every
     message of a try."""
-    hour = at.replace(minute=0, second=0, microsecond=0)
-    expires = clock.expiry(hour, timedelta(hours=get_settings().failure_window_hours + 2))
-    _table().update_item(
-        Key={"key": _requests_key(tenant_id, integration_id), "bucket": hour.strftime(HOUR_FORMAT)},
-        UpdateExpression="ADD #total :total, #failed :failed SET expires_at = :expires"
-                         + (", failing_shard = :shard" if failed else ""),
-        ExpressionAttributeNames={"#total": "total", "#failed": "failed"},
-        ExpressionAttributeValues={":total": total, ":failed": failed, ":expires": expires,
-                                   **({":shard": _failing_shard(integration_id)} if failed else {})},
+    transact(count_requests_ops(tenant_id, integration_id, at, total, failed))
+
+
+def take_sends(at: datetime, wanted: int) -> int:
+    """Reserve ``wanted`` SES sends in the account's counter for the second of ``at``, shared by every worker;
+    returns how many were reserved in that second before (the caller sends only what fits the rate)."""
+    second = at.replace(microsecond=0)
+    response = _table().update_item(
+        Key={"key": _SENDS, "bucket": second.strftime(SECOND_FORMAT)},
+        UpdateExpression="ADD #n :n SET expires_at = :expires", ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":n": wanted, ":expires": clock.expiry(second, timedelta(minutes=10))},
+        ReturnValues="UPDATED_NEW",
     )
+    return int(response["Attributes"]["n"]) - wanted
 
 
 def request_buckets(tenant_id: str, integration_id: str, since: datetime) -> Buckets:

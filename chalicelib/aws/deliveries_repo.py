@@ -12,7 +12,15 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
+from chalicelib.aws.dynamo import (
+    from_attribute_values,
+    is_condition_failure,
+    plain,
+    put_op,
+    query_page,
+    to_attribute_values,
+    transact,
+)
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
 
@@ -29,8 +37,7 @@ def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def create(delivery: Delivery) -> bool:
-    """Write a new delivery; ``False`` if a delivery with this id exists (re-routed event)."""
+def _item(delivery: Delivery) -> dict[str, Any]:
     item = {
         **delivery.model_dump(mode="json", exclude_none=True),
         "tenant_id": delivery.tenant_id, "html": delivery.html, "text": delivery.text,
@@ -39,13 +46,29 @@ def create(delivery: Delivery) -> bool:
     }
     if delivery.attachment_key:
         item["attachment_key"] = delivery.attachment_key
-    try:
-        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return item
+
+
+def create(delivery: Delivery) -> bool:
+    """Write a new delivery; ``False`` if a delivery with this id exists (re-routed event)."""
+    return create_all([delivery])[0]
+
+
+def create_all(deliveries: list[Delivery]) -> list[bool]:
+    """Write new deliveries, 25 per transaction (well inside its 4 MB); for each, ``False`` if it existed
+    (a re-routed event)."""
+    created = [False] * len(deliveries)
+    for first in range(0, len(deliveries), 25):
+        todo = list(range(first, min(first + 25, len(deliveries))))
+        while todo:
+            reasons = transact(put_op(get_settings().deliveries_table, _item(deliveries[n]),
+                                      "attribute_not_exists(id)") for n in todo)
+            if reasons is None:
+                for n in todo:
+                    created[n] = True
+                break
+            todo = [n for n, reason in zip(todo, reasons, strict=True) if reason != "ConditionalCheckFailed"]
+    return created
 
 
 def get(tenant_id: str, delivery_id: str) -> Delivery | None:
@@ -85,43 +108,72 @@ def _update(tenant_id: str, delivery_id: str, expression: str, values: dict[str,
     return True
 
 
-def claim(delivery: Delivery, number: int, at: datetime, recipients: list[str]) -> bool:
+def claim(tenant_id: str, delivery_id: str, number: int, at: datetime,
+          recipients: list[str]) -> tuple[bool, Delivery | None]:
     """Claim try ``number`` for ``recipients``: succeeds for exactly one worker, and only if try ``number - 1``
-    was the last. The recipients are recorded with it, so a stopped worker's try still names them."""
-    return _update(
-        delivery.tenant_id, delivery.id,
-        "SET claimed = :n, claimed_at = :at, #status = :sending, updated_at = :at, recipients_pending = :to",
-        {":n": number, ":prev": number - 1, ":at": at, ":sending": "sending", ":queued": "queued",
-         ":retrying": "retrying", ":to": recipients},
-        "claimed = :prev AND #status IN (:queued, :retrying)",
-    )
+    was the last. The recipients are recorded with it, so a stopped worker's try still names them. Returns
+    whether it was claimed and the delivery as it is now (``None`` if there is none): one request either way."""
+    try:
+        response = _table().update_item(
+            Key=_key(tenant_id, delivery_id), ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            UpdateExpression="SET claimed = :n, claimed_at = :at, #status = :sending, updated_at = :at, "
+                             "recipients_pending = :to",
+            ConditionExpression="claimed = :prev AND #status IN (:queued, :retrying)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":n": number, ":prev": number - 1, ":at": at.isoformat(), ":sending": "sending",
+                                       ":queued": "queued", ":retrying": "retrying", ":to": recipients},
+        )
+    except ClientError as error:
+        if not is_condition_failure(error):
+            raise
+        old = error.response.get("Item")
+        return False, Delivery.model_validate(from_attribute_values(old)) if old else None
+    return True, Delivery.model_validate(plain(response["Attributes"]))
+
+
+_FINISH = ("SET attempts = list_append(attempts, :attempts), #status = :status, updated_at = :at, "
+           "next_try_at = :next, last_error = :error, reason = :reason, recipients_pending = :pending, "
+           "recipients_sent = list_append(if_not_exists(recipients_sent, :none), :sent)")
+
+
+def _finish_values(attempts: list[Attempt], status: str, next_try_at: datetime | None, last_error: str | None,
+                   reason: str | None) -> dict[str, Any]:
+    sent = [attempt.recipient for attempt in attempts if attempt.outcome == "sent"]
+    pending = [attempt.recipient for attempt in attempts if attempt.outcome != "sent" and attempt.recipient]
+    values = {":attempts": [attempt.model_dump(mode="json", exclude_none=True) for attempt in attempts],
+              ":status": status, ":at": attempts[0].at, ":next": next_try_at, ":error": last_error, ":reason": reason,
+              ":sent": sent, ":pending": pending, ":none": []}
+    return {key: _json(value) for key, value in values.items()}
 
 
 def finish_attempt(delivery: Delivery, attempts: list[Attempt], status: str, next_try_at: datetime | None,
                    last_error: str | None, reason: str | None = None) -> None:
     """Record the messages of the claimed try (one per recipient) and the delivery's new status: the
     addresses that got it join ``recipients_sent``, the others are left in ``recipients_pending``."""
-    sent = [attempt.recipient for attempt in attempts if attempt.outcome == "sent"]
-    pending = [attempt.recipient for attempt in attempts if attempt.outcome != "sent" and attempt.recipient]
-    values: dict[str, Any] = {
-        ":attempts": [attempt.model_dump(mode="json", exclude_none=True) for attempt in attempts],
-        ":status": status, ":at": attempts[0].at, ":next": next_try_at, ":error": last_error, ":reason": reason,
-        ":sent": sent, ":pending": pending, ":none": [],
-    }
-    _update(delivery.tenant_id, delivery.id,
-            "SET attempts = list_append(attempts, :attempts), #status = :status, updated_at = :at, "
-            "next_try_at = :next, last_error = :error, reason = :reason, recipients_pending = :pending, "
-            "recipients_sent = list_append(if_not_exists(recipients_sent, :none), :sent)",
-            values)
+    _update(delivery.tenant_id, delivery.id, _FINISH, _finish_values(attempts, status, next_try_at, last_error, reason))
 
 
-def finish(delivery: Delivery, status: str, at: datetime, reason: str) -> bool:
-    """End an unclaimed delivery (``skipped``, or ``sent`` when nobody is left to send to) unless it ended."""
-    return _update(delivery.tenant_id, delivery.id,
-                   "SET #status = :status, updated_at = :at, reason = :reason, next_try_at = :none",
-                   {":status": status, ":at": at, ":reason": reason, ":none": None, ":queued": "queued",
-                    ":retrying": "retrying"},
-                   "#status IN (:queued, :retrying)")
+def finish_attempt_op(delivery: Delivery, attempts: list[Attempt], status: str, next_try_at: datetime | None,
+                      last_error: str | None, reason: str | None = None) -> dict[str, Any]:
+    """:func:`finish_attempt` as a write for a transaction."""
+    return {"Update": {
+        "TableName": get_settings().deliveries_table, "Key": to_attribute_values(_key(delivery.tenant_id, delivery.id)),
+        "UpdateExpression": _FINISH, "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": to_attribute_values(_finish_values(attempts, status, next_try_at, last_error,
+                                                                        reason)),
+    }}
+
+
+def finish(tenant_id: str, delivery_id: str, status: str, at: datetime, reason: str, claimed: int = 0) -> bool:
+    """End a delivery nobody is sending (``skipped``, or ``sent`` when nobody is left to send to) unless it ended;
+    with ``claimed``, the try of that number this worker claimed and then found nothing to send."""
+    values = {":status": status, ":at": at, ":reason": reason, ":none": None}
+    if claimed:
+        condition, values = "claimed = :n AND #status = :sending", {**values, ":n": claimed, ":sending": "sending"}
+    else:
+        condition, values = "#status IN (:queued, :retrying)", {**values, ":queued": "queued", ":retrying": "retrying"}
+    return _update(tenant_id, delivery_id, "SET #status = :status, updated_at = :at, reason = :reason, "
+                   "next_try_at = :none", values, condition)
 
 
 def restart(delivery: Delivery, at: datetime) -> bool:

@@ -17,7 +17,6 @@ from chalicelib.errors import BadRequest
 T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
 
 
 def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
@@ -88,10 +87,39 @@ def cancellation_reasons(ops: Iterable[dict[str, Any]]) -> list[dict[str, Any]] 
     return None
 
 
+def batch_get(keys: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Items of several tables by key, read consistently: one BatchGetItem per 100 keys (and for what DynamoDB
+    left unprocessed). Returns ``table name → items found`` (plain numbers)."""
+    unique = {(name, json.dumps(key, sort_keys=True)): key for name, table_keys in keys.items() for key in table_keys}
+    wanted = [(name, key) for (name, _), key in unique.items()]  # BatchGetItem refuses a key twice
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in keys}
+    for first in range(0, len(wanted), 100):
+        request: dict[str, Any] = {}
+        for name, key in wanted[first:first + 100]:
+            request.setdefault(name, {"Keys": [], "ConsistentRead": True})["Keys"].append(to_attribute_values(key))
+        while request:
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            for name, items in response.get("Responses", {}).items():
+                found[name] += [from_attribute_values(item) for item in items]
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
 def transact(ops: Iterable[dict[str, Any]]) -> list[str] | None:
     """Run a write transaction; on a failed condition return the per-operation reason codes."""
     reasons = cancellation_reasons(ops)
     return None if reasons is None else [reason.get("Code", "None") for reason in reasons]
+
+
+def transact_retrying(ops: list[dict[str, Any]], tries: int = 5) -> None:
+    """Run a write transaction without conditions, again while another write to one of its items conflicts."""
+    for _ in range(tries):
+        reasons = cancellation_reasons(ops)
+        if reasons is None:
+            return
+        if not any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+            raise RuntimeError(f"write transaction cancelled: {[reason.get('Code') for reason in reasons]}")
+    raise RuntimeError(f"write transaction still conflicting after {tries} tries")
 
 
 def _every(read: Callable[..., dict[str, Any]], params: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -113,16 +141,9 @@ def query_all(table: Any, **params: Any) -> Iterator[dict[str, Any]]:
     return _every(table.query, params)
 
 
-def batch_get(table_name: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The items of ``keys`` that exist, read 100 per ``BatchGetItem`` (unprocessed keys asked again)."""
-    found: list[dict[str, Any]] = []
-    for first in range(0, len(keys), _BATCH_GET):
-        pending = {table_name: {"Keys": [to_attribute_values(key) for key in keys[first:first + _BATCH_GET]]}}
-        while pending:
-            response = client("dynamodb").batch_get_item(RequestItems=pending)
-            found += [from_attribute_values(item) for item in response["Responses"].get(table_name, [])]
-            pending = response.get("UnprocessedKeys") or {}
-    return found
+def batch_get_one(table_name: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of ``keys`` in one table that exist (:func:`batch_get`)."""
+    return batch_get({table_name: keys})[table_name]
 
 
 def delete_partition(table: Any, hash_key: str, value: str, range_key: str) -> int:

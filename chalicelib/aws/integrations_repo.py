@@ -8,7 +8,7 @@ from boto3.dynamodb.conditions import Key
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
     all_pages,
-    batch_get,
+    batch_get_one,
     count_op,
     delete_op,
     plain,
@@ -28,7 +28,7 @@ def _name() -> str:
     return get_settings().integrations_table
 
 
-def _key(tenant_id: str, integration_id: str) -> dict[str, str]:
+def key(tenant_id: str, integration_id: str) -> dict[str, str]:
     return {"tenant_id": tenant_id, "sk": PREFIX + integration_id}
 
 
@@ -38,14 +38,14 @@ def _name_key(tenant_id: str, name: str) -> dict[str, str]:
 
 def _item(integration: Integration) -> dict[str, Any]:
     return {
-        **_key(integration.tenant_id, integration.id),
+        **key(integration.tenant_id, integration.id),
         **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning", "health",
                                                        "health_detail"}),  # computed on read
         "version": integration.version, "failure_window_baseline": list(integration.failure_window_baseline),
     }
 
 
-def _from_item(item: dict[str, Any]) -> Integration:
+def from_item(item: dict[str, Any]) -> Integration:
     return Integration.model_validate(plain(item))
 
 
@@ -82,13 +82,13 @@ def create(integration: Integration) -> None:
 
 
 def get(tenant_id: str, integration_id: str) -> Integration | None:
-    item = table(_name()).get_item(Key=_key(tenant_id, integration_id), ConsistentRead=True).get("Item")
-    return _from_item(item) if item else None
+    item = table(_name()).get_item(Key=key(tenant_id, integration_id), ConsistentRead=True).get("Item")
+    return from_item(item) if item else None
 
 
 def get_many(keys: list[tuple[str, str]]) -> list[Integration]:
     """The integrations of ``(tenant_id, integration_id)`` keys that exist, 100 per request, in no order."""
-    return [_from_item(item) for item in batch_get(_name(), [_key(*key) for key in keys])]
+    return [from_item(item) for item in batch_get_one(_name(), [key(*pair) for pair in keys])]
 
 
 def page(tenant_id: str, limit: int, cursor: str | None,
@@ -102,7 +102,7 @@ def page(tenant_id: str, limit: int, cursor: str | None,
         lambda sk: {"tenant_id": tenant_id, "sk": sk},
         ConsistentRead=consistent,
     )
-    return [_from_item(item) for item in items], next_cursor
+    return [from_item(item) for item in items], next_cursor
 
 
 def all_for_tenant(tenant_id: str, consistent: bool = False) -> list[Integration]:
@@ -129,7 +129,7 @@ def replace(current: Integration, new: Integration) -> None:
 def delete(integration: Integration) -> bool:
     """Remove the item and its name claim, freeing its place under the cap; ``False`` if it was already gone."""
     reasons = transact([
-        delete_op(_name(), _key(integration.tenant_id, integration.id), "attribute_exists(sk)"),
+        delete_op(_name(), key(integration.tenant_id, integration.id), "attribute_exists(sk)"),
         delete_op(_name(), _name_key(integration.tenant_id, integration.name)),
         _count_op(integration.tenant_id, -1),
     ])

@@ -1,7 +1,9 @@
 """SQS adapter: the delivery queue carries ids and try numbers, never documents."""
 
 import json
+import math
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -44,16 +46,41 @@ def send_all(name: str, messages: list[tuple[dict[str, Any], int]]) -> None:
             raise RuntimeError(f"SQS refused {len(failed)} of {len(entries)} messages: {failed[0]}")
 
 
-def send_delivery(tenant_id: str, delivery_id: str, number: int, due: str, delay_seconds: int = 0) -> None:
-    """Ask the delivery worker to make try ``number`` of a delivery at ``due`` (ISO time)."""
-    send(get_settings().delivery_queue,
-         {"tenant_id": tenant_id, "delivery_id": delivery_id, "try": number, "due": due}, delay_seconds)
+def delivery_message(tenant_id: str, delivery_id: str, integration_id: str | None, number: int, due: str,
+                     to: list[str] | None = None, addresses: list[str] | None = None) -> dict[str, Any]:
+    """The delivery worker's message: try ``number`` of a delivery at ``due`` (ISO time). What lets a batch read
+    all it needs at once: ``integration_id``, the fixed recipients ``to`` (a notice about the integration itself)
+    or the integration's ``addresses`` when queued (a hint: the worker reads the integration's own)."""
+    body: dict[str, Any] = {"tenant_id": tenant_id, "delivery_id": delivery_id, "try": number, "due": due}
+    optional = {"integration_id": integration_id, "to": to, "addresses": None if to else addresses}
+    return {**body, **{key: value for key, value in optional.items() if value}}
+
+
+def send_deliveries(messages: list[tuple[dict[str, Any], int]]) -> None:
+    """Queue delivery worker messages (:func:`delivery_message`) with their delays, in batches."""
+    send_all(get_settings().delivery_queue, messages)
+
+
+def seconds_until(moment: datetime, now: datetime) -> int:
+    """Whole seconds from ``now`` to ``moment`` (rounded up; 0 when it has passed): a message's delay."""
+    return max(0, math.ceil((moment - now).total_seconds()))
+
+
+def chain(name: str, body: dict[str, Any], now: datetime) -> bool:
+    """The one "due later → chain": a message whose ``due`` is later than ``now`` is sent again, hidden for the
+    rest (SQS hides at most 15 minutes at a time: it comes back early and is chained again); ``True`` if it was."""
+    due = datetime.fromisoformat(body["due"])
+    if due <= now:
+        return False
+    send(name, body, seconds_until(due, now))
+    return True
 
 
 def process_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, Any]], Any],
-                  whole_batch_fails: bool = False) -> dict[str, Any]:
+                  whole_batch_fails: bool = False, after: Callable[[], None] | None = None) -> dict[str, Any]:
     """An SQS event through powertools' BatchProcessor: each JSON body to ``handle``; the failed ones
-    in the partial batch response (or, with ``whole_batch_fails``, the invocation fails). Flushes metrics.
+    in the partial batch response (or, with ``whole_batch_fails``, the invocation fails); then ``after`` (what
+    the batch writes at once: if it raises, the invocation fails and SQS brings every message back). Flushes metrics.
     Each record logs with its own correlation id and ids; keys the handler appends end with the record."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
@@ -70,7 +97,10 @@ def process_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[st
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=whole_batch_fails)
     try:
-        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                        context=context)
+        response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                            context=context)
+        if after:
+            after()
+        return response
     finally:
         flush()

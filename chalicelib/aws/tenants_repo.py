@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import batch_get, is_condition_failure, plain, put_op, scan_all, to_attribute_values
+from chalicelib.aws.dynamo import batch_get_one, is_condition_failure, plain, put_op, scan_all, to_attribute_values
 from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
@@ -47,15 +47,19 @@ def admin_tokens_op(tenant_id: str, delta: int) -> dict[str, Any]:
                        "ConditionExpression": condition, "ExpressionAttributeValues": to_attribute_values(values)}}
 
 
+def from_item(item: dict[str, Any] | None) -> Tenant | None:
+    """The tenant an item holds; ``None`` for a tombstone."""
+    return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
+
+
 def get(tenant_id: str) -> Tenant | None:
     """The tenant; ``None`` if there is none or it was deleted."""
-    item = _table().get_item(Key={"id": tenant_id}).get("Item")
-    return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
+    return from_item(_table().get_item(Key={"id": tenant_id}).get("Item"))
 
 
 def get_many(tenant_ids: set[str]) -> list[Tenant]:
     """The live tenants among ``tenant_ids``, 100 per request, in no order."""
-    items = batch_get(_name(), [{"id": tenant_id} for tenant_id in sorted(tenant_ids)])
+    items = batch_get_one(_name(), [{"id": tenant_id} for tenant_id in sorted(tenant_ids)])
     return [Tenant.model_validate(item) for item in items if "deleted_at" not in item]
 
 

@@ -1,8 +1,9 @@
-"""Put a delivery on its way: the row first (source of truth), then the queue message for try 1."""
+"""Put deliveries on their way: the rows first (source of truth), then the queue messages for try 1."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
 from chalicelib.aws import deliveries_repo, queue
@@ -19,23 +20,48 @@ def delivery_id(created_at: datetime, *parts: str) -> str:
     return f"{created_at:%Y%m%dT%H%M%S%f}-{digest}"
 
 
-def enqueue(integration: Integration, content: "Content", created_at: datetime, source_id: str, *,
-            kind: str = "notification", event_type: str | None = None, subscription: str | None = None,
-            farewell: bool = False, attachment_key: str | None = None, skipped: str | None = None) -> Delivery:
-    """Create the delivery row (idempotent on ``source_id``) and queue its first try; with ``skipped`` (the
-    reason, e.g. a disabled integration) the row only records it, to be redriven once the cause is gone."""
-    delivery = Delivery(
-        id=delivery_id(created_at, source_id, integration.id), tenant_id=integration.tenant_id,
-        integration_id=integration.id, kind=kind, event_id=source_id, event_type=event_type,
+@dataclass(frozen=True)
+class Target:
+    """One integration a message goes to: ``farewell`` when it is the one the notice is about (told whatever its
+    state), ``skipped`` the reason it gets only a row (e.g. it is disabled), to be redriven once that is gone."""
+
+    integration: Integration
+    farewell: bool = False
+    skipped: str | None = None
+
+
+def enqueue_all(targets: list[Target], content: "Content", created_at: datetime, source_id: str, *,
+                kind: str = "notification", event_type: str | None = None, subscription: str | None = None,
+                attachment_key: str | None = None) -> list[Delivery]:
+    """Create the delivery rows (idempotent on ``source_id``; one transaction per 25) and queue their first tries
+    (ten messages per request)."""
+    now = clock.now()
+    deliveries = [Delivery(
+        id=delivery_id(created_at, source_id, target.integration.id), tenant_id=target.integration.tenant_id,
+        integration_id=target.integration.id, kind=kind, event_id=source_id, event_type=event_type,
         subscription=subscription, subject=content.subject, html=content.html, text=content.text,
-        attachment_key=attachment_key, recipients=integration.emails if farewell else None, bypass_active=farewell,
-        created_at=created_at, updated_at=clock.now(), next_try_at=None if skipped else clock.now(),
-        status="skipped" if skipped else "queued", reason=skipped,
-    )
-    created = deliveries_repo.create(delivery)
-    if not skipped and (created or _still_waiting(delivery)):
-        queue.send_delivery(delivery.tenant_id, delivery.id, 1, clock.now().isoformat())
-    return delivery
+        attachment_key=attachment_key, recipients=target.integration.emails if target.farewell else None,
+        bypass_active=target.farewell, created_at=created_at, updated_at=now,
+        next_try_at=None if target.skipped else now, status="skipped" if target.skipped else "queued",
+        reason=target.skipped,
+    ) for target in targets]
+    created = deliveries_repo.create_all(deliveries)
+    queue.send_deliveries([(first_try(delivery, now, target.integration.emails), 0)
+                           for delivery, target, new in zip(deliveries, targets, created, strict=True)
+                           if delivery.status == "queued" and (new or _still_waiting(delivery))])
+    return deliveries
+
+
+def enqueue(integration: Integration, content: "Content", created_at: datetime, source_id: str, *,
+            farewell: bool = False, skipped: str | None = None, **fields: Any) -> Delivery:
+    """:func:`enqueue_all` for one integration."""
+    return enqueue_all([Target(integration, farewell, skipped)], content, created_at, source_id, **fields)[0]
+
+
+def first_try(delivery: Delivery, at: datetime, addresses: list[str] | None = None) -> dict[str, Any]:
+    """The message for try 1 of ``delivery``, due at ``at``; ``addresses``: its integration's, as a hint."""
+    return queue.delivery_message(delivery.tenant_id, delivery.id, delivery.integration_id, 1, at.isoformat(),
+                                  delivery.recipients if delivery.bypass_active else None, addresses)
 
 
 def skipped_while_disabled(integration: Integration) -> str:
@@ -51,4 +77,4 @@ def _still_waiting(delivery: Delivery) -> bool:
 
 def redrive(delivery: Delivery) -> None:
     """Start a dead delivery's schedule again from try 1."""
-    queue.send_delivery(delivery.tenant_id, delivery.id, 1, clock.now().isoformat())
+    queue.send_deliveries([(first_try(delivery, clock.now()), 0)])

@@ -1,25 +1,45 @@
 """SES adapter: send a raw message, and the checks Test integration runs."""
 
 import re
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from chalicelib import clock
 from chalicelib.aws.clients import client
-from chalicelib.email.message import Content, build
 from chalicelib.settings import get_settings
 
 _TAG_VALUE = re.compile(r"[^A-Za-z0-9_.@-]")
 
 
-class SendError(Exception):
-    """SES did not take the message; ``code`` and ``message`` are SES's own words."""
+# Our side, not the recipient's: SES's rate or daily quota, a paused account, SES's own failures, the network.
+_SENDER_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
+                           "AccountSendingPausedException", "ServiceUnavailable", "InternalFailure", "InternalError",
+                           "RequestTimeout", "ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError",
+                           "ConnectionClosedError"})
+_SENDER_WORDS = ("maximum sending rate exceeded", "daily message quota exceeded", "sending paused")
 
-    def __init__(self, code: str, message: str) -> None:
+
+class SendError(Exception):
+    """SES did not take the message; ``code`` and ``message`` are SES's own words, ``status`` its HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.status = status
+
+    @property
+    def sender_side(self) -> bool:
+        """Our capacity failed (rate, quota, paused account, SES 5xx, network), not the recipient: it does not
+        count against the integration and does not spend its retry schedule."""
+        return sender_side(self.code, self.message) or (self.status or 0) >= 500
+
+
+def sender_side(code: str | None, message: str | None) -> bool:
+    """Whether an SES error code and message name our side of the send (see :attr:`SendError.sender_side`)."""
+    return code in _SENDER_CODES or any(words in (message or "").casefold() for words in _SENDER_WORDS)
 
 
 def ses_headers(**tags: str) -> dict[str, str]:
@@ -38,33 +58,27 @@ def send_raw(sender: str, recipients: list[str], raw: bytes) -> str:
         response = client("ses").send_raw_email(Source=sender, Destinations=recipients, RawMessage={"Data": raw})
     except ClientError as error:
         details = error.response.get("Error", {})
-        raise SendError(details.get("Code", "Unknown"), details.get("Message", str(error))) from error
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        raise SendError(details.get("Code", "Unknown"), details.get("Message", str(error)), status) from error
     except BotoCoreError as error:
         raise SendError(type(error).__name__, str(error)) from error
     return response["MessageId"]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What SES did with one recipient's message: its message id, or its refusal."""
-
-    recipient: str
-    message_id: str | None = None
-    error: SendError | None = None
+_RATE_FOR = timedelta(minutes=10)
+_rate: tuple[datetime, float] | None = None
 
 
-def send_each(recipients: list[str], content: Content, delivery_id: str | None = None,
-              headers: dict[str, str] | None = None) -> list[Outcome]:
-    """Each recipient gets a message of its own, so one refused address never stops the others."""
-    settings = get_settings()
-    outcomes = []
-    for recipient in recipients:
-        raw = build(settings.sender_email, settings.product_name, [recipient], content, delivery_id, headers)
-        try:
-            outcomes.append(Outcome(recipient, message_id=send_raw(settings.sender_email, [recipient], raw)))
-        except SendError as error:
-            outcomes.append(Outcome(recipient, error=error))
-    return outcomes
+def max_send_rate() -> float:
+    """Messages per second the account may send: ``SES_MAX_SEND_RATE`` if set, else SES's ``MaxSendRate``
+    (``GetSendQuota``), asked at most every 10 minutes per process."""
+    global _rate
+    if configured := get_settings().ses_max_send_rate:
+        return configured
+    now = clock.now()
+    if _rate is None or not _rate[0] <= now < _rate[0] + _RATE_FOR:
+        _rate = (now, max(1.0, float(client("ses").get_send_quota()["MaxSendRate"])))
+    return _rate[1]
 
 
 def sending_status() -> tuple[bool, str]:

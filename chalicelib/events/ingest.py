@@ -3,20 +3,23 @@ an event recorded but not yet routed is routed again when its id comes back."""
 
 import uuid
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
 
 from chalicelib import clock
-from chalicelib.aws import events_repo, tenants_repo
+from chalicelib.aws import events_repo, integrations_repo, tenants_repo
 from chalicelib.errors import NotFound
 from chalicelib.events import router, security
 from chalicelib.models.common import ErrorDetail, ErrorInfo
 from chalicelib.models.events import Event, EventResult, EventResults
 from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
+from chalicelib.models.triggers import Trigger
 from chalicelib.observability import count, logger
 from chalicelib.triggers import evaluate
+from chalicelib.triggers import service as trigger_service
 
 
 def _rejected(event_id: Any, error: ValidationError, prefix: str = "") -> EventResult:
@@ -33,7 +36,24 @@ def _tenant(tenant_id: str) -> Tenant:
     return tenant
 
 
-def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) -> EventResult:
+class Audience:
+    """A tenant with its integrations and active triggers, each read once (when first needed) for all the events
+    of one ingest call."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+
+    @cached_property
+    def integrations(self) -> list[Integration]:
+        return integrations_repo.all_for_tenant(self.tenant.id)
+
+    @cached_property
+    def triggers(self) -> list[Trigger]:
+        return trigger_service.active(self.tenant.id)
+
+
+def ingest_one(audience: Audience, raw: Any, farewell: Integration | None = None) -> EventResult:
+    tenant = audience.tenant
     event_id = raw.get("id") if isinstance(raw, dict) else None
     try:
         event = Event.model_validate(raw)
@@ -48,8 +68,8 @@ def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) ->
         return EventResult(id=event.id, status="duplicate")
     vulnerability = security.record(tenant.id, event)  # idempotent on the event id: safe to route again
     received_at = datetime.fromisoformat(stored["received_at"])
-    deliveries = router.route(tenant, event, received_at, farewell, vulnerability)
-    alerts = evaluate.evaluate(tenant, event, received_at)
+    deliveries = router.route(tenant, lambda: audience.integrations, event, received_at, farewell, vulnerability)
+    alerts = evaluate.evaluate(tenant, event, received_at, lambda: audience.triggers)
     events_repo.mark_routed(tenant.id, event.id)
     count("EventsIngested")
     logger.info("event routed", extra={"tenant_id": tenant.id, "event_id": event.id, "event_type": event.type,
@@ -59,8 +79,8 @@ def ingest_one(tenant: Tenant, raw: Any, farewell: Integration | None = None) ->
 
 def ingest(tenant_id: str, raw_events: list[Any]) -> EventResults:
     """``POST /v1/events`` and the EventBridge handler: a result per event, in order."""
-    tenant = _tenant(tenant_id)
-    return EventResults(results=[ingest_one(tenant, raw) for raw in raw_events])
+    audience = Audience(_tenant(tenant_id))
+    return EventResults(results=[ingest_one(audience, raw) for raw in raw_events])
 
 
 def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None,
@@ -69,6 +89,6 @@ def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integr
     event can happen only once, so a concurrent or repeated emit is a duplicate and tells nobody twice."""
     raw = {"id": event_id or f"svc-{uuid.uuid4()}", "type": event_type, "time": clock.now().isoformat(),
            "data": data}
-    result = ingest_one(_tenant(tenant_id), raw, farewell)
+    result = ingest_one(Audience(_tenant(tenant_id)), raw, farewell)
     if result.status == "rejected":
         logger.error("service event rejected", extra={"event": raw, "result": result.model_dump()})

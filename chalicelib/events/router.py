@@ -7,10 +7,10 @@ changes no current status sends nothing. The mailed data is completed from the s
 ``{id, status}`` change still names the risk, title, host and target.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.aws import integrations_repo
 from chalicelib.delivery import outbox
 from chalicelib.email import notifications
 from chalicelib.models.events import EVENTS, Event, VulnerabilityData
@@ -41,29 +41,29 @@ def vulnerability_notice(event: Event, change: VulnerabilityChange | None) -> Ev
     return event.model_copy(update={"type": mailed, "data": {k: v for k, v in data.items() if v not in (None, "")}})
 
 
-def route(tenant: Tenant, event: Event, received_at: datetime, farewell: Integration | None = None,
-          vulnerability: VulnerabilityChange | None = None) -> int:
+def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: Event, received_at: datetime,
+          farewell: Integration | None = None, vulnerability: VulnerabilityChange | None = None) -> int:
     """One delivery per active subscribed integration; ``farewell`` (the integration the event is about)
     is told even though it is being disabled or deleted; ``vulnerability`` is what a vulnerability event
-    changed. A disabled subscribed integration gets a ``skipped`` row saying so, which can be redriven once it
-    is enabled. Returns the number of deliveries queued."""
+    changed; ``integrations()`` are the tenant's (read once for a batch of events, if one routes anywhere).
+    A disabled subscribed integration gets a ``skipped`` row saying so, which can be redriven once it is enabled.
+    Returns the number of deliveries queued."""
     mailed = vulnerability_notice(event, vulnerability) if event.type in VULNERABILITY_EVENTS else event
     if mailed is None:
         return 0
     kind = subscription(mailed)
     if kind is None:
         return 0
-    subscribed = [i for i in integrations_repo.all_for_tenant(tenant.id) if i.subscribes(kind)]
+    subscribed = [i for i in integrations() if i.subscribes(kind)]
     if farewell and farewell.subscribes(kind) and all(i.id != farewell.id for i in subscribed):
         subscribed.append(farewell)
     if not subscribed:
         return 0
     content = notifications.render(mailed, tenant.name, tenant.timezone)
-    queued = 0
+    targets = []
     for integration in subscribed:
         told = farewell is not None and integration.id == farewell.id
         skipped = None if integration.active or told else outbox.skipped_while_disabled(integration)
-        outbox.enqueue(integration, content, received_at, event.id, event_type=event.type, subscription=kind,
-                       farewell=told, skipped=skipped)
-        queued += skipped is None
-    return queued
+        targets.append(outbox.Target(integration, told, skipped))
+    outbox.enqueue_all(targets, content, received_at, event.id, event_type=event.type, subscription=kind)
+    return sum(target.skipped is None for target in targets)

@@ -3,6 +3,7 @@
 
 
 from chalicelib import clock, limits
+from chalicelib.delivery.send import send_each
 from chalicelib.email import mailer, notifications
 from chalicelib.email import reports as report_mails
 from chalicelib.email.message import Content
@@ -31,7 +32,7 @@ def rate_limit(tenant_id: str, subject: str) -> None:
 def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str]) -> TestStep:
     """One message per recipient, as real deliveries go; the step names each address SES refused."""
     test = content.as_test()
-    outcomes = mailer.send_each(recipients, test, headers=mailer.ses_headers(**tags))
+    outcomes = send_each(recipients, test, tags)
     refused = [f"SES refused the message to {o.recipient}: {o.error.code}: {o.error.message}"
                for o in outcomes if o.error]
     sent = [o.recipient for o in outcomes if not o.error]

@@ -26,10 +26,9 @@ def send(trigger: Trigger, content: Content, source_id: str, created_at: datetim
     known = {integration.id: integration for integration in integrations_repo.all_for_tenant(trigger.tenant_id)}
     chosen = [known[integration_id] for integration_id in trigger.integration_ids if integration_id in known]
     targets = [integration for integration in chosen if integration.active]
-    for integration in chosen:
-        outbox.enqueue(integration, content, created_at, source_id, kind="alert",
-                       event_type=alert_type(trigger.condition.type),
-                       skipped=None if integration.active else outbox.skipped_while_disabled(integration))
+    outbox.enqueue_all([outbox.Target(integration, skipped=None if integration.active
+                                      else outbox.skipped_while_disabled(integration)) for integration in chosen],
+                       content, created_at, source_id, kind="alert", event_type=alert_type(trigger.condition.type))
     outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
                f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
     triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)

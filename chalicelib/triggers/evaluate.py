@@ -7,6 +7,7 @@ queues a flush ``trigger_group_seconds`` later (an SQS delay), and the flush sen
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,12 +25,14 @@ from chalicelib.triggers import alerts, service, windows
 _RESCUE_AFTER = timedelta(seconds=60)
 
 
-def evaluate(tenant: Tenant, event: Event, received_at: datetime) -> int:
-    """Count ``event`` for the tenant's active triggers; returns how many fired (threshold) or grouped it."""
+def evaluate(tenant: Tenant, event: Event, received_at: datetime,
+             active: Callable[[], list[Trigger]] | None = None) -> int:
+    """Count ``event`` for the tenant's active triggers (``active()``, when a batch of events read them once);
+    returns how many fired (threshold) or grouped it."""
     if event.type not in windows.TRIGGER_EVENTS:
         return 0
     acted = 0
-    for trigger in service.active(tenant.id):
+    for trigger in active() if active else service.active(tenant.id):
         condition = trigger.condition
         if isinstance(condition, ThresholdCondition):
             acted += _count(tenant, trigger, condition, event, received_at)
@@ -77,14 +80,13 @@ def _join_group(trigger: Trigger, event: Event) -> None:
 
 def _queue_flush(trigger: Trigger, group_id: str, due: datetime) -> None:
     body = {"tenant_id": trigger.tenant_id, "trigger_id": trigger.id, "group_id": group_id, "due": due.isoformat()}
-    queue.send(get_settings().trigger_queue, body, int((due - clock.now()).total_seconds() + 0.999))
+    queue.send(get_settings().trigger_queue, body, queue.seconds_until(due, clock.now()))
 
 
 def flush(body: dict[str, Any]) -> int:
     """Send group ``body["group_id"]`` once it is due; a repeated message finds it gone and sends nothing."""
-    now, due = clock.now(), datetime.fromisoformat(body["due"])
-    if due > now:  # longer than SQS can delay in one hop: chain
-        queue.send(get_settings().trigger_queue, body, int((due - now).total_seconds() + 0.999))
+    now = clock.now()
+    if queue.chain(get_settings().trigger_queue, body, now):
         return 0
     tenant_id, trigger_id, group_id = body["tenant_id"], body["trigger_id"], body["group_id"]
     group = (trigger_windows_repo.closed_group(tenant_id, trigger_id, group_id)

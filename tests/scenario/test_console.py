@@ -330,14 +330,14 @@ def test_auto_disabled_integrations_show_the_reason_and_figures(admin: Browser, 
 def test_the_delivery_log_shows_a_dead_letter_that_an_admin_can_redrive(admin: Browser, acme: TenantHandle,
                                                                         pipeline: Any, flaky_ses: Any) -> None:
     created = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])["id"]
-    flaky_ses.fail_next(100, "Throttling", "Maximum sending rate exceeded.")
+    flaky_ses.fail_next(100, "MessageRejected", "Email address is not verified.")
     event = {"id": "e-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
              "data": {"risk": "high", "title": "SQLi in /login"}}
     assert acme.call("POST", "/v1/events", {"events": [event]})[0] == 202
     pipeline.drain()
 
     log = admin.get(f"/console/integrations/{created}/deliveries")
-    assert "Dead letter" in log.body and "Throttling: Maximum sending rate exceeded." in log.body
+    assert "Dead letter" in log.body and "MessageRejected: Email address is not verified." in log.body
     assert "17 tries" in log.body
     assert "Dead letter" in admin.get("/console/integrations").body  # the last delivery outcome
     redrive = re.search(r'action="(/console/integrations/[^"]+/redrive)"', log.body)

@@ -37,7 +37,7 @@ def test_delays_over_sqs_maximum_are_chained(acme, monkeypatch, frozen_clock):
         monkeypatch.undo()
         monkeypatch.setenv("SQS_MAX_DELAY_SECONDS", "900")
         get_settings.cache_clear()
-        queue.send_delivery(acme.id, row["id"], 1, due, 1800)
+        queue.send_deliveries([(queue.delivery_message(acme.id, row["id"], soc["id"], 1, due), 1800)])
         url = queue.queue_url(get_settings().delivery_queue)
         attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
@@ -87,11 +87,12 @@ def test_lost_next_try_message_is_requeued_by_the_redelivered_one(acme, pipeline
     acme.call("POST", "/v1/events", {"events": [VULN]})
     rows = [d for d in pipeline.deliveries()]
     dropped: list[int] = []
-    real = queue.send_delivery
-    monkeypatch.setattr(queue, "send_delivery", lambda *a, **k: dropped.append(a[2]))  # crash before sending
+    real = queue.send_deliveries
+    monkeypatch.setattr(queue, "send_deliveries",  # crash before sending
+                        lambda messages: dropped.extend(body["try"] for body, _ in messages))
     for row in rows:
         worker.process({"tenant_id": acme.id, "delivery_id": row["id"], "try": 1, "due": row["created_at"]})
-    monkeypatch.setattr(queue, "send_delivery", real)
+    monkeypatch.setattr(queue, "send_deliveries", real)
     assert set(dropped) == {2}
     for row in rows:  # SQS redelivers try 1: its outcome is recorded, so only the next try is queued again
         worker.process({"tenant_id": acme.id, "delivery_id": row["id"], "try": 1, "due": row["created_at"]})

@@ -106,19 +106,19 @@ def test_failing_ses_follows_the_exact_schedule_then_dead_then_redrive(acme, pip
     from chalicelib.delivery.schedule import DELAYS, MAX_TRIES
 
     requested: list[int] = []
-    real_send = queue.send_delivery
+    real_send = queue.send_deliveries
 
-    def spy(tenant_id, delivery_id, number, due, delay_seconds=0):
-        requested.append(delay_seconds)
-        real_send(tenant_id, delivery_id, number, due, delay_seconds)
+    def spy(messages):
+        requested.extend(delay for _, delay in messages)
+        real_send(messages)
 
-    monkeypatch.setattr(queue, "send_delivery", spy)
+    monkeypatch.setattr(queue, "send_deliveries", spy)
     integration = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
     default = next(i for i in acme.call("GET", "/v1/integrations")[1]["items"] if i["id"] != integration["id"])
     acme.call("DELETE", f"/v1/integrations/{default['id']}")
     pipeline.drain()  # the default integration's farewell notice
     sent_before = len(outbox())
-    flaky_ses.fail_next(MAX_TRIES, "Throttling", "Maximum sending rate exceeded.")
+    flaky_ses.fail_next(MAX_TRIES)
     post_events(acme, VULN)
     requested.clear()
     pipeline.drain()
@@ -130,8 +130,8 @@ def test_failing_ses_follows_the_exact_schedule_then_dead_then_redrive(acme, pip
     gaps = [int((b - a).total_seconds()) for a, b in itertools.pairwise(times)]
     assert gaps == list(DELAYS) == [1, 3, 5, 10, 10, 0, 1, 3, 5, 30, 60, 60, 180, 300, 600, 1800]
     assert requested == list(DELAYS)
-    assert entry["last_error"] == "Maximum sending rate exceeded. — soc@acme.io"  # SES's words, and whose
-    assert entry["attempts"][0]["error_code"] == "Throttling"
+    assert entry["last_error"] == "Email address is not verified. — soc@acme.io"  # SES's words, and whose
+    assert entry["attempts"][0]["error_code"] == "MessageRejected"
     assert len(outbox()) == sent_before
     status, dead = acme.call("GET", f"/v1/integrations/{integration['id']}/deliveries?status=dead")
     assert [d["id"] for d in dead["items"]] == [entry["id"]]

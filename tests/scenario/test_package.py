@@ -161,6 +161,8 @@ def test_delivery_worker_reports_partial_batch_failures(sam: dict[str, Any]) -> 
     source = sam["Resources"]["DeliveryWorker"]["Properties"]["Events"]["DeliveryWorkerSqsEventSource"]
     assert source["Type"] == "SQS" and "Queue" in source["Properties"]
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # a bounded number of workers share the account's SES send rate (with the per-second counter)
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
 
 
 def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:

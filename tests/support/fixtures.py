@@ -11,7 +11,7 @@ from moto import mock_aws
 from chalicelib.aws import clients
 from chalicelib.email import mailer
 from chalicelib.settings import get_settings
-from local import resources
+from local import moto_speed, resources
 from tests.support.api import Api, TenantHandle
 from tests.support.clock import FrozenClock
 from tests.support.pipeline import FlakySes, Pipeline
@@ -19,7 +19,8 @@ from tests.support.pipeline import FlakySes, Pipeline
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Any]:
-    """moto, in process, for the whole session."""
+    """moto, in process, for the whole session (without its costs that grow with the data: local/moto_speed.py)."""
+    moto_speed.install()
     with mock_aws() as mock:
         clients.reset()
         yield mock

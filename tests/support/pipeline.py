@@ -23,7 +23,9 @@ class FlakySes:
     rejected: set[str] = field(default_factory=set)
     calls: int = 0
 
-    def fail_next(self, times: int, code: str = "Throttling", message: str = "Maximum sending rate exceeded.") -> None:
+    def fail_next(self, times: int, code: str = "MessageRejected",
+                  message: str = "Email address is not verified.") -> None:
+        """The next ``times`` sends fail with SES's ``code``; by default as a bad address does (it counts)."""
         self.failures += [(code, message)] * times
 
     def reject(self, address: str) -> None:

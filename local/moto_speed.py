@@ -1,0 +1,69 @@
+"""Two costs of moto that grow with its data, removed for the tests, the soak and the local stack.
+
+- DynamoDB: moto backs up every table a ``TransactWriteItems`` touches with ``copy.deepcopy`` before it writes, to
+  roll back on a failed condition, so each transaction costs time and memory in proportion to the tables' size
+  (the 1,000-event soak spent most of its time there and grew past 3 GB). Here the backup is the touched items only
+  (a transaction touches each item at most once), restored on rollback; moto's checks and writes are its own.
+- SQS: to drop a message past its retention, moto's receive asks the queue's attributes once per message, and
+  answering computes the queue's message counts over every message: each receive was quadratic in the queue's
+  length. Here the retention period is read from the queue itself.
+"""
+
+import copy
+import types
+from typing import Any
+
+from moto.core.utils import unix_time
+from moto.dynamodb import models
+from moto.sqs.models import Message, SQSBackend
+
+_installed = False
+
+
+def _keep_tables(value: Any, memo: Any = None) -> Any:
+    """``copy.deepcopy``, except that a whole table is not copied (its touched items are, by the wrapper)."""
+    return value if isinstance(value, models.Table) else copy.deepcopy(value, memo)
+
+
+def install() -> None:
+    """Patch moto's DynamoDB and SQS backends, once per process."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    original = models.DynamoDBBackend.transact_write_items
+    models.copy = types.SimpleNamespace(deepcopy=_keep_tables)  # type: ignore[attr-defined]
+
+    def transact_write_items(self: models.DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        touched = []
+        for item in transact_items[:100]:
+            op = next(iter(item.values()))
+            if op.get("TableName") not in self.tables:
+                continue
+            table = self.get_table(op["TableName"])
+            key = op.get("Key") or {name: op["Item"][name] for name in (table.hash_key_attr, table.range_key_attr)
+                                    if name and name in op.get("Item", {})}
+            try:
+                before = self.get_item(op["TableName"], key)
+            except Exception:  # a malformed key: moto's own checks answer it
+                continue
+            touched.append((op["TableName"], key, copy.deepcopy(before.to_json()["Attributes"]) if before else None))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table_name, key, before in touched:
+                if before is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, before)
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+    def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return retention + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
+
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period)
