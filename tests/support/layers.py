@@ -1,5 +1,5 @@
-"""The import check of TARGET.md's layers: every import in ``chalicelib/`` and ``app.py`` (top level and inside
-functions, relative ones resolved, ``if TYPE_CHECKING:`` blocks left out) read with :mod:`ast`, then checked.
+"""The import check of docs/architecture.md's layers: every import in ``chalicelib/`` and ``app.py`` (top level
+and inside functions, relative ones resolved, ``if TYPE_CHECKING:`` blocks left out) read with :mod:`ast`, then checked.
 
 A *package* is ``chalicelib``'s first level: ``chalicelib.reports.jobs`` is in ``reports``, ``chalicelib.settings`` is
 ``settings``, ``app.py`` is ``app``. Rules (:func:`violations`): a package imports only packages of a lower layer
@@ -158,13 +158,13 @@ def violations(found: Iterable[Import], allowed: Mapping[tuple[str, str], str] |
         ranks = _rank(importer, layers), _rank(imported, layers)
         if None in ranks:
             unknown = importer if ranks[0] is None else imported
-            rule = f"package {unknown!r} is in no layer: add it to tests/support/layers.py's LAYERS and TARGET.md"
+            rule = f"package {unknown!r} is in no layer: add it to LAYERS here and to docs/architecture.md"
         elif importer in front_ends and imported == "aws":
             rule = "a front end never imports chalicelib.aws (call a domain service; auth is the way to tokens)"
         elif ranks[0] > ranks[1] or (ranks[0] == ranks[1] == 0):
             continue
         else:
-            rule = f"{importer!r} may not import {imported!r}: dependencies point down (TARGET.md's layers)"
+            rule = f"{importer!r} may not import {imported!r}: dependencies point down (docs/architecture.md)"
         problems += [f"{imp} ({importer} → {imported}): {rule}" for imp in where]
     for group in cycles(pair for pair in graph if pair not in allowed):
         links = [f"{graph[(a, b)][0]} ({a} → {b})" for a in group for b in group if (a, b) in graph]

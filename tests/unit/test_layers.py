@@ -1,8 +1,9 @@
-"""TARGET.md's layers hold: imports point down, front ends never reach ``chalicelib.aws``, the console never imports
-the API, no cycle between ``chalicelib``'s packages, no module over 400 lines (the checker: tests/support/layers.py).
+"""The layers of docs/architecture.md hold: imports point down, front ends never reach ``chalicelib.aws``, the
+console never imports the API, no cycle between ``chalicelib``'s packages, no module over 400 lines (the checker:
+tests/support/layers.py).
 
-The two lists below are today's known breaks, each fixed by a branch in flight: a NEW break fails the suite, and so
-does an entry that no longer breaks anything (delete its line when your fix lands).
+The two lists below hold known breaks while a fix is on its way (none today): a NEW break fails the suite, and so
+does an entry that no longer breaks anything.
 """
 
 from pathlib import Path
@@ -28,7 +29,7 @@ def found() -> list[layers.Import]:
 def test_imports_follow_the_layers_without_a_cycle(found: list[layers.Import]) -> None:
     problems = layers.violations(found, KNOWN_IMPORTS)
 
-    assert not problems, "imports against TARGET.md's layers:\n" + "\n".join(problems)
+    assert not problems, "imports against the layers of docs/architecture.md:\n" + "\n".join(problems)
 
 
 def test_every_known_import_break_still_exists(found: list[layers.Import]) -> None:
