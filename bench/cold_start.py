@@ -12,6 +12,10 @@ runs (boto3, chalice, pydantic with its types, powertools): the floor of ``impor
 median of RUNS processes, cases interleaved so machine load hits all alike; only the import is timed.
 
     make package && .venv/bin/python bench/cold_start.py [RUNS]
+
+With ``--against DIST`` (another checkout's ``dist/``, e.g. of the commit before a change), only the libraries
+case and ``import app`` run, both packages interleaved in each round, and it prints what our code adds to the
+libraries' import time in each (the agreed limit: 25%), median and minimum of the rounds.
 """
 
 import json
@@ -41,15 +45,15 @@ CASES = {
 }
 
 
-def function_environment() -> dict[str, str]:
+def function_environment(dist: Path = DIST) -> dict[str, str]:
     """The plain (not resource-bound) variables every function gets from the packaged template."""
-    template = json.loads((DIST / "sam.json").read_text())
+    template = json.loads((dist / "sam.json").read_text())
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     return {name: value for name, value in variables.items() if isinstance(value, str)}
 
 
-def unpack(target: Path, *, bytecode: bool) -> Path:
-    with zipfile.ZipFile(DIST / "deployment.zip") as bundle:
+def unpack(target: Path, *, bytecode: bool, dist: Path = DIST) -> Path:
+    with zipfile.ZipFile(dist / "deployment.zip") as bundle:
         names = [name for name in bundle.namelist() if bytecode or not name.endswith(".pyc")]
         bundle.extractall(target, names)
     return target
@@ -92,5 +96,34 @@ def main(runs: int) -> None:
     print(f"API handler goal <= {GOAL}x boto3: {'met' if api <= GOAL else 'NOT met'} ({api:.2f}x)")
 
 
+def compare(runs: int, other: Path) -> None:
+    """Our code's share of ``import app`` in this package and in ``other``, measured in the same rounds."""
+    dists = {"this": DIST, str(other): other}
+    cases = {FLOOR: CASES[FLOOR], API: CASES[API]}
+    with tempfile.TemporaryDirectory() as work:
+        trees = {label: unpack(Path(work) / str(n), bytecode=True, dist=dist)
+                 for n, (label, dist) in enumerate(dists.items())}
+        envs = {label: {"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1",
+                        "PYTHONDONTWRITEBYTECODE": "1", **function_environment(dist)} for label, dist in dists.items()}
+        samples = {label: {name: [] for name in cases} for label in dists}
+        for _ in range(runs):
+            for label, code_dir in trees.items():
+                for name, statement in cases.items():
+                    samples[label][name].append(timed(code_dir, statement, envs[label]))
+    print(f"{runs} rounds, both packages interleaved; ms, median / min")
+    for label, cases_of in samples.items():
+        floor, api = cases_of[FLOOR], cases_of[API]
+        added = [statistics.median(api) / statistics.median(floor) - 1, min(api) / min(floor) - 1]
+        print(f"  {label:28} libraries {statistics.median(floor):4.0f} / {min(floor):4.0f}   import app "
+              f"{statistics.median(api):4.0f} / {min(api):4.0f}   our code adds {added[0]:+.0%} / {added[1]:+.0%}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 11)
+    arguments = sys.argv[1:]
+    if "--against" in arguments:
+        at = arguments.index("--against")
+        other_dist = Path(arguments[at + 1]).resolve()
+        del arguments[at:at + 2]
+        compare(int(arguments[0]) if arguments else 21, other_dist)
+    else:
+        main(int(arguments[0]) if arguments else 11)
