@@ -47,7 +47,8 @@ def _enter(tree: Path) -> None:
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1", "OPERATOR_TOKEN": "bench", "SQS_MAX_DELAY_SECONDS": "0",
                        "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_IDEMPOTENCY_DISABLED": "false"})
+                       "POWERTOOLS_IDEMPOTENCY_DISABLED": "false",
+                       "SES_MAX_SEND_RATE": "1000"})  # moto reports a sandbox 1/s; the tests lift it the same way
     os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
