@@ -14,6 +14,7 @@ from chalicelib import clock
 from chalicelib.aws import tenants_repo, tokens_repo
 from chalicelib.aws.tokens_repo import TokenRecord
 from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
 PREFIX = "ert"
@@ -31,6 +32,7 @@ class Caller(NamedTuple):
     tenant_id: str
     role: str
     token_id: str
+    tenant: Tenant | None = None  # as read when the token was checked: a route may use it instead of reading again
 
     def require(self, role: str) -> None:
         if role not in GRANTS.get(self.role, frozenset()):
@@ -63,10 +65,11 @@ def authenticate(header: str | None) -> Caller:
     expected = record.secret_hash if record else _DUMMY_HASH
     if not hmac.compare_digest(_hash(secret), expected) or record is None:
         raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
-    if tenants_repo.state(record.tenant_id) != "live":  # a deleted tenant's tokens stop at once
+    tenant = tenants_repo.get(record.tenant_id, consistent=True)
+    if tenant is None:  # a deleted tenant's tokens stop at once
         raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
     tokens_repo.note_use(record, clock.now())
-    return Caller(record.tenant_id, record.role, record.id)
+    return Caller(record.tenant_id, record.role, record.id, tenant)
 
 
 def authenticate_operator(header: str | None) -> None:

@@ -13,4 +13,4 @@ bp = Blueprint(__name__)
 def post_events(call: Call) -> EventResults:
     from chalicelib.events import ingest  # with trigger evaluation and security data: only this route needs it
 
-    return ingest.ingest(call.tenant_id, call.body.events)
+    return ingest.ingest(call.tenant_id, call.body.events, call.caller.tenant if call.caller else None)

@@ -52,9 +52,10 @@ def from_item(item: dict[str, Any] | None) -> Tenant | None:
     return Tenant.model_validate(plain(item)) if item and "deleted_at" not in item else None
 
 
-def get(tenant_id: str) -> Tenant | None:
-    """The tenant; ``None`` if there is none or it was deleted."""
-    return from_item(_table().get_item(Key={"id": tenant_id}).get("Item"))
+def get(tenant_id: str, consistent: bool = False) -> Tenant | None:
+    """The tenant; ``None`` if there is none or it was deleted (``consistent``: a tombstone written a moment ago
+    is seen, as authentication needs)."""
+    return from_item(_table().get_item(Key={"id": tenant_id}, ConsistentRead=consistent).get("Item"))
 
 
 def get_many(tenant_ids: set[str]) -> list[Tenant]:

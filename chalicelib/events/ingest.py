@@ -77,9 +77,10 @@ def ingest_one(audience: Audience, raw: Any, farewell: Integration | None = None
     return EventResult(id=event.id, status="accepted" if new else "duplicate")
 
 
-def ingest(tenant_id: str, raw_events: list[Any]) -> EventResults:
-    """``POST /v1/events`` and the EventBridge handler: a result per event, in order."""
-    audience = Audience(_tenant(tenant_id))
+def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) -> EventResults:
+    """``POST /v1/events`` and the EventBridge handler: a result per event, in order; ``tenant`` when the caller
+    has just read it (the API's authentication), so it is not read twice."""
+    audience = Audience(tenant or _tenant(tenant_id))
     return EventResults(results=[ingest_one(audience, raw) for raw in raw_events])
 
 
