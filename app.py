@@ -24,6 +24,7 @@ from chalicelib.api.triggers import bp as triggers_bp
 from chalicelib.console import pages as console
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
+from chalicelib.console import unsubscribe as console_unsubscribe
 from chalicelib.events import bridge
 from chalicelib.models.events import PLATFORM_EVENTS
 from chalicelib.settings import get_settings
@@ -33,7 +34,7 @@ observability.attach(app)
 app.register_middleware(normalise_framework_errors, "http")
 
 for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, openapi.bp,
-                  console.bp, console_triggers.bp, console_suppressions.bp):
+                  console.bp, console_triggers.bp, console_suppressions.bp, console_unsubscribe.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(triggers_bp)
 

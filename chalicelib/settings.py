@@ -76,6 +76,7 @@ class Settings(BaseModel):
     test_tenant_rate_limit: int = Field(10, ge=1)  # per tenant, across its integrations and drafts
     test_rate_window_seconds: int = Field(600, ge=60)
     max_integrations_per_tenant: int = Field(100, ge=1)
+    unsubscribe_link_days: int = Field(60, ge=1, le=366)  # how long a mail's one-click unsubscribe link works
 
 
     @classmethod

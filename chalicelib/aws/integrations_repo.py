@@ -1,9 +1,11 @@
 """Integrations table: ``tenant_id`` + ``sk``; ``int#<id>`` items, ``name#<name>`` uniqueness claims and one
 ``count`` item per tenant (the cap on integrations)."""
 
+import secrets
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
@@ -11,6 +13,7 @@ from chalicelib.aws.dynamo import (
     batch_get_one,
     count_op,
     delete_op,
+    is_condition_failure,
     plain,
     put_op,
     query_page,
@@ -42,6 +45,7 @@ def _item(integration: Integration) -> dict[str, Any]:
         **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning", "health",
                                                        "health_detail"}),  # computed on read
         "version": integration.version, "failure_window_baseline": list(integration.failure_window_baseline),
+        **({"unsubscribe_key": integration.unsubscribe_key} if integration.unsubscribe_key else {}),
     }
 
 
@@ -84,6 +88,30 @@ def create(integration: Integration) -> None:
 def get(tenant_id: str, integration_id: str) -> Integration | None:
     item = table(_name()).get_item(Key=key(tenant_id, integration_id), ConsistentRead=True).get("Item")
     return from_item(item) if item else None
+
+
+def new_key() -> str:
+    """A random key for an integration's unsubscribe links."""
+    return secrets.token_urlsafe(32)
+
+
+def with_key(integration: Integration) -> Integration:
+    """``integration`` with its unsubscribe key; one written before keys existed gets one now (once: the write
+    bumps the version, so a change read before it is refused and retried rather than dropping the key)."""
+    if integration.unsubscribe_key:
+        return integration
+    new = integration.model_copy(update={"unsubscribe_key": new_key(), "version": integration.version + 1})
+    try:
+        table(_name()).update_item(
+            Key=key(integration.tenant_id, integration.id),
+            UpdateExpression="SET unsubscribe_key = :k, version = version + :one",
+            ConditionExpression="attribute_exists(sk) AND attribute_not_exists(unsubscribe_key)",
+            ExpressionAttributeValues={":k": new.unsubscribe_key, ":one": 1})
+    except ClientError as error:
+        if not is_condition_failure(error):
+            raise
+        return get(integration.tenant_id, integration.id) or integration  # another writer won, or it is gone
+    return new
 
 
 def get_many(keys: list[tuple[str, str]]) -> list[Integration]:

@@ -5,6 +5,7 @@ answer kept per recipient, so one refused address never stops the others."""
 from dataclasses import dataclass
 
 from chalicelib.email import mailer
+from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content, build
 from chalicelib.settings import get_settings
 
@@ -19,13 +20,15 @@ class Outcome:
 
 
 def send_each(recipients: list[str], content: Content, tags: dict[str, str],
-              delivery_id: str | None = None) -> list[Outcome]:
-    """Build and send one message per recipient; SES's refusals are outcomes, never exceptions."""
+              delivery_id: str | None = None, *, listing: MailingList) -> list[Outcome]:
+    """Build and send one message per recipient, with its own ``listing`` headers (its unsubscribe link);
+    SES's refusals are outcomes, never exceptions."""
     settings = get_settings()
     headers = mailer.ses_headers(**tags)
     outcomes = []
     for recipient in recipients:
-        raw = build(settings.sender_email, settings.product_name, [recipient], content, delivery_id, headers)
+        raw = build(settings.sender_email, settings.product_name, [recipient], content, delivery_id,
+                    headers | listing.headers(recipient))
         try:
             outcomes.append(Outcome(recipient, message_id=mailer.send_raw(settings.sender_email, [recipient], raw)))
         except mailer.SendError as error:

@@ -16,13 +16,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import batch_reads, counters_repo, deliveries_repo, queue
+from chalicelib.aws import batch_reads, counters_repo, deliveries_repo, integrations_repo, queue
 from chalicelib.aws.dynamo import transact_retrying
 from chalicelib.delivery import outbox, schedule
 from chalicelib.delivery.send import send_each
 from chalicelib.email import mailer
+from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery
+from chalicelib.models.integrations import Integration
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
@@ -30,6 +32,8 @@ from chalicelib.suppressions import service as suppressions
 INTERRUPTED = ("the worker stopped during this try, so it is unknown whether the email went out; "
                "redrive the delivery to send it again")
 OUR_CAPACITY = "SES kept refusing for our own sending capacity (rate, quota or outage) for 24 hours"
+NO_RECIPIENTS = ("the integration has no recipients left (they unsubscribed or were removed); add an address, "
+                 "then redrive this delivery")
 
 
 class TryInFlight(Exception):
@@ -49,14 +53,14 @@ def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
 
 
 def _send(delivery: Delivery, recipients: list[str], suppressed: list[str], number: int,
-          now: datetime) -> list[Attempt]:
+          now: datetime, listing: MailingList) -> list[Attempt]:
     """One message per recipient; an attempt record for each, naming the address and SES's answer."""
     content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery))
     tags = {"tenant_id": delivery.tenant_id, "integration_id": delivery.integration_id, "delivery_id": delivery.id}
     return [Attempt(number=number, at=now, recipient=outcome.recipient, suppressed=suppressed,
                     **({"outcome": "sent", "message_id": outcome.message_id} if outcome.error is None else
                        {"outcome": "failed", "error_code": outcome.error.code, "error": outcome.error.message}))
-            for outcome in send_each(recipients, content, tags, delivery.id)]
+            for outcome in send_each(recipients, content, tags, delivery.id, listing=listing)]
 
 
 def failures(attempts: list[Attempt]) -> str | None:
@@ -91,6 +95,7 @@ class Plan:
     skip: str | None
     wanted: list[str]
     allowed: list[str]
+    listing: MailingList
 
 
 @dataclass(frozen=True)
@@ -126,18 +131,27 @@ class Batch:
         suppressed = set(reads.suppressed)
         wanted: dict[str, tuple[str, list[str]]] = {}
         skips: dict[str, str | None] = {}
+        listings: dict[str, MailingList] = {}
+        keyed: dict[str, Integration] = {}
         for body in due:
             tenant_id, delivery_id = body["tenant_id"], body["delivery_id"]
             integration = reads.integrations.get((tenant_id, integration_ids[delivery_id]))
             skips[delivery_id] = ("the tenant was deleted" if tenant_id not in reads.tenants
                                   else None if body.get("to") else "the integration was deleted" if integration is None
-                                  else None if integration.active else outbox.skipped_while_disabled(integration))
+                                  else outbox.skipped_while_disabled(integration) if not integration.active
+                                  else None if integration.emails else NO_RECIPIENTS)
+            if integration is not None and not skips[delivery_id]:  # its unsubscribe links need its key
+                integration = keyed.get(integration.id) or integrations_repo.with_key(integration)
+                keyed[integration.id] = integration
+            listings[delivery_id] = MailingList(tenant_id, integration_ids[delivery_id],
+                                                integration.unsubscribe_key if integration else None)
             wanted[delivery_id] = (tenant_id, [] if skips[delivery_id] else body.get("to") or integration.emails)
             if not body.get("to") and set(wanted[delivery_id][1]) - set(body.get("addresses", [])):
                 # addresses added since the message was queued: their suppression entries were not read
                 suppressed |= batch_reads.suppressed({(tenant_id, address) for address in wanted[delivery_id][1]})
         self.plans = {delivery_id: Plan(skips[delivery_id], addresses,
-                                        [a for a in addresses if (tenant_id, a) not in suppressed])
+                                        [a for a in addresses if (tenant_id, a) not in suppressed],
+                                        listings[delivery_id])
                       for delivery_id, (tenant_id, addresses) in wanted.items()}
 
     @staticmethod
@@ -180,7 +194,7 @@ class Batch:
             count("DeliveriesSkipped" if status == "skipped" else "DeliveriesSent")
             logger.info(f"delivery {status}", extra={"reason": why})
             return
-        attempts = _send(delivery, recipients, suppressed, number, now)
+        attempts = _send(delivery, recipients, suppressed, number, now, plan.listing)
         self.recorded.append(self._outcome(delivery, body, attempts, number))
 
     def _fits(self, body: dict[str, Any], sends: int) -> bool:

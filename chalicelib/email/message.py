@@ -52,6 +52,7 @@ def build(sender: str, sender_name: str, recipients: list[str], content: Content
     message["Subject"] = header_text(content.subject)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders stay quiet
     if delivery_id:
         message[DELIVERY_HEADER] = header_text(delivery_id)
     for name, value in (headers or {}).items():

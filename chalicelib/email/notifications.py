@@ -157,6 +157,17 @@ def _fix_steps(addresses: list[str]) -> list[str]:
             "Run Test integration and check that every address is accepted."]
 
 
+def _unsubscribed(data: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """Notice and advice of ``integration.recipient_unsubscribed``: who left, and what an admin may do."""
+    address = _part(data.get("address"))
+    advice = [f"If {address} should get these mails again, check with them first, then add the address back on "
+              "the integration's page in the console."]
+    if data.get("recipients_left") == 0:
+        advice.insert(0, "No address is left: the integration sends nothing until you add one.")
+    return (f"{address} used the unsubscribe link in a mail from this integration and no longer gets its mail.",
+            advice)
+
+
 def _integration_notice(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, list[str], dict[str, Any]]:
     """Headline key, notice, advice and the facts' data of an ``integration.*`` event (its data read with
     ``.get``: ``mode``, ``error``, ``failing_addresses`` and ``dead_lettered`` come with the automatic case)."""
@@ -166,6 +177,8 @@ def _integration_notice(event_type: str, data: Mapping[str, Any]) -> tuple[str, 
         limit = f"{get_settings().auto_disable_ratio:.0%}"
         return (event_type, f"Mail to this integration is failing. At {limit} failed send requests it is disabled "
                 f"automatically.", _fix_steps(addresses), shown)
+    if event_type == "integration.recipient_unsubscribed":
+        return event_type, *_unsubscribed(data), shown
     if event_type != "integration.disabled":
         return event_type, "", [], shown
     # Events that do not say how fall back on the reason: the only manual one is "manual".

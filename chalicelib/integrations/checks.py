@@ -3,9 +3,11 @@
 
 
 from chalicelib import clock, limits
+from chalicelib.aws import integrations_repo
 from chalicelib.delivery.send import send_each
 from chalicelib.email import mailer, notifications
 from chalicelib.email import reports as report_mails
+from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content
 from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
@@ -29,10 +31,11 @@ def rate_limit(tenant_id: str, subject: str) -> None:
     )
 
 
-def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str]) -> TestStep:
+def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str],
+               listing: MailingList) -> TestStep:
     """One message per recipient, as real deliveries go; the step names each address SES refused."""
     test = content.as_test()
-    outcomes = send_each(recipients, test, tags)
+    outcomes = send_each(recipients, test, tags, listing=listing)
     refused = [f"SES refused the message to {o.recipient}: {o.error.code}: {o.error.message}"
                for o in outcomes if o.error]
     sent = [o.recipient for o in outcomes if not o.error]
@@ -68,22 +71,26 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
     now = clock.now()
     kinds = [kind for kind in KINDS if kind in draft.events]
     recipients, suppressed = suppressions.split(tenant.id, draft.emails)
-    steps = [TestStep(step="configuration", ok=True,
-                      detail=f"{len(draft.emails)} recipient(s); events: {words.subscriptions(draft.events)}"),
+    steps = [TestStep(step="configuration", ok=bool(draft.emails),
+                      detail=f"{len(draft.emails)} recipient(s); events: {words.subscriptions(draft.events)}"
+                      if draft.emails else "no recipients: every address unsubscribed or was removed; add one"),
              *_suppression_step(suppressed, len(draft.emails))]
     steps += _mail_checks()
     # SES hands the tags back with a bounce or complaint, so a test mail's feedback reaches this tenant's list
     tags = {"tenant_id": tenant.id, "kind": "test"}
+    # a saved integration's samples carry working unsubscribe links; an unsaved draft has nothing to leave
+    listing = MailingList(tenant.id, None, None)
     if isinstance(draft, Integration):
         tags["integration_id"] = draft.id
+        listing = MailingList(tenant.id, draft.id, integrations_repo.with_key(draft).unsubscribe_key)
     if all(step.ok for step in steps):
         for kind in kinds:
             content = notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True)
-            steps.append(_send_step(f"send_{kind}", recipients, content, tags))
+            steps.append(_send_step(f"send_{kind}", recipients, content, tags, listing))
         for frequency in FREQUENCIES:
             if f"report_{frequency}" in draft.events:
                 content = report_mails.sample(tenant.name, *generation.sample(tenant, frequency, now))
-                steps.append(_send_step(f"send_report_{frequency}", recipients, content, tags))
+                steps.append(_send_step(f"send_report_{frequency}", recipients, content, tags, listing))
     else:
         steps.append(TestStep(step="send", ok=False, detail="nothing sent: see the failed step above"))
     ok = all(step.ok for step in steps)

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from chalicelib import clock
 from chalicelib.aws import counters_repo, integrations_repo
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.models.integrations import Integration, IntegrationCreate, IntegrationPage, IntegrationUpdate
+from chalicelib.models.common import MAX_RECIPIENTS
+from chalicelib.models.integrations import (
+    Integration,
+    IntegrationCreate,
+    IntegrationPage,
+    IntegrationUpdate,
+    Unsubscribed,
+)
 from chalicelib.reports import schedules
 from chalicelib.triggers import service as trigger_service
 
@@ -17,7 +24,7 @@ _WRITE_TRIES = 3
 def new_integration(tenant_id: str, name: str, emails: list[str], events: list[str]) -> Integration:
     moment = clock.now()
     return Integration(id=str(uuid.uuid4()), tenant_id=tenant_id, name=name, emails=emails, events=events,
-                       created_at=moment, updated_at=moment)
+                       created_at=moment, updated_at=moment, unsubscribe_key=integrations_repo.new_key())
 
 
 def create(tenant_id: str, data: IntegrationCreate) -> Integration:
@@ -70,9 +77,35 @@ def update(tenant_id: str, integration_id: str, patch: IntegrationUpdate) -> Int
     """New addresses are the usual fix of a failing integration: they start a fresh failure window too."""
     def edit(current: Integration) -> dict[str, object]:
         changes = patch.model_dump(exclude_unset=True)
-        return {**changes, **_fresh_window(current)} if _addresses_changed(current, changes) else changes
+        if not _addresses_changed(current, changes):
+            return changes
+        return {**changes, **_fresh_window(current), **_added_back(current, changes["emails"])}
 
     return _change(tenant_id, integration_id, edit)[0]
+
+
+def _added_back(current: Integration, emails: list[str]) -> dict[str, object]:
+    """An address an admin puts on the integration again no longer counts as unsubscribed."""
+    kept = {address.casefold() for address in emails}
+    left = [entry for entry in current.unsubscribed if entry.address.casefold() not in kept]
+    return {"unsubscribed": left} if len(left) != len(current.unsubscribed) else {}
+
+
+def remove_recipient(tenant_id: str, integration_id: str, address: str) -> tuple[Integration, bool]:
+    """Take ``address`` off the integration and record that it left (the latest ``MAX_RECIPIENTS`` are kept),
+    in one write guarded by the version; ``False`` if it had already left. :class:`NotFound` if it is not on it."""
+    wanted = address.casefold()
+
+    def edit(current: Integration) -> dict[str, object]:
+        if not any(a.casefold() == wanted for a in current.emails):
+            if any(entry.address.casefold() == wanted for entry in current.unsubscribed):
+                return {}
+            raise NotFound("This address does not get mail from this integration any more.")
+        left = [entry for entry in current.unsubscribed if entry.address.casefold() != wanted]
+        return {"emails": [a for a in current.emails if a.casefold() != wanted],
+                "unsubscribed": [*left, Unsubscribed(address=address, at=clock.now())][-MAX_RECIPIENTS:]}
+
+    return _change(tenant_id, integration_id, edit)
 
 
 def _event_data(integration: Integration) -> dict[str, object]:

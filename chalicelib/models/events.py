@@ -137,6 +137,13 @@ class IntegrationEventData(EventData):
     dead_lettered: int | None = Field(None, ge=0, description="auto-disable: dead letters in the failure window")
 
 
+class RecipientLeftData(EventData):
+    integration_id: str
+    name: str
+    address: Text = Field(description="the address that used the unsubscribe link of a mail")
+    recipients_left: int = Field(ge=0, description="addresses the integration still sends to")
+
+
 Origin = Literal["platform", "service", "trigger"]
 # ``vuln`` is ``vuln_<risk>``, the risk read from the event's data.
 Subscription = Literal["system", "vuln", "scope"]
@@ -183,6 +190,8 @@ EVENTS: dict[str, EventKind] = {
                                      "Integration deleted: {name}"),
     "integration.degraded": EventKind("service", IntegrationEventData, "Integration failing", "system", "system",
                                       "Integration failing: {name}"),
+    "integration.recipient_unsubscribed": EventKind("service", RecipientLeftData, "Recipient unsubscribed", "system",
+                                                    "system", "Recipient unsubscribed from {name}"),
     "trigger.threshold": EventKind("trigger", ThresholdCondition, "Threshold alert", template="alert_threshold"),
     "trigger.api_changed": EventKind("trigger", ApiChangedCondition, "API changes alert", template="alert_events"),
     "trigger.user_added": EventKind("trigger", UserAddedCondition, "New user alert", template="alert_events"),

@@ -25,6 +25,13 @@ Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_even
                    Field(json_schema_extra={"minItems": 1})]
 
 
+class Unsubscribed(Model):
+    """A recipient who left through the one-click unsubscribe link of a mail."""
+
+    address: str
+    at: datetime
+
+
 class Integration(Model):
     id: str
     tenant_id: str = Field(exclude=True)
@@ -47,6 +54,10 @@ class Integration(Model):
     health: Literal["ok", "failing", "disabled"] | None = Field(None, description=(
         "failing as soon as the last send failed for an address, or the recent failed share is high"))
     health_detail: str | None = Field(None, description="why, in words: the failing address and SES's error")
+    unsubscribed: list[Unsubscribed] = Field(default_factory=list, description=(
+        "addresses that left through the unsubscribe link of a mail, latest last; adding one back to ``emails`` "
+        "clears its entry"))
+    unsubscribe_key: str | None = Field(None, exclude=True)  # signs its links; None: written before keys existed
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events

@@ -11,6 +11,8 @@ from chalicelib.observability import count, logger
 
 ALL_SUPPRESSED = ("every address of this integration is on the suppression list (hard bounce or complaint), "
                   "so nothing is sent; remove the suppressions or change the addresses")
+NO_RECIPIENTS = ("this integration has no recipients left (they unsubscribed or were removed), so nothing is sent; "
+                 "add an address")
 NOT_LISTED = "this address is not on the suppression list"
 
 
@@ -58,7 +60,8 @@ def split(tenant_id: str, recipients: list[str]) -> tuple[list[str], list[str]]:
 
 def _flag(integration: Integration, suppressed: set[str]) -> Integration:
     hit = [a for a in integration.emails if suppressions_repo.key(a) in suppressed]
-    warning = ALL_SUPPRESSED if hit and len(hit) == len(integration.emails) else None
+    warning = (NO_RECIPIENTS if not integration.emails
+               else ALL_SUPPRESSED if hit and len(hit) == len(integration.emails) else None)
     return integration.model_copy(update={"suppressed_addresses": hit, "warning": warning})
 
 

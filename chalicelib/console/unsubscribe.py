@@ -1,0 +1,39 @@
+"""Public pages of a mail's one-click unsubscribe link (RFC 8058): no sign-in, no cookie, no CSRF token.
+
+``GET`` only shows what the link would do (link scanners prefetch GETs); ``POST`` (the mail client's one-click
+request, or the page's button) does it. The body is not read: the signed link is the authority.
+"""
+
+from chalice import Blueprint, Response
+
+from chalicelib.console import web
+from chalicelib.errors import AppError
+from chalicelib.integrations import unsubscribe
+from chalicelib.observability import logger
+
+bp = Blueprint(__name__)
+PATH = "/console/unsubscribe/{token}"
+# RFC 8058 asks for a form body; a client that sends none gets Chalice's stand-in, application/json
+_BODIES = [web.FORM, "multipart/form-data", "application/json", "text/plain"]
+
+
+def _answer(act: bool, token: str) -> Response:
+    try:
+        link, changed = unsubscribe.leave(token) if act else (unsubscribe.follow(token), False)
+    except AppError as error:
+        return web.public_error(error)
+    except Exception:
+        logger.exception("unsubscribe page failed")
+        failure = AppError("Something went wrong on our side; it was logged. Nothing was changed: try again later.")
+        return web.render_public("error.html", 500, error=failure, code=500)
+    return web.render_public("unsubscribe.html", link=link, changed=changed, token=token)
+
+
+@bp.route(PATH)
+def unsubscribe_page(token: str) -> Response:
+    return _answer(False, token)
+
+
+@bp.route(PATH, methods=["POST"], content_types=_BODIES)
+def unsubscribe_now(token: str) -> Response:
+    return _answer(True, token)

@@ -1,0 +1,97 @@
+"""The headers that tell mail clients what a message is (RFC 3834, 2919, 8058) and the one-click unsubscribe link.
+
+A link is ``<CONSOLE_URL>/unsubscribe/<token>``: the token is itsdangerous' URL-safe, timestamped serialisation of
+``[tenant id, integration id, address]``, signed with the integration's own random key (so deleting the
+integration voids its links, and no deploy secret is needed); it works ``UNSUBSCRIBE_LINK_DAYS`` after the mail.
+itsdangerous is imported where a link is made or read, never on an API request's cold start.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import formataddr
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import clock
+from chalicelib.errors import Gone, NotFound
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from itsdangerous import URLSafeTimedSerializer
+
+PATH = "/unsubscribe/"  # under the console's URL, like an emailed report's link
+_SALT = "email-report unsubscribe v1"
+NOT_VALID = "This unsubscribe link is not valid: check that it was copied whole from the email."
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,600}")
+_NOT_ATOM = re.compile(r"[^A-Za-z0-9-]")
+
+
+def _serializer(key: str) -> "URLSafeTimedSerializer":
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer  # only where links are made or read
+
+    class _ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:  # the service's one clock, so tests move time
+            return int(clock.now().timestamp())
+
+    return URLSafeTimedSerializer(key, salt=_SALT, signer=_ClockSigner)
+
+
+def token(tenant_id: str, integration_id: str, address: str, key: str) -> str:
+    """The signed token of ``address`` on that integration."""
+    return str(_serializer(key).dumps([tenant_id, integration_id, address]))
+
+
+def claims(value: str) -> tuple[str, str, str]:
+    """What a token names — tenant id, integration id, address — *before* its signature is checked (the key is
+    the integration's); :class:`NotFound` when it names nothing readable."""
+    if _TOKEN.fullmatch(value):
+        from itsdangerous import BadData
+
+        try:
+            payload: Any = _serializer("-").loads_unsafe(value)[1]
+        except BadData:
+            payload = None
+        if isinstance(payload, list) and len(payload) == 3 and all(isinstance(part, str) and part
+                                                                    for part in payload):
+            return payload[0], payload[1], payload[2]
+    raise NotFound(NOT_VALID)
+
+
+def verify(value: str, key: str) -> None:
+    """Nothing if ``value`` was signed with ``key`` within ``UNSUBSCRIBE_LINK_DAYS``; else :class:`NotFound`
+    (tampered, or another key) or :class:`Gone` (expired)."""
+    from itsdangerous import BadData, SignatureExpired
+
+    max_age = timedelta(days=get_settings().unsubscribe_link_days).total_seconds()
+    try:
+        _serializer(key).loads(value, max_age=max_age)
+    except SignatureExpired:
+        raise Gone("This unsubscribe link has expired. Use the link in a more recent email from the same "
+                   "integration, or ask the account's administrator to remove your address.") from None
+    except BadData:
+        raise NotFound(NOT_VALID) from None
+
+
+def url(value: str) -> str:
+    return get_settings().console_url.rstrip("/") + PATH + value
+
+
+@dataclass(frozen=True)
+class MailingList:
+    """Where a message comes from, as mail clients see it: the tenant's integration (``None``: an unsaved draft
+    under test) and its key (``None``: no unsubscribe link, as there is nothing to leave)."""
+
+    tenant_id: str
+    integration_id: str | None
+    key: str | None
+
+    def headers(self, address: str) -> dict[str, str]:
+        """``address``'s headers: ``List-Id`` always, ``List-Unsubscribe`` (+ one-click) when there is a key."""
+        settings = get_settings()
+        domain = settings.sender_email.rpartition("@")[2]
+        label = ".".join(_NOT_ATOM.sub("-", part) for part in (self.integration_id or "draft", self.tenant_id))
+        headers = {"List-Id": formataddr((settings.product_name, f"{label}.{domain}"))}
+        if self.integration_id and self.key:
+            link = url(token(self.tenant_id, self.integration_id, address, self.key))
+            headers |= {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        return headers
