@@ -34,6 +34,7 @@ NOTICES = {
     "redriven": "The delivery is queued again with a fresh retry schedule, for the addresses that have not got it.",
     "saved-disabled": "Changes saved. The integration is still disabled: run Test integration, then enable it.",
     "signed-out": "You are signed out.",
+    "added-back": "The address is back on the integration and gets its mail again.",
 }
 DELIVERY_STATUSES: tuple[str, ...] = DeliveryStatus.__args__  # type: ignore[attr-defined]
 
@@ -206,6 +207,13 @@ def enable_integration(session: Session, form: dict[str, list[str]], integration
 def disable_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
     service.disable(session.tenant_id, integration_id)
     return web.redirect(web.url("/integrations", notice="disabled"))
+
+
+@page(bp, "POST", "/console/integrations/{integration_id}/add-back", admin=True)
+def add_back(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
+    """An address that unsubscribed, put back by an admin with one click."""
+    service.add_back(session.tenant_id, integration_id, field(form, "address"))
+    return web.redirect(web.url(f"/integrations/{integration_id}", notice="added-back"))
 
 
 @page(bp, "GET", "/console/integrations/{integration_id}/delete", admin=True)

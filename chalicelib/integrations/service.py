@@ -108,6 +108,24 @@ def remove_recipient(tenant_id: str, integration_id: str, address: str) -> tuple
     return _change(tenant_id, integration_id, edit)
 
 
+def add_back(tenant_id: str, integration_id: str, address: str) -> Integration:
+    """Put an address that unsubscribed back on the integration (an admin's decision): it gets mail again."""
+    wanted = address.casefold()
+
+    def edit(current: Integration) -> dict[str, object]:
+        entry = next((e for e in current.unsubscribed if e.address.casefold() == wanted), None)
+        if entry is None:
+            if any(a.casefold() == wanted for a in current.emails):
+                return {}  # already back
+            raise NotFound("This address has not unsubscribed from this integration.")
+        if len(current.emails) >= MAX_RECIPIENTS:
+            raise Conflict(f"An integration has at most {MAX_RECIPIENTS} addresses: remove one first.")
+        emails = [*current.emails, entry.address]
+        return {"emails": emails, **_fresh_window(current), **_added_back(current, emails)}
+
+    return _change(tenant_id, integration_id, edit)[0]
+
+
 def _event_data(integration: Integration) -> dict[str, object]:
     return {"integration_id": integration.id, "name": integration.name, "reason": integration.disabled_reason}
 
