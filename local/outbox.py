@@ -30,6 +30,7 @@ class Mail:
     attachments: list[tuple[str, bytes]]
     delivery_id: str | None
     raw: bytes
+    list_unsubscribe: str | None = None  # the one-click link (<https://…>), per recipient
 
 
 def parse(raw: bytes) -> Mail:
@@ -40,7 +41,7 @@ def parse(raw: bytes) -> Mail:
         subject=str(message["Subject"]), text=text.get_content() if text else "",
         html=body.get_content() if body else "",
         attachments=[(part.get_filename() or "", part.get_content()) for part in message.iter_attachments()],
-        delivery_id=message[DELIVERY_HEADER], raw=raw,
+        delivery_id=message[DELIVERY_HEADER], raw=raw, list_unsubscribe=message["List-Unsubscribe"],
     )
 
 

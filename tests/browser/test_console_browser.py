@@ -304,3 +304,35 @@ def test_a_suppressed_address_is_removed_after_a_confirmation(admin: Page, stack
     admin.get_by_role("button", name="Remove address").click()
     expect(admin.get_by_role("status")).to_contain_text("gets mail again")
     expect(row).to_have_count(0)
+
+
+def test_a_recipient_unsubscribes_with_the_mail_link_and_the_admin_adds_them_back(browser: Browser, admin: Page,
+                                                                                   stack: RunningStack) -> None:
+    # GIVEN an integration whose Test integration mailed each recipient their own unsubscribe link
+    created = api(stack, "POST", "/v1/integrations", {"name": "Leavers", "emails": "stay@demo.example, "
+                                                      "leave@demo.example", "events": ["system"]})
+    api(stack, "POST", f"/v1/integrations/{created['id']}/test")
+    [mail] = [m for m in outbox(stack) if m["to"] == ["leave@demo.example"]]
+    link = mail["list_unsubscribe"].strip("<>")
+    # WHEN the recipient opens it in a browser without any session, and confirms
+    reader = browser.new_context(viewport=NARROW, is_mobile=True)
+    page = reader.new_page()
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Stop these emails?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("leave@demo.example")
+    shoot(page, "unsubscribe-confirm-390")
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
+    shoot(page, "unsubscribe-done-390")
+    reader.close()
+    # THEN the admin sees who left and when, and puts the address back with one click
+    admin.goto("/console/integrations")
+    leavers = card(admin, "Leavers")
+    expect(leavers.locator(".unsubscribed")).to_contain_text("leave@demo.example")
+    expect(leavers.locator("dd.recipients")).to_have_text("stay@demo.example")
+    leavers.scroll_into_view_if_needed()
+    shoot(admin, "integrations-unsubscribed-1280")
+    leavers.get_by_role("button", name="Add back leave@demo.example").click()
+    expect(admin.get_by_role("status")).to_have_text("The address is back on the integration and gets its mail again.")
+    expect(admin.get_by_label("Email addresses")).to_have_value("stay@demo.example, leave@demo.example")
+    expect(admin.locator(".unsubscribed")).to_have_count(0)
