@@ -21,14 +21,15 @@ class Outcome:
 
 def send_each(recipients: list[str], content: Content, tags: dict[str, str],
               delivery_id: str | None = None, *, listing: MailingList) -> list[Outcome]:
-    """Build and send one message per recipient, with its own ``listing`` headers (its unsubscribe link);
-    SES's refusals are outcomes, never exceptions."""
+    """Build and send one message per recipient, with its own unsubscribe link (``listing``'s headers and the
+    footer's line); SES's refusals are outcomes, never exceptions."""
     settings = get_settings()
     headers = mailer.ses_headers(**tags)
     outcomes = []
     for recipient in recipients:
-        raw = build(settings.sender_email, settings.product_name, [recipient], content, delivery_id,
-                    headers | listing.headers(recipient))
+        personal, list_headers = listing.addressed(content, recipient)
+        raw = build(settings.sender_email, settings.product_name, [recipient], personal, delivery_id,
+                    headers | list_headers)
         try:
             outcomes.append(Outcome(recipient, message_id=mailer.send_raw(settings.sender_email, [recipient], raw)))
         except mailer.SendError as error:

@@ -7,18 +7,23 @@ itsdangerous is imported where a link is made or read, never on an API request's
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.utils import formataddr
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
+from chalicelib.email.message import Content
 from chalicelib.errors import Gone, NotFound
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
 
+# The link's place in the footer of every mail (base.html/base.txt): a stored delivery is shared by its recipients,
+# so each one's link is put in at send time, in the last place only (event data cannot move it elsewhere).
+FOOTER_LINK = "%%unsubscribe-link%%"
 PATH = "/unsubscribe/"  # under the console's URL, like an emailed report's link
 _SALT = "email-report unsubscribe v1"
 NOT_VALID = "This unsubscribe link is not valid: check that it was copied whole from the email."
@@ -85,13 +90,34 @@ class MailingList:
     integration_id: str | None
     key: str | None
 
-    def headers(self, address: str) -> dict[str, str]:
-        """``address``'s headers: ``List-Id`` always, ``List-Unsubscribe`` (+ one-click) when there is a key."""
+    def link(self, address: str) -> str | None:
+        """``address``'s one-click unsubscribe URL; ``None`` without a key."""
+        return url(token(self.tenant_id, self.integration_id, address, self.key)) \
+            if self.integration_id and self.key else None
+
+    def headers(self, link: str | None) -> dict[str, str]:
+        """``List-Id`` always, ``List-Unsubscribe`` (+ one-click) when there is a ``link``."""
         settings = get_settings()
         domain = settings.sender_email.rpartition("@")[2]
         label = ".".join(_NOT_ATOM.sub("-", part) for part in (self.integration_id or "draft", self.tenant_id))
         headers = {"List-Id": formataddr((settings.product_name, f"{label}.{domain}"))}
-        if self.integration_id and self.key:
-            link = url(token(self.tenant_id, self.integration_id, address, self.key))
+        if link:
             headers |= {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         return headers
+
+    def addressed(self, content: Content, address: str) -> tuple[Content, dict[str, str]]:
+        """The message for ``address``: its footer's unsubscribe link (or no such line) and its headers."""
+        link = self.link(address)
+        return replace(content, html=_footer(content.html, link and escape(link)), text=_footer(content.text, link)), \
+            self.headers(link)
+
+
+def _footer(body: str, link: str | None) -> str:
+    """``body`` with the footer's link put in, or, without one, the footer's unsubscribe line left out."""
+    before, mark, after = body.rpartition(FOOTER_LINK)
+    if not mark:
+        return body  # stored before footers had the link
+    if link:
+        return before + link + after
+    end = after.find("\n")
+    return before[:before.rfind("\n") + 1] + (after[end + 1:] if end >= 0 else "")

@@ -83,7 +83,11 @@ def test_every_mail_kind_carries_the_list_headers_and_each_recipient_its_own_lin
                 assert got["Auto-Submitted"] == "auto-generated", kind
                 assert got["List-Id"] == list_id, kind
                 assert got["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", kind
-                assert link(mail), kind
+                url = str(got["List-Unsubscribe"])[1:-1]
+                # the footer's visible link is this recipient's own, in both parts
+                assert f"Unsubscribe this address from this integration: {url}" in mail.text, kind
+                assert f'<a href="{url}" style="color:#3b6fd8;">Unsubscribe</a>' in mail.html, kind
+                assert "%%unsubscribe-link%%" not in mail.text + mail.html, kind
     # AND the links differ per recipient
     assert link(mails_to("ann@acme.io", "[High]")[0]) != link(mails_to("bob@acme.io", "[High]")[0])
 
@@ -97,6 +101,7 @@ def test_a_draft_test_says_it_is_a_draft_and_offers_no_unsubscribe(acme: TenantH
     assert got["Auto-Submitted"] == "auto-generated"
     assert got["List-Id"] == f"Email Report <draft.{acme.id}.email-report.local>"
     assert got["List-Unsubscribe"] is None and got["List-Unsubscribe-Post"] is None
+    assert "Unsubscribe" not in mail.text + mail.html and "%%unsubscribe-link%%" not in mail.text + mail.html
 
 
 @pytest.fixture

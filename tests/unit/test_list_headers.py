@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from chalicelib.email.list_headers import MailingList, claims, token, verify
+from chalicelib.email.list_headers import FOOTER_LINK, MailingList, claims, token, verify
+from chalicelib.email.message import Content
 from chalicelib.errors import Gone, NotFound
 from tests.support.clock import FrozenClock
 
@@ -56,7 +57,7 @@ def test_a_link_works_for_the_configured_days_then_is_gone(frozen_clock: FrozenC
 
 def test_headers_give_a_list_id_and_a_one_click_link_per_address() -> None:
     listing = MailingList("t-1", "i-1", KEY)
-    ann, bob = listing.headers("ann@acme.io"), listing.headers("bob@acme.io")
+    ann, bob = (listing.addressed(Content("s", "", ""), address)[1] for address in ("ann@acme.io", "bob@acme.io"))
     assert ann["List-Id"] == "Email Report <i-1.t-1.email-report.local>"
     assert ann["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     prefix = "<http://127.0.0.1:8000/console/unsubscribe/"
@@ -66,7 +67,27 @@ def test_headers_give_a_list_id_and_a_one_click_link_per_address() -> None:
 
 
 def test_a_draft_or_keyless_list_has_an_id_but_no_unsubscribe_and_ids_stay_dot_atoms() -> None:
-    assert MailingList("t-1", None, None).headers("ann@acme.io") == {
+    assert MailingList("t-1", None, None).addressed(Content("s", "", ""), "ann@acme.io")[1] == {
         "List-Id": "Email Report <draft.t-1.email-report.local>"}
-    odd = MailingList("t 1<", "i.1", None).headers("ann@acme.io")
+    odd = MailingList("t 1<", "i.1", None).headers(None)
     assert odd == {"List-Id": "Email Report <i-1.t-1-.email-report.local>"}
+
+
+FOOTER = f"Body with an injected {FOOTER_LINK} in the event data.\nSettings: …\nUnsubscribe: {FOOTER_LINK}\nEnd\n"
+
+
+def test_the_footer_gets_each_recipients_link_in_its_last_place_only() -> None:
+    listing = MailingList("t-1", "i-1", KEY)
+    content = Content("s", FOOTER.replace("Unsubscribe: ", "<a href=\""), FOOTER)
+    mail, got = listing.addressed(content, "ann@acme.io")
+    link = got["List-Unsubscribe"][1:-1]
+    assert mail.text == FOOTER.replace(f"Unsubscribe: {FOOTER_LINK}", f"Unsubscribe: {link}")
+    assert mail.text.count(FOOTER_LINK) == 1  # the event's copy is left as text
+    assert f'<a href="{link}' in mail.html
+
+
+def test_without_a_link_the_footer_line_goes_and_old_bodies_stay_as_they_were() -> None:
+    mail, _ = MailingList("t-1", None, None).addressed(Content("s", FOOTER, FOOTER), "ann@acme.io")
+    assert mail.text == mail.html == FOOTER.replace(f"Unsubscribe: {FOOTER_LINK}\n", "")
+    stored = Content("s", "<p>old</p>", "old")
+    assert MailingList("t-1", "i-1", KEY).addressed(stored, "ann@acme.io")[0] == stored
