@@ -8,7 +8,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.console import web
 from chalicelib.errors import AppError
-from chalicelib.integrations import unsubscribe
 from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
@@ -18,6 +17,8 @@ _BODIES = [web.FORM, "multipart/form-data", "application/json", "text/plain"]
 
 
 def _answer(act: bool, token: str) -> Response:
+    from chalicelib.integrations import unsubscribe  # the event pipeline and mail headers: not on every cold start
+
     try:
         link, changed = unsubscribe.leave(token) if act else (unsubscribe.follow(token), False)
     except AppError as error:

@@ -6,6 +6,7 @@ integration voids its links, and no deploy secret is needed); it works ``UNSUBSC
 itsdangerous is imported where a link is made or read, never on an API request's cold start.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -38,7 +39,8 @@ def _serializer(key: str) -> "URLSafeTimedSerializer":
         def get_timestamp(self) -> int:  # the service's one clock, so tests move time
             return int(clock.now().timestamp())
 
-    return URLSafeTimedSerializer(key, salt=_SALT, signer=_ClockSigner)
+    return URLSafeTimedSerializer(key, salt=_SALT, signer=_ClockSigner,
+                                  signer_kwargs={"digest_method": hashlib.sha256})  # HMAC-SHA256, not SHA-1
 
 
 def token(tenant_id: str, integration_id: str, address: str, key: str) -> str:

@@ -4,10 +4,12 @@ SES: each recipient's link removes only that address from that integration; GET 
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.settings import get_settings
 from tests.scenario.test_reports_e2e import fire  # noqa: F401 (the fixture)
@@ -243,3 +245,19 @@ def test_an_integration_stored_before_keys_existed_gets_one_at_its_first_send(
     pipeline.drain()
     assert page(api, "POST", link(mails_to("old@acme.io")[0]))[0] == 200
     assert acme.call("GET", f"/v1/integrations/{old['id']}")[1]["emails"] == []
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(junk=st.text(min_size=1, max_size=300), position=st.integers(min_value=0),
+       method=st.sampled_from(["GET", "POST"]))
+def test_any_other_token_is_a_404_that_changes_nothing(api: Api, acme: TenantHandle, world: dict[str, Any],
+                                                       junk: str, position: int, method: str) -> None:
+    before = stored(acme)
+    token = world["ann"].rpartition("/")[2]
+    at = position % (len(token) - 1)  # the last character carries padding bits: some changes keep the signature
+    mutated = token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1:]
+    for path in ("/console/unsubscribe/" + quote(junk, safe=""), "/console/unsubscribe/" + mutated):
+        status, body = page(api, method, path)
+        assert status == 404, (path, status, body[:200])
+    assert stored(acme) == before
