@@ -94,8 +94,9 @@ class MailingList:
 
     def link(self, address: str) -> str | None:
         """``address``'s one-click unsubscribe URL; ``None`` without a key."""
-        return url(token(self.tenant_id, self.integration_id, address, self.key)) \
-            if self.integration_id and self.key else None
+        if not (self.integration_id and self.key):
+            return None
+        return url(token(self.tenant_id, self.integration_id, address, self.key))
 
     def headers(self, link: str | None) -> dict[str, str]:
         """``List-Id`` always, ``List-Unsubscribe`` (+ one-click) when there is a ``link``."""
@@ -110,8 +111,8 @@ class MailingList:
     def addressed(self, content: Content, address: str) -> tuple[Content, dict[str, str]]:
         """The message for ``address``: its footer's unsubscribe link (or no such line) and its headers."""
         link = self.link(address)
-        return replace(content, html=_footer(content.html, link and escape(link)), text=_footer(content.text, link)), \
-            self.headers(link)
+        html = _footer(content.html, escape(link) if link else None)
+        return replace(content, html=html, text=_footer(content.text, link)), self.headers(link)
 
 
 def _footer(body: str, link: str | None) -> str:
