@@ -87,7 +87,7 @@ def test_a_threshold_alert_names_sources_types_endpoints_blocking_and_when_it_wa
     assert mail.subject == "Trigger “Watch”: more than 4 attacks in one hour — SQL injection on api.acme.io"
     text = mail.text.replace("\r\n", "\n")
     assert "Window: 2026-11-25 11:00 – 12:00 (Europe/Berlin)" in text
-    assert "Sent: 2026-11-25 11:20:05 (Europe/Berlin)" in text and text.rstrip().splitlines()[-2] == (
+    assert "Sent: 2026-11-25 11:20:05 (Europe/Berlin)" in text and text.rstrip().splitlines()[-3] == (
         "Sent 2026-11-25 11:20:05 (Europe/Berlin)")
     assert "Blocked: 3 of 5 attacks blocked, 2 only monitored" in text
     assert "Top source IPs:\n  203.0.113.7 (Germany (DE)): 3 attacks\n  2001:db8::5: 1 attack\n" in text
