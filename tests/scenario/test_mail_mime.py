@@ -56,6 +56,8 @@ def test_each_kind_is_strict_mime_with_the_standard_headers(sent, name):
                                   else alternative)
     html = message.get_body(("html",))
     assert html is not None and "<h1" in html.get_content()
+    tags = message["X-SES-MESSAGE-TAGS"]  # SES acts on it and removes it; moto keeps it
+    assert (f"integration_id={found.integration_id}" in tags) if found.integration_id else "integration_id" not in tags
 
 
 @pytest.mark.parametrize("name", [kind.name for kind in KINDS])

@@ -3,8 +3,9 @@ bytes SES got: one table, :data:`KINDS`, for the MIME checks (tests/scenario/tes
 (tests/browser/test_mail_browser.py).
 
 A new kind of mail is one more :class:`Kind` line: what makes the service send it (to one address of its own, or
-to an address whose other mails come before or after), and the thread it must carry. Kinds run in order, in one
-tenant, on the injected clock; each must make exactly one message to its address.
+to an address whose other mails come before or after; ``make`` may create what it needs first), the integration it
+goes through and the thread it must carry. Kinds run in order, in one tenant, on the injected clock; each must make
+exactly one message to its address.
 """
 
 import os
@@ -71,11 +72,13 @@ Thread = Callable[[World], str | None]
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of mail: ``make`` has the service send it to ``to``; ``thread`` is the key it must carry (none: it
-    starts no thread); ``attachment`` whether a PDF comes with it."""
+    """One kind of mail: ``make`` has the service send it to ``to`` through ``integration`` (a name in
+    :attr:`World.ids`; none for Test integration's drafts); ``thread`` is the key it must carry (none: it starts no
+    thread); ``attachment`` whether a PDF comes with it."""
 
     name: str
     to: str
+    integration: str | None
     make: Callable[[World], None]
     thread: Thread = lambda world: None
     attachment: bool = False
@@ -140,50 +143,59 @@ def _weekly(world: World) -> str:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("system", "ops@acme.io", lambda w: w.post("user.created", email="eve@acme.io", name="Eve", role="admin",
-                                                   actor="alice@acme.io")),
-    Kind("alert_events", "watch@acme.io", World.flush_groups, _trigger("Newcomers")),  # eve, added above
-    Kind("scope", "ops@acme.io", lambda w: w.post("scope.changed", changes=[
+    Kind("system", "ops@acme.io", "Ops", lambda w: w.post("user.created", email="eve@acme.io", name="Eve",
+                                                          role="admin", actor="alice@acme.io")),
+    Kind("alert_events", "watch@acme.io", "Watch", World.flush_groups, _trigger("Newcomers")),  # eve, added above
+    Kind("scope", "ops@acme.io", "Ops", lambda w: w.post("scope.changed", changes=[
         {"kind": "host", "action": "added", "value": "new.acme.io"},
         {"kind": "service", "action": "removed", "value": "ftp.acme.io:21"}])),
-    Kind("integration_disabled", "ops@acme.io", _disable_old),
-    Kind("vulnerability_detected", "soc@acme.io",
+    Kind("integration_disabled", "ops@acme.io", "Ops", _disable_old),
+    Kind("vulnerability_detected", "soc@acme.io", "SOC",
          lambda w: w.post("vulnerability.detected", w.clock.moment - timedelta(hours=1), **VULNERABILITY),
          _vulnerability),
-    Kind("vulnerability_fixed", "soc@acme.io",
+    Kind("vulnerability_fixed", "soc@acme.io", "SOC",
          lambda w: w.post("vulnerability.status_changed", id="V-7", status="closed"), _vulnerability),
-    Kind("alert_threshold", "watch@acme.io", _attacks, _trigger("Spike")),
-    Kind("alert_threshold_again", "watch@acme.io", _next_minute_attacks, _trigger("Spike")),
-    Kind("test_notification", "sample@acme.io", lambda w: w.test_draft("sample@acme.io", ["vuln_high"])),
-    Kind("test_report", "sample-report@acme.io", lambda w: w.test_draft("sample-report@acme.io", ["report_weekly"]),
-         attachment=True),
-    Kind("report_attached", "weekly@acme.io", lambda w: w.fire_reports(datetime(2026, 11, 30, 0, 5, tzinfo=UTC)),
-         _weekly, attachment=True),  # week 48 ended
-    Kind("report_linked", "weekly@acme.io", _over_the_attachment_limit, _weekly),
+    Kind("alert_threshold", "watch@acme.io", "Watch", _attacks, _trigger("Spike")),
+    Kind("alert_threshold_again", "watch@acme.io", "Watch", _next_minute_attacks, _trigger("Spike")),
+    Kind("test_notification", "sample@acme.io", None, lambda w: w.test_draft("sample@acme.io", ["vuln_high"])),
+    Kind("test_report", "sample-report@acme.io", None,
+         lambda w: w.test_draft("sample-report@acme.io", ["report_weekly"]), attachment=True),
+    Kind("report_attached", "weekly@acme.io", "Weekly",
+         lambda w: w.fire_reports(datetime(2026, 11, 30, 0, 5, tzinfo=UTC)), _weekly, attachment=True),  # week 48
+    Kind("report_linked", "weekly@acme.io", "Weekly", _over_the_attachment_limit, _weekly),
 )
 
 
 @dataclass(frozen=True)
 class Sent:
-    """What a kind made: the raw message SES got, and the thread key it must carry."""
+    """What a kind made: the raw message SES got, the id of the integration it went through, its thread key."""
 
     kind: Kind
     raw: bytes
+    integration_id: str | None
     thread: str | None
 
 
 _made: dict[str, Sent] = {}
+_failed: list[str] = []
 
 
 def made(api: Api, pipeline: Pipeline, frozen_clock: FrozenClock) -> dict[str, Sent]:
     """Every kind's message by kind name, made once per test session (by the first test that asks)."""
-    if not _made:
-        world = World(api, pipeline, frozen_clock, api.tenant())
+    if _failed:  # said once, by the first test; the others fail at once instead of making every kind again
+        raise AssertionError(f"making the kinds of mail failed: {_failed[0]}")
+    if _made:
+        return _made
+    world = World(api, pipeline, frozen_clock, api.tenant())
+    try:
         _setup(world)
         for kind in KINDS:
             before = len(messages())
             kind.make(world)
             new = [mail for mail in messages()[before:] if mail.to == [kind.to]]
             assert len(new) == 1, f"{kind.name}: {len(new)} messages to {kind.to}: {[m.subject for m in new]}"
-            _made[kind.name] = Sent(kind, new[0].raw, kind.thread(world))
+            _made[kind.name] = Sent(kind, new[0].raw, world.ids.get(kind.integration or ""), kind.thread(world))
+    except Exception as error:
+        _failed.append(repr(error))
+        raise
     return _made
