@@ -31,6 +31,7 @@ TRICKS = "\r\nBcc: evil@x.io\u2028X-Injected: 1\u0085X-Next: 2\u2029\x00\u202e\u
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 EXPECTED_HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type",
                     "x-email-report-delivery",
+                    "references", "in-reply-to",  # a vulnerability's, a trigger's or a report series' thread
                     "x-ses-message-tags", "x-ses-configuration-set"}  # instructions SES acts on and removes
 
 
