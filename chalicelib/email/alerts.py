@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from chalicelib import clock
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Content
-from chalicelib.email.notifications import is_admin_role
+from chalicelib.email.notifications import ADMIN_MARK, is_admin_role
 from chalicelib.models.events import EVENTS, Event, alert_type
 from chalicelib.models.security import SecurityData
 from chalicelib.models.triggers import ThresholdCondition, Trigger, TriggerFilters
@@ -115,11 +115,13 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
     assert isinstance(condition, ThresholdCondition)
     metric = _METRIC_LABELS[condition.metric]
     rows = tops(condition, data, start, end)
+    # the subject stays the same for every alert of the trigger (they thread); the headline names the top ones
     subject = f"Trigger “{trigger.name}”: more than {condition.threshold:,} {metric} in one {condition.interval}"
     named = {kind: next((row.name for row in rows[kind] if not row.code.startswith("(")), None)
              for kind in ("types", "hosts")}  # "(other hosts)" names nothing
+    headline = subject
     if named["types"]:
-        subject += f" — {named['types']}" + (f" on {named['hosts']}" if named["hosts"] else "")
+        headline += f" — {named['types']}" + (f" on {named['hosts']}" if named["hosts"] else "")
     sent, hours_note = sent_label(timezone), condition.metric != "incidents" and condition.interval == "minute"
     facts = [("Trigger", trigger.name), ("Metric", metric.capitalize()),
              ("Count", f"{count:,} (when it fired)"), ("Threshold", f"more than {condition.threshold:,}"),
@@ -128,7 +130,7 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, sta
              *filters_label(condition.filters)]
     sections = [("Top source IPs", rows["ips"]), ("Top attack types", rows["types"]),
                 ("Top endpoints", rows["endpoints"]), ("Top hosts", rows["hosts"])]
-    return compose(_template(trigger), subject, tenant_name, f"Sent {sent}", headline=subject, facts=facts,
+    return compose(_template(trigger), subject, tenant_name, f"Sent {sent}", headline=headline, facts=facts,
                    sections=sections, metric=metric, steps=_what_to_do(condition, rows, data), hours_note=hours_note)
 
 
@@ -177,4 +179,7 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
     headline = f"Trigger “{trigger.name}”: {subject}"
     mail = compose(_template(trigger), subject, tenant_name, f"Sent {sent_label(timezone)}", headline=headline,
                    rows=rows, users=users, trigger_name=trigger.name, timezone=timezone, admins=admins)
-    return replace(mail, subject=headline)  # the page title stays the short subject
+    # the page title stays the short subject; the mail's subject stays the same for the trigger's groups (they
+    # thread), marked when a group grants admin access (those thread apart, in Gmail and Outlook)
+    stem = f"Trigger “{trigger.name}”: {'new users added' if users else 'API changed'}"
+    return replace(mail, subject=(ADMIN_MARK if admins else "") + stem)

@@ -34,6 +34,8 @@ class Content:
     html: str
     text: str
     attachments: tuple[Attachment, ...] = field(default=())
+    # a key of email/threads.py: References and In-Reply-To name <thread@sender domain>; as_test drops it
+    thread: str | None = None
 
     def as_test(self) -> "Content":
         return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments)
@@ -53,6 +55,9 @@ def build(sender: str, sender_name: str, recipients: list[str], content: Content
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders stay quiet
+    if content.thread and (domain := sender.rpartition("@")[2]):
+        message["References"] = f"<{content.thread}@{domain}>"
+        message["In-Reply-To"] = f"<{content.thread}@{domain}>"
     if delivery_id:
         message[DELIVERY_HEADER] = header_text(delivery_id)
     for name, value in (headers or {}).items():

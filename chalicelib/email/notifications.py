@@ -34,7 +34,7 @@ _VULNERABILITY_FIELDS = ("risk", "title", "host", "domain", "path", "method", "p
                          "status", "previous_status")
 # One long field (a 2,000-character path) must not push the others out of a 200-character subject.
 _PART_LIMIT = 80
-_ADMIN_MARK = "[Admin access] "
+ADMIN_MARK = "[Admin access] "
 _ACTION_MARK = "[Action needed] "
 
 
@@ -73,12 +73,13 @@ def _where(data: Mapping[str, Any]) -> str:
     return place
 
 
-def vulnerability_subject(data: Mapping[str, Any], verb: str) -> str:
-    """``[High] SQL injection detected — api.acme.io GET /v2/orders (order_id)``; ``verb`` is detected, fixed or
-    reopened. Without a type the title names it; a missing field is left out; the result is header-safe."""
+def vulnerability_subject(data: Mapping[str, Any]) -> str:
+    """``[High] SQL injection — api.acme.io GET /v2/orders (order_id)``, the same for the detected, fixed and
+    reopened mails so they thread (email/threads.py; the mail says which it is). Without a type the title names
+    it; a missing field is left out; the result is header-safe."""
     risk, kind, title = (_part(data.get(key)) for key in ("risk", "type", "title"))
     tag = f"[{risk.capitalize()}] " if risk else ""
-    what = f"{vocabulary.describe(kind).name if kind else 'Vulnerability'} {verb}"
+    what = vocabulary.describe(kind).name if kind else "Vulnerability"
     if title and not kind:
         what += f": {title}"
     place = _where(data)
@@ -126,7 +127,7 @@ def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, d
         "link": _safe_link(data.get("link")),
     }
     headline = str(data.get("title") or (info.name if info else "Vulnerability"))
-    return vulnerability_subject(data, verb), headline, context
+    return vulnerability_subject(data), headline, context
 
 
 # --- system ------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[st
     headline = form.format(**values) + (f" by {actor}" if actor else "")
     mark = ""
     if _admin_granted(event_type, data):
-        mark, notice = _ADMIN_MARK, f"Admin access granted to {user}."
+        mark, notice = ADMIN_MARK, f"Admin access granted to {user}."
         advice = ["If you did not expect this, remove the admin role and review the changes this user made."]
     elif key == _AUTOMATIC:
         mark = _ACTION_MARK

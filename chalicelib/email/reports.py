@@ -26,12 +26,12 @@ def mail(tenant_name: str, report: Report, link: str | None = None, link_expires
            test: bool = False) -> Content:
     """The report email: headline figures, and either the attachment (added by the worker) or a link."""
     noun = PERIOD_NOUNS[report.frequency]
-    subject = f"{report.frequency.capitalize()} security report: {report.period_label}"
+    subject = f"{report.frequency.capitalize()} security report"  # one subject per series: its mails thread
     figures = [{"label": f.label, "value": f"{f.value:,}", "change": change(f, noun)} for f in report.figures]
     expires = link_expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if link_expires else None
     return compose(
         "report", subject, tenant_name, f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC", test,
-        headline=f"{report.frequency.capitalize()} security report", period_label=report.period_label,
+        headline=subject, period_label=report.period_label,
         timezone=report.timezone, noun=noun, empty=report.empty, figures=figures, link=link, link_expires=expires,
         size=size_words(report.size_bytes))
 

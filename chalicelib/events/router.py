@@ -8,11 +8,12 @@ changes no current status sends nothing. The mailed data is completed from the s
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.delivery import outbox
-from chalicelib.email import notifications
+from chalicelib.email import notifications, threads
 from chalicelib.models.events import EVENTS, Event, VulnerabilityData
 from chalicelib.models.integrations import Integration
 from chalicelib.models.security import DESCRIPTION, VulnerabilityChange
@@ -59,7 +60,8 @@ def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: 
         subscribed.append(farewell)
     if not subscribed:
         return 0
-    content = notifications.render(mailed, tenant.name, tenant.timezone)
+    content = replace(notifications.render(mailed, tenant.name, tenant.timezone),
+                      thread=threads.of_event(tenant.id, mailed))
     targets = []
     for integration in subscribed:
         told = farewell is not None and integration.id == farewell.id

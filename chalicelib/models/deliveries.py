@@ -51,6 +51,7 @@ class Delivery(Model):
     html: str = Field("", exclude=True)
     text: str = Field("", exclude=True)
     attachment_key: str | None = Field(None, exclude=True)
+    thread: str | None = Field(None, exclude=True, description="the mail's thread key (email/threads.py)")
 
 
 class DeliveryQuery(PageQuery):

@@ -10,6 +10,7 @@
 """
 
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
 from chalicelib.delivery import outbox
 from chalicelib.email import reports as mails
+from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
 from chalicelib.models.reports import Report, ReportDownload, ReportFigure
@@ -110,7 +112,8 @@ def deliver(tenant: Tenant, report: Report) -> int:
         if mail is None:  # made on the first claim: a repeated job for a delivered report makes no link
             mail = _mail(tenant, report)
         content, attachment = mail
-        delivery = outbox.enqueue(integration, content, report.period_end, f"report:{report.id}", kind="report",
+        threaded = replace(content, thread=threads.report(tenant.id, integration.id, report.frequency))
+        delivery = outbox.enqueue(integration, threaded, report.period_end, f"report:{report.id}", kind="report",
                                   event_type=f"report_{report.frequency}", attachment_key=attachment)
         reports_repo.mark_enqueued(report, integration.id, delivery.id)
         sent += 1

@@ -1,10 +1,12 @@
 """Send a trigger's alert to its active integrations through the delivery pipeline, and note the outcome."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib import clock
 from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.delivery import outbox
+from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.events import alert_type
 from chalicelib.models.integrations import Integration
@@ -28,7 +30,8 @@ def send(trigger: Trigger, content: Content, source_id: str, created_at: datetim
     targets = [integration for integration in chosen if integration.active]
     outbox.enqueue_all([outbox.Target(integration, skipped=None if integration.active
                                       else outbox.skipped_while_disabled(integration)) for integration in chosen],
-                       content, created_at, source_id, kind="alert", event_type=alert_type(trigger.condition.type))
+                       replace(content, thread=threads.trigger(trigger.tenant_id, trigger.id)), created_at, source_id,
+                       kind="alert", event_type=alert_type(trigger.condition.type))
     outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
                f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
     triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)

@@ -16,14 +16,11 @@ from typing import Any
 
 import boto3
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from chalicelib.settings import get_settings
 from tests.support.stack_process import RunningStack, local_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
 FAIL_DOMAIN = "fail.example"
 CLOCK_RATE = "600"
@@ -35,22 +32,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
     with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (as root it runs `apt-get install chromium`), "
-                    "or install Debian's chromium package yourself")
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture(scope="module")

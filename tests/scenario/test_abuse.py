@@ -32,6 +32,7 @@ MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 EXPECTED_HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type",
                     "x-email-report-delivery",
                     "auto-submitted", "list-id", "list-unsubscribe", "list-unsubscribe-post",  # RFC 3834, 2919, 8058
+                    "references", "in-reply-to",  # a vulnerability's, a trigger's or a report series' thread
                     "x-ses-message-tags", "x-ses-configuration-set"}  # instructions SES acts on and removes
 
 

@@ -109,7 +109,7 @@ def test_data_nested_deeper_than_32_levels_is_rejected_on_its_own(berlin, pipeli
     assert results[1]["status"] == "accepted"
     pipeline.drain()
     [mail] = [m for m in outbox() if m.to == ["soc@berlin.example"]]
-    assert "Vulnerability detected: SQLi in /login" in mail.subject
+    assert "Vulnerability: SQLi in /login" in mail.subject
 
 
 def test_data_of_32_levels_is_accepted_stored_and_mailed(berlin, pipeline):

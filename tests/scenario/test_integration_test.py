@@ -20,7 +20,7 @@ def test_saved_integration_sends_one_sample_per_subscribed_kind(acme):
     assert sorted(set(m.subject for m in mails)) == [
         "[Test message] New user added: new.user@example.com (analyst) by admin@example.com",
         "[Test message] Scope changed: 1 host added, 1 service removed",
-        "[Test message] [High] SQL injection detected — api.example.com GET /v2/orders (order_id)",
+        "[Test message] [High] SQL injection — api.example.com GET /v2/orders (order_id)",
     ]
     assert sorted(m.to[0] for m in mails) == ["lead@acme.io"] * 3 + ["soc@acme.io"] * 3  # one message each
     assert all(len(m.to) == 1 and "This is a test message" in m.text for m in mails)
@@ -36,7 +36,7 @@ def test_draft_is_validated_and_nothing_is_saved(acme):
                                                                "events": ["vuln_low"]})
     assert status == 200 and body["ok"]
     [mail] = outbox()
-    assert mail.subject == "[Test message] [Low] Information disclosure detected — www.example.com"
+    assert mail.subject == "[Test message] [Low] Information disclosure — www.example.com"
     assert "Server version disclosed" in mail.text and "CWE-497" in mail.text and "What to do:" in mail.text
     assert "https://platform.example.com/vulnerabilities/sample-low" in mail.text
     assert scan("integrations_table") == before

@@ -101,11 +101,11 @@ def test_events_are_delivered_by_the_queue_poller_and_shown_in_the_outbox(stack:
     event = {"id": "local-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
              "data": {"risk": "high", "title": "SQLi in /login"}}
     assert http(stack, "POST", "/v1/events", token, {"events": [event]})[0] == 202
-    mail = wait_for_mail(stack, "[High] Vulnerability detected: SQLi in /login", "outbox@demo.example")
+    mail = wait_for_mail(stack, "[High] Vulnerability: SQLi in /login", "outbox@demo.example")
     assert "SQLi in /login" in mail["text"] and "SQLi in /login" in mail["html"]
     with urllib.request.urlopen(stack.api_url + "/local/outbox", timeout=HTTP_TIMEOUT) as response:
         page = response.read().decode()
-    assert "Vulnerability detected: SQLi in /login" in page and "<iframe sandbox" in page
+    assert "Vulnerability: SQLi in /login" in page and "<iframe sandbox" in page
 
 
 def test_the_demo_tenant_gets_last_weeks_report_with_its_pdf(stack: RunningStack) -> None:

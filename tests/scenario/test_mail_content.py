@@ -29,7 +29,7 @@ def test_vulnerability_mail_says_what_where_which_category_and_what_to_do(acme, 
     pipeline.drain()
     # THEN the subject triages it: risk, type in words, host, method, path, parameter
     mail = mail_to("soc@acme.io")
-    assert mail.subject == "[High] SQL injection detected — api.acme.io GET /v2/orders (order_id)"
+    assert mail.subject == "[High] SQL injection — api.acme.io GET /v2/orders (order_id)"
     # AND the body names the type, its category and the fix from the vocabulary, the title and the link
     sqli = vocabulary.describe("sqli")
     for line in ("SQLi in the orders API", "Detected · High risk", "Type: SQL injection",
@@ -49,7 +49,7 @@ def test_vulnerability_mail_with_only_the_required_fields_still_reads(acme, pipe
                             type="brand_new_check", link="ftp://files.example/x"))
     pipeline.drain()
     mail = mail_to("soc@acme.io")
-    assert mail.subject == "[Low] Brand new check detected"
+    assert mail.subject == "[Low] Brand new check"
     assert "Type: Brand new check" in mail.text and "Category" not in mail.text
     assert "Open the vulnerability in the platform, fix it in code" in mail.text  # no remediation known
     assert "ftp://" not in mail.html and "View the vulnerability" not in mail.text

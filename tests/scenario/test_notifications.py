@@ -31,7 +31,7 @@ def test_event_reaches_exactly_the_active_subscribed_integrations(acme, pipeline
     mails = [m for m in outbox() if "Vulnerability" in m.subject]
     assert sorted(m.to for m in mails) == [["lead@acme.io"], ["sec@acme.io"], ["soc@acme.io"]]
     mail = next(m for m in mails if "soc@acme.io" in m.to)
-    assert mail.subject == "[High] Vulnerability detected: SQLi in /login — api.acme.io /login"
+    assert mail.subject == "[High] Vulnerability: SQLi in /login — api.acme.io /login"
     assert "Host: api.acme.io" in mail.text and "Endpoint: /login" in mail.text and "Detected · High risk" in mail.text
     assert "SQLi in /login" in mail.html and "High risk" in mail.html
     status, log = acme.call("GET", f"/v1/integrations/{high['id']}/deliveries")
@@ -97,8 +97,8 @@ def test_html_is_escaped_and_headers_cannot_be_injected(acme, pipeline):
     assert "javascript:" not in mail.html
     headers = mail.raw.split(b"\r\n\r\n")[0].decode().split("\r\n")
     assert [h for h in headers if h.lower().startswith(("bcc", "subject"))] == [
-        "Subject: [High] Vulnerability detected: <script>alert(1)</script> Bcc: evil@x.io"]
-    assert mail.subject == "[High] Vulnerability detected: <script>alert(1)</script> Bcc: evil@x.io"
+        "Subject: [High] Vulnerability: <script>alert(1)</script> Bcc: evil@x.io"]
+    assert mail.subject == "[High] Vulnerability: <script>alert(1)</script> Bcc: evil@x.io"
 
 
 def test_failing_ses_follows_the_exact_schedule_then_dead_then_redrive(acme, pipeline, flaky_ses, monkeypatch):

@@ -19,22 +19,25 @@ ORDERS = {"risk": "high", "title": "SQLi in the orders API", "host": "api.acme.i
 # --- the subject builder -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "verb", "subject"), [
-    (ORDERS, "detected", "[High] SQL injection detected — api.acme.io GET /v2/orders (order_id)"),
-    (ORDERS, "fixed", "[High] SQL injection fixed — api.acme.io GET /v2/orders (order_id)"),
-    (ORDERS, "reopened", "[High] SQL injection reopened — api.acme.io GET /v2/orders (order_id)"),
+@pytest.mark.parametrize(("data", "subject"), [
+    (ORDERS, "[High] SQL injection — api.acme.io GET /v2/orders (order_id)"),
     ({"risk": "medium", "title": "Reflected XSS", "type": "XSS", "domain": "acme.io", "path": "/search"},
-     "detected", "[Medium] Cross-site scripting detected — acme.io /search"),
-    ({"risk": "high", "title": "SQLi in /login"}, "detected", "[High] Vulnerability detected: SQLi in /login"),
-    ({"risk": "low", "title": "t", "type": "weird_new_type", "host": "h.io", "method": "POST"}, "detected",
-     "[Low] Weird new type detected — h.io"),  # a method without a path says nothing
-    ({"risk": "high", "title": "t", "type": "sqli", "parameter": "q"}, "detected",
-     "[High] SQL injection detected — parameter q"),
-    ({"id": "v-1"}, "fixed", "Vulnerability fixed"),  # a status change of an unknown record
-    ({"risk": "high", "title": "", "type": "", "host": None, "path": 42}, "fixed", "[High] Vulnerability fixed — 42"),
+     "[Medium] Cross-site scripting — acme.io /search"),
+    ({"risk": "high", "title": "SQLi in /login"}, "[High] Vulnerability: SQLi in /login"),
+    ({"risk": "low", "title": "t", "type": "weird_new_type", "host": "h.io", "method": "POST"},
+     "[Low] Weird new type — h.io"),  # a method without a path says nothing
+    ({"risk": "high", "title": "t", "type": "sqli", "parameter": "q"}, "[High] SQL injection — parameter q"),
+    ({"id": "v-1"}, "Vulnerability"),  # a status change of an unknown record
+    ({"risk": "high", "title": "", "type": "", "host": None, "path": 42}, "[High] Vulnerability — 42"),
 ])
-def test_subject_says_as_much_as_the_event_carries(data, verb, subject):
-    assert notifications.vulnerability_subject(data, verb) == subject
+def test_subject_says_as_much_as_the_event_carries(data, subject):
+    assert notifications.vulnerability_subject(data) == subject
+
+
+@pytest.mark.parametrize("verb", ["detected", "fixed", "reopened"])
+def test_every_mail_of_a_vulnerability_has_the_same_subject_so_they_thread(verb):
+    subject, _, context = notifications.vulnerability_parts({**ORDERS, "status": "closed"}, verb)
+    assert subject == "[High] SQL injection — api.acme.io GET /v2/orders (order_id)" and context["verb"] == verb
 
 
 HOSTILE = "x\r\nBcc: evil@x.io\u2028Subject: y\x00\u202e"
@@ -48,7 +51,7 @@ def test_no_field_can_inject_a_header(field):
         data.pop("host")  # the host, when there is one, names the place
     if field == "title":
         data.pop("type")  # the type, when there is one, names the vulnerability
-    subject = notifications.vulnerability_subject(data, "detected")
+    subject = notifications.vulnerability_subject(data)
     assert not [ch for ch in subject if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}], subject
     raw = build("r@example.com", "Reports", ["soc@acme.io"], Content(subject, "<p>x</p>", "x"))
     message = message_from_bytes(raw)
@@ -56,9 +59,9 @@ def test_no_field_can_inject_a_header(field):
 
 
 def test_one_long_field_does_not_crowd_the_others_out():
-    subject = notifications.vulnerability_subject({**ORDERS, "path": "/" + "a" * 1999}, "detected")
+    subject = notifications.vulnerability_subject({**ORDERS, "path": "/" + "a" * 1999})
     assert len(subject) <= 200
-    assert subject.startswith("[High] SQL injection detected — api.acme.io GET /aaa") and subject.endswith(
+    assert subject.startswith("[High] SQL injection — api.acme.io GET /aaa") and subject.endswith(
         "… (order_id)")
 
 
@@ -76,12 +79,12 @@ def render_status(data: dict[str, Any], verb: str) -> tuple[str, str, str]:
 def test_fixed_and_reopened_mails_render_the_stored_fields_with_the_status():
     fixed = {**ORDERS, "status": "closed", "previous_status": "open"}
     subject, html, text = render_status(fixed, "fixed")
-    assert subject == "[High] SQL injection fixed — api.acme.io GET /v2/orders (order_id)"
+    assert subject == "[High] SQL injection — api.acme.io GET /v2/orders (order_id)"
     assert "Fixed · High risk" in text and "Status: Fixed (was open)" in text and "Nothing to do" in text
     assert "Endpoint: GET /v2/orders" in text and vocabulary.describe("sqli").remediation not in text
     assert ">Fixed</span>" in html and 'href="https://platform.example/vulnerabilities/v-42"' in html
     reopened = {**ORDERS, "status": "open", "previous_status": "closed"}
     subject, html, text = render_status(reopened, "reopened")
-    assert subject.startswith("[High] SQL injection reopened — ")
+    assert subject.startswith("[High] SQL injection — ")
     assert "Status: Open (was fixed)" in text and vocabulary.describe("sqli").remediation in text
     assert "It had been reported fixed" in text
