@@ -23,6 +23,9 @@ def _expand_events(values: list[str]) -> list[str]:
 
 Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_events),
                    Field(json_schema_extra={"minItems": 1})]
+Notifications = Literal["instant", "hourly", "daily"]
+NOTIFICATIONS_HELP = ("instant: one mail per notification; hourly or daily: one digest per hour or day of the "
+                      "tenant's time zone (reports, Test integration and notices about the integration stay apart)")
 
 
 class Integration(Model):
@@ -47,6 +50,7 @@ class Integration(Model):
     health: Literal["ok", "failing", "disabled"] | None = Field(None, description=(
         "failing as soon as the last send failed for an address, or the recent failed share is high"))
     health_detail: str | None = Field(None, description="why, in words: the failing address and SES's error")
+    notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -56,12 +60,14 @@ class IntegrationCreate(Strict):
     name: Name
     emails: Emails
     events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+    notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
 
 
 class IntegrationUpdate(Patch):
     name: Name | None = None
     emails: Emails | None = None
     events: Events | None = None
+    notifications: Notifications | None = None
 
 
 class IntegrationPage(Model):
