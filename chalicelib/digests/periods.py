@@ -7,7 +7,7 @@ hours from local midnight to local midnight. Where midnight does not exist (a zo
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock
@@ -36,16 +36,23 @@ class DigestPeriod:
         return f"{day}, {first:%H:%M}–{clock.shift(first, self.end - self.start):%H:%M} {first:%Z}"
 
 
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
 def _start(frequency: DigestFrequency, timezone: str, moment: datetime) -> datetime:
     local = clock.local(moment, timezone)
     if frequency == "hourly":  # keeps the fold: the second 02:00 of a repeated hour stays the second
         return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-    return datetime.combine(local.date(), time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    return _midnight(local.date(), timezone)
 
 
 def _following(frequency: DigestFrequency, timezone: str, start: datetime) -> datetime:
     step = clock.shift(start, _STEP[frequency])
-    following = _start(frequency, timezone, step)
+    if frequency == "daily":  # the next local date's midnight: 24 hours on may still be the same date (25-hour day)
+        following = _midnight(clock.local(start, timezone).date() + timedelta(days=1), timezone)
+    else:
+        following = _start(frequency, timezone, step)
     # A zone whose clocks move by half an hour can truncate back onto the same start: then it is a plain step.
     return following if following > start else step
 
