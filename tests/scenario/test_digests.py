@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
+from chalicelib.aws import digests_repo, integrations_repo
 from chalicelib.aws.clients import table
+from chalicelib.digests.periods import period_containing
+from chalicelib.models.digests import DigestEntry
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
-from tests.scenario.test_scale import fire
+from tests.scenario.test_scale import add_tenants, aws_requests, fire
 from tests.scenario.test_trigger_evaluation import flush_groups, trigger
 from tests.support.checks import scan
 from tests.support.pipeline import outbox
@@ -275,3 +278,40 @@ def test_switching_back_to_instant_still_sends_the_begun_period(berlin, run_pass
     # THEN the new one came at once, and the begun hour still went out as a digest
     subjects = [mail.subject for mail in mails_to("digest@acme.io")]
     assert subjects[0].endswith("Instant again — api.acme.io") and subjects[1].startswith("Hourly digest: 1 ")
+
+
+def gather_for_each(tenants: list[Any], frequency: str) -> None:
+    """One entry in the current period of each tenant's (default) integration, straight into the store."""
+    period = period_containing(frequency, "UTC", clock.now())
+    for tenant in tenants:
+        [integration] = integrations_repo.all_for_tenant(tenant.id)
+        entry = DigestEntry(source_id=f"e-{tenant.id}", group="vuln_high", headline="SQLi", at=clock.now())
+        digests_repo.collect(tenant.id, [digests_repo.Slot(integration.id, frequency, period.start, period.end)],
+                             entry)
+
+
+@pytest.mark.parametrize("tenants", [100, 1000])
+def test_a_quiet_pass_costs_the_same_at_100_and_1000_tenants(api, tenants):
+    # GIVEN 100 or 1,000 integrations holding a daily digest that has not ended
+    gather_for_each(add_tenants(tenants), "daily")
+    # WHEN the digest pass runs
+    with aws_requests() as counted:
+        outcome = fire(api, "digest_pass", f"quiet-{tenants}")
+    # THEN it asks each shard of the due index once, and nothing else but its idempotency record
+    assert outcome == {"due": 0, "sent": 0}
+    assert counted["dynamodb.Query"] == digests_repo.SHARDS
+    assert sum(counted.values()) <= digests_repo.SHARDS + 3, counted
+
+
+def test_a_busy_pass_costs_what_is_due(api, frozen_clock):
+    # GIVEN 1,000 tenants, 60 of whose integrations hold an hourly digest
+    gather_for_each(add_tenants(1000)[:60], "hourly")
+    frozen_clock.moment = datetime(2026, 11, 25, 11, 5, tzinfo=UTC)
+    # WHEN the pass runs after the hour
+    with aws_requests() as counted:
+        outcome = fire(api, "digest_pass", "busy")
+    # THEN 60 digests are queued, each for a handful of requests on top of the quiet pass's
+    assert outcome == {"due": 60, "sent": 60}
+    assert counted["dynamodb.BatchGetItem"] == 2 and counted["dynamodb.Scan"] == 0
+    per_digest = (sum(counted.values()) - digests_repo.SHARDS - 3) / 60
+    assert per_digest <= 4.5, counted
