@@ -315,3 +315,21 @@ def test_a_busy_pass_costs_what_is_due(api, frozen_clock):
     assert counted["dynamodb.BatchGetItem"] == 2 and counted["dynamodb.Scan"] == 0
     per_digest = (sum(counted.values()) - digests_repo.SHARDS - 3) / 60
     assert per_digest <= 4.5, counted
+
+
+def test_the_api_takes_reads_and_changes_the_choice(acme):
+    # GIVEN an integration created in Wallarm's vocabulary with a daily digest, and one without the field
+    status, created = acme.call("POST", "/v1/integrations", {"name": "Digest", "emails": "d@acme.io",
+                                                             "events": ["report_weekly", "vuln", "system"],
+                                                             "notifications": "daily"})
+    assert status == 201 and created["notifications"] == "daily"
+    assert created["events"] == ["report_weekly", "system", "vuln_high", "vuln_medium", "vuln_low"]
+    assert acme.integration(name="Plain")["notifications"] == "instant"
+    path = f"/v1/integrations/{created['id']}"
+    # WHEN it is changed, and then given values it does not take
+    assert acme.call("PATCH", path, {"notifications": "hourly"})[1]["notifications"] == "hourly"
+    refused = [acme.call("PATCH", path, {"notifications": value}) for value in ("weekly", None, 1)]
+    # THEN each refusal names the field and changes nothing
+    assert [status for status, _ in refused] == [422, 422, 422]
+    assert all(body["error"]["details"][0]["path"] == "notifications" for _, body in refused)
+    assert acme.call("GET", path)[1]["notifications"] == "hourly"
