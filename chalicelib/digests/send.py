@@ -35,7 +35,7 @@ def _deliver(due: Due, tenant: Tenant, integration: Integration) -> bool:
     content = mail.render(tenant.name, tenant.timezone, due.frequency, period.label(), entries)
     skipped = None if integration.active else outbox.skipped_while_disabled(integration)
     outbox.enqueue(integration, content, period.end, f"digest:{due.integration_id}:{due.frequency}:{due.start}",
-                   skipped=skipped, kind="digest")
+                   skipped=skipped, kind="digest", event_type=f"{due.frequency}_digest")
     return True
 
 

@@ -15,6 +15,7 @@ from chalicelib.digests.periods import period_containing
 from chalicelib.models.digests import DigestEntry
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
+from tests.scenario.test_console import Browser
 from tests.scenario.test_scale import add_tenants, aws_requests, fire
 from tests.scenario.test_trigger_evaluation import flush_groups, trigger
 from tests.support.checks import scan
@@ -202,7 +203,8 @@ def test_a_failing_digest_retries_and_shows_in_the_delivery_log(berlin, run_pass
     assert len(mails_to("digest@acme.io")) == 1
     status, log = berlin.call("GET", f"/v1/integrations/{created['id']}/deliveries")
     [entry] = log["items"] if status == 200 else [log]
-    assert entry["kind"] == "digest" and entry["status"] == "sent" and entry["subject"].startswith("Hourly digest")
+    assert entry["kind"] == "digest" and entry["event_type"] == "hourly_digest" and entry["status"] == "sent"
+    assert entry["subject"].startswith("Hourly digest")
     assert [a["outcome"] for a in entry["attempts"]] == ["failed", "sent"]
 
 
@@ -333,3 +335,18 @@ def test_the_api_takes_reads_and_changes_the_choice(acme):
     assert [status for status, _ in refused] == [422, 422, 422]
     assert all(body["error"]["details"][0]["path"] == "notifications" for _, body in refused)
     assert acme.call("GET", path)[1]["notifications"] == "hourly"
+
+
+def test_the_console_lists_the_choice_and_the_digest_in_the_log(api, berlin, run_pass):
+    # GIVEN an hourly digest that went out
+    created = digest(berlin)
+    post(berlin, vuln("SQLi in /login"))
+    run_pass(datetime(2026, 11, 25, 11, 5, tzinfo=UTC))
+    console = Browser(api.client)
+    assert console.sign_in(berlin.token).status == 303
+    # WHEN the integrations page and the digest integration's delivery log are opened
+    listing = console.get("/console/integrations").body
+    log = console.get(f"/console/integrations/{created['id']}/deliveries").body
+    # THEN the card names the choice and its last delivery, and the log lists the digest in words
+    assert "<dt>Notifications</dt><dd>Hourly digest</dd>" in listing and "<dd>Instant</dd>" in listing
+    assert "Hourly digest: 1 notification, 1 high-risk" in listing and "Hourly digest · " in log
