@@ -30,6 +30,7 @@ SHARDS = 10
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 KEPT = timedelta(days=3)  # after the period's end: enough for a late pass, then TTL removes the entries
 _PER_TRANSACTION = 50  # two writes per integration, within a transaction's 100
+_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -88,16 +89,21 @@ def _ops(tenant_id: str, slot: Slot, entry: DigestEntry) -> list[dict[str, Any]]
 
 def collect(tenant_id: str, slots: list[Slot], entry: DigestEntry) -> int:
     """Add ``entry`` to each slot's period and make the period due at its end, both in one transaction (50
-    integrations per request); a slot that already holds the entry is left as it is. Returns the entries added."""
+    integrations per request); a slot that already holds the entry is left as it is, and a write that conflicted
+    with another event's on the same period is tried again. Returns the entries added."""
     added = 0
     for first in range(0, len(slots), _PER_TRANSACTION):
         todo = slots[first:first + _PER_TRANSACTION]
-        while todo:
+        for _ in range(_TRIES):
             reasons = transact(op for slot in todo for op in _ops(tenant_id, slot, entry))
             if reasons is None:
                 added += len(todo)
                 break
             todo = [slot for n, slot in enumerate(todo) if reasons[2 * n] != "ConditionalCheckFailed"]
+            if not todo:
+                break
+        else:
+            raise RuntimeError(f"digest entry {entry.source_id!r} still not written after {_TRIES} tries: {reasons}")
     return added
 
 

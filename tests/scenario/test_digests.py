@@ -19,6 +19,7 @@ from tests.scenario.test_console import Browser
 from tests.scenario.test_scale import add_tenants, aws_requests, fire
 from tests.scenario.test_trigger_evaluation import flush_groups, trigger
 from tests.support.checks import scan
+from tests.support.concurrency import concurrently
 from tests.support.pipeline import outbox
 
 _ids = itertools.count()
@@ -124,6 +125,17 @@ def test_a_redelivered_event_and_a_repeated_pass_send_once(berlin, api, run_pass
     [mail] = mails_to("digest@acme.io")
     assert mail.subject.startswith("Hourly digest: 1 notification, 1 high-risk")
     assert mail.text.count("SQLi in /login") == 1
+
+
+def test_events_arriving_at_once_are_all_in_the_digest(berlin, run_pass):
+    # GIVEN an hourly digest WHEN eight events for it are posted at the same moment
+    digest(berlin)
+    concurrently([lambda n=n: post(berlin, vuln(f"Finding {n}")) for n in range(8)])
+    run_pass(datetime(2026, 11, 25, 11, 5, tzinfo=UTC))
+    # THEN its one digest lists every one of them
+    [mail] = mails_to("digest@acme.io")
+    assert mail.subject.startswith("Hourly digest: 8 notifications, 8 high-risk")
+    assert all(f"Finding {n}" in mail.text for n in range(8))
 
 
 def test_a_daily_digest_covers_the_25_hour_day_of_the_autumn_change(berlin, run_pass, frozen_clock):
