@@ -62,6 +62,14 @@ def report_scheduler(event: CloudWatchEvent) -> dict[str, int]:
     return once(f"reports#{event.to_dict()['id']}", lambda: scheduler.schedule(clock.now()), event.context)
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def digest_pass(event: CloudWatchEvent) -> dict[str, int]:
+    from chalicelib.aws.idempotency import once
+    from chalicelib.digests import send
+
+    return once(f"digests#{event.to_dict()['id']}", lambda: send.run(clock.now()), event.context)
+
+
 # One job (or scheduling page) per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job
 # must fail the batch.
 @app.on_sqs_message(queue=get_settings().report_queue, batch_size=1)

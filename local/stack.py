@@ -40,6 +40,7 @@ DEMO_TENANT = TenantCreate(name="Demo", primary_email="security@demo.example")
 _LOOP_STOP_TIMEOUT = 5.0
 HEALTH_CHECK_SECONDS = 300  # the deployed schedules' rates
 REPORT_SCHEDULE_SECONDS = 3600
+DIGEST_PASS_SECONDS = 300
 DEMO_DAYS = 14
 
 
@@ -71,6 +72,7 @@ def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
         Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
         Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
         Loop("report-scheduler", loops.schedule(lambdas, "report_scheduler", REPORT_SCHEDULE_SECONDS)),
+        Loop("digest-pass", loops.schedule(lambdas, "digest_pass", DIGEST_PASS_SECONDS)),
     ]
 
 

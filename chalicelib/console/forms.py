@@ -12,7 +12,7 @@ from chalicelib.models.integrations import Integration, IntegrationCreate
 
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
-FIELDS = ("name", "emails", "frequency", "events")
+FIELDS = ("name", "emails", "frequency", "events", "notifications")
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -27,6 +27,7 @@ class IntegrationForm:
     vulns: list[str] = field(default_factory=lambda: list(VULN_EVENTS))
     scope: bool = False
     other_frequencies: list[str] = field(default_factory=list)
+    notifications: str = "instant"
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -35,7 +36,8 @@ class IntegrationForm:
         return cls(name=integration.name, emails=", ".join(integration.emails),
                    frequency=reports[0] if reports else "none", system="system" in integration.events,
                    vulns=[event for event in VULN_EVENTS if event in integration.events],
-                   scope="scope" in integration.events, other_frequencies=reports[1:])
+                   scope="scope" in integration.events, other_frequencies=reports[1:],
+                   notifications=integration.notifications)
 
     @classmethod
     def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
@@ -43,7 +45,8 @@ class IntegrationForm:
         frequency = (form.get("frequency") or ["none"])[0]
         return cls(name=(form.get("name") or [""])[0], emails=(form.get("emails") or [""])[0],
                    frequency=frequency, system="system" in events,
-                   vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events)
+                   vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events,
+                   notifications=(form.get("notifications") or ["instant"])[0])
 
     def events(self) -> list[str]:
         chosen = [f"report_{self.frequency}"] if self.frequency != "none" else []
@@ -57,7 +60,7 @@ class IntegrationForm:
             self.errors["frequency"] = "Choose none, daily, weekly or monthly."
         try:
             data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
-                                                     "events": self.events()})
+                                                     "events": self.events(), "notifications": self.notifications})
         except ValidationError as exc:
             for error in exc.errors(include_url=False):  # every rejected address, each with its own message
                 name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.delivery import outbox
+from chalicelib.digests import collect
 from chalicelib.email import notifications, threads
 from chalicelib.models.events import EVENTS, Event, VulnerabilityData
 from chalicelib.models.integrations import Integration
@@ -47,8 +48,9 @@ def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: 
     """One delivery per active subscribed integration; ``farewell`` (the integration the event is about)
     is told even though it is being disabled or deleted; ``vulnerability`` is what a vulnerability event
     changed; ``integrations()`` are the tenant's (read once for a batch of events, if one routes anywhere).
-    A disabled subscribed integration gets a ``skipped`` row saying so, which can be redriven once it is enabled.
-    Returns the number of deliveries queued."""
+    A disabled subscribed integration gets a ``skipped`` row saying so, which can be redriven once it is enabled;
+    one that takes a digest gets an entry in it instead (``digests.collect``). Returns the number of deliveries
+    queued."""
     mailed = vulnerability_notice(event, vulnerability) if event.type in VULNERABILITY_EVENTS else event
     if mailed is None:
         return 0
@@ -67,5 +69,8 @@ def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: 
         told = farewell is not None and integration.id == farewell.id
         skipped = None if integration.active or told else outbox.skipped_while_disabled(integration)
         targets.append(outbox.Target(integration, told, skipped))
-    outbox.enqueue_all(targets, content, received_at, event.id, event_type=event.type, subscription=kind)
+    targets = collect.divert(tenant.id, tenant.timezone, targets, content, event.id, kind, mailed.type,
+                             mailed.time)
+    if targets:
+        outbox.enqueue_all(targets, content, received_at, event.id, event_type=event.type, subscription=kind)
     return sum(target.skipped is None for target in targets)

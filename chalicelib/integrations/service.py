@@ -21,14 +21,16 @@ MANUAL = "manual"
 _WRITE_TRIES = 3
 
 
-def new_integration(tenant_id: str, name: str, emails: list[str], events: list[str]) -> Integration:
+def new_integration(tenant_id: str, name: str, emails: list[str], events: list[str],
+                    notifications: str = "instant") -> Integration:
     moment = clock.now()
     return Integration(id=str(uuid.uuid4()), tenant_id=tenant_id, name=name, emails=emails, events=events,
-                       created_at=moment, updated_at=moment, unsubscribe_key=integrations_repo.new_key())
+                       created_at=moment, updated_at=moment, unsubscribe_key=integrations_repo.new_key(),
+                       notifications=notifications)
 
 
 def create(tenant_id: str, data: IntegrationCreate) -> Integration:
-    integration = new_integration(tenant_id, data.name, data.emails, data.events)
+    integration = new_integration(tenant_id, data.name, data.emails, data.events, data.notifications)
     integrations_repo.create(integration)
     schedules.follow(None, integration)
     return integration

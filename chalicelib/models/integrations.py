@@ -23,6 +23,9 @@ def _expand_events(values: list[str]) -> list[str]:
 
 Events = Annotated[list[Literal[EventType, "vuln"]], AfterValidator(_expand_events),
                    Field(json_schema_extra={"minItems": 1})]
+Notifications = Literal["instant", "hourly", "daily"]
+NOTIFICATIONS_HELP = ("instant: one mail per notification; hourly or daily: one digest per hour or day of the "
+                      "tenant's time zone (reports, Test integration and notices about the integration stay apart)")
 
 
 class Unsubscribed(Model):
@@ -58,6 +61,7 @@ class Integration(Model):
         "addresses that left through the unsubscribe link of a mail, latest last; adding one back to ``emails`` "
         "clears its entry"))
     unsubscribe_key: str | None = Field(None, exclude=True)  # signs its links; None: written before keys existed
+    notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -67,12 +71,14 @@ class IntegrationCreate(Strict):
     name: Name
     emails: Emails
     events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+    notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
 
 
 class IntegrationUpdate(Patch):
     name: Name | None = None
     emails: Emails | None = None
     events: Events | None = None
+    notifications: Notifications | None = None
 
 
 class IntegrationPage(Model):

@@ -6,6 +6,7 @@ from datetime import datetime
 from chalicelib import clock
 from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.delivery import outbox
+from chalicelib.digests import collect
 from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.events import alert_type
@@ -21,17 +22,21 @@ def _why_nothing(trigger: Trigger, chosen: list[Integration]) -> str:
     return f"nothing sent: all its integrations are disabled: {disabled}"
 
 
-def send(trigger: Trigger, content: Content, source_id: str, created_at: datetime) -> int:
+def send(trigger: Trigger, content: Content, source_id: str, created_at: datetime, timezone: str = "UTC") -> int:
     """One ``alert`` delivery per active integration of the trigger (idempotent on ``source_id``), so retries,
     the delivery log and auto-disable apply; a disabled one gets a ``skipped`` row saying so. Returns the number
-    of deliveries queued."""
+    of deliveries queued; an integration that takes a digest gathers the alert instead (``digests.collect``, periods
+    in the tenant's ``timezone``)."""
     known = {integration.id: integration for integration in integrations_repo.all_for_tenant(trigger.tenant_id)}
     chosen = [known[integration_id] for integration_id in trigger.integration_ids if integration_id in known]
     targets = [integration for integration in chosen if integration.active]
-    outbox.enqueue_all([outbox.Target(integration, skipped=None if integration.active
-                                      else outbox.skipped_while_disabled(integration)) for integration in chosen],
-                       replace(content, thread=threads.trigger(trigger.tenant_id, trigger.id)), created_at, source_id,
-                       kind="alert", event_type=alert_type(trigger.condition.type))
+    event_type = alert_type(trigger.condition.type)
+    content = replace(content, thread=threads.trigger(trigger.tenant_id, trigger.id))
+    instant = collect.divert(trigger.tenant_id, timezone, [outbox.Target(
+        integration, skipped=None if integration.active else outbox.skipped_while_disabled(integration))
+        for integration in chosen], content, source_id, "alert", event_type, created_at)
+    if instant:
+        outbox.enqueue_all(instant, content, created_at, source_id, kind="alert", event_type=event_type)
     outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
                f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
     triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)

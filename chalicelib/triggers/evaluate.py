@@ -56,7 +56,8 @@ def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, even
     data = windows.narrowed(condition.filters, security_repo.read(
         tenant.id, hour, max(end, clock.shift(hour, timedelta(hours=1))), vulnerabilities=False))
     content = messages.threshold(trigger, tenant.name, tenant.timezone, new, start, end, data)
-    alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at)
+    alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at,
+                tenant.timezone)
     return 1
 
 
@@ -101,7 +102,8 @@ def flush(body: dict[str, Any]) -> int:
     else:
         entries = list({row["id"]: row for row in group.entries}.values())  # a re-routed event is listed once
         content = messages.group(trigger, tenant.name, tenant.timezone, entries)
-        sent = alerts.send(trigger, content, f"trigger-group:{trigger.id}:{group_id}", group.opened_at)
+        sent = alerts.send(trigger, content, f"trigger-group:{trigger.id}:{group_id}", group.opened_at,
+                           tenant.timezone)
     trigger_windows_repo.drop_closed(tenant_id, trigger_id, group_id)
     return sent
 

@@ -166,6 +166,26 @@ def test_add_an_integration_through_the_form_test_it_and_find_the_mails_in_the_o
     expect(soc).to_contain_text("System related")
 
 
+def test_the_digest_choice_is_offered_saved_and_listed(admin: Page) -> None:
+    admin.goto("/console/integrations/new")
+    admin.get_by_label("Name").fill("Digest team")
+    admin.get_by_label("Email addresses").fill("digest@demo.example")
+    expect(admin.get_by_role("radio", name="Instant")).to_be_checked()
+    admin.get_by_role("radio", name="Hourly digest").check()
+    admin.get_by_role("button", name="Add integration").click()
+    expect(admin.get_by_role("status")).to_have_text("Integration added.")
+    expect(card(admin, "Digest team")).to_contain_text("Hourly digest")
+
+    card(admin, "Digest team").get_by_role("link", name="Edit Digest team").click()
+    expect(admin.get_by_role("radio", name="Hourly digest")).to_be_checked()
+    admin.get_by_role("radio", name="Daily digest").check()
+    shoot(admin, "integration-digest-1280")
+    admin.get_by_role("button", name="Save changes").click()
+    expect(admin.get_by_role("radio", name="Daily digest")).to_be_checked()  # saved, the form shown again
+    admin.goto("/console/integrations")
+    expect(card(admin, "Digest team")).to_contain_text("Daily digest")
+
+
 def test_disable_enable_and_delete_with_a_confirmation(admin: Page) -> None:
     admin.goto("/console/integrations")
     soc = card(admin, "SOC team")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 
-@pytest.mark.parametrize("handler", ["health_check", "report_scheduler"])
+@pytest.mark.parametrize("handler", ["health_check", "report_scheduler", "digest_pass"])
 def test_scheduled_handlers_run_before_any_http_request(app, api, handler):
     if hasattr(app, "lambda_context"):
         del app.lambda_context  # a cold container has served no HTTP request
