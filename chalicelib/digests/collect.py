@@ -40,7 +40,7 @@ def divert(tenant_id: str, timezone: str, targets: list[Target], content: Conten
         frequency = target.integration.notifications
         period = period_containing(frequency, timezone, now)
         slots.append(digests_repo.Slot(target.integration.id, frequency, period.start, period.end))
-    entry = DigestEntry(source_id=source_id, group=group, headline=content.subject, at=at)
+    entry = DigestEntry(source_id=source_id, group=group, headline=content.summary or content.subject, at=at)
     added = digests_repo.collect(tenant_id, slots, entry)
     if added:
         count("DigestEntries", added)

@@ -42,7 +42,9 @@ def base(tenant_name: str, when: str, test: bool = False) -> dict[str, Any]:
             "when": when, "test": test}
 
 
-def compose(name: str, subject: str, tenant_name: str, when: str, test: bool = False, **context: Any) -> Content:
-    """The mail of template ``name`` in the base frame; ``subject`` is also the HTML title."""
+def compose(name: str, subject: str, tenant_name: str, when: str, test: bool = False, summary: str | None = None,
+            **context: Any) -> Content:
+    """The mail of template ``name`` in the base frame; ``subject`` is also the HTML title; ``summary`` (default: the
+    headline, else the subject) says in one line what happened."""
     html, text = render(name, subject=subject, **base(tenant_name, when, test), **context)
-    return Content(subject, html, text)
+    return Content(subject, html, text, summary=summary or context.get("headline") or subject)

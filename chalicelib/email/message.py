@@ -36,6 +36,7 @@ class Content:
     attachments: tuple[Attachment, ...] = field(default=())
     # a key of email/threads.py: References and In-Reply-To name <thread@sender domain>; as_test drops it
     thread: str | None = None
+    summary: str = ""  # what happened, in one line (the subject stays the same across a thread): digests list it
 
     def as_test(self) -> "Content":
         return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments)

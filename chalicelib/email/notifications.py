@@ -250,6 +250,7 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     if isinstance(details, VulnerabilityData):
         verb = _STATUS_VERBS.get(details.status, details.status) if status_notice else "detected"
         subject, headline, context = vulnerability_parts(data, verb)
+        context["summary"] = f"{verb[:1].upper()}{verb[1:]}: {subject}"  # the subject names no verb (it threads)
     elif isinstance(details, ScopeData):
         subject, context = _scope(details)
         headline = subject

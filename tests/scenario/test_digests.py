@@ -96,13 +96,30 @@ def test_an_hourly_digest_is_one_mail_with_every_notification_of_the_hour(berlin
         assert sent.subject in mail.text
     assert "High-risk vulnerabilities: 1" in mail.text and "Low-risk vulnerabilities: 1" in mail.text
     assert "System: 1" in mail.text and "Scope changes: 1" in mail.text
-    assert "- 11:05  [High] Vulnerability detected: SQLi in /login" in mail.text
+    assert "- 11:05  Detected: [High] Vulnerability: SQLi in /login — api.acme.io" in mail.text
     assert "times in Europe/Berlin" in mail.text and get_settings().console_url in mail.html
     assert mail.html.index("High-risk vulnerabilities") < mail.html.index("Low-risk vulnerabilities")
     # AND the pass run again (and an idle hour) sends nothing more
     assert run_pass(datetime(2026, 11, 25, 11, 10, tzinfo=UTC)) == {"due": 0, "sent": 0}
     assert run_pass(datetime(2026, 11, 25, 12, 5, tzinfo=UTC)) == {"due": 0, "sent": 0}
     assert len(mails_to("digest@acme.io")) == 1
+
+
+def test_a_digest_says_what_happened_to_a_vulnerability(berlin, run_pass, frozen_clock):
+    # GIVEN an hourly digest; a vulnerability is detected at 10:05 and fixed at 10:40 UTC
+    digest(berlin)
+    frozen_clock.moment = datetime(2026, 11, 25, 10, 5, tzinfo=UTC)
+    post(berlin, vuln("SQLi in /login", event_id="detected-1") | {"data": {"id": "V-9", "risk": "high",
+                                                                           "title": "SQLi in /login"}})
+    frozen_clock.moment = datetime(2026, 11, 25, 10, 40, tzinfo=UTC)
+    post(berlin, {"id": "fixed-1", "type": "vulnerability.status_changed", "time": clock.iso(clock.now()),
+                  "data": {"id": "V-9", "status": "closed"}})
+    # WHEN the hour's digest goes out
+    assert run_pass(datetime(2026, 11, 25, 11, 5, tzinfo=UTC)) == {"due": 1, "sent": 1}
+    # THEN it lists both, each saying what happened (the mails' own subjects name no verb, so they thread)
+    [mail] = mails_to("digest@acme.io")
+    assert "- 11:05  Detected: [High] Vulnerability: SQLi in /login" in mail.text
+    assert "- 11:40  Fixed: [High] Vulnerability: SQLi in /login" in mail.text
 
 
 def test_a_redelivered_event_and_a_repeated_pass_send_once(berlin, api, run_pass, pipeline, frozen_clock):

@@ -15,10 +15,11 @@ from chalicelib.settings import get_settings
 from tests.support.mail_kinds import KINDS, Sent, made
 
 # Every message has these; a header every message must carry is one more name here.
-EVERY_MESSAGE_HAS = ("From", "To", "Subject", "Date", "Message-ID")
+EVERY_MESSAGE_HAS = ("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "List-Id")
 # RFC 5322 msg-id (dot-atom-text "@" dot-atom-text): Python parses References and In-Reply-To as plain text
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 MSG_ID = re.compile(rf"<{_ATOM}(\.{_ATOM})*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*>")
+LIST_ID = re.compile(rf"<{_ATOM}(\.{_ATOM})+>")  # RFC 2919: a dot-atom in angle brackets
 
 
 @pytest.fixture
@@ -58,6 +59,15 @@ def test_each_kind_is_strict_mime_with_the_standard_headers(sent, name):
     assert html is not None and "<h1" in html.get_content()
     tags = message["X-SES-MESSAGE-TAGS"]  # SES acts on it and removes it; moto keeps it
     assert (f"integration_id={found.integration_id}" in tags) if found.integration_id else "integration_id" not in tags
+    assert message["Auto-Submitted"] == "auto-generated"
+    domain = settings.sender_email.rpartition("@")[2]
+    assert LIST_ID.fullmatch(message["List-Id"].rpartition(" ")[2]) and message["List-Id"].endswith(f".{domain}>")
+    if found.integration_id:  # each recipient of a saved integration gets its own one-click link (RFC 8058)
+        assert f"<{found.integration_id}." in message["List-Id"]
+        assert message["List-Unsubscribe"].startswith(f"<{settings.console_url}/unsubscribe/")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    else:  # an unsaved draft has nothing to leave
+        assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
 
 
 @pytest.mark.parametrize("name", [kind.name for kind in KINDS])

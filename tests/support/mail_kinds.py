@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from chalicelib import clock
 from chalicelib.email import threads
@@ -50,12 +51,16 @@ class World:
             pass
         self.pipeline.drain()
 
+    def fire(self, handler: str, when: datetime) -> None:
+        """A new firing (not a repeated one) of the scheduled ``handler`` at ``when``."""
+        self.clock.moment = when
+        scheduled = self.api.client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+        self.api.client.lambda_.invoke(handler, {**scheduled, "id": str(uuid.uuid4())})
+
     def fire_reports(self, when: datetime) -> None:
         """The hourly report scheduler at ``when``, the report jobs it queued, then the deliveries."""
-        self.clock.moment = when
+        self.fire("report_scheduler", when)
         invoke = self.api.client.lambda_.invoke
-        scheduled = self.api.client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
-        invoke("report_scheduler", {**scheduled, "id": str(uuid.uuid4())})  # a new firing, not a repeated one
         while poll_once(get_settings().report_queue, lambda event: invoke("report_worker", event).payload):
             pass
         self.pipeline.drain()
@@ -125,6 +130,28 @@ def _over_the_attachment_limit(world: World) -> None:
         get_settings.cache_clear()
 
 
+def _unsubscribe_weekly(world: World) -> None:
+    """weekly@ uses the one-click link of its last report mail: system subscribers hear of it."""
+    [mail] = [mail for mail in messages() if mail.to == ["weekly@acme.io"]][-1:]
+    assert mail.list_unsubscribe, mail.subject
+    response = world.api.client.http.post(urlparse(mail.list_unsubscribe.strip("<>")).path,
+                                          body="List-Unsubscribe=One-Click",
+                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.body
+    world.pipeline.drain()
+
+
+def _hourly_digest(world: World) -> None:
+    """An hourly digest integration gathers the hour's notifications; the digest pass mails them after the hour."""
+    world.ids["Digest"] = world.tenant.integration(name="Digest", emails="digest@acme.io", events=["system", "vuln"],
+                                                   notifications="hourly")["id"]
+    world.post("vulnerability.detected", **{**VULNERABILITY, "id": "V-8", "risk": "medium", "title": "Open redirect"})
+    world.post("user.deleted", email="eve@acme.io", name="Eve", actor="alice@acme.io")
+    hour = world.clock.moment.replace(minute=0, second=0, microsecond=0)
+    world.fire("digest_pass", hour + timedelta(hours=1, minutes=5))
+    world.pipeline.drain()
+
+
 VULNERABILITY = {"id": "V-7", "risk": "high", "title": "SQLi in the orders API", "type": "sqli", "host": "api.acme.io",
                  "path": "/v2/orders", "method": "GET", "parameter": "order_id",
                  "link": "https://platform.example/vulnerabilities/V-7"}
@@ -163,6 +190,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("report_attached", "weekly@acme.io", "Weekly",
          lambda w: w.fire_reports(datetime(2026, 11, 30, 0, 5, tzinfo=UTC)), _weekly, attachment=True),  # week 48
     Kind("report_linked", "weekly@acme.io", "Weekly", _over_the_attachment_limit, _weekly),
+    Kind("recipient_unsubscribed", "ops@acme.io", "Ops", _unsubscribe_weekly),
+    Kind("digest", "digest@acme.io", "Digest", _hourly_digest),
 )
 
 
