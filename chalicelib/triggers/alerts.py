@@ -22,6 +22,17 @@ def _why_nothing(trigger: Trigger, chosen: list[Integration]) -> str:
     return f"nothing sent: all its integrations are disabled: {disabled}"
 
 
+def _outcome(targets: list[Integration], instant: set[str]) -> str:
+    """``sent to 1 integration: SOC; gathered into the digest of 1: Ops``."""
+    parts = []
+    for verb, group in (("sent to", [i for i in targets if i.id in instant]),
+                        ("gathered into the digest of", [i for i in targets if i.id not in instant])):
+        if group:
+            parts.append(f"{verb} {len(group)} integration{'' if len(group) == 1 else 's'}: "
+                         f"{', '.join(i.name for i in group)}")
+    return "; ".join(parts)
+
+
 def send(trigger: Trigger, content: Content, source_id: str, created_at: datetime, timezone: str = "UTC") -> int:
     """One ``alert`` delivery per active integration of the trigger (idempotent on ``source_id``), so retries,
     the delivery log and auto-disable apply; a disabled one gets a ``skipped`` row saying so. Returns the number
@@ -37,8 +48,8 @@ def send(trigger: Trigger, content: Content, source_id: str, created_at: datetim
         for integration in chosen], content, source_id, "alert", event_type, created_at)
     if instant:
         outbox.enqueue_all(instant, content, created_at, source_id, kind="alert", event_type=event_type)
-    outcome = (f"sent to {len(targets)} integration{'' if len(targets) == 1 else 's'}: "
-               f"{', '.join(i.name for i in targets)}") if targets else _why_nothing(trigger, chosen)
+    outcome = _outcome(targets, {target.integration.id for target in instant}) if targets \
+        else _why_nothing(trigger, chosen)
     triggers_repo.record_firing(trigger.tenant_id, trigger.id, clock.now(), outcome)
     count("TriggersFired")
     log = logger.info if targets else logger.warning

@@ -266,6 +266,8 @@ def test_trigger_alerts_are_gathered_and_integration_notices_stay_instant(berlin
     post(berlin, {"id": "api-1", "type": "api.changed", "time": clock.iso(clock.now()),
                   "data": {"change": "added", "method": "POST", "path": "/v1/items", "host": "api.acme.io"}})
     flush_groups(api, frozen_clock, pipeline)
+    fired = berlin.call("GET", "/v1/triggers")[1]["items"][0]
+    assert fired["last_outcome"] == "gathered into the digest of 1 integration: Digest hourly"
     assert berlin.call("POST", f"/v1/integrations/{other['id']}/disable")[0] == 200
     pipeline.drain()
     # THEN the notice reached the digest integration at once, the alert only in the digest
