@@ -10,24 +10,21 @@
 Period starts are UTC stamps: a repeated local hour (DST) is two periods, as it is two hours.
 """
 
-import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
 from chalicelib import clock
+from chalicelib.aws import due_index
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import plain, put_op, query_all, to_attribute_values, transact
+from chalicelib.aws.due_index import stamp
+from chalicelib.aws.dynamo import put_op, query_all, to_attribute_values, transact
 from chalicelib.models.digests import DigestEntry
 from chalicelib.settings import get_settings
 
 PREFIX = "digest#"
-DUE_INDEX = "due"
-# Changing it strands due items in the dropped shards: rewrite their due_shard first.
-SHARDS = 10
-_TIME = "%Y-%m-%dT%H:%M:%SZ"
 KEPT = timedelta(days=3)  # after the period's end: enough for a late pass, then TTL removes the entries
 _PER_TRANSACTION = 50  # two writes per integration, within a transaction's 100
 _TRIES = 5
@@ -62,13 +59,8 @@ def _name() -> str:
     return get_settings().reports_table
 
 
-def stamp(moment: datetime) -> str:
-    """UTC to the second, so the strings sort as the instants do."""
-    return moment.astimezone(UTC).strftime(_TIME)
-
-
 def shard(integration_id: str) -> str:
-    return f"digest#{zlib.crc32(integration_id.encode()) % SHARDS}"
+    return due_index.shard(PREFIX, integration_id)
 
 
 def _period_key(integration_id: str, frequency: str, start: str) -> str:
@@ -109,11 +101,8 @@ def collect(tenant_id: str, slots: list[Slot], entry: DigestEntry) -> int:
 
 def due_page(shard_key: str, now: datetime, limit: int) -> list[Due]:
     """Up to ``limit`` periods of one shard whose end is at or before ``now``, oldest first."""
-    response = table(_name()).query(
-        IndexName=DUE_INDEX, Limit=limit,
-        KeyConditionExpression=Key("due_shard").eq(shard_key) & Key("due_at").lte(stamp(now)))
     found = []
-    for item in map(plain, response.get("Items", [])):
+    for item in due_index.query(shard_key, now, limit)[0]:
         integration_id, frequency, start = item["sk"].removeprefix(PREFIX).rsplit("#", 2)
         found.append(Due(item["tenant_id"], integration_id, frequency, start, item["due_at"]))
     return found

@@ -7,23 +7,20 @@ every subscribe, so a removal that raced a new subscription fails instead of dro
 """
 
 import uuid
-import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import due_index
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain
+from chalicelib.aws.due_index import stamp
+from chalicelib.aws.dynamo import is_condition_failure
 from chalicelib.settings import get_settings
 
-DUE_INDEX = "due"
 PREFIX = "schedule#"
-# Changing it strands items in the dropped shards: rewrite their due_shard first.
-SHARDS = 10
-_TIME = "%Y-%m-%dT%H:%M:%SZ"
+SHARD_PREFIX = "due#"
 AT_ONCE = "0000-00-00T00:00:00Z"  # before every stamp: due at the next firing, whatever the clocks say
 
 
@@ -44,13 +41,8 @@ def _key(tenant_id: str, frequency: str) -> dict[str, str]:
     return {"tenant_id": tenant_id, "sk": PREFIX + frequency}
 
 
-def stamp(moment: datetime) -> str:
-    """``due_at`` as stored: UTC to the second, so the strings sort as the instants do."""
-    return moment.astimezone(UTC).strftime(_TIME)
-
-
 def shard(tenant_id: str) -> str:
-    return f"due#{zlib.crc32(tenant_id.encode()) % SHARDS}"
+    return due_index.shard(SHARD_PREFIX, tenant_id)
 
 
 def subscribe(tenant_id: str, frequency: str) -> None:
@@ -98,14 +90,8 @@ def make_due(tenant_id: str, frequencies: tuple[str, ...]) -> None:
 def due_page(shard_key: str, now: datetime, limit: int,
              start: dict[str, Any] | None = None) -> tuple[list[Due], dict[str, Any] | None]:
     """Up to ``limit`` schedules of one shard due at ``now``, and where the next page starts (or ``None``)."""
-    params: dict[str, Any] = {"IndexName": DUE_INDEX, "Limit": limit,
-                              "KeyConditionExpression": Key("due_shard").eq(shard_key) & Key("due_at").lte(stamp(now))}
-    if start:
-        params["ExclusiveStartKey"] = start
-    response = _table().query(**params)
-    found = [Due(item["tenant_id"], item["sk"].removeprefix(PREFIX), item["due_at"])
-             for item in map(plain, response.get("Items", []))]
-    return found, response.get("LastEvaluatedKey")
+    items, more = due_index.query(shard_key, now, limit, start)
+    return [Due(item["tenant_id"], item["sk"].removeprefix(PREFIX), item["due_at"]) for item in items], more
 
 
 def advance(moves: list[tuple[Due, datetime]]) -> None:

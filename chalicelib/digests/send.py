@@ -12,7 +12,7 @@ nothing; an integration switched back to instant still gets the digest of the pe
 from datetime import datetime, timedelta
 
 from chalicelib import clock
-from chalicelib.aws import digests_repo, integrations_repo, tenants_repo
+from chalicelib.aws import digests_repo, due_index, integrations_repo, tenants_repo
 from chalicelib.aws.digests_repo import Due
 from chalicelib.delivery import outbox
 from chalicelib.digests.periods import DigestPeriod
@@ -42,9 +42,9 @@ def _deliver(due: Due, tenant: Tenant, integration: Integration) -> bool:
 def run(now: datetime) -> dict[str, int]:
     """Mail every period that ended at least :data:`SETTLE` ago, up to :data:`PAGE` of them; clear each."""
     until, due = clock.shift(now, -SETTLE), []
-    for shard in range(digests_repo.SHARDS):
+    for shard in due_index.shards(digests_repo.PREFIX):
         if len(due) < PAGE:
-            due += digests_repo.due_page(f"digest#{shard}", until, PAGE - len(due))
+            due += digests_repo.due_page(shard, until, PAGE - len(due))
     if not due:
         return {"due": 0, "sent": 0}
     tenants = {tenant.id: tenant for tenant in tenants_repo.get_many({item.tenant_id for item in due})}

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from chalicelib import clock
-from chalicelib.aws import queue, report_schedules_repo, tenants_repo
+from chalicelib.aws import due_index, queue, report_schedules_repo, tenants_repo
 from chalicelib.aws.report_schedules_repo import Due
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
@@ -62,8 +62,7 @@ def _handle(due: list[Due], now: datetime) -> int:
 def schedule(now: datetime) -> dict[str, int]:
     """The hourly scheduler: up to ``PAGE`` due schedules here; each shard's rest as a page on the report queue."""
     budget, jobs, pages = PAGE, 0, []
-    for n in range(report_schedules_repo.SHARDS):
-        shard = f"due#{n}"
+    for shard in due_index.shards(report_schedules_repo.SHARD_PREFIX):
         if budget == 0:
             pages.append(_page(shard, now, None))
             continue

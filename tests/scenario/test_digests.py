@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
-from chalicelib.aws import digests_repo, integrations_repo
+from chalicelib.aws import digests_repo, due_index, integrations_repo
 from chalicelib.aws.clients import table
 from chalicelib.digests.periods import period_containing
 from chalicelib.models.digests import DigestEntry
@@ -332,8 +332,8 @@ def test_a_quiet_pass_costs_the_same_at_100_and_1000_tenants(api, tenants):
         outcome = fire(api, "digest_pass", f"quiet-{tenants}")
     # THEN it asks each shard of the due index once, and nothing else but its idempotency record
     assert outcome == {"due": 0, "sent": 0}
-    assert counted["dynamodb.Query"] == digests_repo.SHARDS
-    assert sum(counted.values()) <= digests_repo.SHARDS + 3, counted
+    assert counted["dynamodb.Query"] == due_index.SHARDS
+    assert sum(counted.values()) <= due_index.SHARDS + 3, counted
 
 
 def test_a_busy_pass_costs_what_is_due(api, frozen_clock):
@@ -346,7 +346,7 @@ def test_a_busy_pass_costs_what_is_due(api, frozen_clock):
     # THEN 60 digests are queued, each for a handful of requests on top of the quiet pass's
     assert outcome == {"due": 60, "sent": 60}
     assert counted["dynamodb.BatchGetItem"] == 2 and counted["dynamodb.Scan"] == 0
-    per_digest = (sum(counted.values()) - digests_repo.SHARDS - 3) / 60
+    per_digest = (sum(counted.values()) - due_index.SHARDS - 3) / 60
     assert per_digest <= 4.5, counted
 
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from chalicelib import clock
-from chalicelib.aws import clients, counters_repo, idempotency, integrations_repo, report_schedules_repo
+from chalicelib.aws import clients, counters_repo, due_index, idempotency, integrations_repo, report_schedules_repo
 from chalicelib.aws.clients import table
 from chalicelib.integrations.service import new_integration
 from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS
@@ -124,8 +124,8 @@ def test_a_quiet_hour_of_the_report_scheduler_costs_the_same_at_100_and_1000_ten
         outcome = fire(api, "report_scheduler", f"quiet-{tenants}")
     # THEN it asks each shard of the due index once, and nothing else but its idempotency record
     assert outcome == {"jobs": 0, "pages": 0}
-    assert counted["dynamodb.Query"] == report_schedules_repo.SHARDS
-    assert sum(counted.values()) <= report_schedules_repo.SHARDS + 3, counted
+    assert counted["dynamodb.Query"] == due_index.SHARDS
+    assert sum(counted.values()) <= due_index.SHARDS + 3, counted
 
 
 def test_a_busy_hour_fans_out_through_the_queue_and_costs_what_is_due(api, frozen_clock, monkeypatch):
