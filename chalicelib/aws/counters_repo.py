@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, put_op, query_all, to_attribute_values, transact
+from chalicelib.aws.dynamo import plain, put_op, query_all, to_attribute_values, transact, written
 from chalicelib.settings import get_settings
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
@@ -113,18 +112,13 @@ def failing(since: datetime) -> dict[tuple[str, str], Buckets]:
 def mark_once(key: str, at: datetime, hold: timedelta) -> bool:
     """``True`` for the first caller per ``hold`` period (e.g. one warning per 12 h), ``False`` after."""
     until = clock.shift(at, hold)
-    try:
-        _table().put_item(
-            Item={"key": key, "bucket": "mark", "until": until.isoformat(), "expires_at": int(until.timestamp())},
-            ConditionExpression="attribute_not_exists(#key) OR #until <= :now",
-            ExpressionAttributeNames={"#key": "key", "#until": "until"},
-            ExpressionAttributeValues={":now": at.isoformat()},
-        )
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return written(
+        _table().put_item,
+        Item={"key": key, "bucket": "mark", "until": until.isoformat(), "expires_at": int(until.timestamp())},
+        ConditionExpression="attribute_not_exists(#key) OR #until <= :now",
+        ExpressionAttributeNames={"#key": "key", "#until": "until"},
+        ExpressionAttributeValues={":now": at.isoformat()},
+    )
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from chalicelib.aws.dynamo import (
     query_page,
     to_attribute_values,
     transact,
+    written,
 )
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
@@ -101,13 +102,7 @@ def _update(tenant_id: str, delivery_id: str, expression: str, values: dict[str,
     }
     if condition:
         params["ConditionExpression"] = condition
-    try:
-        _table().update_item(**params)
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return written(_table().update_item, **params)
 
 
 def claim(tenant_id: str, delivery_id: str, number: int, at: datetime,

@@ -43,6 +43,18 @@ def is_condition_failure(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+def written(write: Callable[..., Any], **params: Any) -> bool:
+    """Make one conditional write (``table.put_item``, ``update_item``, ``delete_item``); ``False`` when its
+    condition did not hold. Any other error raises."""
+    try:
+        write(**params)
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
 def _conditional(op: dict[str, Any], condition: str | None, values: dict[str, Any] | None) -> dict[str, Any]:
     if condition:
         op["ConditionExpression"] = condition

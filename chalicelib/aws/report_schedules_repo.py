@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.aws import due_index
 from chalicelib.aws.clients import table
 from chalicelib.aws.due_index import stamp
-from chalicelib.aws.dynamo import is_condition_failure
+from chalicelib.aws.dynamo import written
 from chalicelib.settings import get_settings
 
 PREFIX = "schedule#"
@@ -66,25 +64,14 @@ def remove(tenant_id: str, frequency: str, token: str | None = None) -> bool:
     params: dict[str, Any] = {"Key": _key(tenant_id, frequency)}
     if token is not None:
         params |= {"ConditionExpression": "subscription = :token", "ExpressionAttributeValues": {":token": token}}
-    try:
-        _table().delete_item(**params)
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return written(_table().delete_item, **params)
 
 
 def make_due(tenant_id: str, frequencies: tuple[str, ...]) -> None:
     """Make the tenant's existing schedules due at once (its time zone changed)."""
     for frequency in frequencies:
-        try:
-            _table().update_item(Key=_key(tenant_id, frequency), UpdateExpression="SET due_at = :due",
-                                 ConditionExpression="attribute_exists(sk)",
-                                 ExpressionAttributeValues={":due": AT_ONCE})
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
+        written(_table().update_item, Key=_key(tenant_id, frequency), UpdateExpression="SET due_at = :due",
+                ConditionExpression="attribute_exists(sk)", ExpressionAttributeValues={":due": AT_ONCE})
 
 
 def due_page(shard_key: str, now: datetime, limit: int,
@@ -99,10 +86,6 @@ def advance(moves: list[tuple[Due, datetime]]) -> None:
     in between keeps the tenant's schedules due at once). One conditional write each: 1 WRU, where a
     transaction of 100 would take 2 per item."""
     for due, next_due in moves:
-        try:
-            _table().update_item(Key=_key(due.tenant_id, due.frequency), UpdateExpression="SET due_at = :next",
-                                 ConditionExpression="due_at = :seen",
-                                 ExpressionAttributeValues={":next": stamp(next_due), ":seen": due.due_at})
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
+        written(_table().update_item, Key=_key(due.tenant_id, due.frequency), UpdateExpression="SET due_at = :next",
+                ConditionExpression="due_at = :seen",
+                ExpressionAttributeValues={":next": stamp(next_due), ":seen": due.due_at})

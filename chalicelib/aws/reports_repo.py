@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain, query_page
+from chalicelib.aws.dynamo import plain, query_page, written
 from chalicelib.models.reports import Report
 from chalicelib.settings import get_settings
 
@@ -33,13 +32,7 @@ def _expires(at: datetime) -> int:
 
 
 def _put_new(item: dict[str, Any]) -> bool:
-    try:
-        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return written(_table().put_item, Item=item, ConditionExpression="attribute_not_exists(sk)")
 
 
 def create(report: Report) -> bool:

@@ -12,7 +12,15 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import batch_get_one, is_condition_failure, plain, put_op, scan_all, to_attribute_values
+from chalicelib.aws.dynamo import (
+    batch_get_one,
+    is_condition_failure,
+    plain,
+    put_op,
+    scan_all,
+    to_attribute_values,
+    written,
+)
 from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
@@ -74,18 +82,13 @@ def state(tenant_id: str) -> str | None:
 
 def tombstone(tenant_id: str, at: datetime) -> bool:
     """Mark the tenant deleted and drop its details; ``False`` if it does not exist or is already deleted."""
-    try:
-        _table().update_item(
-            Key={"id": tenant_id}, ConditionExpression=_LIVE,
-            UpdateExpression="SET deleted_at = :at REMOVE " + ", ".join(f"#r{n}" for n in range(len(_DETAILS))),
-            ExpressionAttributeNames={f"#r{n}": field for n, field in enumerate(_DETAILS)},
-            ExpressionAttributeValues={":at": clock.iso(at)},
-        )
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return written(
+        _table().update_item,
+        Key={"id": tenant_id}, ConditionExpression=_LIVE,
+        UpdateExpression="SET deleted_at = :at REMOVE " + ", ".join(f"#r{n}" for n in range(len(_DETAILS))),
+        ExpressionAttributeNames={f"#r{n}": field for n, field in enumerate(_DETAILS)},
+        ExpressionAttributeValues={":at": clock.iso(at)},
+    )
 
 
 def update(tenant_id: str, changes: dict[str, Any]) -> Tenant | None:

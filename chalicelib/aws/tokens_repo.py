@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import all_pages, delete_op, is_condition_failure, plain, put_op, query_page
+from chalicelib.aws.dynamo import all_pages, delete_op, plain, put_op, query_page, written
 from chalicelib.settings import get_settings
 
 LAST_USED_EVERY = timedelta(hours=1)
@@ -68,12 +67,9 @@ def note_use(record: TokenRecord, at: datetime) -> None:
     """Record ``last_used_at`` at most once per :data:`LAST_USED_EVERY` per token, not a write per request."""
     if record.last_used_at and record.last_used_at > clock.iso(at - LAST_USED_EVERY):
         return
-    try:
-        _table().update_item(
-            Key={"id": record.id}, UpdateExpression="SET last_used_at = :now",
-            ConditionExpression="attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at <= :due)",
-            ExpressionAttributeValues={":now": clock.iso(at), ":due": clock.iso(at - LAST_USED_EVERY)},
-        )
-    except ClientError as error:
-        if not is_condition_failure(error):
-            raise
+    written(
+        _table().update_item,
+        Key={"id": record.id}, UpdateExpression="SET last_used_at = :now",
+        ConditionExpression="attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at <= :due)",
+        ExpressionAttributeValues={":now": clock.iso(at), ":due": clock.iso(at - LAST_USED_EVERY)},
+    )

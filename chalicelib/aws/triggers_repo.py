@@ -16,6 +16,7 @@ from chalicelib.aws.dynamo import (
     put_op,
     query_page,
     transact,
+    written,
 )
 from chalicelib.errors import Conflict
 from chalicelib.models.triggers import Trigger
@@ -84,15 +85,12 @@ def replace(current: Trigger, new: Trigger) -> None:
 
 def record_firing(tenant_id: str, trigger_id: str, at: datetime, outcome: str) -> None:
     """Note what the trigger's latest firing sent, without touching its version (no conflict with edits)."""
-    try:
-        table(_name()).update_item(
-            Key=_key(tenant_id, trigger_id), UpdateExpression="SET last_fired_at = :at, last_outcome = :outcome",
-            ConditionExpression="attribute_exists(sk)",
-            ExpressionAttributeValues={":at": at.isoformat(), ":outcome": outcome},
-        )
-    except ClientError as error:
-        if not is_condition_failure(error):
-            raise
+    written(
+        table(_name()).update_item,
+        Key=_key(tenant_id, trigger_id), UpdateExpression="SET last_fired_at = :at, last_outcome = :outcome",
+        ConditionExpression="attribute_exists(sk)",
+        ExpressionAttributeValues={":at": at.isoformat(), ":outcome": outcome},
+    )
 
 
 def delete(trigger: Trigger) -> bool:
