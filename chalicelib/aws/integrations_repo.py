@@ -5,7 +5,6 @@ import secrets
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
@@ -13,11 +12,11 @@ from chalicelib.aws.dynamo import (
     batch_get_one,
     count_op,
     delete_op,
-    is_condition_failure,
     plain,
     put_op,
     query_page,
     transact,
+    written,
 )
 from chalicelib.errors import Conflict
 from chalicelib.models.integrations import Integration
@@ -101,17 +100,12 @@ def with_key(integration: Integration) -> Integration:
     if integration.unsubscribe_key:
         return integration
     new = integration.model_copy(update={"unsubscribe_key": new_key(), "version": integration.version + 1})
-    try:
-        table(_name()).update_item(
-            Key=key(integration.tenant_id, integration.id),
-            UpdateExpression="SET unsubscribe_key = :k, version = version + :one",
-            ConditionExpression="attribute_exists(sk) AND attribute_not_exists(unsubscribe_key)",
-            ExpressionAttributeValues={":k": new.unsubscribe_key, ":one": 1})
-    except ClientError as error:
-        if not is_condition_failure(error):
-            raise
-        return get(integration.tenant_id, integration.id) or integration  # another writer won, or it is gone
-    return new
+    if written(table(_name()).update_item, Key=key(integration.tenant_id, integration.id),
+               UpdateExpression="SET unsubscribe_key = :k, version = version + :one",
+               ConditionExpression="attribute_exists(sk) AND attribute_not_exists(unsubscribe_key)",
+               ExpressionAttributeValues={":k": new.unsubscribe_key, ":one": 1}):
+        return new
+    return get(integration.tenant_id, integration.id) or integration  # another writer won, or it is gone
 
 
 def get_many(keys: list[tuple[str, str]]) -> list[Integration]:

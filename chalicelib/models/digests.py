@@ -19,7 +19,8 @@ GROUPS: dict[str, str] = {
 
 
 class DigestEntry(Model):
-    """One notification of a period, as the digest lists it: its subject says what happened and where."""
+    """One notification of a period, as the digest lists it: ``headline`` is the mail's one-line summary (what
+    happened and where; the threaded subject names no verb)."""
 
     source_id: str = Field(description="the event (or trigger alert group) it came from: once per period")
     group: str
