@@ -6,7 +6,6 @@ Packaging takes ~15 s (pip resolves the requirements against PyPI), so it runs o
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,46 +15,20 @@ from typing import Any
 import pytest
 
 from local import resources
+from tests.support import package
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PACKAGE_TIMEOUT = 900
-
-
-def _pypi_only_environment() -> dict[str, str]:
-    """This machine's pip settings add local indexes and wheel dirs; a fresh machine has only PyPI."""
-    kept = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT"}
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_") or key in kept}
-    return {**env, "PIP_CONFIG_FILE": os.devnull, "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def _copy_project(target: Path) -> None:
-    """What `chalice package` reads, so its cache (.chalice/deployments) stays out of the working tree."""
-    target.mkdir()
-    for name in ("app.py", "requirements.txt"):
-        shutil.copy2(ROOT / name, target / name)
-    for name in ("chalicelib", "vendor"):
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, target / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (target / ".chalice").mkdir()
-    for name in ("config.json", "resources.json"):
-        shutil.copy2(ROOT / ".chalice" / name, target / ".chalice" / name)
-    shutil.copytree(ROOT / ".chalice" / "policies", target / ".chalice" / "policies")
 
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("package")
-    project, out = work / "project", work / "dist"
-    _copy_project(project)
-    result = subprocess.run(
-        [str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template", ".chalice/resources.json", str(out)],
-        cwd=project, env=_pypi_only_environment(), capture_output=True, text=True, timeout=PACKAGE_TIMEOUT,
-    )
+    out = work / "dist"
+    result = package.package(work)
     assert result.returncode == 0, result.stdout + result.stderr
     bytecode = [sys.executable, "-m", "deploy.bytecode", str(out / "deployment.zip"), str(out / "sam.json")]
-    result = subprocess.run(bytecode, cwd=ROOT, capture_output=True, text=True, timeout=PACKAGE_TIMEOUT)
+    result = subprocess.run(bytecode, cwd=ROOT, capture_output=True, text=True, timeout=package.PACKAGE_TIMEOUT)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
