@@ -60,3 +60,11 @@ def test_every_function_of_the_template_must_run_and_grants_nothing_used_are_lis
     assert set(idle) == set(permissions.functions(template)) - {"api_handler"}
     assert "delivery_worker" in idle and "ses_feedback" in idle
     assert any(line.startswith("api_handler") and "sqs:SendMessage" in line for line in report.unused)
+
+
+def test_what_lambda_does_for_a_function_is_checked_too(template: dict[str, Any]) -> None:
+    report = permissions.check(_without(template, "DeliveryWorker", "sqs:ReceiveMessage"), {}, complete=False)
+
+    assert report.failures() == ["denied: delivery_worker: sqs:ReceiveMessage on "
+                                 "arn:aws:sqs:us-east-1:123456789012:email-report-deliveries "
+                                 "(Lambda polls the function's SQS event source)"]
