@@ -7,10 +7,10 @@
 - :func:`allows`: whether a statement list allows a use (wildcards as IAM reads them; an explicit Deny wins).
 """
 
-import email
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from functools import cache
 from typing import Any
@@ -95,16 +95,15 @@ _SES_SENDS = ("SendRawEmail", "SendEmail", "SendTemplatedEmail", "SendBulkTempla
 
 
 def _ses(operation: str, params: Mapping[str, Any], where: Where) -> list[Use]:
-    """Sending is authorised on the sender's identity and on the configuration set it names; SES's other
-    actions have no resource-level permissions."""
+    """Sending is authorised on the sender's identity and on the configuration set it names (a parameter, or
+    a raw message's ``X-SES-CONFIGURATION-SET`` header); SES's other actions have no resource-level permissions."""
     if operation not in _SES_SENDS:
         return [Use(f"ses:{operation}", "*")]
-    sender = params.get("Source") or params.get("FromEmailAddress")
-    if not sender and "RawMessage" in params:
-        sender = email.message_from_bytes(params["RawMessage"]["Data"])["From"]
-    identity = params.get("SourceArn") or where.arn("ses", f"identity/{parseaddr(sender or '')[1]}")
+    headers = BytesHeaderParser().parsebytes(params["RawMessage"]["Data"]) if "RawMessage" in params else {}
+    sender = params.get("Source") or params.get("FromEmailAddress") or headers.get("From", "")
+    identity = params.get("SourceArn") or where.arn("ses", f"identity/{parseaddr(sender)[1]}")
     found = [Use(f"ses:{operation}", identity)]
-    if name := params.get("ConfigurationSetName"):
+    if name := params.get("ConfigurationSetName") or headers.get("X-SES-CONFIGURATION-SET"):
         found.append(Use(f"ses:{operation}", where.arn("ses", f"configuration-set/{name}")))
     return found
 

@@ -44,7 +44,8 @@ API_FUNCTION = "api_handler"  # Chalice's name for the function behind the API
 # function, from its template, is derived: lambda_uses.)
 AWS_ONLY = {
     ("ses:SendRawEmail", "arn:aws:ses:*:*:configuration-set/*"):
-        "deployed sends name SES_CONFIGURATION_SET (bounces and complaints); moto runs without a configuration set",
+        "deployed mail names SES_CONFIGURATION_SET (X-SES-CONFIGURATION-SET: bounces and complaints); the tests "
+        "send without one",
 }
 
 _function: ContextVar[str | None] = ContextVar("lambda_function", default=None)

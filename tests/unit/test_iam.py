@@ -59,6 +59,9 @@ def test_a_send_is_authorised_on_the_sender_identity_and_the_configuration_set()
     assert uses("ses", "SendRawEmail", {"RawMessage": {"Data": raw}, "ConfigurationSetName": "cs"}, HERE) == [
         Use("ses:SendRawEmail", "arn:aws:ses:us-east-1:123456789012:identity/reports@example.com"),
         Use("ses:SendRawEmail", "arn:aws:ses:us-east-1:123456789012:configuration-set/cs")]
+    headed = b"X-SES-CONFIGURATION-SET: email-report\r\n" + raw
+    assert uses("ses", "SendRawEmail", {"Source": "reports@example.com", "RawMessage": {"Data": headed}}, HERE)[1] \
+        == Use("ses:SendRawEmail", "arn:aws:ses:us-east-1:123456789012:configuration-set/email-report")
     assert uses("ses", "GetSendQuota", {}, HERE) == [Use("ses:GetSendQuota", "*")]
 
 
