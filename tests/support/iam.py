@@ -195,7 +195,8 @@ def allows(statements: list[Mapping[str, Any]], use: Use) -> bool:
 
 _ARNS = {"AWS::DynamoDB::Table": ("dynamodb", "table/{}"), "AWS::SQS::Queue": ("sqs", "{}"),
          "AWS::SNS::Topic": ("sns", "{}"), "AWS::SecretsManager::Secret": ("secretsmanager", "secret:{}-*"),
-         "AWS::Serverless::Function": ("lambda", "function:{}"), "AWS::Lambda::Function": ("lambda", "function:{}")}
+         "AWS::Serverless::Function": ("lambda", "function:{}"), "AWS::Lambda::Function": ("lambda", "function:{}"),
+         "AWS::Logs::LogGroup": ("logs", "log-group:{}:*")}
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class Stack:
     template: Mapping[str, Any]
     names: Mapping[str, str]  # logical id → physical name (a table's, queue's, bucket's, function's name)
     where: Where
+    parameters: Mapping[str, str] = field(default_factory=dict)  # values that differ from a parameter's Default
     stack_name: str = "email-report"
     pseudo: dict[str, str] = field(init=False)
 
@@ -219,7 +221,11 @@ class Stack:
     def ref(self, logical: str) -> str:
         if logical in self.pseudo:
             return self.pseudo[logical]
+        if logical in self.parameters:
+            return self.parameters[logical]
         if logical in self.template.get("Parameters", {}):
+            if "Default" not in self.template["Parameters"][logical]:
+                raise Unmapped(f"parameter {logical}: no Default and no setting feeds it")
             return str(self.template["Parameters"][logical]["Default"])
         kind, name = self._type(logical), self.names[logical]
         if kind == "AWS::SQS::Queue":
@@ -230,6 +236,8 @@ class Stack:
 
     def get_att(self, logical: str, attribute: str) -> str:
         kind, name = self._type(logical), self.names[logical]
+        if name.startswith("arn:"):  # a resource its settings name by ARN (a secret)
+            return name
         if attribute in ("QueueName", "TopicName"):
             return name
         if attribute == "QueueUrl":

@@ -118,7 +118,7 @@ def captured() -> Iterator[set[tuple[str, Use]]]:
 # --- the packaged template, deployed on moto --------------------------------------------------------------------
 
 
-_NAME_PROPERTIES = ("TableName", "QueueName", "BucketName", "TopicName", "FunctionName", "Name")
+_NAME_PROPERTIES = ("TableName", "QueueName", "BucketName", "TopicName", "FunctionName", "LogGroupName", "Name")
 
 
 def _declared_name(props: Mapping[str, Any]) -> Any:
@@ -135,10 +135,26 @@ def stack(template: Mapping[str, Any]) -> Stack:
                 for logical, resource in template["Resources"].items()}
     names = {logical: wired.get(logical) or f"email-report-{logical}-EXAMPLE" for logical in template["Resources"]}
     where = Where(settings.aws_region, DEFAULT_ACCOUNT_ID)
-    draft = Stack(template, names, where)
+    parameters = _parameters_from_settings(template)
+    draft = Stack(template, names, where, parameters)
     names |= {logical: str(draft.resolve(name)) for logical, name in declared.items()
               if name is not None and logical not in wired}
-    return Stack(template, names, where)
+    return Stack(template, names, where, parameters)
+
+
+def _parameters_from_settings(template: Mapping[str, Any]) -> dict[str, str]:
+    """A parameter a function's environment variable takes (``Ref``) has the value the tests' settings give it."""
+    settings, declared = get_settings(), template.get("Parameters", {})
+    environments = [template.get("Globals", {}).get("Function", {})] + [
+        resource["Properties"] for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"]
+    found = {}
+    for environment in environments:
+        for variable, value in environment.get("Environment", {}).get("Variables", {}).items():
+            if isinstance(value, dict) and value.get("Ref") in declared and \
+                    getattr(settings, variable.lower(), None) is not None:
+                found[value["Ref"]] = str(getattr(settings, variable.lower()))
+    return found
 
 
 def functions(template: Mapping[str, Any]) -> dict[str, str]:
@@ -224,7 +240,7 @@ def _aws_only(action: str, resource: str) -> str | None:
                  if iam.action_matches(wanted, action) and iam.resource_matches(pattern, resource)), None)
 
 
-def _unused(function: str, granted: list[dict[str, Any]], needed: Iterable[Use]) -> list[tuple[str, str, str]]:
+def _unused(granted: list[dict[str, Any]], needed: Iterable[Use]) -> list[tuple[str, str, str]]:
     """(statement id, action, resource) of each Allow no use needed."""
     found = []
     for statement in (statement for statement in granted if statement["Effect"] == "Allow"):
@@ -236,32 +252,44 @@ def _unused(function: str, granted: list[dict[str, Any]], needed: Iterable[Use])
     return found
 
 
+def _condition_keys(use: Use) -> str:
+    return f" {dict(use.context)}" if use.context else ""
+
+
+def _check_function(report: Report, deployed: Stack, function: str, logical: str,
+                    record: Mapping[tuple[str, Use], str], complete: bool) -> None:
+    granted = statements(deployed, logical)
+    recorded = {use: f"first in {test}" for (name, use), test in record.items()
+                if name == function and use.resource != UNMAPPED}
+    if complete and not recorded:
+        report.idle.append(f"{function} ({logical}): no scenario test invokes it")
+    needed = recorded | lambda_uses(deployed, logical)
+    report.used[function] = sorted({f"{use.action} {use.resource}" for use in needed})
+    report.denied += [f"{function}: {use.action} on {use.resource}{_condition_keys(use)} ({why})"
+                      for use, why in sorted(needed.items()) if not iam.allows(granted, use)]
+    for sid, action, resource in _unused(granted, needed):
+        line = f"{function} {sid}: {action} on {resource}"
+        if reason := _aws_only(action, resource):
+            report.kept.append(f"{line} (kept: {reason})")
+        else:
+            report.unused.append(line)
+
+
 def check(template: Mapping[str, Any], record: Mapping[tuple[str, Use], str], complete: bool) -> Report:
     """``record`` ((function, use) → first test) against ``template``; ``complete``: every function should
     have run."""
     deployed = stack(template)
     report = Report(uses=len({(function, use.action, use.resource) for function, use in record}))
     entry_points = functions(template)
-    for (function, use), test in sorted(record.items()):
-        if use.resource == UNMAPPED:
-            report.unmapped.append(f"{function}: {use.action} (first in {test})")
-        elif function not in entry_points:
-            report.denied.append(f"{function}: not a function of the template ({use.action}, in {test})")
+    report.unmapped += [f"{function}: {use.action} (first in {test})"
+                        for (function, use), test in sorted(record.items()) if use.resource == UNMAPPED]
+    report.denied += [f"{function}: invoked, but the template has no such function"
+                      for function in sorted({function for function, _ in record} - set(entry_points))]
     for function, logical in sorted(entry_points.items()):
-        granted = statements(deployed, logical)
-        recorded = {use: f"first in {test}" for (name, use), test in record.items()
-                    if name == function and use.resource != UNMAPPED}
-        if complete and not recorded:
-            report.idle.append(f"{function} ({logical}): no scenario test invokes it")
-        needed = recorded | lambda_uses(deployed, logical)
-        report.used[function] = sorted({f"{use.action} {use.resource}" for use in needed})
-        report.denied += [f"{function}: {use.action} on {use.resource}"
-                          f"{' ' + dict(use.context).__repr__() if use.context else ''} ({why})"
-                          for use, why in sorted(needed.items()) if not iam.allows(granted, use)]
-        for grant in _unused(function, granted, needed):
-            reason = _aws_only(*grant[1:])
-            line = f"{function} {grant[0]}: {grant[1]} on {grant[2]}"
-            (report.kept if reason else report.unused).append(f"{line} (kept: {reason})" if reason else line)
+        try:
+            _check_function(report, deployed, function, logical, record, complete)
+        except Unmapped as error:
+            report.unmapped.append(f"{function}: {error}")
     return report
 
 

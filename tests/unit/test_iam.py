@@ -118,3 +118,16 @@ def test_template_values_resolve_to_the_physical_names() -> None:
     assert stack.resolve({"Fn::GetAtt": "Q.QueueName"}) == "jobs"
     with pytest.raises(Unmapped, match="Fn::If"):
         stack.resolve({"Fn::If": ["c", 1, 2]})
+
+
+def test_a_parameter_takes_the_tests_value_or_its_default_and_one_with_neither_is_named() -> None:
+    template: dict[str, Any] = {"Parameters": {"Stage": {"Type": "String", "Default": "prod"},
+                                               "Sender": {"Type": "String"}, "Alarms": {"Type": "String"}},
+                                "Resources": {"S": {"Type": "AWS::SecretsManager::Secret"}}}
+    stack = Stack(template, {"S": "arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf"}, HERE,
+                  {"Sender": "reports@email-report.local"})
+
+    assert stack.resolve({"Fn::Sub": "${Stage}:${Sender}"}) == "prod:reports@email-report.local"
+    assert stack.resolve({"Ref": "S"}) == "arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf"
+    with pytest.raises(Unmapped, match="parameter Alarms"):
+        stack.resolve({"Ref": "Alarms"})
