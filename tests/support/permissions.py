@@ -59,10 +59,13 @@ def _on_call(params: Mapping[str, Any], model: Any, context: Mapping[str, Any], 
     if function is None:
         return
     where = Where(context.get("client_region") or get_settings().aws_region, DEFAULT_ACCOUNT_ID)
+    service = model.service_model.service_name
     try:
-        found = iam.uses(model.service_model.service_name, model.name, params, where)
+        found = iam.uses(service, model.name, params, where)
     except Unmapped as error:
         found = [Use(str(error), UNMAPPED)]
+    except (KeyError, TypeError, AttributeError) as error:  # params botocore is about to refuse: never break the call
+        found = [Use(f"{service}:{model.name} ({error!r})", UNMAPPED)]
     # The app addresses a queue by name: queue.queue_url asks SQS once per process. On AWS each function is a
     # process of its own; here every function shares one, so only the first to send would ask.
     found += [Use("sqs:GetQueueUrl", use.resource) for use in found if use.action == "sqs:SendMessage"]
