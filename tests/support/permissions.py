@@ -341,7 +341,7 @@ def summary(report: Report, complete: bool) -> list[str]:
 
 def save(report: Report) -> None:
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT.write_text(json.dumps({key: value for key, value in vars(report).items()}, indent=1) + "\n")
+    ARTIFACT.write_text(json.dumps(vars(report), indent=1) + "\n")
 
 
 _REPORT = pytest.StashKey[tuple[Report, bool]]()
