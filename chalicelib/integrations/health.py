@@ -3,6 +3,9 @@
 The scheduled pass reads only the integrations with failed send requests in the window (the counters'
 ``failing`` index), so its cost follows the failing integrations, not the number of integrations.
 
+The pass judges every candidate before it acts: when more would be disabled at once than a failure of theirs
+explains (:func:`breaker_open`), it disables none and pages us instead.
+
 Test sends never reach the counters, and every message of every try counts as one request (a try sends
 each pending recipient a message of its own). Enabling an integration, or changing its addresses, starts a
 fresh window: only requests after it count, so the failures that led to the fix cannot disable it again.

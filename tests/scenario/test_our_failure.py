@@ -79,7 +79,10 @@ def refused_by_ses(code: str, message: str) -> Callable[[Any], Callable[[bool], 
                                    "authorized to perform `ses:SendRawEmail' on resource "
                                    "`arn:aws:ses:us-east-1:123456789012:identity/{sender}'"),
     refused_by_ses("ConfigurationSetDoesNotExist", "Configuration set <email-report> does not exist."),
-], ids=["identity-deleted-in-moto", "identity-not-verified", "access-denied", "configuration-set-missing"])
+    refused_by_ses("AccountSendingPausedException", "Account sending paused."),
+    refused_by_ses("MailFromDomainNotVerifiedException", "MAIL FROM domain is not verified for {sender}."),
+], ids=["identity-deleted-in-moto", "identity-not-verified", "access-denied", "configuration-set-missing",
+        "account-paused", "mail-from-not-verified"])
 def test_a_broken_setup_of_ours_blames_nobody_and_its_deliveries_wait(api, acme, pipeline, flaky_ses, capfd,
                                                                       caplog, breakage):
     # GIVEN three integrations that mail high-risk findings (the default one deleted), one finding delivered to each
