@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.aws import integrations_repo, report_schedules_repo, upgrades_repo
 from chalicelib.aws.clients import client, table
@@ -137,3 +138,15 @@ def test_a_period_that_ended_during_the_upgrade_is_mailed_exactly_once(api, acme
     reports = daily_reports("daily@acme.io")
     print(reports)
     assert len(reports) == 3 and [any(day in name for name in reports) for day in ("25", "26", "27")] == [True] * 3
+
+
+def test_a_migration_that_cannot_start_fails_the_deploy_with_the_reason(api):
+    # GIVEN the marker's table is gone (a stack in a bad state)
+    client("dynamodb").delete_table(TableName=get_settings().reports_table)
+    with cloudformation.response_url() as (url, answers):
+        # WHEN CloudFormation asks for the migration
+        with pytest.raises(ClientError):
+            migrate(api, cloudformation.request("Update", url, upgrade.VERSION))
+        # THEN it is told it failed, and why (the deploy rolls back)
+        [answer] = answers
+        assert answer["Status"] == "FAILED" and "ResourceNotFoundException" in answer["Reason"]
