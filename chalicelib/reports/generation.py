@@ -10,6 +10,7 @@
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -133,15 +134,19 @@ def run(job: dict[str, Any]) -> int:
     return deliver(tenant, generate(tenant, period))
 
 
-def _run(body: dict[str, Any]) -> int:
-    """A report job, or a page of the scheduler's busy hour (the queue carries both)."""
-    return scheduler.schedule_page(body) if scheduler.SHARD in body else run(body)
-
-
-def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_batch(event: dict[str, Any], context: Any,
+                 pages: dict[str, Callable[[dict[str, Any]], int]] | None = None) -> dict[str, Any]:
     """Report jobs arrive one per invocation; a failed job fails the invocation, so SQS tries it again
-    (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses."""
-    return queue.process_batch(event, context, _run, whole_batch_fails=True)
+    (and after ``maxReceiveCount`` moves it to the dead-letter queue) even without partial batch responses.
+    The queue also carries the scheduler's busy-hour pages, and the pages of other passes (``pages``: a body with
+    one of its keys goes to that function, e.g. the deploy's data migration)."""
+    handlers = {scheduler.SHARD: scheduler.schedule_page, **(pages or {})}
+
+    def one(body: dict[str, Any]) -> int:
+        handle = next((handle for key, handle in handlers.items() if key in body), run)
+        return handle(body)
+
+    return queue.process_batch(event, context, one, whole_batch_fails=True)
 
 
 def preview(tenant: Tenant, period: Period) -> ReportDownload:

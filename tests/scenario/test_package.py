@@ -142,6 +142,15 @@ def test_template_declares_the_resources_of_the_merge_template(sam: dict[str, An
         assert packaged_props.get("TimeToLiveSpecification") == props.get("TimeToLiveSpecification"), name
 
 
+def test_the_deploy_runs_the_data_migration_of_this_version_after_the_report_worker(sam: dict[str, Any]) -> None:
+    from chalicelib.tenants.upgrade import VERSION
+
+    migration = sam["Resources"]["DataMigration"]
+    assert migration["Properties"] == {"ServiceToken": {"Fn::GetAtt": ["Migrate", "Arn"]}, "Version": VERSION}
+    assert migration["DependsOn"] == ["ReportWorker"]  # its pages go to the report worker's new code
+    assert sam["Resources"]["Migrate"]["Properties"]["Handler"] == "app.migrate"
+
+
 def test_functions_get_the_resource_names_from_the_template(sam: dict[str, Any]) -> None:
     variables = sam["Globals"]["Function"]["Environment"]["Variables"]
 
