@@ -17,6 +17,7 @@ from chalicelib import clock
 from chalicelib.aws import queue, tenants_repo, trigger_windows_repo, triggers_repo
 from chalicelib.email import alerts as messages
 from chalicelib.models.events import Event
+from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.triggers import ThresholdCondition, Trigger
 from chalicelib.observability import logger
@@ -42,6 +43,18 @@ def evaluate(tenant: Tenant, event: Event, received_at: datetime,
             _join_group(trigger, event)
             acted += 1
     return acted
+
+
+def mailed_instead(event: Event, integrations: list[Integration],
+                   triggers: Callable[[], list[Trigger]]) -> list[Integration]:
+    """Of the integrations subscribed to ``event``, those its subscription mail still goes to: one that an active
+    event trigger (a "New user" alert) tells about the same event gets the trigger's alert only, not both."""
+    if event.type not in windows.GROUPED_EVENTS.values():
+        return integrations
+    alerted = {integration_id for trigger in triggers()
+               if windows.GROUPED_EVENTS.get(trigger.condition.type) == event.type
+               for integration_id in trigger.integration_ids}
+    return [integration for integration in integrations if integration.id not in alerted]
 
 
 def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, event: Event,
