@@ -85,7 +85,8 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
         listing = MailingList(tenant.id, draft.id, integrations_repo.with_key(draft).unsubscribe_key)
     if all(step.ok for step in steps):
         for kind in kinds:
-            content = notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True)
+            content = notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True,
+                                           sla=tenant.sla_days)
             steps.append(_send_step(f"send_{kind}", recipients, content, tags, listing))
         for frequency in FREQUENCIES:
             if f"report_{frequency}" in draft.events:
