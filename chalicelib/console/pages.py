@@ -174,7 +174,7 @@ def save_integration(session: Session, form: dict[str, list[str]], integration_i
         checks.rate_limit(session.tenant_id, current.id)
         return _form_page(session, draft, current, result=checks.run(session.tenant, data))
     try:
-        service.update(session.tenant_id, integration_id, IntegrationUpdate(**data.model_dump()))
+        service.update(session.tenant_id, integration_id, IntegrationUpdate(**draft.changes(data)))
     except ValidationFailed as error:
         if not draft.refused(error):
             raise
