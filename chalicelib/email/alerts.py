@@ -54,19 +54,23 @@ class Row(NamedTuple):
     each: bool = False
 
 
-def _ranked(counter: Mapping[Any, int]) -> list[tuple[Any, int]]:
-    """Largest first; ties in name order, so the same counts always read the same way."""
-    return sorted(((name, n) for name, n in counter.items() if n), key=lambda item: (-item[1], str(item[0])))
+def _ranked(counter: Mapping[Any, int], name: Callable[[Any], str] = str) -> list[tuple[Any, int]]:
+    """Largest first; ties in the order of the names shown, so the same counts always read the same way."""
+    return sorted(((key, n) for key, n in counter.items() if n), key=lambda item: (-item[1], name(item[0])))
 
 
 def _top(counter: Mapping[Any, int], describe_row: Callable[[Any], tuple[str, str]]) -> list[Row]:
     """The top ``TOP``, and one more line for those tied with the last one shown (a tie is never hidden)."""
-    ranked = _ranked(counter)
-    rows = [Row(*describe_row(name), n, str(name)) for name, n in ranked[:TOP]]
-    tied = [name for name, n in ranked[TOP:] if n == rows[-1].count] if rows else []
+    ranked = _ranked(counter, lambda key: describe_row(key)[0])
+    rows = [Row(*describe_row(key), n, str(key)) for key, n in ranked[:TOP]]
+    tied = [key for key, n in ranked[TOP:] if n == rows[-1].count] if rows else []
     if tied:
         rows.append(Row(f"… and {len(tied)} more with as many", "", rows[-1].count, "", each=True))
     return rows
+
+
+def _pair_words(pair: tuple[str, str]) -> str:
+    return f"{describe(pair[0]).name} on {pair[1]}"
 
 
 def _type_words(code: str) -> tuple[str, str]:
@@ -79,7 +83,7 @@ def tops(tally: Tally) -> dict[str, list[Row]]:
     return {
         "ips": _top(tally.ips, lambda ip: (ip, country_name(tally.ip_countries.get(ip)))),
         "types": _top(tally.types, _type_words),
-        "pairs": _top(tally.pairs, lambda pair: (f"{describe(pair[0]).name} on {pair[1]}", "")),
+        "pairs": _top(tally.pairs, lambda pair: (_pair_words(pair), "")),
         "endpoints": _top(tally.endpoints, lambda name: (name, "")),
         "hosts": _top(tally.hosts, lambda name: (name, "")),
     }
@@ -88,11 +92,11 @@ def tops(tally: Tally) -> dict[str, list[Row]]:
 def _leaders(tally: Tally, metric: str) -> str:
     """The headline's "what on which host", from the same events: the top (type, host) pair, or the tied ones
     (``SQL injection on a and XSS on b, 4 attacks each``)."""
-    ranked = _ranked(tally.pairs)
+    ranked = _ranked(tally.pairs, _pair_words)
     if not ranked:
         return ""
     most = ranked[0][1]
-    leaders = [f"{describe(kind).name} on {host}" for (kind, host), n in ranked if n == most]
+    leaders = [_pair_words(pair) for pair, n in ranked if n == most]
     if len(leaders) == 1:
         return leaders[0]
     shown = leaders[:3] + ([f"{len(leaders) - 3} more"] if len(leaders) > 3 else [])
