@@ -54,7 +54,7 @@ class Row(NamedTuple):
     each: bool = False
 
 
-def _ranked(counter: Mapping[Any, int], name: Callable[[Any], str] = str) -> list[tuple[Any, int]]:
+def _ranked(counter: Mapping[Any, int], name: Callable[[Any], str]) -> list[tuple[Any, int]]:
     """Largest first; ties in the order of the names shown, so the same counts always read the same way."""
     return sorted(((key, n) for key, n in counter.items() if n), key=lambda item: (-item[1], name(item[0])))
 

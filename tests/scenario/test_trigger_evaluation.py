@@ -31,7 +31,7 @@ _ids = iter(range(10**6))
 
 
 def attacks(tenant: TenantHandle, count: int, **data: Any) -> None:
-    # counted by when they are received; their own time must not lie ahead of the (moved) clock
+    # stamped now: windows count by the event's own time (a late one beyond its window and the grace counts nowhere)
     events = [{"id": f"a-{next(_ids)}", "type": "attack.detected", "time": clock.iso(clock.now()),
                "data": {"type": "sqli", "host": "api.acme.io", **data}} for _ in range(count)]
     status, body = tenant.call("POST", "/v1/events", {"events": events})
