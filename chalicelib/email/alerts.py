@@ -110,6 +110,8 @@ def _blocked(tally: Tally) -> list[tuple[str, str]]:
     monitored = tally.itemised - tally.blocked
     if not monitored:
         return [("Blocked", f"all {quantity(tally.itemised, 'attack')} blocked")]
+    if not tally.blocked:
+        return [("Blocked", f"none of {quantity(tally.itemised, 'attack')}: all only monitored")]
     return [("Blocked", f"{number(tally.blocked)} of {quantity(tally.itemised, 'attack')} blocked, "
                         f"{number(monitored)} only monitored")]
 

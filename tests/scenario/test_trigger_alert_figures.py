@@ -138,6 +138,15 @@ def test_a_filtered_alert_counts_blocking_of_its_own_events(acme: TenantHandle, 
     assert "Blocked: all 3 attacks blocked" in text and "www.acme.io" not in text
 
 
+def test_an_alert_of_monitored_attacks_only_says_none_was_blocked(acme: TenantHandle, soc: str,
+                                                                 pipeline: Pipeline) -> None:
+    trigger(acme, soc, 1)
+    post(acme, 2, blocked=False)
+    pipeline.drain()
+    [text] = alerts()
+    assert "Blocked: none of 2 attacks: all only monitored\n" in text and "consider blocking mode" in text
+
+
 def test_a_window_past_its_details_limit_says_which_events_the_breakdown_covers(
         acme: TenantHandle, soc: str, pipeline: Pipeline) -> None:
     trigger(acme, soc, 250)

@@ -110,6 +110,7 @@ def check(text: str, metric: str, count: int, fired: list[Attack]) -> None:
         assert f"\nHits: {hits:,}\n" in text
     monitored = len(fired) - blocked
     assert (f"Blocked: all {len(fired):,} attacks blocked" if not monitored else
+            f"Blocked: none of {len(fired):,} attacks: all only monitored" if not blocked else
             f"Blocked: {blocked:,} of {len(fired):,} attacks blocked, {monitored:,} only monitored") in text
     assert ("consider blocking mode" in text) is bool(monitored)
     for title, key in (("Top attack types", "types"), ("Top hosts", "hosts"), ("Top attack types by host", "pairs"),
