@@ -17,6 +17,7 @@ TOP = 5
 _SUMMARY_LIMIT = 300
 _METRIC_LABELS = {"attacks": "attacks", "hits": "hits", "incidents": "incidents"}
 _FILTER_LABELS = {"domain": "Domain", "attack_type": "Attack type", "ip": "IP", "application": "Application"}
+_UNKNOWN = "unknown"  # what an event that names no type or host is counted as
 _API_FIELDS = ("change", "action", "method", "host", "domain", "path", "endpoint", "parameter", "application")
 
 
@@ -70,7 +71,10 @@ def _top(counter: Mapping[Any, int], describe_row: Callable[[Any], tuple[str, st
 
 
 def _pair_words(pair: tuple[str, str]) -> str:
-    return f"{describe(pair[0]).name} on {pair[1]}"
+    """``SQL injection on pay.acme.io``; an incident may name neither (``windows.counted`` then says "unknown")."""
+    kind, host = pair
+    what = "Unknown type" if kind == _UNKNOWN else describe(kind).name
+    return f"{what} on {host}" if host != _UNKNOWN else f"{what} (host not given)"
 
 
 def _type_words(code: str) -> tuple[str, str]:
@@ -93,7 +97,7 @@ def _leaders(tally: Tally, metric: str) -> str:
     """The headline's "what on which host", from the same events: the top (type, host) pair, or the tied ones
     (``SQL injection on a and XSS on b, 4 attacks each``)."""
     ranked = _ranked(tally.pairs, _pair_words)
-    if not ranked:
+    if not ranked or ranked[0][0] == (_UNKNOWN, _UNKNOWN):
         return ""
     most = ranked[0][1]
     leaders = [_pair_words(pair) for pair, n in ranked if n == most]

@@ -239,7 +239,8 @@ def test_more_than_one_is_singular(acme: TenantHandle, soc: str, pipeline: Pipel
     post(acme, 2, "incident.detected", title="Breach")
     pipeline.drain()
     [text] = alerts()
-    assert "more than 1 incident in one day" in text and "1 incidents" not in text
+    assert "more than 1 incident in one day\n" in text and "1 incidents" not in text  # naming no type or host
+    assert "Unknown type (host not given): 2 incidents" in text
 
 
 def test_a_negative_threshold_is_refused_and_terraform_takes_zero(acme: TenantHandle, soc: str) -> None:
