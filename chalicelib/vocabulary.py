@@ -149,3 +149,18 @@ def country_name(code: str | None) -> str:
 def codes() -> tuple[str, ...]:
     """Every code the table knows."""
     return tuple(_by_code())
+
+
+def number(value: int) -> str:
+    """One number format for every mail and console page: ``5,000``."""
+    return f"{value:,}"
+
+
+def quantity(value: int, noun: str, plural: str | None = None) -> str:
+    """``1 incident``, ``5,000 attacks``: the number and the noun in the form it takes."""
+    return f"{number(value)} {noun if value == 1 else plural or noun + 's'}"
+
+
+def joined(names: list[str]) -> str:
+    """``SQL injection``, ``SQL injection and XSS``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
