@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from chalicelib.reports.content import ReportData  # noqa: E402
 from chalicelib.reports.demo import demo_report  # noqa: E402
-from chalicelib.reports.pdf import FONTS, period_label, title  # noqa: E402
+from chalicelib.reports.pdf_layout import FONTS, period_label, title  # noqa: E402
 
 ENGINES = ("fpdf2", "weasyprint", "reportlab")
 PRODUCT = "Email Report"
@@ -171,6 +171,7 @@ def main() -> None:
           f"{len(__import__('os').sched_getaffinity(0))} cores · Python {platform.python_version()}")
     print("| rows (vulns + incidents) | engine | runs | render s (median) | peak RSS MB | PDF KB |")
     print("|---:|---|---:|---:|---:|---:|")
+    failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
             report = demo_report("monthly", "Europe/Berlin", "2026-10", vulnerabilities=rows * 3 // 4,
@@ -181,10 +182,13 @@ def main() -> None:
                 runs = args.runs if engine == "fpdf2" or rows <= 2000 else args.slow_runs
                 result = measure(engine, data, runs)
                 if "error" in result:
+                    failed = True
                     print(f"| {rows:,} | {engine} | – | failed: {result['error']} | | |")
                 else:
                     print(f"| {rows:,} | {engine} | {runs} | {result['seconds']:.3f} | {result['rss_mb']:.0f} | "
                           f"{result['kb']:.0f} |", flush=True)
+    if failed:
+        sys.exit("a render failed")
 
 
 if __name__ == "__main__":
