@@ -77,6 +77,7 @@ class VulnerabilityRow(NamedTuple):
     status: VulnerabilityStatus  # at the period's end
     days: int | None  # open: days open at the period's end; fixed in the period: days it took
     overdue: bool  # open longer than its risk's SLA at the period's end
+    reopened: datetime | None = None  # reopened: when its current open run began (its age counts from there)
 
 
 class IncidentRow(NamedTuple):
@@ -229,6 +230,39 @@ def _age(vulnerability: Vulnerability, moment: datetime) -> timedelta | None:
     return None if since is None else moment - since
 
 
+class Moves(NamedTuple):
+    """How one vulnerability moved in a period, by the one rule every figure, row and sentence uses:
+
+    - *new*: first reported, as open, in the period; one first reported already closed is neither new nor fixed
+      (nobody saw it open, so nothing was fixed on the report's watch);
+    - *fixed*: closed after being open, at most once per vulnerability; a fix undone by a reopening in the same
+      period counts as neither a fix nor a reopening; ``fix`` is how long the counted fix took (from detection
+      or the reopening it closed), so the mean time to fix covers exactly the fixes counted;
+    - *reopened*: reopened in the period, unless it undid a fix of the same period."""
+
+    new: bool
+    fix: timedelta | None
+    reopened: bool
+
+
+def moves(vulnerability: Vulnerability, start: datetime, end: datetime) -> Moves:
+    """See :class:`Moves`."""
+    history = vulnerability.history
+    fix: timedelta | None = None
+    reopened = False
+    for n, change in enumerate(history):
+        if not start <= change.at < end:
+            continue
+        if change.status == "closed" and n and history[n - 1].status in OPEN:
+            fix = change.at - history[n - 1].at
+        elif change.status == "reopened":
+            if fix is None:
+                reopened = True
+            fix = None  # a fix of this period undone: neither counts
+    first = history[0]
+    return Moves(first.status == "open" and start <= first.at < end, fix, reopened)
+
+
 def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime, end: datetime,
                            sla_days: dict[Risk, int]) -> VulnerabilityFigures:
     counts: dict[str, Counter[Risk]] = {name: Counter() for name in ("new", "fixed", "reopened", "overdue")}
@@ -236,12 +270,11 @@ def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime
     fix_times: list[timedelta] = []
     false_positives = 0
     for v in vulnerabilities:
-        first = v.history[0]
-        counts["new"][v.risk] += first.status == "open" and start <= first.at < end
-        fixes = v.fixes(start, end)
-        counts["fixed"][v.risk] += bool(fixes)
-        fix_times += [fix for fix in fixes if fix is not None]
-        counts["reopened"][v.risk] += _moved_to(v, "reopened", start, end)
+        moved = moves(v, start, end)
+        counts["new"][v.risk] += moved.new
+        counts["fixed"][v.risk] += moved.fix is not None
+        fix_times += [moved.fix] if moved.fix is not None else []
+        counts["reopened"][v.risk] += moved.reopened
         false_positives += _moved_to(v, "false_positive", start, end)
         if (age := _age(v, end)) is not None:
             oldest[v.risk] = max(oldest[v.risk], age.days)
@@ -256,12 +289,13 @@ def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime
 def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, int],
          zone: ZoneInfo) -> VulnerabilityRow:
     status = v.status_at(end) or v.status
-    age, fixes = _age(v, end), v.fixes(start, end)
-    took = fixes[-1] if status == "closed" and fixes else None
-    days = age if age is not None else took
+    age, fix = _age(v, end), moves(v, start, end).fix
+    days = age if age is not None else fix if status == "closed" else None
+    since = v.open_since(end) if status == "reopened" else None
     return VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
                             target=_target(v), status=status, days=None if days is None else days.days,
-                            overdue=age is not None and age > timedelta(days=sla_days[v.risk]))
+                            overdue=age is not None and age > timedelta(days=sla_days[v.risk]),
+                            reopened=since.astimezone(zone) if since else None)
 
 
 def _target(vulnerability: Vulnerability) -> str:
