@@ -28,7 +28,7 @@ from chalicelib.models.security import (
 )
 from chalicelib.models.tenants import SlaDays
 from chalicelib.reports.periods import Frequency, Period
-from chalicelib.vocabulary import API_TOP_10, country_name, describe
+from chalicelib.vocabulary import API_TOP_10, TOP_10, country_name, describe
 
 TOP = 10
 OTHER = "Other"
@@ -46,6 +46,7 @@ class Ranked(Model):
     name: str
     attacks: int
     hits: int
+    category: str = Field("", description="an attack type's OWASP Top 10 (2021) category, e.g. A03:2021 Injection")
 
 
 Tone = Literal["neutral", "better", "worse", "alert"]
@@ -128,8 +129,11 @@ class ReportData(Model):
     top_endpoints: list[Ranked] = Field(default_factory=list, description="'host path'")
     top_ips: list[Ranked] = Field(default_factory=list)
     top_countries: list[Ranked] = Field(default_factory=list)
+    owasp: list[Ranked] = Field(default_factory=list, description="attacks per OWASP Top 10 (2021) category of "
+                                                                  "their type in the list's order, Other last")
     owasp_api: list[Ranked] = Field(default_factory=list, description="attacks per OWASP API Top 10 (2023) "
-                                                                      "category in the list's order, Other last")
+                                                                      "category in the list's order, Other last "
+                                                                      "(types no API category fits, e.g. injections)")
     vulnerabilities: list[VulnerabilityRow]
     incident_rows: list[IncidentRow]
 
@@ -212,12 +216,19 @@ def _ip_label(aggregates: list[HourlyAggregate]) -> Callable[[str], str]:
     return lambda ip: f"{ip} ({countries[ip]})" if ip in countries else ip
 
 
-def _owasp_api(aggregates: list[HourlyAggregate]) -> list[Ranked]:
-    """Attacks per OWASP API Top 10 (2023) category of their type, in the list's order; unknown → Other."""
-    attacks, hits = _totals(aggregates, "types", lambda code: describe(code).owasp_api or OTHER)
-    order = {category: n for n, category in enumerate((*API_TOP_10, OTHER))}
+def _owasp(aggregates: list[HourlyAggregate], categories: tuple[str, ...], field: str) -> list[Ranked]:
+    """Attacks per category (``field`` of the type's description) in the list's order; none fits → Other."""
+    attacks, hits = _totals(aggregates, "types", lambda code: getattr(describe(code), field) or OTHER)
+    order = {category: n for n, category in enumerate((*categories, OTHER))}
     return [Ranked(name=category, attacks=attacks[category], hits=hits[category])
             for category in sorted(attacks, key=order.__getitem__) if attacks[category]]
+
+
+def _attack_types(aggregates: list[HourlyAggregate], top: int) -> list[Ranked]:
+    """The top attack types in words, each with its OWASP Top 10 (2021) category."""
+    categories = {describe(code).name: describe(code).owasp or "" for a in aggregates for code in a.types}
+    return [ranked.model_copy(update={"category": categories.get(ranked.name, "")})
+            for ranked in _top(aggregates, "types", top, _type_name)]
 
 
 def _moved_to(vulnerability: Vulnerability, status: str, start: datetime, end: datetime) -> bool:
@@ -339,12 +350,13 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         vulnerability_figures=_vulnerability_figures(current.vulnerabilities, start, end, sla),
         timeline_unit=unit,
         timeline=timeline,
-        top_attack_types=_top(current.aggregates, "types", top, _type_name),
+        top_attack_types=_attack_types(current.aggregates, top),
         top_hosts=_top(current.aggregates, "hosts", top),
         top_endpoints=_top(current.aggregates, "endpoints", top),
         top_ips=_top(current.aggregates, "ips", top, _ip_label(current.aggregates)),
         top_countries=_top(current.aggregates, "countries", top, country_name),
-        owasp_api=_owasp_api(current.aggregates),
+        owasp=_owasp(current.aggregates, TOP_10, "owasp"),
+        owasp_api=_owasp(current.aggregates, API_TOP_10, "owasp_api"),
         vulnerabilities=rows,
         incident_rows=[
             IncidentRow(time=i.at.astimezone(zone), risk=i.risk, title=i.title, host=i.host,

@@ -97,8 +97,8 @@ def _worst(report: ReportData) -> list[Sentence]:
         top = report.top_attack_types[0]
         sentences.append(Sentence(text=f"Most frequent attack type: {top.name}, {_count(top.attacks, 'attack')} "
                                        f"({_share(top.attacks, attacks)} of all)."))
-    categories = [ranked for ranked in report.owasp_api if ranked.name != OTHER]
-    if categories:
+    categories = [ranked for ranked in report.owasp if ranked.name != OTHER]
+    if categories:  # the Top 10 (2021): every injection has its category there, unlike in the API list
         worst = max(categories, key=lambda ranked: ranked.attacks)
         sentences.append(Sentence(text=f"Most attacks fall under OWASP {worst.name} "
                                        f"({_share(worst.attacks, attacks)})."))
