@@ -177,6 +177,9 @@ class VulnerabilityChange(Model):
         return None
 
 
+RESOLVED = frozenset({"resolved", "closed", "fixed", "false_positive", "false positive"})
+
+
 class Incident(Model):
     id: str
     at: datetime
@@ -186,6 +189,10 @@ class Incident(Model):
     attack_type: str = ""
     status: str = "open"
 
+    @property
+    def resolved(self) -> bool:
+        return self.status.strip().lower() in RESOLVED
+
 
 class SecurityData(Model):
     """The raw material of one report period."""
@@ -193,6 +200,9 @@ class SecurityData(Model):
     aggregates: list[HourlyAggregate] = Field(default_factory=list)
     vulnerabilities: list[Vulnerability] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
+    open_before: list[Incident] = Field(default_factory=list, description="incidents that began before the "
+                                                                          "period (within a look-back) and are "
+                                                                          "still not resolved")
 
 
 def utc_hour(at: datetime) -> datetime:

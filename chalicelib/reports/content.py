@@ -21,6 +21,7 @@ from chalicelib.models.security import (
     RISKS,
     Counts,
     HourlyAggregate,
+    Incident,
     Risk,
     SecurityData,
     Vulnerability,
@@ -31,6 +32,9 @@ from chalicelib.reports.periods import Frequency, Period
 from chalicelib.vocabulary import API_TOP_10, TOP_10, country_name, describe
 
 TOP = 10
+# How far back a report looks for incidents still not resolved: they need action whatever day they began, but an
+# incident is reported once (no event closes it), so one never marked resolved would otherwise stay forever.
+INCIDENT_LOOK_BACK = timedelta(days=30)
 OTHER = "Other"
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
 
@@ -121,6 +125,7 @@ class ReportData(Model):
     open_vulnerabilities: dict[Risk, Figure]  # the backlog open at the period's end (and at the previous one's)
     vulnerability_figures: VulnerabilityFigures = Field(default_factory=VulnerabilityFigures)
     partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
+    sample: bool = Field(False, description="made-up figures (Test integration): every page says SAMPLE")
     blocked: Figure = Field(default_factory=lambda: Figure(value=0, previous=0), description="attacks blocked")
     timeline_unit: Literal["hour", "day"]
     timeline: list[TimeBucket]
@@ -136,6 +141,8 @@ class ReportData(Model):
                                                                       "(types no API category fits, e.g. injections)")
     vulnerabilities: list[VulnerabilityRow]
     incident_rows: list[IncidentRow]
+    open_before: list[IncidentRow] = Field(default_factory=list, description="incidents that began before the "
+                                           f"period (up to {INCIDENT_LOOK_BACK.days} days) and are not resolved")
 
     @property
     def period_noun(self) -> str:
@@ -143,7 +150,7 @@ class ReportData(Model):
 
     @property
     def is_empty(self) -> bool:
-        return self.attacks.value == 0 and not self.vulnerabilities and not self.incident_rows
+        return self.attacks.value == 0 and not self.vulnerabilities and not self.incident_rows and not self.open_before
 
     @property
     def has_previous(self) -> bool:
@@ -358,9 +365,12 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         owasp=_owasp(current.aggregates, TOP_10, "owasp"),
         owasp_api=_owasp(current.aggregates, API_TOP_10, "owasp_api"),
         vulnerabilities=rows,
-        incident_rows=[
-            IncidentRow(time=i.at.astimezone(zone), risk=i.risk, title=i.title, host=i.host,
-                        attack_type=_type_name(i.attack_type) if i.attack_type else "", status=i.status)
-            for i in incidents
-        ],
+        incident_rows=[_incident_row(i, zone) for i in incidents],
+        open_before=[_incident_row(i, zone) for i in sorted(current.open_before, key=lambda i: (i.at, i.id))],
     )
+
+
+def _incident_row(incident: Incident, zone: ZoneInfo) -> IncidentRow:
+    return IncidentRow(time=incident.at.astimezone(zone), risk=incident.risk, title=incident.title,
+                       host=incident.host, status=incident.status,
+                       attack_type=_type_name(incident.attack_type) if incident.attack_type else "")

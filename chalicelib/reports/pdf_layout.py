@@ -47,6 +47,8 @@ PARTIAL_INK = (122, 82, 0)
 BLOCKED = (36, 128, 78)
 MONITORED = (214, 137, 16)
 TONES = {"neutral": MUTED, "better": BETTER, "worse": WORSE, "alert": WORSE}
+SAMPLE = (250, 226, 226)
+SAMPLE_MARK = "SAMPLE"
 
 MARGIN = 15.0
 PAGE_BOTTOM = 297.0 - 16.0
@@ -187,6 +189,8 @@ class Document(FPDF):
     # -- page furniture --------------------------------------------------------------------------
 
     def header(self) -> None:
+        if self.report.sample:
+            self._watermark()
         if self.page_no() == 1:
             return
         self.use(7.5, colour=MUTED)
@@ -200,7 +204,16 @@ class Document(FPDF):
         if self.on_new_page:
             self.on_new_page()
 
+    def _watermark(self) -> None:
+        """SAMPLE across the page, under what the page prints (the header runs first)."""
+        self.use(96, bold=True, colour=SAMPLE)
+        with self.rotation(50, 105, 160):
+            self.text(105 - self.width_of(SAMPLE_MARK) / 2, 175, SAMPLE_MARK)
+
     def footer(self) -> None:
+        if self.report.sample:  # in words too: a forwarded page still says what it is
+            self.use(7.5, bold=True, colour=WORSE)
+            self.text(MARGIN, 285, "SAMPLE: made-up figures from Test integration, not this company's data")
         self.use(7.5, colour=MUTED)
         self.text(MARGIN, 289, self.product)
         # cell() rather than text(): fpdf2 substitutes the total page count only in cells.
