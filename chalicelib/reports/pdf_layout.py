@@ -1,8 +1,9 @@
 """The PDF's layout primitives with fpdf2: the page (fonts, measuring, wrapping, header and footer), colours and
 sizes, and tables; the report's sections use them (:mod:`~chalicelib.reports.pdf`).
 
-Chinese, Japanese and Korean text (which DejaVu has no glyphs for) is printed in the bundled WenQuanYi Micro
-Hei, loaded only by a report that has some: parsing it costs ≈ 0.2 s.
+Scripts DejaVu has no glyphs for — Chinese, Japanese, Korean, Arabic, Hebrew, the Indic scripts, Thai and more —
+print in bundled fonts that a report loads only when it has such text (:mod:`~chalicelib.reports.pdf_scripts`);
+texts that need shaping go through fpdf2's ``cell()`` with HarfBuzz, the rest through ``text()``.
 
 Tables are drawn row by row with ``text()`` and our own width measurement from the font's metrics:
 fpdf2's ``table()`` and ``cell()`` re-measure and line-break every cell and cost 2–10× more,
@@ -19,15 +20,11 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from chalicelib.reports import pdf_scripts as scripts
 from chalicelib.reports.content import ReportData
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
-CJK = "WenQuanYi"  # regular only: bold CJK text prints regular
-# What the CJK font is subset to (fonts/README.md); DejaVu (as subset) has none of it.
-_CJK_CHARS = "\u1100-\u11ff\u2e80-\u2fff\u3000-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff" \
-             "\ufe30-\ufe4f\uff00-\uffef"
-_CJK_RUN = re.compile(f"([{_CJK_CHARS}]+)")
 
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
@@ -85,9 +82,14 @@ class Document(FPDF):
         super().__init__(format="A4", unit="mm")
         self.report = report
         self.product = product
-        self.has_cjk = any(_CJK_RUN.search(text) for text in _texts(report, product))  # else no check per text
         self.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
         self.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.scripts = scripts.needed(_texts(report, product))  # none: no check per text
+        for font in self.scripts:  # regular only: bold text in these scripts prints regular
+            self.add_font(font.family, "", FONTS / font.file)
+        if any(font.shaped for font in self.scripts):
+            self.set_fallback_fonts([font.family for font in self.scripts], exact_match=False)
+            self.set_text_shaping(True)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=297.0 - PAGE_BOTTOM)
         self.alias_nb_pages()
@@ -121,28 +123,58 @@ class Document(FPDF):
 
     def _char_widths(self, text: str) -> list[float]:
         widths, scale = self._widths(FAMILY, self.font_style)
-        if not (self.has_cjk and _CJK_RUN.search(text)):
+        if not (self.scripts and scripts.OTHER.search(text)):
             return [widths[ord(char)] * scale for char in text]
-        cjk, cjk_scale = self._widths(self._cjk(), "")
-        return [cjk[ord(char)] * cjk_scale if _CJK_RUN.match(char) else widths[ord(char)] * scale for char in text]
-
-    def _cjk(self) -> str:
-        if CJK.lower() not in self.fonts:
-            self.add_font(CJK, "", FONTS / "WenQuanYiMicroHei-CJK.ttf")
-        return CJK
+        measured = []
+        for char in text:
+            font = scripts.font_of(char, self.scripts)
+            other, other_scale = self._widths(font.family, "") if font else (widths, scale)
+            measured.append(other[ord(char)] * other_scale)
+        return measured
 
     def text(self, x: float, y: float, text: str = "") -> None:
-        """fpdf2's ``text()``, printing runs of CJK characters in the CJK font."""
-        if not (self.has_cjk and _CJK_RUN.search(text)):
-            super().text(x, y, text)
-            return
-        style, size = self.font_style, self.font_size_pt
-        for index, run in enumerate(_CJK_RUN.split(text)):  # odd indexes are the CJK runs
-            if run:
-                self.set_font(self._cjk() if index % 2 else FAMILY, "" if index % 2 else style, size)
+        """fpdf2's ``text()``, printing other scripts in their fonts: shaped ones through ``cell()``."""
+        if not self.scripts or text.isascii() or not scripts.OTHER.search(text):
+            super().text(x, y, self._printable(text))
+        elif scripts.SHAPED.search(text):
+            self._shaped(x, y, self._printable(text))
+        else:
+            style, size = self.font_style, self.font_size_pt
+            for run, font in self._runs(self._printable(text)):
+                self.set_font(font.family if font else FAMILY, "" if font else style, size)
                 super().text(x, y, run)
                 x += self.width_of(run)
-        self.set_font(FAMILY, style, size)
+            self.set_font(FAMILY, style, size)
+
+    def _runs(self, text: str) -> Iterator[tuple[str, "scripts.ScriptFont | None"]]:
+        """``text`` in runs of one font each (``None``: DejaVu)."""
+        start, current = 0, scripts.font_of(text[0], self.scripts) if text else None
+        for n, char in enumerate(text):
+            font = scripts.font_of(char, self.scripts)
+            if font != current:
+                yield text[start:n], current
+                start, current = n, font
+        yield text[start:], current
+
+    def _shaped(self, x: float, y: float, text: str) -> None:
+        """One line with text shaping (joined, reordered, right-to-left letters): fpdf2 shapes in ``cell()``
+        only. The cell's baseline is 0.8 × the font size below its top; the position and page are left as they
+        were, as ``text()`` leaves them."""
+        at, breaks = (self.x, self.y), self.auto_page_break
+        self.auto_page_break = False
+        self.set_xy(x, y - 0.8 * self.font_size)
+        self.cell(h=self.font_size, text=text)
+        self.x, self.y = at
+        self.auto_page_break = breaks
+
+    def _printable(self, text: str) -> str:
+        """``text`` with each character no loaded font has replaced by a visible mark (never a blank)."""
+        if text.isascii():
+            return text
+        dejavu = self.fonts[FAMILY.lower() + self.font_style].cmap
+        return "".join(char if ord(char) in (self.fonts[font.family.lower()].cmap if font else dejavu)
+                       or char.isspace() else scripts.MISSING
+                       for char, font in ((char, scripts.font_of(char, self.scripts)) for char in text))
 
     def fit(self, text: str, width: float) -> str:
         """``text`` cut with an ellipsis to fit ``width``."""
