@@ -142,6 +142,8 @@ def country_name(code: str | None) -> str:
     """``Germany (DE)`` for an ISO 3166-1 alpha-2 code; the code itself if unknown; empty for none."""
     if not code:
         return ""
+    if code == "internal":  # models.security.INTERNAL: a private or loopback source address
+        return "Internal addresses (private, loopback)"
     from iso3166 import countries  # builds its table on import: only when a country is shown
 
     known = countries.get(code, None)

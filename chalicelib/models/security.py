@@ -1,6 +1,7 @@
 """Security data as reports read it: hourly attack/hit aggregates and vulnerability/incident records.
 Plain models and time maths, no AWS: the renderer and the report content import only this."""
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -32,8 +33,27 @@ class HourlyAggregate(Model):
     countries: dict[str, Counts] = Field(default_factory=dict)
     endpoints: dict[str, Counts] = Field(default_factory=dict, description="keyed by 'host path', e.g. "
                                                                            "'api.acme.io /v2/orders'")
+    applications: dict[str, Counts] = Field(default_factory=dict, description="by the events' application")
     ip_countries: dict[str, str] = Field(default_factory=dict, description="country (ISO 3166-1 alpha-2) of a "
                                                                            "named IP, when its events gave one")
+
+
+INTERNAL = "internal"  # the country of an attack from a private or loopback address that named none
+
+
+# RFC 1918, RFC 4193 and loopback. Not ``ipaddress``'s ``is_private``: that also holds for the documentation and
+# benchmarking ranges (192.0.2.0/24, 198.18.0.0/15, 2001:db8::/32 …), which are no company's own network.
+_INTERNAL = tuple(ipaddress.ip_network(network) for network in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7", "::1/128"))
+
+
+def is_internal(ip: str) -> bool:
+    """A private (RFC 1918, RFC 4193) or loopback source address: one of the company's own networks."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in network for network in _INTERNAL)
 
 
 Observed = Literal["open", "closed", "false_positive"]

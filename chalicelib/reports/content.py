@@ -6,7 +6,6 @@ sentences is :mod:`~chalicelib.reports.summary`; made-up data for demos and samp
 """
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
@@ -19,7 +18,6 @@ from chalicelib.models.reports import PERIOD_NOUNS, Figure
 from chalicelib.models.security import (
     OPEN,
     RISKS,
-    Counts,
     HourlyAggregate,
     Incident,
     Risk,
@@ -28,14 +26,13 @@ from chalicelib.models.security import (
     hours_between,
 )
 from chalicelib.models.tenants import SlaDays
+from chalicelib.reports.attacks import Ranked, breakdowns, type_name
 from chalicelib.reports.periods import Frequency, Period
-from chalicelib.vocabulary import API_TOP_10, TOP_10, country_name, describe
 
 TOP = 10
 # How far back a report looks for incidents still not resolved: they need action whatever day they began, but an
 # incident is reported once (no event closes it), so one never marked resolved would otherwise stay forever.
 INCIDENT_LOOK_BACK = timedelta(days=30)
-OTHER = "Other"
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
 
 
@@ -44,13 +41,6 @@ class TimeBucket(Model):
     start: datetime
     attacks: int = 0
     hits: int = 0
-
-
-class Ranked(Model):
-    name: str
-    attacks: int
-    hits: int
-    category: str = Field("", description="an attack type's OWASP Top 10 (2021) category, e.g. A03:2021 Injection")
 
 
 Tone = Literal["neutral", "better", "worse", "alert"]
@@ -133,7 +123,10 @@ class ReportData(Model):
     top_hosts: list[Ranked]
     top_endpoints: list[Ranked] = Field(default_factory=list, description="'host path'")
     top_ips: list[Ranked] = Field(default_factory=list)
-    top_countries: list[Ranked] = Field(default_factory=list)
+    top_countries: list[Ranked] = Field(default_factory=list, description="the top countries, then the rest and "
+                                                                          "the attacks without a country: it adds up")
+    top_applications: list[Ranked] = Field(default_factory=list, description="by the events' application, then "
+                                                                             "the rest: empty when none named one")
     owasp: list[Ranked] = Field(default_factory=list, description="attacks per OWASP Top 10 (2021) category of "
                                                                   "their type in the list's order, Other last")
     owasp_api: list[Ranked] = Field(default_factory=list, description="attacks per OWASP API Top 10 (2023) "
@@ -186,56 +179,6 @@ def _timeline(period: Period, aggregates: list[HourlyAggregate]) -> tuple[Litera
             bucket.attacks += aggregate.attacks
             bucket.hits += aggregate.hits
     return "day", list(by_day.values())
-
-
-def _totals(aggregates: list[HourlyAggregate], dimension: str,
-            name: Callable[[str], str] = str) -> tuple[Counter[str], Counter[str]]:
-    """Attacks and hits per key of ``dimension`` over the hours, keys renamed by ``name`` (and merged)."""
-    by_key: dict[str, Counts] = {}
-    for aggregate in aggregates:
-        counts: dict[str, Counts] = getattr(aggregate, dimension)
-        for key, count in counts.items():
-            total = by_key.setdefault(key, Counts())
-            total.attacks += count.attacks
-            total.hits += count.hits
-    attacks: Counter[str] = Counter()
-    hits: Counter[str] = Counter()
-    for key, total in by_key.items():
-        attacks[name(key)] += total.attacks
-        hits[name(key)] += total.hits
-    return attacks, hits
-
-
-def _top(aggregates: list[HourlyAggregate], dimension: str, limit: int,
-         name: Callable[[str], str] = str) -> list[Ranked]:
-    attacks, hits = _totals(aggregates, dimension, name)
-    ranked = sorted(attacks, key=lambda key: (-attacks[key], -hits[key], key))
-    return [Ranked(name=key, attacks=attacks[key], hits=hits[key]) for key in ranked[:limit]]
-
-
-def _type_name(code: str) -> str:
-    return describe(code).name
-
-
-def _ip_label(aggregates: list[HourlyAggregate]) -> Callable[[str], str]:
-    """``203.0.113.7 (DE)``: a source IP with its country, when the events said."""
-    countries = {ip: country for aggregate in aggregates for ip, country in aggregate.ip_countries.items()}
-    return lambda ip: f"{ip} ({countries[ip]})" if ip in countries else ip
-
-
-def _owasp(aggregates: list[HourlyAggregate], categories: tuple[str, ...], field: str) -> list[Ranked]:
-    """Attacks per category (``field`` of the type's description) in the list's order; none fits → Other."""
-    attacks, hits = _totals(aggregates, "types", lambda code: getattr(describe(code), field) or OTHER)
-    order = {category: n for n, category in enumerate((*categories, OTHER))}
-    return [Ranked(name=category, attacks=attacks[category], hits=hits[category])
-            for category in sorted(attacks, key=order.__getitem__) if attacks[category]]
-
-
-def _attack_types(aggregates: list[HourlyAggregate], top: int) -> list[Ranked]:
-    """The top attack types in words, each with its OWASP Top 10 (2021) category."""
-    categories = {describe(code).name: describe(code).owasp or "" for a in aggregates for code in a.types}
-    return [ranked.model_copy(update={"category": categories.get(ranked.name, "")})
-            for ranked in _top(aggregates, "types", top, _type_name)]
 
 
 def _moved_to(vulnerability: Vulnerability, status: str, start: datetime, end: datetime) -> bool:
@@ -357,13 +300,7 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         vulnerability_figures=_vulnerability_figures(current.vulnerabilities, start, end, sla),
         timeline_unit=unit,
         timeline=timeline,
-        top_attack_types=_attack_types(current.aggregates, top),
-        top_hosts=_top(current.aggregates, "hosts", top),
-        top_endpoints=_top(current.aggregates, "endpoints", top),
-        top_ips=_top(current.aggregates, "ips", top, _ip_label(current.aggregates)),
-        top_countries=_top(current.aggregates, "countries", top, country_name),
-        owasp=_owasp(current.aggregates, TOP_10, "owasp"),
-        owasp_api=_owasp(current.aggregates, API_TOP_10, "owasp_api"),
+        **breakdowns(current.aggregates, top),
         vulnerabilities=rows,
         incident_rows=[_incident_row(i, zone) for i in incidents],
         open_before=[_incident_row(i, zone) for i in sorted(current.open_before, key=lambda i: (i.at, i.id))],
@@ -373,4 +310,4 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
 def _incident_row(incident: Incident, zone: ZoneInfo) -> IncidentRow:
     return IncidentRow(time=incident.at.astimezone(zone), risk=incident.risk, title=incident.title,
                        host=incident.host, status=incident.status,
-                       attack_type=_type_name(incident.attack_type) if incident.attack_type else "")
+                       attack_type=type_name(incident.attack_type) if incident.attack_type else "")

@@ -257,6 +257,13 @@ def _endpoints(pdf: Document, report: ReportData) -> None:
                       "No endpoints were recorded: the attacks carried no path.") + 2)
 
 
+def _applications(pdf: Document, report: ReportData) -> None:
+    """Attacks per application, when the events named one (else no section)."""
+    if report.top_applications:
+        pdf.section("Attacked applications", "as the events named them", keep=_ranked_room(report.top_applications))
+        pdf.set_y(_ranked(pdf, MARGIN, pdf.get_y(), 180, "", report.top_applications) + 2)
+
+
 def _sources(pdf: Document, report: ReportData) -> None:
     pdf.section("Where attacks came from and what was blocked", keep=14 + _ranked_room(report.top_ips))
     _blocked(pdf, report)
@@ -316,6 +323,7 @@ def render(report: ReportData, product: str = "Email Report") -> bytes:
         _tops(pdf, report)
         _owasp(pdf, report)
         _endpoints(pdf, report)
+        _applications(pdf, report)
         _sources(pdf, report)
         vulnerabilities(pdf, report)
         incidents(pdf, report)

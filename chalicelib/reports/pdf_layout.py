@@ -52,6 +52,7 @@ PAGE_BOTTOM = 297.0 - 16.0
 ROW = 5.0
 LINE = 3.6
 MAX_LINES = 50  # a cell of the longest text we accept (2,000 characters) still fits on a page
+_JOINTS = (".", ":", "/")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 
 
@@ -207,9 +208,10 @@ class Document(FPDF):
             while stop < end and widths[stop] <= room:
                 room -= widths[stop]
                 stop += 1
-            if stop < end:  # break at the last space that fits, else inside the word (at least one character)
-                space = text.rfind(" ", start, stop + 1)
-                stop = space if space > start else max(stop, start + 1)
+            if stop < end:  # break at the last space that fits, else after a dot, colon or slash (host names,
+                space = text.rfind(" ", start, stop + 1)  # URLs: never inside a label), else inside the word
+                joint = max(text.rfind(mark, start, stop) for mark in _JOINTS) + 1
+                stop = space if space > start else joint if joint > start else max(stop, start + 1)
             lines.append(text[start:stop].rstrip())
             start = stop
             while start < end and text[start] == " ":

@@ -3,7 +3,8 @@ figures alone."""
 
 from chalicelib.models.reports import Figure
 from chalicelib.models.security import RESOLVED, RISKS, Risk
-from chalicelib.reports.content import OTHER, ReportData, Sentence, Summary
+from chalicelib.reports.attacks import OTHER
+from chalicelib.reports.content import ReportData, Sentence, Summary
 
 _PLURALS = {"attack": "attacks", "hit": "hits", "incident": "incidents", "vulnerability": "vulnerabilities",
             "day": "days"}

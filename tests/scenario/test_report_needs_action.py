@@ -1,26 +1,12 @@
 """A report's "Needs action" (issue 24, item 13): incidents still not resolved and overdue vulnerabilities belong
 there whatever day they began, within the look-back (``content.INCIDENT_LOOK_BACK``, 30 days)."""
 
-import io
-from urllib.parse import unquote, urlparse
-
-from pypdf import PdfReader
-
-from chalicelib.aws import blobs
-from chalicelib.settings import get_settings
+from tests.support.reports import preview_text
 
 
 def incident(event_id: str, at: str, title: str, risk: str, status: str = "open") -> dict:
     return {"id": event_id, "type": "incident.detected", "time": at,
             "data": {"title": title, "risk": risk, "host": "pay.acme.io", "status": status}}
-
-
-def preview_text(tenant, frequency: str, period_end: str) -> str:
-    status, body = tenant.call("POST", "/v1/reports/preview", {"frequency": frequency, "period_end": period_end})
-    assert status == 200, body
-    key = unquote(urlparse(body["download_url"]).path).lstrip("/").removeprefix(get_settings().reports_bucket + "/")
-    pages = PdfReader(io.BytesIO(blobs.get(key))).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
 def test_needs_action_lists_what_is_still_open_whatever_day_it_began(acme):

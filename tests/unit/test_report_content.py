@@ -5,8 +5,8 @@ from datetime import timedelta
 from chalicelib.email.reports import change
 from chalicelib.models.reports import Figure, ReportFigure
 from chalicelib.models.security import Counts, HourlyAggregate, Incident, SecurityData
+from chalicelib.reports.attacks import OTHER
 from chalicelib.reports.content import (
-    OTHER,
     ReportData,
     Sentence,
     VulnerabilityFigures,
