@@ -53,15 +53,20 @@ def _figures(data: ReportData) -> list[ReportFigure]:
     return figures
 
 
-def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
-    from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
-
+def content_of(tenant: Tenant, period: Period) -> ReportData:
+    """What the report of ``period`` says, from the stored security data, as of now."""
     current = security_repo.read(tenant.id, period.start, period.end, open_since=period.start - INCIDENT_LOOK_BACK)
     before = period.previous()  # its vulnerability backlog is in current's records (their history)
     previous = security_repo.read(tenant.id, before.start, before.end, vulnerabilities=False)
     now = clock.now()
-    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
+    return build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
                         sla_days=tenant.sla_days.model_dump())
+
+
+def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
+    from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
+
+    data = content_of(tenant, period)
     started = time.perf_counter()
     document = pdf.render(data, get_settings().product_name)
     milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
