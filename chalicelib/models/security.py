@@ -148,12 +148,6 @@ class Vulnerability(Model):
             since = change.at if change.status in OPEN else None
         return since
 
-    def fixes(self, start: datetime, end: datetime) -> list[timedelta | None]:
-        """Each fix (→ closed) in ``[start, end)``: how long it had been open (``None`` if it never was)."""
-        history = self.history
-        return [history[n].at - history[n - 1].at if n and history[n - 1].status in OPEN else None
-                for n, change in enumerate(history) if change.status == "closed" and start <= change.at < end]
-
     def relevant(self, start: datetime, end: datetime) -> bool:
         """Open at the start or the end of ``[start, end)``, or changed within it: what a report shows."""
         return (self.status_at(start) in OPEN or self.status_at(end) in OPEN
