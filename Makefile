@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint chromium bench package soak clean
+.PHONY: install run test lint chromium poppler bench package soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -26,7 +26,16 @@ chromium:
 		"'sudo apt-get install chromium' (or run make test as root), then run make test again." >&2; exit 1; }
 	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)" >&2; exit 1; }
 
-test: install lint chromium
+# The report tests read PDFs with poppler's pdftotext (and docs' page images come from its pdftoppm).
+PDFTOTEXT := /usr/bin/pdftotext
+poppler:
+	@test -x $(PDFTOTEXT) || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils; } \
+		|| { echo "The report tests need poppler-utils ($(PDFTOTEXT)). Install it with" \
+		"'sudo apt-get install poppler-utils' (or run make test as root), then run make test again." >&2; exit 1; }
+	@test -x $(PDFTOTEXT) || { echo "apt-get did not install $(PDFTOTEXT)" >&2; exit 1; }
+
+test: install lint chromium poppler
 	$(BIN)/python -m pytest -q
 
 # The local stack: moto's server, the resources, a demo tenant and the API (PORT, MOTO_PORT, OPERATOR_TOKEN).

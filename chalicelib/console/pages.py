@@ -273,7 +273,8 @@ def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] 
     listed = reports_service.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
     return session.render("reports.html", status_code, reports=listed.items, next_cursor=listed.next_cursor,
                           frequency=frequency, frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
-                          chosen=chosen or {"frequency": "weekly", "period_end": ""})
+                          chosen=chosen or {"frequency": "weekly", "period_end": ""},
+                          upcoming=reports_service.upcoming(session.tenant, clock.now()))
 
 
 @page(bp, "GET", "/console/reports")

@@ -368,6 +368,28 @@ def test_reports_are_listed_previewed_and_downloaded(admin: Browser, acme: Tenan
     assert wrong.status == 422 and 'id="period-end-error">Enter a date as YYYY-MM-DD.' in wrong.body
 
 
+def test_the_reports_page_says_when_each_integrations_next_report_goes_out(admin: Browser,
+                                                                           acme: TenantHandle) -> None:
+    # GIVEN a Tokyo tenant: its primary integration takes the weekly report, a CISO integration daily and monthly,
+    # and a disabled one monthly (Wednesday 25 November 2026, 19:00 in Tokyo)
+    assert acme.call("PATCH", "/v1/tenant", {"timezone": "Asia/Tokyo"})[0] == 200
+    acme.integration(name="CISO", emails="ciso@acme.io", events=["report_daily", "report_monthly"])
+    paused = acme.integration(name="Paused", emails="paused@acme.io", events=["report_monthly"])
+    assert acme.call("POST", f"/v1/integrations/{paused['id']}/disable")[0] == 200
+
+    page = admin.get("/console/reports")
+
+    # THEN it lists each active integration's next report per frequency, soonest first, in Tokyo's time
+    body = " ".join(page.body.split())
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[1:4]]
+    assert rows == ["Integration Report Goes out",
+                    "CISO Daily Thursday 26 November 2026, 00:00 JST (within the hour after)",
+                    "Primary email Weekly Monday 30 November 2026, 00:00 JST (within the hour after)"], rows
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    assert "CISO Monthly Tuesday 1 December 2026, 00:00 JST (within the hour after)" in text
+    assert "Paused" not in text
+
+
 def test_unknown_paths_and_bad_ids_are_not_found(admin: Browser) -> None:
     assert admin.get("/console/integrations/no-such-id").status == 404
     assert admin.get("/console/reports/nothing/download").status == 404

@@ -289,3 +289,13 @@ def test_api_gateway_answers_unknown_routes_with_a_404_in_our_error_shape(sam: d
     for gateway_response in (unknown, responses["DEFAULT_5XX"]):
         shaped = json.loads(gateway_response["ResponseTemplates"]["application/json"])
         assert set(shaped) == {"error"} and set(shaped["error"]) == {"code", "message", "details"}
+
+
+def test_the_cold_start_benchmark_runs_on_the_package(packaged: Path) -> None:
+    """`make bench`'s cold-start script, one round, on this package (tests/scenario/test_bench_smoke.py runs the
+    others)."""
+    done = subprocess.run([sys.executable, "bench/cold_start.py", "1", "--dist", str(packaged)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=PACKAGE_TIMEOUT, check=False)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "API handler goal" in done.stdout, done.stdout

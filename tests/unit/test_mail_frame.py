@@ -58,7 +58,7 @@ def test_only_the_sample_is_marked_as_a_test_and_carries_its_pdf() -> None:
 
     assert [kind for kind, mail in mails.items() if "test message" in mail.text] == ["report sample"]
     [attachment] = mails["report sample"].attachments
-    assert (attachment.filename, attachment.data) == ("sample-weekly-report-2026-W48.pdf", b"%PDF-1.4")
+    assert (attachment.filename, attachment.data) == ("SAMPLE-Acme-Corp-weekly-report-2026-W48.pdf", b"%PDF-1.4")
     assert mails["report"].attachments == ()
 
 
