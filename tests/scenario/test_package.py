@@ -17,7 +17,7 @@ import pytest
 
 from deploy.template import dead_letter_queues
 from local import resources
-from tests.support.packaging import ROOT
+from tests.support.packaging import PACKAGE_TIMEOUT, ROOT
 
 
 @pytest.fixture(scope="module")
