@@ -2,6 +2,7 @@
 permission check (tests/support/permissions.py) records the tier's AWS calls and checks them at its end."""
 
 from tests.support.fixtures import acme, api, app, aws, flaky_ses, fresh_aws, globex, pipeline
+from tests.support.packaging import packaged, sam
 from tests.support.permissions import (
     pytest_collection_finish,
     pytest_configure,
@@ -9,5 +10,5 @@ from tests.support.permissions import (
     pytest_terminal_summary,
 )
 
-__all__ = ["acme", "api", "app", "aws", "flaky_ses", "fresh_aws", "globex", "pipeline", "pytest_collection_finish",
-           "pytest_configure", "pytest_sessionfinish", "pytest_terminal_summary"]
+__all__ = ["acme", "api", "app", "aws", "flaky_ses", "fresh_aws", "globex", "packaged", "pipeline",
+           "pytest_collection_finish", "pytest_configure", "pytest_sessionfinish", "pytest_terminal_summary", "sam"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import package, permissions
+from tests.support import packaging, permissions
 
 VULNERABILITY = {"id": "v1", "type": "vulnerability.detected", "time": "2026-11-24T20:00:00Z",
                  "data": {"risk": "high", "title": "XSS in /search", "host": "api.example.io"}}
@@ -15,7 +15,7 @@ VULNERABILITY = {"id": "v1", "type": "vulnerability.detected", "time": "2026-11-
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return package.template()
+    return packaging.template()
 
 
 def _without(template: dict[str, Any], function: str, action: str) -> dict[str, Any]:

@@ -216,6 +216,8 @@ class Stack:
             "AWS::StackName": self.stack_name, "AWS::URLSuffix": "amazonaws.com"})
 
     def _type(self, logical: str) -> str:
+        if logical not in self.template["Resources"]:  # e.g. SAM's Function.Alias, made by the transform
+            raise Unmapped(f"{logical}: not a resource of the template")
         return self.template["Resources"][logical]["Type"]
 
     def ref(self, logical: str) -> str:
@@ -249,6 +251,24 @@ class Stack:
             return self.where.arn(service, resource.format(name))
         raise Unmapped(f"Fn::GetAtt {logical}.{attribute} ({kind})")
 
+    def condition(self, name: str) -> bool:
+        """The template's condition ``name``, on this stack's parameters."""
+        if name not in self.template.get("Conditions", {}):
+            raise Unmapped(f"condition {name}")
+        return self._holds(self.template["Conditions"][name])
+
+    def _holds(self, value: Mapping[str, Any]) -> bool:
+        [(function, arguments)] = value.items()
+        if function == "Fn::Equals":
+            return str(self.resolve(arguments[0])) == str(self.resolve(arguments[1]))
+        if function == "Fn::Not":
+            return not self._holds(arguments[0])
+        if function in ("Fn::And", "Fn::Or"):
+            return (all if function == "Fn::And" else any)(self._holds(argument) for argument in arguments)
+        if function == "Condition":
+            return self.condition(arguments)
+        raise Unmapped(f"condition function {function}")
+
     def _sub(self, text: str, variables: Mapping[str, Any]) -> str:
         def one(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -276,6 +296,9 @@ class Stack:
         if set(value) == {"Fn::Sub"}:
             text, variables = value["Fn::Sub"] if isinstance(value["Fn::Sub"], list) else (value["Fn::Sub"], {})
             return self._sub(text, variables)
+        if set(value) == {"Fn::If"}:
+            condition, chosen, otherwise = value["Fn::If"]
+            return self.resolve(chosen if self.condition(condition) else otherwise)
         if set(value) == {"Fn::Join"}:
             separator, parts = value["Fn::Join"]
             return separator.join(str(part) for part in self.resolve(parts))

@@ -12,6 +12,7 @@ policy allows, on a call this module cannot translate, and, when the run selecte
 function in the template that never ran. Grants that nothing used are listed in tests/artifacts/permissions.json.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -31,7 +32,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib.settings import get_settings
 from local import resources
-from tests.support import iam, package
+from tests.support import iam, packaging
 from tests.support.iam import Stack, Unmapped, Use, Where, listed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,8 +141,10 @@ def stack(template: Mapping[str, Any]) -> Stack:
     where = Where(settings.aws_region, DEFAULT_ACCOUNT_ID)
     parameters = _parameters_from_settings(template)
     draft = Stack(template, names, where, parameters)
-    names |= {logical: str(draft.resolve(name)) for logical, name in declared.items()
-              if name is not None and logical not in wired}
+    for logical, name in declared.items():
+        if name is not None and logical not in wired:
+            with contextlib.suppress(Unmapped):  # a name this stack cannot give: the made-up one stays
+                names[logical] = str(draft.resolve(name))
     return Stack(template, names, where, parameters)
 
 
@@ -367,7 +370,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     complete = whole_tier(chosen)
     if not record and not complete:
         return
-    report = check(package.template(), record, complete)
+    report = check(packaging.template(), record, complete)
     save(report)
     session.config.stash[_REPORT] = (report, complete)
     if report.failures():

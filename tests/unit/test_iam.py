@@ -116,8 +116,10 @@ def test_template_values_resolve_to_the_physical_names() -> None:
     assert stack.resolve({"Fn::Sub": ["${Name}-x", {"Name": {"Ref": "T"}}]}) == "tenants-x"
     assert stack.resolve({"Ref": "Q"}) == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
     assert stack.resolve({"Fn::GetAtt": "Q.QueueName"}) == "jobs"
-    with pytest.raises(Unmapped, match="Fn::If"):
-        stack.resolve({"Fn::If": ["c", 1, 2]})
+    with pytest.raises(Unmapped, match="Fn::Select"):
+        stack.resolve({"Fn::Select": [0, ["a"]]})
+    with pytest.raises(Unmapped, match="condition Missing"):
+        stack.resolve({"Fn::If": ["Missing", 1, 2]})
 
 
 def test_a_parameter_takes_the_tests_value_or_its_default_and_one_with_neither_is_named() -> None:
@@ -131,3 +133,17 @@ def test_a_parameter_takes_the_tests_value_or_its_default_and_one_with_neither_i
     assert stack.resolve({"Ref": "S"}) == "arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf"
     with pytest.raises(Unmapped, match="parameter Alarms"):
         stack.resolve({"Ref": "Alarms"})
+
+
+@pytest.mark.parametrize(("arn", "chosen"), [("", "generated"), ("arn:given", "arn:given")])
+def test_a_condition_picks_the_branch_the_parameters_give(arn: str, chosen: str) -> None:
+    template: dict[str, Any] = {
+        "Parameters": {"SecretArn": {"Type": "String", "Default": ""}, "Domain": {"Type": "String", "Default": ""}},
+        "Conditions": {"Generate": {"Fn::Equals": [{"Ref": "SecretArn"}, ""]},
+                       "Both": {"Fn::And": [{"Condition": "Generate"},
+                                            {"Fn::Not": [{"Fn::Equals": [{"Ref": "Domain"}, ""]}]}]}},
+        "Resources": {}}
+    stack = Stack(template, {}, HERE, {"SecretArn": arn})
+
+    assert stack.resolve({"Fn::If": ["Generate", "generated", {"Ref": "SecretArn"}]}) == chosen
+    assert stack.resolve({"Fn::If": ["Both", "yes", "no"]}) == "no"
