@@ -2,14 +2,14 @@
 
 Header safety: Python's email package parses every header value it is given and, when it writes the message,
 decodes the RFC 2047 encoded words in it, so ``=?utf-8?q?=0D=0ABcc:_x@evil.example?=`` in a title would become a
-``Bcc:`` line of its own (Python 3.11.7 has no ``verify_generated_headers``). So no header value is handed to it:
-:func:`build` writes the message's header lines itself. Each value is cleaned (:func:`header_text`), then every
-printable ASCII word without ``=?`` is written as it is and every other run of words as base64 encoded words of our
-own, folded only at our own spaces. The only ``=?`` in the header block is one we wrote, nothing of the input is
-ever interpreted, and each value is one header whatever it holds, on any Python. Addresses pass the API's own
-validator (:func:`chalicelib.models.common.mail_address`; the configured sender, a plain dot-atom address) or
-the message is not built. Python builds only the body
-parts, whose headers are its own.
+``Bcc:`` line of its own (Python 3.11.7 has no ``verify_generated_headers``). Neutralising such words in the input
+would mean knowing every form a decoder accepts; instead no header value is handed to Python: :func:`build` writes
+the header lines itself. Each value is cleaned (:func:`header_text`), then every printable ASCII word without
+``=?`` is written as it is and every other run of words as base64 encoded words of our own, folded only at our own
+spaces. The only ``=?`` in the header block is one we wrote, so nothing of the input is ever interpreted (a reader
+sees an attacker's encoded word as the text it is), and each value is one header, on any Python. Addresses pass the
+API's own validator (:func:`chalicelib.models.common.mail_address`; the configured sender: a plain dot-atom
+address) or the message is not built. Python builds only the body parts, whose headers are its own.
 """
 
 import base64
@@ -22,7 +22,7 @@ from email.utils import formatdate, make_msgid
 from chalicelib.models.common import INVISIBLE, mail_address
 
 TEST_PREFIX = "[Test message] "
-# RFC 5322 allows 998; folding at 78 makes Python start some subjects with a blank line.
+# The body parts' lines: RFC 5322 allows 998.
 _POLICY = SMTP.clone(max_line_length=998)
 _SUBJECT_LIMIT = 200
 _NAME_LIMIT = 64
@@ -61,7 +61,7 @@ def _encoded_words(text: str, size: int) -> list[str]:
     return [f"=?utf-8?b?{base64.b64encode(chunk).decode()}?=" for chunk in chunks if chunk]
 
 
-def encode(value: str, limit: int = _SUBJECT_LIMIT, plain: re.Pattern[str] = _TEXT_WORD,
+def _encode(value: str, limit: int = _SUBJECT_LIMIT, plain: re.Pattern[str] = _TEXT_WORD,
            size: int = _WORD_BYTES) -> list[str]:
     """The words of a header value, for :func:`_line`: ``plain`` words without ``=?`` as they are, each run of
     others as encoded words (the spaces between a run and a plain word are kept by every decoder)."""
@@ -79,8 +79,8 @@ def encode(value: str, limit: int = _SUBJECT_LIMIT, plain: re.Pattern[str] = _TE
 
 def _display_name(value: str) -> list[str]:
     """A display name's words: atoms as they are, each run of others as *one* encoded word (Python's address
-    parser puts a space between adjacent ones), so it is kept short: 64 characters, a word of at most 350."""
-    return encode(value, _NAME_LIMIT, _PHRASE_WORD, size=_NAME_LIMIT * 4)
+    parser puts a space between adjacent ones), so it is kept short: 64 characters, a word of at most 356."""
+    return _encode(value, _NAME_LIMIT, _PHRASE_WORD, size=_NAME_LIMIT * 4)
 
 
 def _line(name: str, words: list[str]) -> str:
@@ -137,15 +137,15 @@ def header_fields(sender: str, sender_name: str, recipients: list[str], content:
     domain = _sender(sender).rpartition("@")[2]
     fields = [("From", [*_display_name(sender_name), f"<{sender}>"]),
               ("To", [", ".join(mail_address(recipient) for recipient in recipients)]),
-              ("Subject", encode(content.subject)),
+              ("Subject", _encode(content.subject)),
               ("Date", [formatdate(usegmt=True)]),
               ("Message-ID", [make_msgid(domain=domain)]),
               ("Auto-Submitted", ["auto-generated"])]  # RFC 3834: auto-responders stay quiet
     if content.thread and _DOT_ATOM.fullmatch(content.thread):
         fields += [(name, [f"<{content.thread}@{domain}>"]) for name in ("References", "In-Reply-To")]
-    if delivery_id and (words := encode(delivery_id)):
+    if delivery_id and (words := _encode(delivery_id)):
         fields.append((DELIVERY_HEADER, words))
-    return fields + [(name, encode(value, 998)) for name, value in (extra or {}).items()]
+    return fields + [(name, _encode(value, 998)) for name, value in (extra or {}).items()]
 
 
 def build(sender: str, sender_name: str, recipients: list[str], content: Content,
