@@ -12,7 +12,8 @@ from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
 # The error code of a message that could not be built for its recipient (an address no mail can carry): like
-# SES's refusal of an address, it is the recipient's side, so it counts toward the integration's failure ratio.
+# SES's refusal of an address, it is the recipient's side: it counts toward the integration's failure ratio and
+# follows the retry schedule (each try re-reads the integration, so an address fixed meanwhile gets the mail).
 NOT_BUILT = "MessageNotBuilt"
 
 

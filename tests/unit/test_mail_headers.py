@@ -170,3 +170,4 @@ def test_no_text_in_any_field_becomes_a_header_or_a_body_of_its_own(kind: str, t
     ours = {name.encode() for name, _ in expected} | {b"MIME-Version", b"Content-Type"}
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
     assert [line for line in head if line[:1] != b" " and line.partition(b":")[0] not in ours] == [], head
+    assert max(len(line) for line in head) <= 998  # RFC 5322's limit
