@@ -7,7 +7,7 @@ from typing import cast
 
 from chalicelib import clock, limits
 from chalicelib.aws import integrations_repo
-from chalicelib.delivery.send import send_each
+from chalicelib.delivery.send import NOT_BUILT, send_each
 from chalicelib.digests.periods import period_containing
 from chalicelib.email import digests as digest_mails
 from chalicelib.email import mailer, notifications
@@ -39,11 +39,12 @@ def rate_limit(tenant_id: str, subject: str) -> None:
 
 def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str],
                listing: MailingList) -> TestStep:
-    """One message per recipient, as real deliveries go; the step names each address SES refused."""
+    """One message per recipient, as real deliveries go; the step names each address SES refused or no message
+    could be built for."""
     test = content.as_test()
     outcomes = send_each(recipients, test, tags, listing=listing)
-    refused = [f"SES refused the message to {o.recipient}: {o.error.code}: {o.error.message}"
-               for o in outcomes if o.error]
+    refused = [f"{'not sent' if o.error.code == NOT_BUILT else 'SES refused the message'} to {o.recipient}: "
+               f"{o.error.code}: {o.error.message}" for o in outcomes if o.error]
     sent = [o.recipient for o in outcomes if not o.error]
     detail = "; ".join([*([f"sent to {', '.join(sent)}"] if sent else []), *refused])
     return TestStep(step=name, ok=not refused, detail=detail, subject=test.subject,
