@@ -62,9 +62,18 @@ def test_every_function_of_the_template_must_run_and_grants_nothing_used_are_lis
     assert any(line.startswith("api_handler") and "sqs:SendMessage" in line for line in report.unused)
 
 
-def test_what_lambda_does_for_a_function_is_checked_too(template: dict[str, Any]) -> None:
-    report = permissions.check(_without(template, "DeliveryWorker", "sqs:ReceiveMessage"), {}, complete=False)
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:email-report"
 
-    assert report.failures() == ["denied: delivery_worker: sqs:ReceiveMessage on "
-                                 "arn:aws:sqs:us-east-1:123456789012:email-report-deliveries "
-                                 "(Lambda polls the function's SQS event source)"]
+
+@pytest.mark.parametrize(("function", "action", "denied"), [
+    ("DeliveryWorker", "sqs:ReceiveMessage",
+     f"delivery_worker: sqs:ReceiveMessage on {QUEUE}-deliveries (Lambda polls the function's SQS event source)"),
+    ("HealthCheck", "sqs:SendMessage",
+     f"health_check: sqs:SendMessage on {QUEUE}-local-async-dlq (Lambda sends the function's asynchronous OnFailure "
+     "record)"),
+])
+def test_what_lambda_does_for_a_function_is_checked_too(template: dict[str, Any], function: str, action: str,
+                                                        denied: str) -> None:
+    report = permissions.check(_without(template, function, action), {}, complete=False)
+
+    assert report.failures() == [f"denied: {denied}"]
