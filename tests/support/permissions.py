@@ -59,7 +59,8 @@ def _on_call(params: Mapping[str, Any], model: Any, context: Mapping[str, Any], 
     function = _function.get()
     if function is None:
         return
-    where = Where(context.get("client_region") or get_settings().aws_region, DEFAULT_ACCOUNT_ID)
+    # not get_settings(): the hook must leave the app's settings cache as the app fills it
+    where = Where(context.get("client_region") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), DEFAULT_ACCOUNT_ID)
     service = model.service_model.service_name
     try:
         found = iam.uses(service, model.name, params, where)
