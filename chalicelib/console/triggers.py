@@ -71,7 +71,9 @@ class TriggerForm:
             return {"type": self.kind}
         filters = {name: {"values": [v.strip() for v in text.split(",") if v.strip()], "exclude": name in self.excluded}
                    for name, text in self.filters.items()}
-        return {"type": "threshold", "metric": self.metric, "interval": self.interval, "threshold": self.threshold,
+        # a form field is text; the model takes only a real integer (as the JSON API does)
+        threshold = int(self.threshold) if self.threshold.isascii() and self.threshold.isdigit() else self.threshold
+        return {"type": "threshold", "metric": self.metric, "interval": self.interval, "threshold": threshold,
                 "filters": filters}
 
     def validated(self) -> TriggerCreate | None:

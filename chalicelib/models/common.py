@@ -177,6 +177,14 @@ class _ZoneNames:
 TimeZone = Annotated[str, AfterValidator(_check_zone), _ZoneNames()]
 
 
+def json_integer(value: Any) -> Any:
+    """Before a ``Literal`` of numbers, which pydantic matches by equality (``60.0`` and ``true`` would pass):
+    only a JSON integer is one. Other numeric input fields are ``StrictInt`` (and flags ``StrictBool``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
 class ErrorDetail(Model):
     path: str
     message: str

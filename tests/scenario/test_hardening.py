@@ -1,0 +1,133 @@
+"""Issue 22, item 7: the small holes an outsider found, each closed for its whole class (variants, not only the
+example): zoned IPv6 sources, non-JSON numbers and coerced types, public pages' HEAD and error pages, redrive
+through another integration's path, look-alike admin roles, non-zone time zones, unlimited sign-in and
+unsubscribe attempts, and sessions that outlive sign-out."""
+
+from typing import Any
+
+import pytest
+
+from chalicelib.aws import security_repo
+from tests.support.api import OPERATOR, Api, TenantHandle
+
+TIME = "2026-11-25T10:15:00Z"
+
+
+def attack(event_id: str, **data: Any) -> dict[str, Any]:
+    return {"id": event_id, "type": "attack.detected", "time": TIME,
+            "data": {"type": "sqli", "host": "api.acme.io", **data}}
+
+
+def results(acme: TenantHandle, *events: dict[str, Any]) -> list[dict[str, Any]]:
+    status, body = acme.call("POST", "/v1/events", {"events": list(events)})
+    assert status == 202, body
+    return body["results"]
+
+
+def stored_attacks(acme: TenantHandle) -> int:
+    from datetime import UTC, datetime
+
+    day = (datetime(2026, 11, 25, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC))
+    return sum(hour.attacks for hour in security_repo.read(acme.id, *day).aggregates)
+
+
+# --- 1. an IPv6 source with a zone -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ip", ["fe80::1%eth0", "fe80::1%25eth0", "FE80::1%1", "2001:db8::7%0", " fe80::1%lo ",
+                                "fe80::1%", "203.0.113.9%eth0"])
+def test_an_ip_with_a_zone_is_rejected_with_its_field_path(acme: TenantHandle, ip: str) -> None:
+    [result] = results(acme, attack("zoned", ip=ip))
+
+    assert result["status"] == "rejected"
+    assert [detail["path"] for detail in result["error"]["details"]] == ["data.ip"]
+    assert stored_attacks(acme) == 0
+
+
+def test_plain_addresses_are_still_accepted_normalised(acme: TenantHandle) -> None:
+    accepted = results(acme, attack("v6", ip="FE80::1"), attack("v4", ip="203.0.113.9"))
+
+    assert [result["status"] for result in accepted] == ["accepted", "accepted"]
+    assert stored_attacks(acme) == 2
+
+
+@pytest.mark.parametrize("value", ["fe80::1%eth0", "fe80::%1/64"])
+def test_a_trigger_filter_on_a_zoned_address_is_refused(acme: TenantHandle, value: str) -> None:
+    soc = acme.integration()["id"]
+    trigger = {"name": "zoned", "integration_ids": [soc],
+               "condition": {"type": "threshold", "metric": "attacks", "interval": "hour", "threshold": 3,
+                             "filters": {"ip": [value]}}}
+
+    status, body = acme.call("POST", "/v1/triggers", trigger)
+
+    assert status == 422 and body["error"]["details"][0]["path"].startswith("condition.threshold.filters.ip")
+    assert acme.call("GET", "/v1/triggers")[1]["items"] == []
+
+
+# --- 2. strict JSON and strict types ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e999"])
+def test_numbers_json_has_not_are_refused_in_every_body(api: Api, acme: TenantHandle, number: str) -> None:
+    event = f'{{"events": [{{"id": "n1", "type": "attack.detected", "time": "{TIME}", ' \
+            f'"data": {{"type": "sqli", "host": "h", "score": {number}}}}}]}}'
+    tenant = f'{{"name": "Nan", "primary_email": "n@nan.io", "sla": {number}}}'
+    trigger = f'{{"name": "t", "threshold": {number}}}'
+
+    answers = [api.call("POST", "/v1/events", acme.token, event), api.call("POST", "/v1/tenants", None, tenant,
+                                                                            OPERATOR),
+               api.call("POST", "/v1/triggers", acme.token, trigger)]
+
+    for status, body, _ in answers:
+        assert status == 400 and body["error"]["message"].startswith("the body is not valid JSON"), body
+    assert stored_attacks(acme) == 0
+
+
+@pytest.mark.parametrize("hits", [True, False, 1.0, 5.0, "5", "1", [1], None])
+def test_hits_must_be_a_json_integer(acme: TenantHandle, hits: Any) -> None:
+    [result] = results(acme, attack("h1", hits=hits))
+
+    assert result["status"] == "rejected" and result["error"]["details"][0]["path"] == "data.hits"
+    assert stored_attacks(acme) == 0
+
+
+@pytest.mark.parametrize("blocked", ["true", 1, 0, "yes"])
+def test_blocked_must_be_a_json_boolean(acme: TenantHandle, blocked: Any) -> None:
+    [result] = results(acme, attack("b1", blocked=blocked))
+
+    assert result["status"] == "rejected" and result["error"]["details"][0]["path"] == "data.blocked"
+
+
+@pytest.mark.parametrize("threshold", [True, 3.0, "3"])
+def test_a_threshold_must_be_a_json_integer(acme: TenantHandle, threshold: Any) -> None:
+    soc = acme.integration()["id"]
+    native = {"name": "many", "integration_ids": [soc],
+              "condition": {"type": "threshold", "metric": "hits", "interval": "hour", "threshold": threshold}}
+    terraform = {"template_id": "attacks_exceeded", "actions": [{"type": "send_notification",
+                                                                 "integration_id": [soc]}],
+                 "threshold": {"period": 3600, "operator": "gt", "count": threshold}}
+    period = {**terraform, "threshold": {"period": 3600.0 if threshold != "3" else "3600", "count": 3}}
+
+    for body, path in ((native, "condition.threshold.threshold"), (terraform, "threshold.count"),
+                       (period, "threshold.period")):
+        status, answer = acme.call("POST", "/v1/triggers", body)
+        assert status == 422 and answer["error"]["details"][0]["path"] == path, answer
+    assert acme.call("GET", "/v1/triggers")[1]["items"] == []
+
+
+@pytest.mark.parametrize("flag", ["true", 1, "false"])
+def test_trigger_flags_must_be_json_booleans(acme: TenantHandle, flag: Any) -> None:
+    soc = acme.integration()["id"]
+    body = {"name": "flagged", "integration_ids": [soc], "active": flag, "condition": {"type": "user_added"}}
+
+    status, answer = acme.call("POST", "/v1/triggers", body)
+
+    assert status == 422 and answer["error"]["details"][0]["path"] == "active"
+
+
+@pytest.mark.parametrize("days", [True, 7.0, "7"])
+def test_sla_days_must_be_json_integers(acme: TenantHandle, days: Any) -> None:
+    status, body = acme.call("PATCH", "/v1/tenant", {"sla_days": {"high": days}})
+
+    assert status == 422 and body["error"]["details"][0]["path"] == "sla_days.high"
+    assert acme.call("GET", "/v1/tenant")[1]["sla_days"]["high"] == 7
