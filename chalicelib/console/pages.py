@@ -10,7 +10,7 @@ from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import log
-from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from chalicelib.errors import AppError, Forbidden, Unauthorized, ValidationFailed
 from chalicelib.integrations import health, service
 from chalicelib.models.deliveries import DeliveryQuery, DeliveryStatus
 from chalicelib.models.integrations import Integration, IntegrationUpdate, TestResult
@@ -253,9 +253,7 @@ def deliveries(session: Session, integration_id: str) -> Response:
 
 @page(bp, "POST", "/console/integrations/{integration_id}/deliveries/{delivery_id}/redrive", admin=True)
 def redrive(session: Session, form: dict[str, list[str]], integration_id: str, delivery_id: str) -> Response:
-    delivery = log.redrive(session.tenant_id, delivery_id)
-    if delivery.integration_id != integration_id:
-        raise NotFound(f"no delivery {delivery_id!r}")
+    log.redrive(session.tenant_id, delivery_id, integration_id)
     return web.redirect(web.url(f"/integrations/{integration_id}/deliveries", notice="redriven"))
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from chalicelib.aws import security_repo
+from tests.scenario.test_console import Browser, admin, browser  # noqa: F401 - fixtures shared with the console tests
 from tests.support.api import OPERATOR, Api, TenantHandle
+from tests.support.pipeline import outbox
 
 TIME = "2026-11-25T10:15:00Z"
 
@@ -131,3 +133,41 @@ def test_sla_days_must_be_json_integers(acme: TenantHandle, days: Any) -> None:
 
     assert status == 422 and body["error"]["details"][0]["path"] == "sla_days.high"
     assert acme.call("GET", "/v1/tenant")[1]["sla_days"]["high"] == 7
+
+
+# --- 4. redrive through the path of another integration ---------------------------------------------------
+
+VULN = {"id": "v-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
+        "data": {"risk": "high", "title": "SQLi in /login", "host": "api.acme.io"}}
+
+
+def skipped_delivery(acme: TenantHandle, pipeline: Any, integration_id: str) -> str:
+    """A delivery of ``integration_id`` that ended ``skipped`` (its integration was disabled), enabled again."""
+    acme.call("POST", f"/v1/integrations/{integration_id}/disable")
+    assert acme.call("POST", "/v1/events", {"events": [VULN]})[0] == 202
+    pipeline.drain()
+    acme.call("POST", f"/v1/integrations/{integration_id}/enable")
+    [delivery] = acme.call("GET", f"/v1/integrations/{integration_id}/deliveries")[1]["items"]
+    assert delivery["status"] == "skipped"
+    return delivery["id"]
+
+
+def test_a_console_redrive_finds_only_the_deliveries_of_the_integration_in_its_path(
+        admin: Browser, acme: TenantHandle, globex: TenantHandle, pipeline: Any) -> None:  # noqa: F811
+    soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])["id"]
+    other = acme.integration(name="Other", emails="other@acme.io", events=["system"])["id"]
+    delivery = skipped_delivery(acme, pipeline, soc)
+    page = admin.get(f"/console/integrations/{soc}/deliveries")
+    foreign = globex.integration(name="Theirs")["id"]
+
+    for wrong in (other, foreign, "no-such-integration"):
+        refused = admin.post(f"/console/integrations/{wrong}/deliveries/{delivery}/redrive", {"csrf": page.csrf})
+        assert refused.status == 404 and "text/html" in refused.headers["Content-Type"]
+    pipeline.drain()
+    [row] = acme.call("GET", f"/v1/integrations/{soc}/deliveries")[1]["items"]
+    assert row["status"] == "skipped" and not [mail for mail in outbox() if mail.to == ["soc@acme.io"]]
+
+    assert admin.post(f"/console/integrations/{soc}/deliveries/{delivery}/redrive", {"csrf": page.csrf}).status == 303
+    pipeline.drain()
+    assert [mail.subject for mail in outbox() if mail.to == ["soc@acme.io"]] and \
+        acme.call("GET", f"/v1/integrations/{soc}/deliveries")[1]["items"][0]["status"] == "sent"
