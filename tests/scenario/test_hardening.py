@@ -171,3 +171,28 @@ def test_a_console_redrive_finds_only_the_deliveries_of_the_integration_in_its_p
     pipeline.drain()
     assert [mail.subject for mail in outbox() if mail.to == ["soc@acme.io"]] and \
         acme.call("GET", f"/v1/integrations/{soc}/deliveries")[1]["items"][0]["status"] == "sent"
+
+
+# --- 6. time zones that are no place's zone ------------------------------------------------------------------
+
+NOT_ZONES = ["localtime", "Factory", "posixrules", "posix/Europe/Berlin", "right/UTC", "EST5EDT", "US/Eastern",
+             "GB", "Europe", "Etc", "../etc/localtime"]
+
+
+@pytest.mark.parametrize("zone", NOT_ZONES)
+def test_a_tenant_cannot_take_a_time_zone_that_is_no_area_zone(api: Api, acme: TenantHandle, zone: str) -> None:
+    created = api.call("POST", "/v1/tenants", None, {"name": "Zoned", "primary_email": "z@zoned.io",
+                                                     "timezone": zone}, OPERATOR)
+    patched = acme.call("PATCH", "/v1/tenant", {"timezone": zone})
+
+    for status, body in (created[:2], patched):
+        assert status == 422 and [d["path"] for d in body["error"]["details"]] == ["timezone"]
+    assert acme.call("GET", "/v1/tenant")[1]["timezone"] == "UTC"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT-14",
+                                  "Asia/Kolkata"])
+def test_area_zones_and_utc_are_taken(acme: TenantHandle, zone: str) -> None:
+    status, body = acme.call("PATCH", "/v1/tenant", {"timezone": zone})
+
+    assert status == 200 and body["timezone"] == zone
