@@ -196,3 +196,29 @@ def test_area_zones_and_utc_are_taken(acme: TenantHandle, zone: str) -> None:
     status, body = acme.call("PATCH", "/v1/tenant", {"timezone": zone})
 
     assert status == 200 and body["timezone"] == zone
+
+
+# --- 5. "[Admin access]" decided on the role as a person reads it ---------------------------------------------
+
+
+def role_mails(acme: TenantHandle, pipeline: Any, *changes: tuple[str, str, str]) -> dict[str, str]:
+    """The subject of the system mail about each (event id, role, previous role)."""
+    acme.integration(name="SOC", emails="soc@acme.io", events=["system"])
+    events = [{"id": event_id, "type": "user.role_changed", "time": TIME,
+               "data": {"email": f"{event_id}@acme.io", "role": role, "previous_role": previous}}
+              for event_id, role, previous in changes]
+    assert [r["status"] for r in results(acme, *events)] == ["accepted"] * len(events)
+    pipeline.drain()
+    return {event_id: next(mail.subject for mail in outbox()
+                           if mail.to == ["soc@acme.io"] and f"{event_id}@acme.io" in mail.subject)
+            for event_id, _, _ in changes}
+
+
+def test_a_look_alike_admin_role_is_flagged_like_admin(acme: TenantHandle, pipeline: Any) -> None:
+    roles = ["admin", "admin\u200b", "ＡＤＭＩＮ", "Admin ", "ad\u00admin", "\u2066Administrator\u2069"]
+    changes = [(f"u{index}", role, "viewer") for index, role in enumerate(roles)]
+
+    subjects = role_mails(acme, pipeline, *changes, ("same", "admin", "ＡＤＭＩＮ\u200b"), ("down", "viewer", "admin"))
+
+    assert all(subjects[f"u{index}"].startswith("[Admin access] ") for index in range(len(roles))), subjects
+    assert not subjects["same"].startswith("[Admin access]") and not subjects["down"].startswith("[Admin access]")
