@@ -5,7 +5,7 @@ from typing import Any, NamedTuple, cast
 
 from chalice import Blueprint, Response
 
-from chalicelib import auth, clock
+from chalicelib import auth, clock, limits
 from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
@@ -58,7 +58,7 @@ def console_stylesheet() -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
-@bp.route("/console/sign-in")
+@web.public(bp, "/console/sign-in")
 def console_sign_in_form() -> Response:
     nonce = web.new_nonce()
     notice = NOTICES.get(web.query(bp.current_request).get("notice") or "")
@@ -66,7 +66,7 @@ def console_sign_in_form() -> Response:
                              headers={"Set-Cookie": web.sign_in_cookie(nonce)})
 
 
-@bp.route("/console/sign-in", methods=["POST"], content_types=[web.FORM])
+@web.public(bp, "/console/sign-in", "POST", [web.FORM])
 def console_sign_in() -> Response:
     request = bp.current_request
     nonce = web.new_nonce()
@@ -78,7 +78,15 @@ def console_sign_in() -> Response:
         token = field(form, "token").strip()
         if not token:
             raise Unauthorized("Enter an API token.")
-        caller = auth.authenticate(f"Bearer {token}")
+        # only failures count (a team may share a viewer token), but a full log refuses before the token is tried:
+        # a guesser never learns whether a guess was right
+        door = limits.door("sign-in", web.client_address(request), auth.public_id(token))
+        limits.check(*door)
+        try:
+            caller = auth.authenticate(f"Bearer {token}")
+        except Unauthorized:
+            limits.enforce(*door)
+            raise
         if caller.role not in ("admin", "viewer"):
             raise Forbidden("This token can only send events. Sign in with an admin or viewer token.")
     except Unauthorized as error:
@@ -87,12 +95,14 @@ def console_sign_in() -> Response:
                                  headers={"Set-Cookie": web.sign_in_cookie(nonce)})
     except AppError as error:
         return web.render_public("sign_in.html", error.status, nonce=nonce, error=error.message, notice=None,
-                                 headers={"Set-Cookie": web.sign_in_cookie(nonce)})
-    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(token)})
+                                 headers={"Set-Cookie": web.sign_in_cookie(nonce), **error.headers()})
+    session_id = auth.open_session(caller, web.session_seconds())
+    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(session_id)})
 
 
 @page(bp, "POST", "/console/sign-out")
 def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
+    auth.close_session(web.cookies(bp.current_request).get(web.SESSION_COOKIE, ""))
     return web.redirect(web.url("/sign-in", notice="signed-out"),
                         {"Set-Cookie": web.cleared_cookie(web.SESSION_COOKIE)})
 
@@ -280,14 +290,11 @@ def download_report(session: Session, report_id: str) -> Response:
     return web.redirect(reports_service.get(session.tenant, report_id).download_url)
 
 
-@bp.route("/console/report-links/{link}")
+@web.public(bp, "/console/report-links/{link}")
 def console_report_link(link: str) -> Response:
     """The link in the email of a report too large to attach: no sign-in (the email's readers need none for an
     attachment either); a valid link redirects to a fresh S3 link, an expired one says so."""
-    try:
-        report = links.follow(link)
-    except AppError as error:
-        return web.public_error(error)
+    report = links.follow(link)
     logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id})
     return web.redirect(report.download_url)
 

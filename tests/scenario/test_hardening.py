@@ -3,16 +3,26 @@ example): zoned IPv6 sources, non-JSON numbers and coerced types, public pages' 
 through another integration's path, look-alike admin roles, non-zone time zones, unlimited sign-in and
 unsubscribe attempts, and sessions that outlive sign-out."""
 
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+from chalice.local import LambdaEventConverter
 
-from chalicelib.aws import security_repo
-from tests.scenario.test_console import Browser, admin, browser  # noqa: F401 - fixtures shared with the console tests
+from chalicelib.aws import integrations_repo, reports_repo, security_repo
+from chalicelib.email import list_headers
+from chalicelib.integrations import unsubscribe as unsubscribe_module
+from chalicelib.models.reports import Report
+from chalicelib.reports import links
+from chalicelib.settings import get_settings
+from tests.scenario.test_console import Browser, Page, admin, browser  # noqa: F401 - fixtures shared with the console tests
 from tests.support.api import OPERATOR, Api, TenantHandle
+from tests.support.checks import scan
 from tests.support.pipeline import outbox
 
 TIME = "2026-11-25T10:15:00Z"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def attack(event_id: str, **data: Any) -> dict[str, Any]:
@@ -222,3 +232,219 @@ def test_a_look_alike_admin_role_is_flagged_like_admin(acme: TenantHandle, pipel
 
     assert all(subjects[f"u{index}"].startswith("[Admin access] ") for index in range(len(roles))), subjects
     assert not subjects["same"].startswith("[Admin access]") and not subjects["down"].startswith("[Admin access]")
+
+
+# --- 3. public pages: HEAD is GET without a body; errors are pages ------------------------------------------
+
+
+def link_for(acme: TenantHandle, integration_id: str, address: str) -> str:
+    """The path of ``address``'s one-click link on that integration, as its mails carry it."""
+    key = integrations_repo.get(acme.id, integration_id).unsubscribe_key
+    assert key
+    return "/console/unsubscribe/" + list_headers.token(acme.id, integration_id, address, key)
+
+
+def unsubscribe_path(acme: TenantHandle) -> tuple[str, str]:
+    """The link of a@acme.io on a new integration (that also sends to keep@acme.io), and the integration's id."""
+    created = acme.integration(name="Links", emails="a@acme.io, keep@acme.io")["id"]
+    return link_for(acme, created, "a@acme.io"), created
+
+
+def report_link_path(acme: TenantHandle) -> str:
+    status, preview = acme.call("POST", "/v1/reports/preview", {"frequency": "daily", "period_end": "2026-11-24"})
+    assert status == 200, preview
+    report = Report.model_validate({**preview, "tenant_id": acme.id, "object_key": "reports/emailed.pdf"})
+    assert reports_repo.create(report)  # a preview is not stored: store it as the scheduler stores its reports
+    return urlparse(links.email_link(report)[0]).path
+
+
+def assert_page(response: Any, status: int) -> str:
+    """An HTML page (with the console's security headers), never the API's JSON; its text."""
+    assert response.status_code == status, response.body
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Content-Security-Policy" in response.headers
+    text = response.body.decode() if isinstance(response.body, bytes) else response.body
+    assert text.startswith("<!doctype html>") and '"error":' not in text
+    return text
+
+
+def assert_head_is_get(api: Api, path: str) -> None:
+    def same_for_both(headers: dict[str, str]) -> dict[str, str]:
+        """A new nonce cookie and a freshly presigned S3 link (signed at the real time) differ between two calls."""
+        kept = {key: value for key, value in headers.items() if key.lower() not in ("set-cookie", "content-length")}
+        return {**kept, **({"Location": kept["Location"].partition("?")[0]} if "Location" in kept else {})}
+
+    got, head = api.client.http.get(path), api.client.http.head(path)
+    assert head.status_code == got.status_code and not head.body
+    assert same_for_both(head.headers) == same_for_both(got.headers)
+
+
+def test_head_on_a_public_page_answers_as_get_without_a_body_and_changes_nothing(
+        api: Api, acme: TenantHandle, frozen_clock: Any) -> None:
+    unsubscribe, created = unsubscribe_path(acme)
+    report = report_link_path(acme)
+
+    for path in (unsubscribe, report, "/console/sign-in", "/console/unsubscribe/not-a-token",
+                 "/console/report-links/nothing.here"):
+        assert_head_is_get(api, path)
+    assert api.client.http.head(report).headers["Location"].startswith("http")
+    assert acme.call("GET", f"/v1/integrations/{created}")[1]["emails"] == ["a@acme.io", "keep@acme.io"]
+
+    frozen_clock.moment += timedelta(days=61)  # both links expired: 410 pages, HEAD alike
+    for path in (unsubscribe, report):
+        assert_head_is_get(api, path)
+        assert_page(api.client.http.get(path), 410)
+
+
+def test_public_pages_answer_every_error_as_an_html_page(api: Api, acme: TenantHandle,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    unsubscribe, _ = unsubscribe_path(acme)
+    http = api.client.http
+
+    assert "not valid" in assert_page(http.get("/console/unsubscribe/forged"), 404)
+    assert "not valid" in assert_page(http.get("/console/report-links/nothing.here"), 404)
+    assert_page(http.put(unsubscribe, body=""), 405)
+    assert_page(http.post(unsubscribe, headers={"Content-Type": "image/png"}, body=b"\x89PNG"), 415)
+    assert_page(http.delete("/console/report-links/nothing.here"), 405)
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("the table is gone")
+
+    monkeypatch.setattr(links, "follow", broken)
+    monkeypatch.setattr(unsubscribe_module, "follow", broken)
+    for response in (http.get(report_link_path(acme)), http.get(unsubscribe), http.head(unsubscribe),
+                     http.post(unsubscribe, headers=FORM, body="List-Unsubscribe=One-Click")):
+        assert response.status_code == 500 and response.headers["Content-Type"].startswith("text/html")
+        assert "the table is gone" not in (response.body or b"").decode()
+    assert "went wrong on our side" in assert_page(http.get(unsubscribe), 500)
+
+
+# --- 7. public doors are rate-limited per client address and per token ----------------------------------------
+
+
+def from_address(monkeypatch: pytest.MonkeyPatch, ip: str) -> None:
+    """Later requests come from ``ip`` (API Gateway's ``requestContext.identity.sourceIp``)."""
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
+
+
+def assert_limited(page: Any) -> None:
+    assert page.status == 429 and 0 < int(page.headers["Retry-After"]) <= get_settings().door_rate_window_seconds
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8" and "try again in" in page.body
+
+
+def test_failed_sign_ins_are_limited_per_token(browser: Browser, acme: TenantHandle, frozen_clock: Any,  # noqa: F811
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(get_settings().sign_in_rate_limit + 1):  # a team sharing a token: successes are not counted
+        assert browser.sign_in(acme.token).status == 303
+    browser.cookies.clear()
+    wrong = acme.token[:-4] + "nope"  # the same token id, a wrong secret
+    for attempt in range(get_settings().sign_in_rate_limit):
+        from_address(monkeypatch, f"198.51.100.{attempt}")  # spread over addresses: the token's own limit holds
+        assert browser.sign_in(wrong).status == 401
+
+    refused = browser.sign_in(acme.token)  # even the right secret, until the window rolls on
+
+    assert_limited(refused)
+    assert "er_session" not in browser.cookies
+    assert browser.sign_in(acme.token_for("viewer")).status == 303  # another token is not held up
+    frozen_clock.moment += timedelta(seconds=get_settings().door_rate_window_seconds)
+    assert browser.sign_in(acme.token).status == 303
+
+
+def test_failed_sign_ins_are_limited_per_client_address(api: Api, acme: TenantHandle,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    guesser, other = Browser(api.client), Browser(api.client)
+    from_address(monkeypatch, "203.0.113.66")
+    for attempt in range(get_settings().sign_in_client_rate_limit):
+        assert guesser.sign_in(f"ert_{attempt:016x}_guess").status == 401
+
+    assert_limited(guesser.sign_in(acme.token))
+    from_address(monkeypatch, "203.0.113.67")
+    assert other.sign_in(acme.token).status == 303
+
+
+def test_one_click_unsubscribe_is_limited_per_link_and_per_client_address(
+        api: Api, acme: TenantHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    link, created = unsubscribe_path(acme)
+    http, settings = api.client.http, get_settings()
+
+    def post(path: str) -> Page:
+        response = http.post(path, headers=FORM, body="List-Unsubscribe=One-Click")
+        return Page(response.status_code, response.body.decode(), dict(response.headers))
+
+    for attempt in range(settings.unsubscribe_rate_limit):
+        from_address(monkeypatch, f"192.0.2.{attempt}")
+        assert post(link).status == 200
+    assert_limited(post(link))
+    assert http.get(link).status_code == 200  # looking is not acting: GET is not counted
+
+    from_address(monkeypatch, "192.0.2.200")
+    for attempt in range(settings.unsubscribe_client_rate_limit):
+        assert post(f"/console/unsubscribe/forged-{attempt}").status == 404
+    fresh = link_for(acme, created, "keep@acme.io")
+    assert_limited(post(fresh))
+    assert acme.call("GET", f"/v1/integrations/{created}")[1]["emails"] == ["keep@acme.io"]
+    from_address(monkeypatch, "192.0.2.201")
+    assert post(fresh).status == 200
+
+
+# --- 8. sign-out revokes the session -----------------------------------------------------------------------
+
+
+def copy_of(api: Api, original: Browser) -> Browser:
+    """Another machine with the cookie copied from ``original``."""
+    return Browser(api.client, dict(original.cookies))
+
+
+def signed_out(page: Page) -> bool:
+    return page.status == 303 and page.headers["Location"] == "/console/sign-in"
+
+
+def test_the_cookie_holds_a_session_id_stored_hashed_never_the_api_token(api: Api, admin: Browser,  # noqa: F811
+                                                                         acme: TenantHandle) -> None:
+    session_id = admin.cookies["er_session"]
+    sessions = [item for item in scan("tokens_table") if item["id"].startswith("session#")]
+
+    assert acme.token not in session_id and acme.token.split("_")[2] not in session_id
+    assert len(sessions) == 1 and session_id not in str(sessions[0]) and "tenant_id" not in sessions[0]
+    assert int(sessions[0]["expires_at"]) > 0
+    assert api.call("GET", "/v1/tenant", session_id)[0] == 401  # a session id is no API token
+    assert len(acme.call("GET", "/v1/tokens")[1]["items"]) == 1  # a session is not listed as a token
+
+
+def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(api: Api, admin: Browser,  # noqa: F811
+                                                                acme: TenantHandle) -> None:
+    copied = copy_of(api, admin)
+    page = copied.get("/console/integrations")
+    assert page.status == 200
+
+    assert admin.post("/console/sign-out", {"csrf": page.csrf}).status == 303
+
+    assert signed_out(copied.get("/console/integrations"))
+    soc = acme.integration(name="SOC")["id"]
+    assert signed_out(copied.post(f"/console/integrations/{soc}/disable", {"csrf": page.csrf}))
+    assert acme.call("GET", f"/v1/integrations/{soc}")[1]["active"] is True
+    assert not [item for item in scan("tokens_table") if item["id"].startswith("session#")]
+
+
+def test_revoking_the_token_or_deleting_the_tenant_ends_its_sessions(api: Api, browser: Browser,  # noqa: F811
+                                                                     acme: TenantHandle, globex: TenantHandle) -> None:
+    status, created = acme.call("POST", "/v1/tokens", {"name": "ops", "role": "admin"})
+    assert status == 201 and browser.sign_in(created["token"]).status == 303
+    other = Browser(api.client)
+    assert other.sign_in(globex.token).status == 303
+
+    assert acme.call("DELETE", f"/v1/tokens/{created['id']}")[0] == 204
+    assert signed_out(browser.get("/console/integrations"))
+
+    assert api.call("DELETE", f"/v1/tenants/{globex.id}", headers=OPERATOR)[0] == 204
+    assert signed_out(other.get("/console/integrations"))
+
+
+def test_a_session_ends_after_its_twelve_hours_and_a_forged_id_is_refused(api: Api, admin: Browser,  # noqa: F811
+                                                                          frozen_clock: Any) -> None:
+    forged = Browser(api.client, {"er_session": "A" * 43})
+    assert signed_out(forged.get("/console/integrations"))
+
+    frozen_clock.moment += timedelta(hours=12)
+    assert signed_out(admin.get("/console/integrations"))
