@@ -72,13 +72,22 @@ def digest_pass(event: CloudWatchEvent) -> dict[str, int]:
     return once(f"digests#{event.to_dict()['id']}", lambda: send.run(clock.now()), event.context)
 
 
-# One job (or scheduling page) per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job
-# must fail the batch.
+# One job (or scheduling or data-migration page) per invocation: Chalice cannot enable ReportBatchItemFailures, so
+# a failed job must fail the batch.
 @app.on_sqs_message(queue=get_settings().report_queue, batch_size=1)
 def report_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.reports import generation
+    from chalicelib.tenants import upgrade
 
-    return generation.handle_batch(event.to_dict(), event.context)
+    return generation.handle_batch(event.to_dict(), event.context, {upgrade.KEY: upgrade.run_page})
+
+
+# CloudFormation's custom resource DataMigration calls it at deploy (.chalice/resources.json)
+@app.lambda_function(name="migrate")
+def migrate(event: dict[str, Any], context: Any) -> dict[str, str]:
+    from chalicelib.tenants import upgrade
+
+    return upgrade.on_deploy(event)
 
 
 @app.on_sqs_message(queue=get_settings().trigger_queue, batch_size=10)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from chalicelib import clock
+from chalicelib.aws import secrets as secrets_store
 from chalicelib.aws import tenants_repo, tokens_repo
 from chalicelib.aws.tokens_repo import TokenRecord
 from chalicelib.errors import Forbidden, Unauthorized
@@ -110,9 +111,17 @@ def close_session(secret: str) -> None:
         tokens_repo.delete_session(_hash(secret))
 
 
+def _operator_token() -> str | None:
+    """The Secrets Manager secret when one is configured (AWS), else ``OPERATOR_TOKEN`` (local stack, tests)."""
+    settings = get_settings()
+    if settings.operator_token_secret:
+        return secrets_store.current(settings.operator_token_secret, settings.operator_token_cache_seconds)
+    return settings.operator_token.get_secret_value() if settings.operator_token else None
+
+
 def authenticate_operator(header: str | None) -> None:
-    """Only the operator token (from settings) may create tenants."""
-    configured = get_settings().operator_token
+    """Only the operator token may create tenants."""
     given = _bearer(header)
-    if configured is None or not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+    configured = _operator_token()
+    if not configured or not hmac.compare_digest(given.encode(), configured.encode()):
         raise Unauthorized("the operator token is not valid", invalid_token=True)

@@ -10,6 +10,7 @@ from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import log
+from chalicelib.digests.outlook import Outlook, outlook
 from chalicelib.errors import AppError, Forbidden, Unauthorized, ValidationFailed
 from chalicelib.integrations import health, service
 from chalicelib.models.deliveries import DeliveryQuery, DeliveryStatus
@@ -111,16 +112,19 @@ def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
 
 
 class Row(NamedTuple):
-    """One integration on the list (with its health), its newest delivery and its failure ratio."""
+    """One integration on the list (with its health), its newest delivery, its failure ratio and, when it takes a
+    digest, what its digests hold."""
 
     integration: Integration
     last: Any
     ratio: health.Ratio
+    digest: Outlook | None
 
 
-def _row(integration: Integration) -> Row:
-    assessed = health.assess(integration, clock.now())
-    return Row(assessed.on(integration), assessed.newest, assessed.ratio)
+def _row(integration: Integration, timezone: str) -> Row:
+    now = clock.now()
+    assessed = health.assess(integration, now)
+    return Row(assessed.on(integration), assessed.newest, assessed.ratio, outlook(integration, timezone, now))
 
 
 @page(bp, "GET", "/console/integrations")
@@ -128,7 +132,7 @@ def integrations(session: Session) -> Response:
     cursor = web.query(bp.current_request).get("cursor")
     listed = service.page(session.tenant_id, PAGE_SIZE, cursor)
     flagged = suppressions.flag_all(session.tenant_id, listed.items)
-    return session.render("integrations.html", rows=[_row(i) for i in flagged],
+    return session.render("integrations.html", rows=[_row(i, session.tenant.timezone) for i in flagged],
                           next_cursor=listed.next_cursor, notice=_notice(),
                           window_hours=get_settings().failure_window_hours)
 
@@ -184,7 +188,7 @@ def save_integration(session: Session, form: dict[str, list[str]], integration_i
         checks.rate_limit(session.tenant_id, current.id)
         return _form_page(session, draft, current, result=checks.run(session.tenant, data))
     try:
-        service.update(session.tenant_id, integration_id, IntegrationUpdate(**data.model_dump()))
+        service.update(session.tenant_id, integration_id, IntegrationUpdate(**draft.changes(data)))
     except ValidationFailed as error:
         if not draft.refused(error):
             raise
@@ -277,7 +281,8 @@ def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] 
     listed = reports_service.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
     return session.render("reports.html", status_code, reports=listed.items, next_cursor=listed.next_cursor,
                           frequency=frequency, frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
-                          chosen=chosen or {"frequency": "weekly", "period_end": ""})
+                          chosen=chosen or {"frequency": "weekly", "period_end": ""},
+                          upcoming=reports_service.upcoming(session.tenant, clock.now()))
 
 
 @page(bp, "GET", "/console/reports")

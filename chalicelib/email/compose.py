@@ -45,6 +45,8 @@ def base(tenant_name: str, when: str, test: bool = False) -> dict[str, Any]:
 def compose(name: str, subject: str, tenant_name: str, when: str, test: bool = False, summary: str | None = None,
             **context: Any) -> Content:
     """The mail of template ``name`` in the base frame; ``subject`` is also the HTML title; ``summary`` (default: the
-    headline, else the subject) says in one line what happened."""
-    html, text = render(name, subject=subject, **base(tenant_name, when, test), **context)
-    return Content(subject, html, text, summary=summary or context.get("headline") or subject)
+    headline, else the subject) says in one line what happened: it leads the mail as its hidden preheader, the line
+    an inbox shows beside the subject (a thread's subject stays the same, so the news goes there)."""
+    summary = summary or context.get("headline") or subject
+    html, text = render(name, subject=subject, preheader=summary, **base(tenant_name, when, test), **context)
+    return Content(subject, html, text, summary=summary)

@@ -119,7 +119,8 @@ class ThresholdCondition(Strict):
     type: Literal["threshold"]
     metric: TriggerMetric
     interval: TriggerInterval
-    threshold: StrictInt = Field(ge=1, le=10**9, description="fires when the window's count goes above this number")
+    threshold: StrictInt = Field(ge=0, le=10**9, description="fires when the window's count goes above this number "
+                                                               "(0: any, at the first event)")
     filters: TriggerFilters = Field(default_factory=TriggerFilters)
 
 
@@ -146,7 +147,7 @@ class TerraformThreshold(Strict):
     period: Annotated[Literal[60, 3600, 86400], BeforeValidator(json_integer)] = Field(
         description="seconds: 60 (minute), 3600 (hour) or 86400 (day)")
     operator: Literal["gt"] = "gt"
-    count: StrictInt = Field(ge=1, le=10**9)
+    count: StrictInt = Field(ge=0, le=10**9)
 
 
 def _terraform_value_schema(filter_id: str, value_schema: dict[str, Any]) -> dict[str, Any]:
@@ -290,6 +291,40 @@ class Trigger(Model):
     last_fired_at: datetime | None = None
     last_outcome: str | None = Field(None, description="what the last firing sent, or why it sent nothing")
     version: int = Field(1, exclude=True)
+
+
+class Counted(Model):
+    """What one event adds to a threshold window: ``amount`` in the metric's unit, and what the alert breaks it
+    down by."""
+
+    amount: int
+    hits: int = 0
+    blocked: bool = False
+    type: str = "unknown"
+    host: str = "unknown"
+    ip: str | None = None
+    country: str | None = None
+    endpoint: str | None = None
+
+
+class Tally(Model):
+    """What one threshold window counted until it fired: ``count`` (the metric) over ``events`` events, and the
+    breakdowns of the first ``itemised`` of those events (all of them, unless the window had more than a window
+    keeps the details of): ``amount`` (the metric), ``hits``, ``blocked`` and the named breakdowns in the metric's
+    unit, ``pairs`` by ``(type, host)``."""
+
+    count: int = 0
+    events: int = 0
+    itemised: int = 0
+    amount: int = 0
+    hits: int = 0
+    blocked: int = 0
+    types: dict[str, int] = Field(default_factory=dict)
+    hosts: dict[str, int] = Field(default_factory=dict)
+    pairs: dict[tuple[str, str], int] = Field(default_factory=dict)
+    ips: dict[str, int] = Field(default_factory=dict)
+    endpoints: dict[str, int] = Field(default_factory=dict)
+    ip_countries: dict[str, str] = Field(default_factory=dict)
 
 
 class TriggerPage(Model):
