@@ -68,6 +68,7 @@ def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
     return [
         Loop("demo-data", lambda stop: _seed_demo(demo, stop)),
         Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
+        Loop("event-routes", loops.queue_poller(lambdas, settings.route_queue, "event_router")),
         Loop("trigger-groups", loops.queue_poller(lambdas, settings.trigger_queue, "trigger_groups")),
         Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
         Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),

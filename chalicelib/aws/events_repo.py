@@ -1,13 +1,15 @@
-"""Events table: one item per (tenant, event id), so ingest is idempotent on the id."""
+"""Events table: one item per (tenant, event id), so ingest is idempotent on the id, and the routing claim that lets
+exactly one worker route an id at a time."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import is_condition_failure, plain
+from chalicelib.aws.dynamo import is_condition_failure, plain, written
 from chalicelib.models.events import Event
 from chalicelib.settings import get_settings
 
@@ -32,9 +34,30 @@ def record(tenant_id: str, event: Event, received_at: datetime) -> tuple[bool, d
     except ClientError as error:
         if not is_condition_failure(error):
             raise
-        stored = _table().get_item(Key={"pk": item["pk"]}, ConsistentRead=True)["Item"]
-        return False, plain(stored)
+        return False, get(tenant_id, event.id) or item
     return True, item
+
+
+def get(tenant_id: str, event_id: str) -> dict[str, Any] | None:
+    """The stored event's item (``event`` JSON, ``received_at``, ``routed``, ``claimed_until`` in epoch
+    seconds), if kept."""
+    stored = _table().get_item(Key={"pk": _pk(tenant_id, event_id)}, ConsistentRead=True).get("Item")
+    return plain(stored) if stored else None
+
+
+def claim(tenant_id: str, event_id: str, now: datetime, until: datetime) -> bool:
+    """Take the right to route the event until ``until``: only while it is unrouted and nobody else's claim runs
+    (one conditional write, so of any number of concurrent callers exactly one wins). A claim that expired (its
+    router died) can be taken again: nothing accepted is lost."""
+    return written(_table().update_item, Key={"pk": _pk(tenant_id, event_id)},
+                   UpdateExpression="SET claimed_until = :until",
+                   ConditionExpression="attribute_exists(pk) AND routed = :f AND "
+                                       "(attribute_not_exists(claimed_until) OR claimed_until <= :now)",
+                   ExpressionAttributeValues={":until": _epoch(until), ":now": _epoch(now), ":f": False})
+
+
+def _epoch(moment: datetime) -> Decimal:
+    return Decimal(str(round(moment.timestamp(), 3)))
 
 
 def mark_routed(tenant_id: str, event_id: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.aws import queue, security_repo, tenants_repo, trigger_windows_repo, triggers_repo
 from chalicelib.email import alerts as messages
-from chalicelib.models.events import Event
+from chalicelib.models.events import Event, own_id
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.triggers import ThresholdCondition, Trigger
 from chalicelib.observability import logger
@@ -56,7 +56,7 @@ def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, even
     data = windows.narrowed(condition.filters, security_repo.read(
         tenant.id, hour, max(end, clock.shift(hour, timedelta(hours=1))), vulnerabilities=False))
     content = messages.threshold(trigger, tenant.name, tenant.timezone, new, start, end, data)
-    alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at,
+    alerts.send(trigger, content, own_id("trigger", trigger.id, str(revision), start.isoformat()), received_at,
                 tenant.timezone)
     return 1
 
@@ -102,7 +102,7 @@ def flush(body: dict[str, Any]) -> int:
     else:
         entries = list({row["id"]: row for row in group.entries}.values())  # a re-routed event is listed once
         content = messages.group(trigger, tenant.name, tenant.timezone, entries)
-        sent = alerts.send(trigger, content, f"trigger-group:{trigger.id}:{group_id}", group.opened_at,
+        sent = alerts.send(trigger, content, own_id("trigger-group", trigger.id, group_id), group.opened_at,
                            tenant.timezone)
     trigger_windows_repo.drop_closed(tenant_id, trigger_id, group_id)
     return sent
