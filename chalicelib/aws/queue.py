@@ -66,12 +66,15 @@ def send_deliveries(messages: list[tuple[dict[str, Any], int]]) -> None:
     send_all(get_settings().delivery_queue, messages)
 
 
-def send_routes(tenant_id: str, event_ids: list[str], due: datetime | None = None, now: datetime | None = None) -> None:
-    """Queue the route worker's messages: route each stored event of the tenant (at ``due``, when given)."""
+def send_routes(tenant_id: str, events: list[tuple[str, str | None]], due: datetime | None = None,
+                now: datetime | None = None) -> None:
+    """Queue the route worker's messages: route each stored ``(event id, claim handed over or None)`` of the
+    tenant (at ``due``, when given)."""
     delay = seconds_until(due, now) if due and now else 0
     extra = {"due": due.isoformat()} if due else {}
-    send_all(get_settings().route_queue, [({"tenant_id": tenant_id, "event_id": event_id, **extra}, delay)
-                                          for event_id in event_ids])
+    send_all(get_settings().route_queue, [
+        ({"tenant_id": tenant_id, "event_id": event_id, **({"claim": handed} if handed else {}), **extra}, delay)
+        for event_id, handed in events])
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

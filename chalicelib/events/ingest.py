@@ -3,9 +3,10 @@
 Only the platform's event types come in from outside (``POST /v1/events``, EventBridge); this service's own notices
 are :func:`emit`-ted, under ids no producer can post (``models.events.own_id``).
 
-Routing an id is claimed first (``events_repo.claim``, a lease): of any number of concurrent copies exactly one
-routes and counts it. A copy that finds the claim taken queues a route message for when the lease ends, and the
-route worker routes the event then if it is still unrouted, so an event whose router died is not lost.
+Routing an id is claimed first (``events_repo.claim``, a lease; a new event is recorded with its claim): of any
+number of concurrent copies exactly one routes and counts it. A copy that finds the claim taken queues a route
+message for when the lease ends, and the route worker routes the event then if it is still unrouted, so an event
+whose router died is not lost.
 
 An ingest call routes at most ``inline_deliveries`` deliveries itself (a small batch is mailed at once) and hands the
 rest of its events to the route worker through ``route_queue``: the answer takes bounded time whatever the fan-out.
@@ -75,19 +76,21 @@ def _route(audience: Audience, event: Event, received_at: datetime, farewell: In
                                        "deliveries": deliveries, "trigger_alerts": alerts})
 
 
-def _lease_end(now: datetime) -> datetime:
-    return clock.shift(now, timedelta(seconds=get_settings().route_lease_seconds))
+def _new_claim(now: datetime) -> events_repo.Claim:
+    return events_repo.Claim(uuid.uuid4().hex, clock.shift(now, timedelta(seconds=get_settings().route_lease_seconds)))
 
 
-def _route_if_claimed(audience: Audience, event: Event, stored: dict[str, Any],
-                      farewell: Integration | None = None) -> None:
-    """Route the event if this caller wins its claim; else (another router holds it) make sure it is looked at
-    again when that claim ends."""
+def _route_if_claimed(audience: Audience, event: Event, stored: dict[str, Any], farewell: Integration | None = None,
+                      held: bool = False, handed: str | None = None) -> None:
+    """Route the event if this caller ``held`` its claim (it has just recorded the event with a fresh one) or wins
+    it now (``handed``: the claim it was given, taken over with a fresh lease); else (another router holds it) make
+    sure it is looked at again when that claim ends."""
     now = clock.now()
-    if events_repo.claim(audience.tenant.id, event.id, now, _lease_end(now)):
+    taken = _new_claim(now)
+    if held or events_repo.claim(audience.tenant.id, event.id, now, taken, handed):
         _route(audience, event, datetime.fromisoformat(stored["received_at"]), farewell)
     else:
-        queue.send_routes(audience.tenant.id, [event.id], _lease_end(now), now)
+        queue.send_routes(audience.tenant.id, [(event.id, None)], taken.until, now)
 
 
 class InlineBudget:
@@ -104,9 +107,8 @@ class InlineBudget:
         return True
 
 
-def ingest_one(audience: Audience, raw: Any, budget: InlineBudget, queued: list[str]) -> EventResult:
-    """One event from outside: rejected, or recorded and then routed here or (``queued``) by the route worker."""
-    tenant = audience.tenant
+def _checked(raw: Any) -> Event | EventResult:
+    """An event from outside, or its rejection: a platform type, a producer's id, data of the type's model."""
     event_id = raw.get("id") if isinstance(raw, dict) else None
     try:
         event = PlatformEvent.model_validate(raw)
@@ -116,21 +118,37 @@ def ingest_one(audience: Audience, raw: Any, budget: InlineBudget, queued: list[
         event.details()
     except ValidationError as error:
         return _rejected(event_id, error, "data.")
-    new, stored = events_repo.record(tenant.id, event, clock.now())
-    if not stored.get("routed"):
-        if budget.takes(router.reach(event, lambda: audience.integrations)):
-            _route_if_claimed(audience, event, stored)
-        else:
-            queued.append(event.id)
-    return EventResult(id=event.id, status="accepted" if new else "duplicate")
+    return event
 
 
 def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) -> EventResults:
     """``POST /v1/events`` and the EventBridge handler: a result per event, in order; ``tenant`` when the caller
-    has just read it (the API's authentication), so it is not read twice."""
+    has just read it (the API's authentication), so it is not read twice. The valid events are recorded at once;
+    each unrouted one is then routed here while the inline budget lasts, or queued for the route worker."""
     audience = Audience(tenant or _tenant(tenant_id))
-    budget, queued = InlineBudget(get_settings().inline_deliveries), []
-    results = [ingest_one(audience, raw, budget, queued) for raw in raw_events]
+    checked = [_checked(raw) for raw in raw_events]
+    unique: dict[str, Event] = {}
+    for item in checked:
+        if isinstance(item, Event):
+            unique.setdefault(item.id, item)  # a repeated id in one batch is the first one's duplicate
+    now = clock.now()
+    held = _new_claim(now)  # a new event is recorded claimed by this call: routing it costs no extra write
+    stored = dict(zip(unique, events_repo.record_all(audience.tenant.id, list(unique.values()), now, held),
+                      strict=True))
+    budget, results, answered = InlineBudget(get_settings().inline_deliveries), [], set()
+    queued: list[tuple[str, str | None]] = []
+    for item in checked:
+        if isinstance(item, EventResult):
+            results.append(item)
+            continue
+        new, row = stored[item.id]
+        if item.id not in answered and not row.get("routed"):
+            if budget.takes(router.reach(item, lambda: audience.integrations)):
+                _route_if_claimed(audience, item, row, held=new)
+            else:
+                queued.append((item.id, held.holder if new else None))  # the route worker takes over this claim
+        results.append(EventResult(id=item.id, status="accepted" if new and item.id not in answered else "duplicate"))
+        answered.add(item.id)
     if queued:  # before the answer: an event answered "accepted" is recorded and on its way
         queue.send_routes(audience.tenant.id, queued)
         count("EventsQueuedForRouting", len(queued))
@@ -147,7 +165,7 @@ def route_queued(body: dict[str, Any]) -> None:
     tenant, stored = tenants_repo.get(tenant_id), events_repo.get(tenant_id, event_id)
     if tenant is None or stored is None or stored.get("routed"):
         return  # deleted with its tenant, expired, or routed by another copy
-    _route_if_claimed(Audience(tenant), Event.model_validate_json(stored["event"]), stored)
+    _route_if_claimed(Audience(tenant), Event.model_validate_json(stored["event"]), stored, handed=body.get("claim"))
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -168,6 +186,7 @@ def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integr
     except ValidationError as error:
         logger.error("service event rejected", extra={"event": raw, "result": _rejected(raw["id"], error).model_dump()})
         return
-    _, stored = events_repo.record(tenant_id, event, clock.now())
+    held = _new_claim(clock.now())
+    new, stored = events_repo.record(tenant_id, event, clock.now(), held)
     if not stored.get("routed"):
-        _route_if_claimed(Audience(_tenant(tenant_id)), event, stored, farewell)
+        _route_if_claimed(Audience(_tenant(tenant_id)), event, stored, farewell, held=new)

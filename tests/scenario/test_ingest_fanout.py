@@ -63,8 +63,11 @@ def test_a_fan_out_beyond_the_inline_budget_is_accepted_at_once_and_routed_by_th
     # THEN all are accepted; the first is routed at once, the other two are queued as ids under the tenant's group
     assert status == 202 and [r["status"] for r in body["results"]] == ["accepted"] * 3
     assert len(scan("deliveries_table")) == 5
-    assert queued(get_settings().route_queue) == [{"group": acme.id, "tenant_id": acme.id, "event_id": "u-1"},
-                                                  {"group": acme.id, "tenant_id": acme.id, "event_id": "u-2"}]
+    routes = queued(get_settings().route_queue)
+    assert [(m["group"], m["tenant_id"], m["event_id"]) for m in routes] == [(acme.id, acme.id, "u-1"),
+                                                                            (acme.id, acme.id, "u-2")]
+    assert {key for m in routes for key in m} == {"group", "tenant_id", "event_id", "claim"}  # ids, no documents
+    assert {m["claim"] for m in routes} == {row["claimed_by"] for row in scan("events_table")}  # handed over
     assert {message["group"] for message in queued(get_settings().delivery_queue)} == {acme.id}
     # AND the route worker routes them: every address gets each notice once
     pipeline.drain()
@@ -110,3 +113,17 @@ def test_in_a_batch_tenants_take_turns_each_in_its_own_order() -> None:
     received = ["a1", "a2", "a3", "b1", "a4", "c1", "b2"]
     assert fair_order(received, lambda item: item[0]) == ["a1", "b1", "c1", "a2", "b2", "a3", "a4"]
     assert fair_order([], lambda item: item) == []
+
+
+def test_a_batch_mixing_seen_new_and_repeated_ids_records_each_once(acme: TenantHandle, pipeline: Pipeline) -> None:
+    first, second, third = users("m", 3)
+    assert [r["status"] for r in acme.call("POST", "/v1/events", {"events": [first, second]})[1]["results"]] == [
+        "accepted", "accepted"]
+
+    status, body = acme.call("POST", "/v1/events", {"events": [second, third, third, first]})
+    pipeline.drain()
+
+    assert status == 202 and [r["status"] for r in body["results"]] == ["duplicate", "accepted", "duplicate",
+                                                                         "duplicate"]
+    assert sorted(row["pk"].rsplit("#", 1)[1] for row in scan("events_table")) == ["m-0", "m-1", "m-2"]
+    assert sorted(mail.subject for mail in outbox()) == [f"New user added: m{n}@acme.io" for n in range(3)]
