@@ -54,7 +54,7 @@ class Settings(BaseModel):
     sqs_max_delay_seconds: int = Field(900, ge=0, le=900)
     claim_lease_seconds: int = 120
     route_lease_seconds: int = Field(120, ge=1, le=900)  # an event's routing claim (events_repo.claim)
-    inline_deliveries: int = Field(100, ge=0)  # an ingest call routes this many deliveries itself, queues the rest
+    inline_deliveries: int = Field(100, ge=0)  # an ingest call making more deliveries queues its events instead
 
     auto_disable_ratio: float = 0.6
     auto_disable_min_requests: int = 10

@@ -8,8 +8,9 @@ number of concurrent copies exactly one routes and counts it. A copy that finds 
 message for when the lease ends, and the route worker routes the event then if it is still unrouted, so an event
 whose router died is not lost.
 
-An ingest call routes at most ``inline_deliveries`` deliveries itself (a small batch is mailed at once) and hands the
-rest of its events to the route worker through ``route_queue``: the answer takes bounded time whatever the fan-out.
+A call whose events make at most ``inline_deliveries`` deliveries routes them itself (a small batch is mailed at
+once); a larger one hands its events to the route worker through ``route_queue``, so the answer takes bounded time
+whatever the fan-out.
 """
 
 import uuid
@@ -93,20 +94,6 @@ def _route_if_claimed(audience: Audience, event: Event, stored: dict[str, Any], 
         queue.send_routes(audience.tenant.id, [(event.id, None)], taken.until, now)
 
 
-class InlineBudget:
-    """How many deliveries an ingest call still routes itself; once an event does not fit, the rest are queued."""
-
-    def __init__(self, deliveries: int) -> None:
-        self.left = deliveries
-
-    def takes(self, deliveries: int) -> bool:
-        if deliveries > self.left:
-            self.left = -1  # keep the batch's order: later events are queued too
-            return False
-        self.left -= deliveries
-        return True
-
-
 def _checked(raw: Any) -> Event | EventResult:
     """An event from outside, or its rejection: a platform type, a producer's id, data of the type's model."""
     event_id = raw.get("id") if isinstance(raw, dict) else None
@@ -123,8 +110,8 @@ def _checked(raw: Any) -> Event | EventResult:
 
 def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) -> EventResults:
     """``POST /v1/events`` and the EventBridge handler: a result per event, in order; ``tenant`` when the caller
-    has just read it (the API's authentication), so it is not read twice. The valid events are recorded at once;
-    each unrouted one is then routed here while the inline budget lasts, or queued for the route worker."""
+    has just read it (the API's authentication), so it is not read twice. The valid events are recorded at once,
+    then routed here if their deliveries fit the inline budget, else queued for the route worker."""
     audience = Audience(tenant or _tenant(tenant_id))
     checked = [_checked(raw) for raw in raw_events]
     unique: dict[str, Event] = {}
@@ -135,7 +122,11 @@ def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) 
     held = _new_claim(now)  # a new event is recorded claimed by this call: routing it costs no extra write
     stored = dict(zip(unique, events_repo.record_all(audience.tenant.id, list(unique.values()), now, held),
                       strict=True))
-    budget, results, answered = InlineBudget(get_settings().inline_deliveries), [], set()
+    unrouted = [event for event in unique.values() if not stored[event.id][1].get("routed")]
+    inline = sum(router.reach(event, lambda: audience.integrations) for event in unrouted) \
+        <= get_settings().inline_deliveries
+    results: list[EventResult] = []
+    answered: set[str] = set()
     queued: list[tuple[str, str | None]] = []
     for item in checked:
         if isinstance(item, EventResult):
@@ -143,7 +134,7 @@ def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) 
             continue
         new, row = stored[item.id]
         if item.id not in answered and not row.get("routed"):
-            if budget.takes(router.reach(item, lambda: audience.integrations)):
+            if inline:
                 _route_if_claimed(audience, item, row, held=new)
             else:
                 queued.append((item.id, held.holder if new else None))  # the route worker takes over this claim
