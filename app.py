@@ -25,6 +25,7 @@ from chalicelib.console import pages as console
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
 from chalicelib.console import unsubscribe as console_unsubscribe
+from chalicelib.console import web as console_web
 from chalicelib.events import bridge
 from chalicelib.models.events import PLATFORM_EVENTS
 from chalicelib.settings import get_settings
@@ -32,6 +33,7 @@ from chalicelib.settings import get_settings
 app = Chalice(app_name="email-report")
 observability.attach(app)
 app.register_middleware(normalise_framework_errors, "http")
+app.register_middleware(console_web.html_errors, "http")  # inside the one above: console answers become pages
 
 for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, openapi.bp,
                   console.bp, console_triggers.bp, console_suppressions.bp, console_unsubscribe.bp):
@@ -77,13 +79,22 @@ def digest_pass(event: CloudWatchEvent) -> dict[str, int]:
     return once(f"digests#{event.to_dict()['id']}", lambda: send.run(clock.now()), event.context)
 
 
-# One job (or scheduling page) per invocation: Chalice cannot enable ReportBatchItemFailures, so a failed job
-# must fail the batch.
+# One job (or scheduling or data-migration page) per invocation: Chalice cannot enable ReportBatchItemFailures, so
+# a failed job must fail the batch.
 @app.on_sqs_message(queue=get_settings().report_queue, batch_size=1)
 def report_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.reports import generation
+    from chalicelib.tenants import upgrade
 
-    return generation.handle_batch(event.to_dict(), event.context)
+    return generation.handle_batch(event.to_dict(), event.context, {upgrade.KEY: upgrade.run_page})
+
+
+# CloudFormation's custom resource DataMigration calls it at deploy (.chalice/resources.json)
+@app.lambda_function(name="migrate")
+def migrate(event: dict[str, Any], context: Any) -> dict[str, str]:
+    from chalicelib.tenants import upgrade
+
+    return upgrade.on_deploy(event)
 
 
 @app.on_sqs_message(queue=get_settings().trigger_queue, batch_size=10)

@@ -43,12 +43,14 @@ def shard(tenant_id: str) -> str:
     return due_index.shard(SHARD_PREFIX, tenant_id)
 
 
-def subscribe(tenant_id: str, frequency: str) -> None:
-    """Make sure the schedule exists; a new one is due at once, an existing one keeps its time."""
+def subscribe(tenant_id: str, frequency: str, first_due: datetime | None = None) -> None:
+    """Make sure the schedule exists; a new one is due at ``first_due``, or at once, an existing one keeps its
+    time."""
     _table().update_item(
         Key=_key(tenant_id, frequency),
         UpdateExpression="SET due_at = if_not_exists(due_at, :due), due_shard = :shard, subscription = :token",
-        ExpressionAttributeValues={":due": AT_ONCE, ":shard": shard(tenant_id), ":token": uuid.uuid4().hex},
+        ExpressionAttributeValues={":due": stamp(first_due) if first_due else AT_ONCE, ":shard": shard(tenant_id),
+                                   ":token": uuid.uuid4().hex},
     )
 
 

@@ -17,7 +17,6 @@ from chalicelib.aws.dynamo import (
     is_condition_failure,
     plain,
     put_op,
-    scan_all,
     to_attribute_values,
     written,
 )
@@ -108,7 +107,10 @@ def update(tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
     return Tenant.model_validate(plain(response["Attributes"]))
 
 
-def all_tenants() -> list[Tenant]:
-    """Every tenant (one-off maintenance, e.g. the report schedules backfill): a Scan, cost grows with tenants."""
-    live = scan_all(_table(), FilterExpression="attribute_not_exists(deleted_at)")
-    return [Tenant.model_validate(item) for item in live]
+def scan_page(after: str | None, limit: int) -> tuple[list[Tenant], str | None]:
+    """Up to ``limit`` tenants' items after tenant ``after`` in Scan order (tombstones left out), and the id to go
+    on after, or ``None`` at the end: the data migration's page (``tenants/upgrade.py``)."""
+    params: dict[str, Any] = {"Limit": limit, **({"ExclusiveStartKey": {"id": after}} if after else {})}
+    page = _table().scan(**params)
+    live = [Tenant.model_validate(plain(item)) for item in page.get("Items", []) if "deleted_at" not in item]
+    return live, page.get("LastEvaluatedKey", {}).get("id")

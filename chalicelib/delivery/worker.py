@@ -6,8 +6,9 @@ which of their addresses are suppressed, and reserves its SES sends in the accou
 over ``MaxSendRate`` wait for a later second). Each try is claimed with a conditional write that returns the
 delivery (a redelivered message sends nothing twice); each address that has not got it yet gets a message of its
 own; then one transaction records every try's outcome with the hourly request counters, and the next tries are
-queued. Failures of our own capacity (throttling, quota, SES outages) neither count against the integration nor
-spend its retry schedule: they are retried with a backoff for up to a day.
+queued. Failures of our own capacity (throttling, quota, SES outages) or setup (sender identity not verified,
+AccessDenied, configuration set missing, account paused) neither count against the integration nor spend its
+retry schedule: they are retried with a backoff for up to a day, and our setup's are logged at ERROR to page us.
 """
 
 import json
@@ -31,7 +32,9 @@ from chalicelib.suppressions import service as suppressions
 
 INTERRUPTED = ("the worker stopped during this try, so it is unknown whether the email went out; "
                "redrive the delivery to send it again")
-OUR_CAPACITY = "SES kept refusing for our own sending capacity (rate, quota or outage) for 24 hours"
+OUR_CAPACITY = ("SES kept refusing for a reason on our side (sending capacity, an outage or the sender's "
+                "configuration) for 24 hours")
+MISCONFIGURED_METRIC = "SendsRefusedForOurSetup"
 NO_RECIPIENTS = ("the integration has no recipients left (they unsubscribed or were removed); add an address, "
                  "then redrive this delivery")
 
@@ -74,7 +77,7 @@ def failures(attempts: list[Attempt]) -> str | None:
 
 def recipient_side(attempt: Attempt) -> bool:
     """A failed message the recipient's side caused (a rejected or bad address): it counts against the
-    integration; our capacity's failures (throttling, quota, SES outages) do not."""
+    integration; our capacity's failures (throttling, quota, SES outages) and our setup's do not."""
     return attempt.outcome == "failed" and not mailer.sender_side(attempt.error_code, attempt.error)
 
 
@@ -283,6 +286,10 @@ class Batch:
             logger.info("delivery sent", extra=log)
             return
         count("DeliveriesFailed")
+        if ours := [a for a in done.attempts if a.outcome == "failed" and mailer.misconfigured(a.error_code, a.error)]:
+            count(MISCONFIGURED_METRIC, len(ours))  # paged: no integration is blamed, nothing mends it but us
+            logger.error("SES refused the send for our own setup; the delivery waits until it is fixed",
+                         extra={**log, "error": f"{ours[0].error_code}: {ours[0].error}"})
         if done.status == "dead":
             count("DeliveriesDead")
             logger.warning("delivery dead", extra={**log, "error": done.error, "reason": done.reason})

@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -13,12 +14,20 @@ from chalicelib.settings import get_settings
 _TAG_VALUE = re.compile(r"[^A-Za-z0-9_.@-]")
 
 
-# Our side, not the recipient's: SES's rate or daily quota, a paused account, SES's own failures, the network.
+# Our side, not the recipient's: SES's rate or daily quota, SES's own failures, the network.
 _SENDER_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
-                           "AccountSendingPausedException", "ServiceUnavailable", "InternalFailure", "InternalError",
-                           "RequestTimeout", "ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError",
+                           "ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout",
+                           "ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError",
                            "ConnectionClosedError"})
-_SENDER_WORDS = ("maximum sending rate exceeded", "daily message quota exceeded", "sending paused")
+_SENDER_WORDS = ("maximum sending rate exceeded", "daily message quota exceeded")
+# Our setup, which only an operator can fix: the role may not send, the configuration set or the MAIL FROM domain
+# is missing, or the account (or configuration set) is paused. Retried like our capacity, and it pages.
+_MISCONFIGURED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "ConfigurationSetDoesNotExist",
+                                  "ConfigurationSetDoesNotExistException", "ConfigurationSetSendingPausedException",
+                                  "AccountSendingPausedException", "MailFromDomainNotVerified",
+                                  "MailFromDomainNotVerifiedException"})
+_MISCONFIGURED_WORDS = ("sending paused",)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 class SendError(Exception):
@@ -32,14 +41,25 @@ class SendError(Exception):
 
     @property
     def sender_side(self) -> bool:
-        """Our capacity failed (rate, quota, paused account, SES 5xx, network), not the recipient: it does not
-        count against the integration and does not spend its retry schedule."""
+        """Our side failed (capacity, SES 5xx, network, or our own setup: :func:`misconfigured`), not the
+        recipient: it does not count against the integration and does not spend its retry schedule."""
         return sender_side(self.code, self.message) or (self.status or 0) >= 500
 
 
 def sender_side(code: str | None, message: str | None) -> bool:
     """Whether an SES error code and message name our side of the send (see :attr:`SendError.sender_side`)."""
-    return code in _SENDER_CODES or any(words in (message or "").casefold() for words in _SENDER_WORDS)
+    return (code in _SENDER_CODES or any(words in (message or "").casefold() for words in _SENDER_WORDS)
+            or misconfigured(code, message))
+
+
+def misconfigured(code: str | None, message: str | None) -> bool:
+    """Whether SES refused for our own setup, not our capacity or the recipient: the codes above, or a rejection
+    that names our sender among the identities that failed SES's verification check (SES names every one; a
+    recipient that is not verified, in the sandbox, is the integration's failure)."""
+    if code in _MISCONFIGURED_CODES or any(words in (message or "").casefold() for words in _MISCONFIGURED_WORDS):
+        return True
+    sender = parseaddr(get_settings().sender_email)[1].casefold()
+    return code == "MessageRejected" and sender in {found.casefold() for found in _ADDRESS.findall(message or "")}
 
 
 def ses_headers(**tags: str) -> dict[str, str]:

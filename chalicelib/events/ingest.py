@@ -69,7 +69,9 @@ def _route(audience: Audience, event: Event, received_at: datetime, farewell: In
     """Route a claimed event: the security store, the deliveries, the triggers; then mark it routed."""
     tenant = audience.tenant
     vulnerability = security.record(tenant.id, event)  # idempotent on the event id: safe to route again
-    deliveries = router.route(tenant, lambda: audience.integrations, event, received_at, farewell, vulnerability)
+    deliveries = router.route(tenant, lambda: evaluate.mailed_instead(event, audience.integrations,
+                                                                      lambda: audience.triggers),
+                              event, received_at, farewell, vulnerability)
     alerts = evaluate.evaluate(tenant, event, received_at, lambda: audience.triggers)
     events_repo.mark_routed(tenant.id, event.id)
     count("EventsIngested")

@@ -3,6 +3,9 @@
 The scheduled pass reads only the integrations with failed send requests in the window (the counters'
 ``failing`` index), so its cost follows the failing integrations, not the number of integrations.
 
+The pass judges every candidate before it acts: when more would be disabled at once than a failure of theirs
+explains (:func:`breaker_open`), it disables none and pages us instead.
+
 Test sends never reach the counters, and every message of every try counts as one request (a try sends
 each pending recipient a message of its own). Enabling an integration, or changing its addresses, starts a
 fresh window: only requests after it count, so the failures that led to the fix cannot disable it again.
@@ -26,6 +29,11 @@ HOUR = timedelta(hours=1)
 _NEWEST = 5  # deliveries read to find the newest one that was tried
 _SUMMARY_PAGES = 5  # at most 500 deliveries read for an auto-disable notice
 _ERROR_CHARS = 1000
+# the circuit breaker: a pass that would disable more than this many integrations, and this share of those it
+# evaluates, is taken for a failure of ours (a misconfiguration no error code revealed) and disables none
+BREAKER_COUNT = 5
+BREAKER_SHARE = 0.10
+BREAKER_METRIC = "AutoDisableCircuitOpen"
 
 
 @dataclass(frozen=True)
@@ -150,50 +158,75 @@ def _window_deliveries(integration: Integration, start: datetime) -> list[Delive
     return found
 
 
-def check(integration: Integration, now: datetime) -> str | None:
-    """Act on one integration's ratio; returns ``"disabled"``, ``"warned"`` or ``None``."""
+def verdict(integration: Integration, now: datetime) -> tuple[str, Ratio] | None:
+    """What one integration's ratio calls for: ``("disable", ratio)``, ``("warn", ratio)`` or ``None``."""
     settings = get_settings()
-    hours = settings.failure_window_hours
     ratio = recent_ratio(integration, now)
     if ratio.total < settings.auto_disable_min_requests:
         return None
     if ratio.share >= settings.auto_disable_ratio:
-        reason = f"auto-disabled: {ratio.describe(hours)}"
-        start = ratio.since or clock.shift(now, -timedelta(hours=hours))
-        details = summarise(_window_deliveries(integration, start), start)
-        _, changed = service.disable(integration.tenant_id, integration.id, reason, details)
-        if changed:
-            count("IntegrationsAutoDisabled")
-            logger.warning("integration auto-disabled", extra={"tenant_id": integration.tenant_id,
-                                                               "integration_id": integration.id, "reason": reason,
-                                                               **details})
-            return "disabled"
-        return None
-    warn_key = f"warned#{integration.tenant_id}#{integration.id}"
-    if ratio.share >= settings.failure_warning_ratio and counters_repo.mark_once(warn_key, now,
-                                                                                timedelta(hours=hours)):
-        data = {"integration_id": integration.id, "name": integration.name, "reason": ratio.describe(hours)}
-        from chalicelib.events import ingest  # the event pipeline: the console's health column needs none of it
+        return "disable", ratio
+    return ("warn", ratio) if ratio.share >= settings.failure_warning_ratio else None
 
-        ingest.emit(integration.tenant_id, "integration.degraded", data)
-        return "warned"
-    return None
+
+def breaker_open(disables: int, evaluated: int) -> bool:
+    """Whether a pass that would disable ``disables`` of the ``evaluated`` integrations is more likely our own
+    failure than theirs: more than ``BREAKER_COUNT`` and more than ``BREAKER_SHARE`` of them at once."""
+    return disables > max(BREAKER_COUNT, BREAKER_SHARE * evaluated)
+
+
+def _disable(integration: Integration, ratio: Ratio, now: datetime) -> str | None:
+    hours = get_settings().failure_window_hours
+    reason = f"auto-disabled: {ratio.describe(hours)}"
+    start = ratio.since or clock.shift(now, -timedelta(hours=hours))
+    details = summarise(_window_deliveries(integration, start), start)
+    _, changed = service.disable(integration.tenant_id, integration.id, reason, details)
+    if not changed:
+        return None
+    count("IntegrationsAutoDisabled")
+    logger.warning("integration auto-disabled", extra={"tenant_id": integration.tenant_id,
+                                                       "integration_id": integration.id, "reason": reason, **details})
+    return "disabled"
+
+
+def _warn(integration: Integration, ratio: Ratio, now: datetime) -> str | None:
+    """The 40% warning to ``system`` subscribers, once per window."""
+    hours = get_settings().failure_window_hours
+    if not counters_repo.mark_once(f"warned#{integration.tenant_id}#{integration.id}", now, timedelta(hours=hours)):
+        return None
+    data = {"integration_id": integration.id, "name": integration.name, "reason": ratio.describe(hours)}
+    from chalicelib.events import ingest  # the event pipeline: the console's health column needs none of it
+
+    ingest.emit(integration.tenant_id, "integration.degraded", data)
+    return "warned"
 
 
 def check_all(now: datetime) -> dict[str, int]:
-    """The scheduled pass over every active integration that failed enough in the window to reach a threshold."""
+    """The scheduled pass over every active integration that failed enough in the window to reach a threshold.
+    It judges them all before acting: when the breaker opens (:func:`breaker_open`) it disables none, and pages."""
     settings = get_settings()
     failing = counters_repo.failing(clock.shift(now, -timedelta(hours=settings.failure_window_hours)))
     # every failure in full, never less than any window (pro rata or fresh) counts: no candidate is missed
     least = min(settings.failure_warning_ratio, settings.auto_disable_ratio) * settings.auto_disable_min_requests
     judged = [key for key, buckets in failing.items() if sum(failed for _, _, failed in buckets) >= least]
-    outcomes = {"failing": len(failing), "checked": 0, "disabled": 0, "warned": 0}
+    outcomes = {"failing": len(failing), "checked": 0, "disabled": 0, "warned": 0, "held": 0}
+    found: list[tuple[Integration, str, Ratio]] = []
     for integration in integrations_repo.get_many(judged):
-        if not integration.active:
+        if integration.active:
+            outcomes["checked"] += 1
+            if judgement := verdict(integration, now):
+                found.append((integration, *judgement))
+    disables = sum(action == "disable" for _, action, _ in found)
+    if breaker_open(disables, outcomes["checked"]):
+        outcomes["held"] = disables
+        count(BREAKER_METRIC)
+        logger.error("auto-disable circuit open: too many integrations failing at once to be theirs; none disabled",
+                     extra={"would_disable": disables, "evaluated": outcomes["checked"]})
+    for integration, action, ratio in found:
+        if action == "disable" and outcomes["held"]:
             continue
-        outcomes["checked"] += 1
         with logger.append_context_keys(tenant_id=integration.tenant_id, integration_id=integration.id):
-            outcome = check(integration, now)
+            outcome = (_disable if action == "disable" else _warn)(integration, ratio, now)
         if outcome:
             outcomes[outcome] += 1
     return outcomes

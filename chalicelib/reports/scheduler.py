@@ -2,8 +2,9 @@
 
 A schedule item per subscribed (tenant, frequency) says when it is next due (``aws/report_schedules_repo``):
 the end of its current period in the tenant's time zone. Each hour the scheduler reads only the due ones, and
-for each queues every period that ended in the last ``report_lookback_hours`` (so a late or missed firing is
-harmless; the report claims make a repeated one harmless) and moves it to its next period's end. A quiet
+for each queues every period that ended in the last ``report_lookback_hours``, or since its ``due_at`` when the
+scheduler missed that (an upgrade or an outage: up to ``CATCH_UP``), so a late or missed firing is harmless (the
+report claims make a repeated one harmless), and moves it to its next period's end. A quiet
 hour is one Query per shard; a busy one reads what is due (100 tenants per request), queues ten jobs per
 request and moves each schedule on with one conditional write. One invocation handles at most ``PAGE``
 schedules: the rest goes through the report queue as *pages*, each continuing one shard where the previous
@@ -23,7 +24,9 @@ from chalicelib.observability import count, logger
 from chalicelib.reports.periods import Frequency, Period, period_containing, periods_ended_between
 from chalicelib.settings import get_settings
 
-PAGE = 1000  # schedules one invocation handles; each makes one job (two if two periods ended in the look-back)
+PAGE = 1000  # schedules one invocation handles; each makes one job (more after a scheduler outage: CATCH_UP)
+# the oldest missed period still queued: 35 dailies, 5 weeklies, a monthly or two; older ones are logged at ERROR
+CATCH_UP = timedelta(days=35)
 SHARD = "schedule_shard"  # a page message's marker
 
 
@@ -37,21 +40,44 @@ def _page(shard: str, now: datetime, start: dict[str, Any] | None) -> dict[str, 
     return {SHARD: shard, "now": now.isoformat(), "start": start}
 
 
+def owed_since(item: Due, lookback: datetime, now: datetime) -> datetime:
+    """After which instant the schedule's ended periods are owed: the look-back, or earlier, from its ``due_at``
+    (the end of the first period it has not queued) when the scheduler missed that; never more than
+    ``CATCH_UP`` back (logged). A schedule due at once (new, or in a new time zone) owes only the look-back."""
+    if item.due_at == report_schedules_repo.AT_ONCE:
+        return lookback
+    owed = min(lookback, clock.shift(datetime.fromisoformat(item.due_at), -timedelta(seconds=1)))
+    oldest = clock.shift(now, -CATCH_UP)
+    if owed < oldest:
+        count("ReportPeriodsNotCaughtUp")
+        logger.error("report periods missed longer ago than the catch-up bound are not queued",
+                     extra={"tenant_id": item.tenant_id, "frequency": item.frequency, "due_at": item.due_at,
+                            "catch_up_days": CATCH_UP.days})
+        return oldest
+    return owed
+
+
 def _handle(due: list[Due], now: datetime) -> int:
     """Queue the jobs of the due schedules, then move each to the end of its current period; returns the jobs.
     Queued before moved: a stop in between queues them again next hour, which the report claims absorb."""
     tenants = {tenant.id: tenant for tenant in tenants_repo.get_many({item.tenant_id for item in due})}
-    since = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
+    lookback = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
     jobs: list[dict[str, str]] = []
     moves: list[tuple[Due, datetime]] = []
+    late = 0
     for item in due:
         tenant = tenants.get(item.tenant_id)
         if tenant is None:  # deleted: its data goes with it, this item too
             report_schedules_repo.remove(item.tenant_id, item.frequency)
             continue
         frequency = cast(Frequency, item.frequency)
-        jobs += [job(tenant, period) for period in periods_ended_between(frequency, tenant.timezone, since, now)]
+        periods = periods_ended_between(frequency, tenant.timezone, owed_since(item, lookback, now), now)
+        late += sum(period.end <= lookback for period in periods)
+        jobs += [job(tenant, period) for period in periods]
         moves.append((item, period_containing(frequency, tenant.timezone, now).end))
+    if late:  # the scheduler did not run for a while (an upgrade, an outage): caught up, not skipped
+        count("ReportPeriodsCaughtUp", late)
+        logger.warning("report periods that ended before the look-back queued late", extra={"periods": late})
     queue.send_all(get_settings().report_queue, [(body, 0) for body in jobs])
     report_schedules_repo.advance(moves)
     if jobs:

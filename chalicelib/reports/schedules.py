@@ -3,14 +3,15 @@ scheduler itself is ``reports/scheduler.py``. Loaded by every API cold start tha
 imports neither the periods nor the queue.
 
 A new schedule is due at once, so the scheduler's next run finds a period that ended in its look-back window, as
-it always has; a time-zone change makes the tenant's schedules due at once, to be placed anew.
+it always has; a time-zone change makes the tenant's schedules due at once, to be placed anew. The deploy's data
+migration (``tenants/upgrade.py``) gives schedules to data from before them (:func:`restore`).
 """
 
 from typing import get_args
 
-from chalicelib.aws import integrations_repo, report_schedules_repo, tenants_repo
+from chalicelib.aws import integrations_repo, report_schedules_repo, reports_repo
 from chalicelib.models.integrations import Integration
-from chalicelib.models.reports import ReportFrequency
+from chalicelib.models.reports import Report, ReportFrequency
 
 FREQUENCIES: tuple[str, ...] = get_args(ReportFrequency)
 
@@ -49,12 +50,21 @@ def replace_schedules(tenant_id: str) -> None:
     report_schedules_repo.make_due(tenant_id, FREQUENCIES)
 
 
-def backfill() -> int:
-    """Once, after deploying the due index over existing data: a schedule for every frequency an active
-    integration takes (due at once); returns how many integrations were followed. Reads every tenant."""
-    followed = 0
-    for tenant in tenants_repo.all_tenants():
-        for integration in integrations_repo.all_for_tenant(tenant.id):
-            follow(None, integration)
-            followed += 1
-    return followed
+def restore(tenant_id: str, integrations: list[Integration]) -> None:
+    """The data migration's step (``tenants/upgrade.py``) for a tenant stored before the due index: a schedule for
+    every frequency its active integrations take. A missing one is due at the end of the period after the tenant's
+    newest report of that frequency, so the scheduler owes every period since (``scheduler.CATCH_UP`` at most), or
+    at once (its look-back) if none of the newest 100 reports is one; an existing one keeps its time."""
+    taken = set().union(*map(_frequencies, integrations))
+    if not taken:
+        return
+    from chalicelib.reports.periods import period_containing  # the migration's alone: saving needs no periods
+
+    newest: dict[str, Report] = {}
+    for report in reports_repo.page(tenant_id, 100, None)[0]:
+        if not report.partial:
+            newest.setdefault(report.frequency, report)
+    for frequency in sorted(taken):
+        last = newest.get(frequency)
+        first_due = period_containing(last.frequency, last.timezone, last.period_end).end if last else None
+        report_schedules_repo.subscribe(tenant_id, frequency, first_due)

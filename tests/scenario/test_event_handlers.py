@@ -29,3 +29,9 @@ def test_queue_handlers_run_before_any_http_request(app, api, handler, body):
         del app.lambda_context
     event = api.client.events.generate_sqs_event(message_bodies=[json.dumps(body)], queue_name="cold")
     assert api.client.lambda_.invoke(handler, event).payload == {"batchItemFailures": []}
+
+
+def test_the_deploy_migration_runs_before_any_http_request(app, api):
+    if hasattr(app, "lambda_context"):
+        del app.lambda_context
+    assert api.client.lambda_.invoke("migrate", {}).payload == {"outcome": "started"}

@@ -53,7 +53,8 @@ def test_ten_parallel_copies_are_one_accepted_event_routed_and_counted_once(
     pipeline.drain()
 
     # THEN the attack counted once: the trigger's window holds 1 and "more than 3" did not fire
-    windows = [row for row in scan("counters_table") if str(row.get("key", "")).startswith("trigger#")]
+    windows = [row for row in scan("counters_table") if str(row.get("key", "")).startswith("trigger#")
+               and "count" in row]
     assert [row["count"] for row in windows] == [1], windows
     assert [mail.subject for mail in outbox() if "Trigger" in mail.subject] == []
     # AND the user's notice went once to each address

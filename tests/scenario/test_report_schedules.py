@@ -8,21 +8,25 @@ from typing import Any
 from chalicelib.aws import report_schedules_repo
 from chalicelib.aws.clients import client
 from chalicelib.aws.queue import queue_url
-from chalicelib.reports.schedules import backfill
 from chalicelib.settings import get_settings
+from chalicelib.tenants import upgrade
 from tests.scenario.test_scale import fire
 from tests.support.checks import scan
 
 
-def queued_jobs() -> list[tuple[str, str, str]]:
-    """(frequency, period key, time zone) of the report jobs on the queue, taken off it."""
+def take_messages() -> list[dict[str, Any]]:
+    """The report queue's message bodies, taken off it."""
     sqs, url, found = client("sqs"), queue_url(get_settings().report_queue), []
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         for message in messages:
-            body = json.loads(message["Body"])
-            found.append((body["frequency"], body["period_key"], body["timezone"]))
+            found.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return sorted(found)
+    return found
+
+
+def queued_jobs() -> list[tuple[str, str, str]]:
+    """(frequency, period key, time zone) of the report jobs on the queue, taken off it."""
+    return sorted((body["frequency"], body["period_key"], body["timezone"]) for body in take_messages())
 
 
 def schedules(tenant: Any) -> list[str]:
@@ -67,14 +71,16 @@ def test_a_frequency_nobody_takes_loses_its_schedule(api, acme, frozen_clock):
     assert fire_at(api, frozen_clock, datetime(2026, 11, 30, 1, 5, tzinfo=UTC)) == [("weekly", "2026-W48", "UTC")]
 
 
-def test_the_backfill_gives_existing_subscriptions_their_schedules(api, acme, frozen_clock):
-    # GIVEN subscriptions whose schedules are missing (data from before the due index)
+def test_the_deploy_migration_gives_existing_subscriptions_their_schedules(api, acme, frozen_clock):
+    # GIVEN subscriptions whose schedules are missing (data from before the due index), no report sent yet
     acme.integration(name="Daily", emails="daily@acme.io", events=["report_daily"])
     for frequency in ("daily", "weekly"):
         report_schedules_repo.remove(acme.id, frequency)
     assert schedules(acme) == [] and fire_at(api, frozen_clock, datetime(2026, 11, 26, 0, 5, tzinfo=UTC)) == []
-    # WHEN the backfill runs
-    assert backfill() == 2
-    # THEN the next firing finds the day that just ended
+    # WHEN the deploy's data migration runs (tests/scenario/test_upgrades.py: through the report queue)
+    assert upgrade.start() == "started"
+    [page] = take_messages()
+    assert upgrade.run_page(page) == 1
+    # THEN the next firing finds the day that just ended (its look-back: nothing tells when it was last sent)
     assert schedules(acme) == ["schedule#daily", "schedule#weekly"]
     assert fire_at(api, frozen_clock, datetime(2026, 11, 26, 1, 5, tzinfo=UTC)) == [("daily", "2026-11-25", "UTC")]
