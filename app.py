@@ -48,6 +48,13 @@ def delivery_worker(event: SQSEvent) -> dict[str, Any]:
     return worker.handle_batch(event.to_dict(), event.context)
 
 
+@app.on_sqs_message(queue=get_settings().route_queue, batch_size=10)
+def event_router(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.events import ingest
+
+    return ingest.handle_batch(event.to_dict(), event.context)
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def health_check(event: CloudWatchEvent) -> dict[str, int]:
     from chalicelib.aws.idempotency import once

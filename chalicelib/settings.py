@@ -38,6 +38,7 @@ class Settings(BaseModel):
     report_queue: str = "email-report-reports"
     triggers_table: str = "email-report-triggers"
     trigger_queue: str = "email-report-trigger-groups"
+    route_queue: str = "email-report-event-routes"
     suppressions_table: str = "email-report-suppressions"
     # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
     ses_configuration_set: str = ""
@@ -61,6 +62,8 @@ class Settings(BaseModel):
     event_ttl_days: int = 7
     sqs_max_delay_seconds: int = Field(900, ge=0, le=900)
     claim_lease_seconds: int = 120
+    route_lease_seconds: int = Field(120, ge=1, le=900)  # an event's routing claim (events_repo.claim)
+    inline_deliveries: int = Field(100, ge=0)  # an ingest call making more deliveries queues its events instead
 
     auto_disable_ratio: float = 0.6
     auto_disable_min_requests: int = 10
