@@ -76,6 +76,7 @@ bench: install package
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/triggers.py
+	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/scale.py --results bench/scale-before.json --json bench/scale-after.json --chart bench/scale.png
 
 soak: install

@@ -38,6 +38,7 @@ class Settings(BaseModel):
     report_queue: str = "email-report-reports"
     triggers_table: str = "email-report-triggers"
     trigger_queue: str = "email-report-trigger-groups"
+    route_queue: str = "email-report-event-routes"
     suppressions_table: str = "email-report-suppressions"
     # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
     ses_configuration_set: str = ""
@@ -52,6 +53,7 @@ class Settings(BaseModel):
     product_name: str = "Email Report"
     console_url: str = "http://127.0.0.1:8000/console"
     console_secure_cookie: bool = True  # the local stack (plain http) turns it off
+    console_session_hours: int = Field(12, ge=1, le=24 * 30)  # a console sign-in lasts this long (service clock)
 
     max_body_bytes: int = 64 * 1024
     security_retention_days: int = Field(400, ge=1)
@@ -60,6 +62,8 @@ class Settings(BaseModel):
     event_ttl_days: int = 7
     sqs_max_delay_seconds: int = Field(900, ge=0, le=900)
     claim_lease_seconds: int = 120
+    route_lease_seconds: int = Field(120, ge=1, le=900)  # an event's routing claim (events_repo.claim)
+    inline_deliveries: int = Field(100, ge=0)  # an ingest call making more deliveries queues its events instead
 
     auto_disable_ratio: float = 0.6
     auto_disable_min_requests: int = 10
@@ -85,6 +89,12 @@ class Settings(BaseModel):
     test_rate_window_seconds: int = Field(600, ge=60)
     max_integrations_per_tenant: int = Field(100, ge=1)
     unsubscribe_link_days: int = Field(60, ge=1, le=366)  # how long a mail's one-click unsubscribe link works
+    # Public doors (limits.door): attempts per token tried and per client IP address, in any rolling window.
+    sign_in_rate_limit: int = Field(10, ge=1)
+    sign_in_client_rate_limit: int = Field(30, ge=1)
+    unsubscribe_rate_limit: int = Field(5, ge=1)
+    unsubscribe_client_rate_limit: int = Field(120, ge=1)  # mail providers post one-click requests from few IPs
+    door_rate_window_seconds: int = Field(900, ge=60)
 
     @model_validator(mode="after")
     def _links_leave_this_machine(self) -> "Settings":

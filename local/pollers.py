@@ -2,15 +2,23 @@
 
 Receive real messages from (moto's) SQS, hand them to the handler as a Lambda SQS event,
 and delete the ones the handler did not report in ``batchItemFailures``.
+
+Tenants are served fairly: every message carries its tenant as ``MessageGroupId`` (``chalicelib.aws.queue``), which
+on AWS makes our standard queues SQS fair queues. moto does not emulate fair-queue ordering (it hands out messages
+in the order they came), so a batch is served round-robin over its groups (:func:`fair_order`), and the local stack
+has moto's receive pick its messages in that order too (:mod:`local.fair_queues`): one tenant's backlog does not
+hold up another tenant's mail.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.aws import queue
 from chalicelib.aws.clients import client
+
+T = TypeVar("T")
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any] | None]
 
@@ -25,6 +33,22 @@ def _record(message: dict[str, Any], arn: str) -> dict[str, Any]:
     }
 
 
+def fair_order(items: Iterable[T], group: Callable[[T], str | None]) -> list[T]:
+    """``items`` round-robin over their groups (in the order each group first appears), each group's own order
+    kept: ``a1 a2 a3 b1`` → ``a1 b1 a2 a3``."""
+    queues: dict[str | None, list[T]] = {}
+    for item in items:
+        queues.setdefault(group(item), []).append(item)
+    ordered: list[T] = []
+    for depth in range(max((len(members) for members in queues.values()), default=0)):
+        ordered += [members[depth] for members in queues.values() if depth < len(members)]
+    return ordered
+
+
+def message_group(message: dict[str, Any]) -> str | None:
+    return message.get("Attributes", {}).get("MessageGroupId")
+
+
 def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messages: int = 10,
               on_undeleted: Callable[[list[dict[str, Any]]], None] | None = None,
               before_invoke: Callable[[list[dict[str, Any]]], None] | None = None) -> int:
@@ -37,6 +61,7 @@ def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messag
                                    AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
     if not received:
         return 0
+    received = fair_order(received, message_group)
     arn = f"arn:aws:sqs:us-east-1:123456789012:{queue_name}"
     if before_invoke:
         before_invoke(received)

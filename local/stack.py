@@ -30,7 +30,7 @@ from chalicelib.aws import clients
 from chalicelib.models.tenants import Tenant, TenantCreate
 from chalicelib.settings import Settings, get_settings
 from chalicelib.tenants.service import create_tenant
-from local import demo_data, faults, loops, outbox, resources
+from local import demo_data, fair_queues, faults, loops, outbox, resources
 from local.moto_server import MotoServer, lift_ses_quota
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -68,6 +68,7 @@ def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
     return [
         Loop("demo-data", lambda stop: _seed_demo(demo, stop)),
         Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
+        Loop("event-routes", loops.queue_poller(lambdas, settings.route_queue, "event_router")),
         Loop("trigger-groups", loops.queue_poller(lambdas, settings.trigger_queue, "trigger_groups")),
         Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
         Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
@@ -134,6 +135,7 @@ def serve(stack: StackSettings) -> None:
     generated = stack.operator_token is None
     operator_token = secrets.token_urlsafe(32) if generated else stack.operator_token.get_secret_value()
     moto = MotoServer(HOST, stack.moto_port).start()
+    fair_queues.install()  # moto's own receive ignores MessageGroupId: one tenant's burst would hold up the others
     server: LocalDevServer | None = None
     try:
         point_service_at(moto.url, operator_token)

@@ -1,4 +1,7 @@
-"""SQS adapter: the delivery queue carries ids and try numbers, never documents."""
+"""SQS adapter: the queues carry ids and try numbers, never documents.
+
+Every message of a tenant carries the tenant as ``MessageGroupId``: on standard queues that makes them SQS fair
+queues (AWS docs, "Amazon SQS fair queues"), so one tenant's backlog does not hold up another tenant's messages."""
 
 import json
 import math
@@ -23,6 +26,8 @@ def _entry(body: dict[str, Any], delay_seconds: int) -> dict[str, Any]:
     """A message: ``body`` as JSON, hidden for ``delay_seconds`` (capped at SQS's maximum)."""
     delay = max(0, min(int(delay_seconds), get_settings().sqs_max_delay_seconds))
     entry: dict[str, Any] = {"MessageBody": json.dumps(body), "DelaySeconds": delay}
+    if body.get("tenant_id"):
+        entry["MessageGroupId"] = str(body["tenant_id"])
     if correlation_id := logger.get_correlation_id():  # the request that caused this message, for its logs
         entry["MessageAttributes"] = {CORRELATION: {"DataType": "String", "StringValue": correlation_id}}
     return entry
@@ -59,6 +64,17 @@ def delivery_message(tenant_id: str, delivery_id: str, integration_id: str | Non
 def send_deliveries(messages: list[tuple[dict[str, Any], int]]) -> None:
     """Queue delivery worker messages (:func:`delivery_message`) with their delays, in batches."""
     send_all(get_settings().delivery_queue, messages)
+
+
+def send_routes(tenant_id: str, events: list[tuple[str, str | None]], due: datetime | None = None,
+                now: datetime | None = None) -> None:
+    """Queue the route worker's messages: route each stored ``(event id, claim handed over or None)`` of the
+    tenant (at ``due``, when given)."""
+    delay = seconds_until(due, now) if due and now else 0
+    extra = {"due": due.isoformat()} if due else {}
+    send_all(get_settings().route_queue, [
+        ({"tenant_id": tenant_id, "event_id": event_id, **({"claim": handed} if handed else {}), **extra}, delay)
+        for event_id, handed in events])
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -5,13 +5,13 @@ from typing import Any, NamedTuple, cast
 
 from chalice import Blueprint, Response
 
-from chalicelib import auth, clock
+from chalicelib import auth, clock, limits
 from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import log
 from chalicelib.digests.outlook import Outlook, outlook
-from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from chalicelib.errors import AppError, Forbidden, Unauthorized, ValidationFailed
 from chalicelib.integrations import health, service
 from chalicelib.models.deliveries import DeliveryQuery, DeliveryStatus
 from chalicelib.models.integrations import Integration, IntegrationUpdate, TestResult
@@ -59,7 +59,7 @@ def console_stylesheet() -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
-@bp.route("/console/sign-in")
+@web.public(bp, "/console/sign-in")
 def console_sign_in_form() -> Response:
     nonce = web.new_nonce()
     notice = NOTICES.get(web.query(bp.current_request).get("notice") or "")
@@ -67,7 +67,7 @@ def console_sign_in_form() -> Response:
                              headers={"Set-Cookie": web.sign_in_cookie(nonce)})
 
 
-@bp.route("/console/sign-in", methods=["POST"], content_types=[web.FORM])
+@web.public(bp, "/console/sign-in", "POST", [web.FORM])
 def console_sign_in() -> Response:
     request = bp.current_request
     nonce = web.new_nonce()
@@ -79,7 +79,15 @@ def console_sign_in() -> Response:
         token = field(form, "token").strip()
         if not token:
             raise Unauthorized("Enter an API token.")
-        caller = auth.authenticate(f"Bearer {token}")
+        # only failures count (a team may share a viewer token), but a full log refuses before the token is tried:
+        # a guesser never learns whether a guess was right
+        door = limits.door("sign-in", web.client_address(request), auth.public_id(token))
+        limits.check(*door)
+        try:
+            caller = auth.authenticate(f"Bearer {token}")
+        except Unauthorized:
+            limits.enforce(*door)
+            raise
         if caller.role not in ("admin", "viewer"):
             raise Forbidden("This token can only send events. Sign in with an admin or viewer token.")
     except Unauthorized as error:
@@ -88,12 +96,14 @@ def console_sign_in() -> Response:
                                  headers={"Set-Cookie": web.sign_in_cookie(nonce)})
     except AppError as error:
         return web.render_public("sign_in.html", error.status, nonce=nonce, error=error.message, notice=None,
-                                 headers={"Set-Cookie": web.sign_in_cookie(nonce)})
-    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(token)})
+                                 headers={"Set-Cookie": web.sign_in_cookie(nonce), **error.headers()})
+    session_id = auth.open_session(caller, web.session_seconds())
+    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(session_id)})
 
 
 @page(bp, "POST", "/console/sign-out")
 def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
+    auth.close_session(web.cookies(bp.current_request).get(web.SESSION_COOKIE, ""))
     return web.redirect(web.url("/sign-in", notice="signed-out"),
                         {"Set-Cookie": web.cleared_cookie(web.SESSION_COOKIE)})
 
@@ -257,9 +267,7 @@ def deliveries(session: Session, integration_id: str) -> Response:
 
 @page(bp, "POST", "/console/integrations/{integration_id}/deliveries/{delivery_id}/redrive", admin=True)
 def redrive(session: Session, form: dict[str, list[str]], integration_id: str, delivery_id: str) -> Response:
-    delivery = log.redrive(session.tenant_id, delivery_id)
-    if delivery.integration_id != integration_id:
-        raise NotFound(f"no delivery {delivery_id!r}")
+    log.redrive(session.tenant_id, delivery_id, integration_id)
     return web.redirect(web.url(f"/integrations/{integration_id}/deliveries", notice="redriven"))
 
 
@@ -287,14 +295,11 @@ def download_report(session: Session, report_id: str) -> Response:
     return web.redirect(reports_service.get(session.tenant, report_id).download_url)
 
 
-@bp.route("/console/report-links/{link}")
+@web.public(bp, "/console/report-links/{link}")
 def console_report_link(link: str) -> Response:
     """The link in the email of a report too large to attach: no sign-in (the email's readers need none for an
     attachment either); a valid link redirects to a fresh S3 link, an expired one says so."""
-    try:
-        report = links.follow(link)
-    except AppError as error:
-        return web.public_error(error)
+    report = links.follow(link)
     logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id})
     return web.redirect(report.download_url)
 

@@ -72,8 +72,9 @@ class TriggerForm:
             return {"type": self.kind}
         filters = {name: {"values": [v.strip() for v in text.split(",") if v.strip()], "exclude": name in self.excluded}
                    for name, text in self.filters.items()}
-        # "5,000" as the console shows it; "0" is "any"
+        # "5,000" as the console shows it ("0" is "any"); a form field is text, the model takes only an integer
         threshold = self.threshold.replace(",", "").replace(" ", "")
+        threshold = int(threshold) if threshold.isascii() and threshold.isdigit() else threshold
         return {"type": "threshold", "metric": self.metric, "interval": self.interval, "threshold": threshold,
                 "filters": filters}
 

@@ -3,6 +3,7 @@
 Every mail says what happened in words and, when something is to be done, what to do.
 """
 
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -183,8 +184,12 @@ def vulnerability_parts(data: Mapping[str, Any], verb: str, sla: SlaDays | None 
 
 
 def is_admin_role(role: Any) -> bool:
-    """``admin``, ``Administrator``, ``global_admin``: the platform's administrator roles."""
-    return str(role or "").strip().lower().replace("_", " ").endswith(("admin", "administrator"))
+    """``admin``, ``Administrator``, ``global_admin``: the platform's administrator roles, read as a person reads
+    them: NFKC (``ＡＤＭＩＮ`` is ``ADMIN``), without control and format characters (``admin\u200b``, a soft
+    hyphen or a bidi override inside are invisible), trimmed and case-folded."""
+    text = unicodedata.normalize("NFKC", str(role or ""))
+    visible = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
+    return visible.strip().casefold().replace("_", " ").endswith(("admin", "administrator"))
 
 
 def _admin_granted(event_type: str, data: Mapping[str, Any]) -> bool:

@@ -1,23 +1,36 @@
-"""Ingest: validate each event, record it once per id, then route it. Nothing accepted is lost:
-an event recorded but not yet routed is routed again when its id comes back."""
+"""Ingest: validate each event, record it once per id, and route it exactly once.
+
+Only the platform's event types come in from outside (``POST /v1/events``, EventBridge); this service's own notices
+are :func:`emit`-ted, under ids no producer can post (``models.events.own_id``).
+
+Routing an id is claimed first (``events_repo.claim``, a lease; a new event is recorded with its claim): of any
+number of concurrent copies exactly one routes and counts it. A copy that finds the claim taken queues a route
+message for when the lease ends, and the route worker routes the event then if it is still unrouted, so an event
+whose router died is not lost.
+
+A call whose events make at most ``inline_deliveries`` deliveries routes them itself (a small batch is mailed at
+once); a larger one hands its events to the route worker through ``route_queue``, so the answer takes bounded time
+whatever the fan-out.
+"""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
 
 from chalicelib import clock
-from chalicelib.aws import events_repo, integrations_repo, tenants_repo
+from chalicelib.aws import events_repo, integrations_repo, queue, tenants_repo
 from chalicelib.errors import NotFound
 from chalicelib.events import router, security
 from chalicelib.models.common import ErrorDetail, ErrorInfo
-from chalicelib.models.events import Event, EventResult, EventResults
+from chalicelib.models.events import Event, EventResult, EventResults, PlatformEvent, own_id
 from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.triggers import Trigger
 from chalicelib.observability import count, logger
+from chalicelib.settings import get_settings
 from chalicelib.triggers import evaluate
 from chalicelib.triggers import service as trigger_service
 
@@ -52,22 +65,10 @@ class Audience:
         return trigger_service.active(self.tenant.id)
 
 
-def ingest_one(audience: Audience, raw: Any, farewell: Integration | None = None) -> EventResult:
+def _route(audience: Audience, event: Event, received_at: datetime, farewell: Integration | None = None) -> None:
+    """Route a claimed event: the security store, the deliveries, the triggers; then mark it routed."""
     tenant = audience.tenant
-    event_id = raw.get("id") if isinstance(raw, dict) else None
-    try:
-        event = Event.model_validate(raw)
-    except ValidationError as error:
-        return _rejected(event_id, error)
-    try:
-        event.details()
-    except ValidationError as error:
-        return _rejected(event_id, error, "data.")
-    new, stored = events_repo.record(tenant.id, event, clock.now())
-    if not new and stored.get("routed"):
-        return EventResult(id=event.id, status="duplicate")
     vulnerability = security.record(tenant.id, event)  # idempotent on the event id: safe to route again
-    received_at = datetime.fromisoformat(stored["received_at"])
     deliveries = router.route(tenant, lambda: evaluate.mailed_instead(event, audience.integrations,
                                                                       lambda: audience.triggers),
                               event, received_at, farewell, vulnerability)
@@ -76,22 +77,109 @@ def ingest_one(audience: Audience, raw: Any, farewell: Integration | None = None
     count("EventsIngested")
     logger.info("event routed", extra={"tenant_id": tenant.id, "event_id": event.id, "event_type": event.type,
                                        "deliveries": deliveries, "trigger_alerts": alerts})
-    return EventResult(id=event.id, status="accepted" if new else "duplicate")
+
+
+def _new_claim(now: datetime) -> events_repo.Claim:
+    return events_repo.Claim(uuid.uuid4().hex, clock.shift(now, timedelta(seconds=get_settings().route_lease_seconds)))
+
+
+def _route_if_claimed(audience: Audience, event: Event, stored: dict[str, Any], farewell: Integration | None = None,
+                      held: bool = False, handed: str | None = None) -> None:
+    """Route the event if this caller ``held`` its claim (it has just recorded the event with a fresh one) or wins
+    it now (``handed``: the claim it was given, taken over with a fresh lease); else (another router holds it) make
+    sure it is looked at again when that claim ends."""
+    now = clock.now()
+    taken = _new_claim(now)
+    if held or events_repo.claim(audience.tenant.id, event.id, now, taken, handed):
+        _route(audience, event, datetime.fromisoformat(stored["received_at"]), farewell)
+    else:
+        queue.send_routes(audience.tenant.id, [(event.id, None)], taken.until, now)
+
+
+def _checked(raw: Any) -> Event | EventResult:
+    """An event from outside, or its rejection: a platform type, a producer's id, data of the type's model."""
+    event_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        event = PlatformEvent.model_validate(raw)
+    except ValidationError as error:
+        return _rejected(event_id, error)
+    try:
+        event.details()
+    except ValidationError as error:
+        return _rejected(event_id, error, "data.")
+    return event
 
 
 def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) -> EventResults:
     """``POST /v1/events`` and the EventBridge handler: a result per event, in order; ``tenant`` when the caller
-    has just read it (the API's authentication), so it is not read twice."""
+    has just read it (the API's authentication), so it is not read twice. The valid events are recorded at once,
+    then routed here if their deliveries fit the inline budget, else queued for the route worker."""
     audience = Audience(tenant or _tenant(tenant_id))
-    return EventResults(results=[ingest_one(audience, raw) for raw in raw_events])
+    checked = [_checked(raw) for raw in raw_events]
+    unique: dict[str, Event] = {}
+    for item in checked:
+        if isinstance(item, Event):
+            unique.setdefault(item.id, item)  # a repeated id in one batch is the first one's duplicate
+    now = clock.now()
+    held = _new_claim(now)  # a new event is recorded claimed by this call: routing it costs no extra write
+    stored = dict(zip(unique, events_repo.record_all(audience.tenant.id, list(unique.values()), now, held),
+                      strict=True))
+    unrouted = [event for event in unique.values() if not stored[event.id][1].get("routed")]
+    inline = sum(router.reach(event, lambda: audience.integrations) for event in unrouted) \
+        <= get_settings().inline_deliveries
+    results: list[EventResult] = []
+    answered: set[str] = set()
+    queued: list[tuple[str, str | None]] = []
+    for item in checked:
+        if isinstance(item, EventResult):
+            results.append(item)
+            continue
+        new, row = stored[item.id]
+        if item.id not in answered and not row.get("routed"):
+            if inline:
+                _route_if_claimed(audience, item, row, held=new)
+            else:
+                queued.append((item.id, held.holder if new else None))  # the route worker takes over this claim
+        results.append(EventResult(id=item.id, status="accepted" if new and item.id not in answered else "duplicate"))
+        answered.add(item.id)
+    if queued:  # before the answer: an event answered "accepted" is recorded and on its way
+        queue.send_routes(audience.tenant.id, queued)
+        count("EventsQueuedForRouting", len(queued))
+    return EventResults(results=results)
+
+
+def route_queued(body: dict[str, Any]) -> None:
+    """The route worker: route a stored event if nobody has (or is still doing so); a claim held elsewhere is
+    looked at again when it ends."""
+    now = clock.now()
+    if body.get("due") and queue.chain(get_settings().route_queue, body, now):
+        return
+    tenant_id, event_id = body["tenant_id"], body["event_id"]
+    tenant, stored = tenants_repo.get(tenant_id), events_repo.get(tenant_id, event_id)
+    if tenant is None or stored is None or stored.get("routed"):
+        return  # deleted with its tenant, expired, or routed by another copy
+    _route_if_claimed(Audience(tenant), Event.model_validate_json(stored["event"]), stored, handed=body.get("claim"))
+
+
+def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS batch of route messages → partial batch response."""
+    return queue.process_batch(event, context, route_queued)
 
 
 def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None,
          event_id: str | None = None) -> None:
-    """An event of this service itself (``integration.*``), routed like any other; give ``event_id`` when the
-    event can happen only once, so a concurrent or repeated emit is a duplicate and tells nobody twice."""
-    raw = {"id": event_id or f"svc-{uuid.uuid4()}", "type": event_type, "time": clock.now().isoformat(),
+    """An event of this service itself (``integration.*``), routed at once (a deletion notice goes out before the
+    integration is removed); give ``event_id`` when the event can happen only once, so a concurrent or repeated
+    emit is a duplicate and tells nobody twice. Its id is :func:`own_id`'s, which no producer can post."""
+    raw = {"id": own_id(event_id or str(uuid.uuid4())), "type": event_type, "time": clock.now().isoformat(),
            "data": data}
-    result = ingest_one(Audience(_tenant(tenant_id)), raw, farewell)
-    if result.status == "rejected":
-        logger.error("service event rejected", extra={"event": raw, "result": result.model_dump()})
+    try:
+        event = Event.model_validate(raw)
+        event.details()
+    except ValidationError as error:
+        logger.error("service event rejected", extra={"event": raw, "result": _rejected(raw["id"], error).model_dump()})
+        return
+    held = _new_claim(clock.now())
+    new, stored = events_repo.record(tenant_id, event, clock.now(), held)
+    if not stored.get("routed"):
+        _route_if_claimed(Audience(_tenant(tenant_id)), event, stored, farewell, held=new)

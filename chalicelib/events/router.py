@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.delivery import outbox
 from chalicelib.digests import collect
 from chalicelib.email import notifications, threads
-from chalicelib.models.events import EVENTS, Event, VulnerabilityData
+from chalicelib.models.events import EVENTS, VULN_EVENTS, Event, VulnerabilityData
 from chalicelib.models.integrations import Integration
 from chalicelib.models.security import DESCRIPTION, VulnerabilityChange
 from chalicelib.models.tenants import Tenant
@@ -29,6 +29,16 @@ def subscription(event: Event) -> str | None:
     if kind == "vuln":  # completed by vulnerability_notice: risk is always there
         return f"vuln_{VulnerabilityData.model_validate(event.data).risk}"
     return kind
+
+
+def reach(event: Event, integrations: Callable[[], list[Integration]]) -> int:
+    """At most how many deliveries routing ``event`` makes (before a vulnerability's change is known): what an
+    ingest call weighs to route it itself or queue it. Reads the integrations only for a mailed type."""
+    kind = EVENTS[event.type].subscription
+    if kind is None:
+        return 0
+    kinds = VULN_EVENTS if kind == "vuln" else (kind,)
+    return sum(any(integration.subscribes(k) for k in kinds) for integration in integrations())
 
 
 def vulnerability_notice(event: Event, change: VulnerabilityChange | None) -> Event | None:

@@ -172,7 +172,7 @@ def delete(tenant_id: str, integration_id: str) -> Integration:
     from chalicelib.events import ingest
 
     ingest.emit(tenant_id, "integration.deleted", _event_data(integration),
-                farewell=integration if integration.active else None, event_id=f"svc-deleted-{integration.id}")
+                farewell=integration if integration.active else None, event_id=f"deleted-{integration.id}")
     if not integrations_repo.delete(integration):
         raise NotFound(f"no integration {integration_id!r}")
     schedules.follow(integration, None)

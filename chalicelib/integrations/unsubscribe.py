@@ -57,5 +57,5 @@ def leave(token: str) -> tuple[Link, bool]:
         ingest.emit(link.tenant.id, "integration.recipient_unsubscribed",
                     {"integration_id": integration.id, "name": integration.name, "address": link.address,
                      "recipients_left": len(integration.emails)},
-                    event_id=f"svc-unsubscribed-{integration.id}-{integration.version}")
+                    event_id=f"unsubscribed-{integration.id}-{integration.version}")
     return link._replace(integration=integration, left=True), changed

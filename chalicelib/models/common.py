@@ -171,14 +171,22 @@ Emails = Annotated[
 ]
 
 
+# The tz database's geographic areas and Etc (fixed offsets). A system's zoneinfo directory also holds files
+# that are no zone a tenant lives in: ``localtime`` (the host's own setting), ``Factory`` ("-00"), ``posixrules``,
+# ``posix/…`` and ``right/…`` copies, and old aliases (``CET``, ``EST5EDT``, ``US/Eastern``, ``GB``).
+ZONE_AREAS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+                        "Indian", "Pacific", "Etc"})
+
+
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(name for name in available_timezones()
+                     if name == "UTC" or ("/" in name and name.partition("/")[0] in ZONE_AREAS))
 
 
 def _check_zone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. 'Europe/Berlin')")
+        raise ValueError(f"{value!r} is not an IANA time zone of an area (e.g. 'Europe/Berlin', 'UTC')")
     ZoneInfo(value)
     return value
 
@@ -191,6 +199,14 @@ class _ZoneNames:
 
 
 TimeZone = Annotated[str, AfterValidator(_check_zone), _ZoneNames()]
+
+
+def json_integer(value: Any) -> Any:
+    """Before a ``Literal`` of numbers, which pydantic matches by equality (``60.0`` and ``true`` would pass):
+    only a JSON integer is one. Other numeric input fields are ``StrictInt`` (and flags ``StrictBool``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
 
 
 class ErrorDetail(Model):

@@ -8,9 +8,25 @@ the mails, the console's words and the EventBridge rule all read it (``tests/tes
 import ipaddress
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, NamedTuple, get_args
+from functools import cache
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    create_model,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from chalicelib import clock
 from chalicelib.models.common import MAX_RECIPIENTS, ErrorInfo, Model, Strict
@@ -29,9 +45,10 @@ Actor = Annotated[Text | None, Field(description="who made the change (an email 
 
 
 class EventData(Model):
-    """Free-form details; fields a template shows are checked per type by :data:`EVENT_DATA`."""
+    """Free-form details; fields a template shows are checked per type by :data:`EVENT_DATA`, with JSON's own types
+    (strict: ``"5"`` or ``true`` is no count, ``"true"`` no flag), as the OpenAPI document describes them."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
 
 class UserData(EventData):
@@ -87,10 +104,14 @@ class ScopeData(EventData):
 
 
 def _ip_address(value: str) -> str:
+    """A source address; an IPv6 zone (``fe80::1%eth0``) names a link on the sender's host, not a source."""
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+    if getattr(address, "scope_id", None) is not None:
+        raise ValueError(f"{value!r} has a zone (scope id) after '%'; send the address alone")
+    return str(address)
 
 
 def _country_code(value: str) -> str:
@@ -105,12 +126,12 @@ def _country_code(value: str) -> str:
 class AttackData(EventData):
     type: Text = Field(min_length=1, description="attack type code, e.g. sqli, xss, brute")
     host: Text = Field(min_length=1, description="attacked host, e.g. api.acme.io")
-    hits: int = Field(1, ge=1, le=10**9, description="malicious requests in this attack")
+    hits: StrictInt = Field(1, ge=1, le=10**9, description="malicious requests in this attack (a JSON integer)")
     ip: Annotated[str, AfterValidator(_ip_address)] | None = Field(
         None, max_length=64, description="source IPv4 or IPv6 address (stored normalised, e.g. 2001:db8::1)")
     country: Annotated[str, AfterValidator(_country_code)] | None = Field(
         None, max_length=8, description="source country, ISO 3166-1 alpha-2 (e.g. DE); stored upper-case")
-    blocked: bool | None = Field(None, description="true: the platform blocked it; false or absent: only monitored")
+    blocked: StrictBool | None = Field(None, description="true: the platform blocked it; false or absent: monitored")
     path: Text | None = Field(None, description="attacked path, e.g. /v2/orders?id=1 (reports drop the query)")
     application: Text | None = None
 
@@ -216,13 +237,28 @@ ServiceEventType = Literal[SERVICE_EVENTS]  # type: ignore[valid-type]
 EVENT_DATA: dict[str, type[EventData]] = {event_type: kind.data for event_type, kind in EVENTS.items()
                                           if issubclass(kind.data, EventData)}
 
+# A producer's id never holds "#"; every id of this service's own (notices, alerts) starts with OWN_ID_PREFIX, so
+# no id a producer posts can claim one of ours (in the events table, the delivery ids, the digests).
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/+=-]+$")]
+OWN_ID_PREFIX = "svc#"
+
+
+def own_id(*parts: str) -> str:
+    """An idempotency key of this service's own (a notice's event id, an alert's source id): ``svc#a:b``."""
+    return OWN_ID_PREFIX + ":".join(parts)
 
 
 EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 EVENT_TIME_AHEAD = timedelta(days=1)
 MAX_DATA_DEPTH = 32  # DynamoDB's own limit for a stored document
 MAX_DATA_BYTES = 32 * 1024  # room for scope.changed's 500 changes; a request body is at most 64 KiB
+
+
+def _time_text(value: Any) -> Any:
+    """A time is an ISO 8601 string (JSON has no time type): a number is not read as seconds since 1970."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-25T10:00:00Z")
+    return value
 
 
 def _event_time(value: datetime) -> datetime:
@@ -259,23 +295,76 @@ def _bounded_data(value: Any) -> Any:
 
 
 class Event(Strict):
-    """An event from the platform (``POST /v1/events`` or EventBridge) or from this service."""
+    """An event from the platform (:class:`PlatformEvent`) or from this service (its id is :func:`own_id`'s)."""
 
-    id: EventId
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     type: Literal[PLATFORM_EVENTS + SERVICE_EVENTS]  # type: ignore[valid-type]
-    time: Annotated[datetime, AfterValidator(_event_time)] = Field(description=(
+    time: Annotated[datetime, BeforeValidator(_time_text), AfterValidator(_event_time)] = Field(description=(
         "when it happened: from 2000-01-01T00:00:00Z to one day after now; without an offset, UTC"))
     data: Annotated[dict[str, Any], BeforeValidator(_bounded_data)] = Field(default_factory=dict, description=(
         f"at most {MAX_DATA_DEPTH} levels of objects and arrays and {MAX_DATA_BYTES // 1024} KiB as compact JSON"))
+
+    @model_validator(mode="after")
+    def _id_in_its_origins_namespace(self) -> "Event":
+        if (EVENTS[self.type].origin == "platform") == self.id.startswith(OWN_ID_PREFIX):
+            raise ValueError(f"the id of {self.type} must {'not ' if EVENTS[self.type].origin == 'platform' else ''}"
+                             f"start with {OWN_ID_PREFIX!r} (this service's own ids)")
+        return self
 
     def details(self) -> EventData:
         """``data`` validated against the type's schema (raises ``ValidationError``)."""
         return EVENT_DATA.get(self.type, EventData).model_validate(self.data)
 
 
+def _platform_type(value: Any) -> Any:
+    """A registered type of another origin is refused saying why (its data would otherwise forge our notices)."""
+    if isinstance(value, str) and value in EVENTS and EVENTS[value].origin != "platform":
+        raise ValueError(f"{value!r} is emitted by this service alone ({EVENTS[value].origin} event); producers "
+                         f"may send only the platform's event types: {', '.join(PLATFORM_EVENTS)}")
+    return value
+
+
+class PlatformEvent(Event):
+    """An event from outside (``POST /v1/events``, EventBridge): a platform type, a producer's id."""
+
+    id: EventId
+    type: Annotated[PlatformEventType, BeforeValidator(_platform_type)]
+
+
+def _documented_event(event_type: str) -> type[PlatformEvent]:
+    """The schema of one platform type: its ``type`` and its registered ``data`` model (documentation only: ingest
+    validates with :class:`PlatformEvent` and :meth:`Event.details`, so each item is refused on its own)."""
+    data = EVENTS[event_type].data
+    optional = all(not field.is_required() for field in data.model_fields.values())
+    name = "".join(part.title() for part in event_type.replace("_", ".").split(".")) + "Event"
+    return create_model(name, __base__=PlatformEvent, __doc__=f"{EVENTS[event_type].headline}.",
+                        type=(Literal[event_type], ...),
+                        data=(data, Field(default_factory=dict) if optional else ...))  # type: ignore[call-overload]
+
+
+@cache
+def documented_events() -> Any:
+    """One schema per platform type, told apart by ``type`` (built when a document asks: not at cold start)."""
+    models = tuple(_documented_event(event_type) for event_type in PLATFORM_EVENTS)
+    return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007 - a Union of a tuple of types
+
+
+class _EventItem:
+    """A batch's item: anything, validated one by one by ingest; documented as :func:`documented_events`."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.any_schema()
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return handler(TypeAdapter(documented_events()).core_schema)
+
+
 class EventBatch(Strict):
-    events: list[Any] = Field(min_length=1, max_length=100, json_schema_extra={
-        "description": "Each item is an Event {id, type, time, data}; invalid items are rejected one by one "
+    events: list[_EventItem] = Field(min_length=1, max_length=100, json_schema_extra={
+        "description": "Each item is an event {id, type, time, data} of a platform type; invalid items are rejected "
+                       "one by one, in a 202 "
                        "(among the checks: time from 2000-01-01T00:00:00Z to one day after now, data at most 32 "
                        "levels deep and 32 KiB as JSON)."})
 

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.aws import queue, tenants_repo, trigger_windows_repo, triggers_repo
 from chalicelib.email import alerts as messages
-from chalicelib.models.events import Event
+from chalicelib.models.events import Event, own_id
 from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.triggers import ThresholdCondition, Trigger
@@ -75,7 +75,7 @@ def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, even
     tally = trigger_windows_repo.tally(tenant.id, trigger.id, revision, start, new, events,
                                        min(events, windows.ITEMISED))
     content = messages.threshold(trigger, tenant.name, tenant.timezone, tally, start, end)
-    alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at,
+    alerts.send(trigger, content, own_id("trigger", trigger.id, str(revision), start.isoformat()), received_at,
                 tenant.timezone)
     return 1
 
@@ -121,7 +121,7 @@ def flush(body: dict[str, Any]) -> int:
     else:
         entries = list({row["id"]: row for row in group.entries}.values())  # a re-routed event is listed once
         content = messages.group(trigger, tenant.name, tenant.timezone, entries)
-        sent = alerts.send(trigger, content, f"trigger-group:{trigger.id}:{group_id}", group.opened_at,
+        sent = alerts.send(trigger, content, own_id("trigger-group", trigger.id, group_id), group.opened_at,
                            tenant.timezone)
     trigger_windows_repo.drop_closed(tenant_id, trigger_id, group_id)
     return sent

@@ -30,7 +30,9 @@ WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
-    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE) as running:
+    # the service's clock runs 600x: a console session (12 h of it) would end after 72 s of the module's one tab
+    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE,
+                     CONSOLE_SESSION_HOURS="720") as running:
         yield running
 
 

@@ -105,3 +105,21 @@ def test_patch_bodies_offer_no_null(document: dict[str, Any]) -> None:
     for name in ("IntegrationUpdate", "TenantUpdate", "TriggerUpdate"):
         for field, prop in schemas[name]["properties"].items():
             assert "null" not in json.dumps(prop), (name, field)
+
+
+def test_an_event_batch_describes_each_platform_event_with_its_data(document: dict[str, Any]) -> None:
+    from chalicelib.models.events import EVENTS, PLATFORM_EVENTS
+
+    schemas = document["components"]["schemas"]
+    items = schemas["EventBatch"]["properties"]["events"]["items"]
+    assert items["discriminator"]["propertyName"] == "type"
+    assert list(items["discriminator"]["mapping"]) == sorted(PLATFORM_EVENTS)
+    for event_type, ref in items["discriminator"]["mapping"].items():
+        event = schemas[ref.rsplit("/", 1)[1]]
+        assert event["properties"]["type"]["const"] == event_type and event["additionalProperties"] is False
+        assert event["properties"]["id"]["pattern"] == "^[A-Za-z0-9._:@/+=-]+$"  # never our own ids' "#"
+        data = EVENTS[event_type].data.__name__
+        assert event["properties"]["data"] == {"$ref": f"#/components/schemas/{data}"}
+    assert schemas["AttackDetectedEvent"]["required"] == ["id", "type", "time", "data"]
+    assert set(schemas["AttackData"]["required"]) == {"type", "host"}
+    assert not any(t.startswith(("integration.", "trigger.")) for t in items["discriminator"]["mapping"])

@@ -107,7 +107,7 @@ def test_names_are_stage_scoped_so_two_stages_share_an_account(sam: dict[str, An
 def test_event_sources_name_the_stages_queues_and_topic_not_the_packaged_names(sam: dict[str, Any]) -> None:
     sources = [event["Properties"] for f in functions(sam).values()
                for event in f["Properties"].get("Events", {}).values() if event["Type"] in {"SQS", "SNS"}]
-    assert len(sources) == 4
+    assert len(sources) == 5  # delivery, report, trigger-group and route queues; the SES feedback topic
     assert [s for s in sources if "Fn::Sub" in json.dumps(s)] == []
 
 

@@ -56,9 +56,16 @@ class Pipeline:
     def deliveries(self) -> list[dict[str, Any]]:
         return sorted(scan("deliveries_table"), key=lambda item: item["id"])
 
+    def router(self, event: dict[str, Any]) -> dict[str, Any]:
+        return self.client.lambda_.invoke("event_router", event).payload
+
     def drain(self) -> None:
-        """Run the worker until the queue is empty; when nothing is due, jump the clock to the next try."""
-        drain(get_settings().delivery_queue, self.worker, self.jump)
+        """Route the queued events, then run the delivery worker, until both queues are empty; when nothing is due,
+        jump the clock to the next try."""
+        settings = get_settings()
+        while drain(settings.route_queue, self.router, self.jump) + drain(settings.delivery_queue, self.worker,
+                                                                             self.jump):
+            pass
 
     def jump(self, moment: datetime) -> None:
         self.clock.moment = max(self.clock.moment, moment)

@@ -32,7 +32,7 @@ from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from local import outbox
-from local.pollers import clock_jumper, poll_once
+from local.pollers import clock_jumper, drain, poll_once
 
 SES_FAULTS = ("Throttling", "ServiceUnavailable", "ReadTimeoutError", "MessageRejected")
 CRASH_POINTS = ("after_claim", "after_send", "after_record", "before_ack")
@@ -139,6 +139,7 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
                                        "time": sim.moment.isoformat(),
                                        "data": {"risk": "high", "title": f"Finding {n}"}}
                                       for n in range(first, min(events, first + 100))])
+            drain(get_settings().route_queue, lambda event: ingest.handle_batch(event, None), jump_to)
             while True:
                 try:
                     if not poll_once(name, invoke, on_undeleted=visibility_timeout_passes,

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
-from pydantic import BaseModel
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from chalicelib import clock
 from chalicelib.email import compose
@@ -18,13 +20,16 @@ from chalicelib.models.events import (
     EVENT_DATA,
     EVENT_TYPES,
     EVENTS,
+    OWN_ID_PREFIX,
     REPORT_EVENTS,
     VULN_EVENTS,
     Event,
     EventData,
+    PlatformEvent,
     PlatformEventType,
     ServiceEventType,
     alert_type,
+    own_id,
 )
 from chalicelib.models.triggers import Condition, TriggerMetric
 
@@ -74,9 +79,27 @@ def test_validation_and_the_eventbridge_rule_take_their_types_from_the_registry(
     assert rule["detail-type"] == events["platform"]
 
 
+def test_events_from_outside_take_only_the_platform_types() -> None:
+    events = [t for t, k in EVENTS.items() if k.origin == "platform"]
+    assert list(get_args(PlatformEvent.model_fields["type"].annotation)) == events
+
+
+@given(st.from_regex(r"[A-Za-z0-9._:@/+=#-]{1,40}", fullmatch=True), st.text(min_size=1, max_size=20))
+def test_no_id_a_producer_may_post_is_one_of_ours(posted: str, ours: str) -> None:
+    producer = {"id": posted, "type": "user.created", "time": clock.now(), "data": {}}
+    try:
+        PlatformEvent.model_validate(producer)
+    except ValidationError:
+        return
+    assert not posted.startswith(OWN_ID_PREFIX) and own_id(ours).startswith(OWN_ID_PREFIX)
+    with pytest.raises(ValidationError, match="must start with 'svc#'"):
+        Event(id=posted, type="integration.deleted", time=clock.now(), data={"integration_id": "i", "name": "n"})
+
+
 def routed(event_type: str, risk: str = "high") -> str | None:
     data = {"risk": risk, "title": "SQL injection"}  # what the router completes a vulnerability event to
-    return router.subscription(Event(id="e1", type=event_type, time=clock.now(), data=data))
+    event_id = "e1" if EVENTS[event_type].origin == "platform" else own_id("e1")
+    return router.subscription(Event(id=event_id, type=event_type, time=clock.now(), data=data))
 
 
 @pytest.mark.parametrize("event_type", [t for t, kind in EVENTS.items() if kind.subscription])
