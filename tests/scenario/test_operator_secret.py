@@ -17,7 +17,9 @@ ACME = {"name": "Acme", "primary_email": "sec@acme.io"}
 @pytest.fixture
 def secret_arn(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A generated operator token in Secrets Manager, named to the service as the template does (by ARN)."""
-    arn = client("secretsmanager").create_secret(Name="email-report-operator-token", SecretString="first-token")["ARN"]
+    # the name the template gives it, so the permission check finds api_handler's grant
+    arn = client("secretsmanager").create_secret(Name=f"email-report/{get_settings().stage}/operator-token",
+                                                 SecretString="first-token")["ARN"]
     monkeypatch.setenv("OPERATOR_TOKEN_SECRET", arn)
     monkeypatch.setenv("OPERATOR_TOKEN_CACHE_SECONDS", "60")
     get_settings.cache_clear()

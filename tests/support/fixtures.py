@@ -12,6 +12,7 @@ from chalicelib.aws import clients
 from chalicelib.email import mailer
 from chalicelib.settings import get_settings
 from local import moto_speed, resources
+from tests.support import permissions
 from tests.support.api import Api, TenantHandle
 from tests.support.clock import FrozenClock
 from tests.support.pipeline import FlakySes, Pipeline
@@ -19,9 +20,10 @@ from tests.support.pipeline import FlakySes, Pipeline
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Any]:
-    """moto, in process, for the whole session (without its costs that grow with the data: local/moto_speed.py)."""
+    """moto, in process, for the whole session (without its costs that grow with the data: local/moto_speed.py),
+    every call the functions make recorded for the permission check (tests/support/permissions.py)."""
     moto_speed.install()
-    with mock_aws() as mock:
+    with mock_aws() as mock, permissions.recording():
         clients.reset()
         yield mock
 

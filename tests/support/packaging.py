@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,15 @@ def _pypi_only_environment() -> dict[str, str]:
     return {**env, "PIP_CONFIG_FILE": os.devnull, "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _copy_project(target: Path) -> None:
-    """What `chalice package` reads, so its cache (.chalice/deployments) stays out of the working tree."""
+def _copy_project(target: Path, dependencies: bool = True) -> None:
+    """What `chalice package` reads, so its cache (.chalice/deployments) stays out of the working tree; without
+    ``dependencies`` an empty requirements.txt (nothing from PyPI)."""
     target.mkdir()
-    for name in ("app.py", "requirements.txt"):
-        shutil.copy2(ROOT / name, target / name)
+    shutil.copy2(ROOT / "app.py", target / "app.py")
+    if dependencies:
+        shutil.copy2(ROOT / "requirements.txt", target / "requirements.txt")
+    else:
+        (target / "requirements.txt").write_text("")
     for name in ("chalicelib", "vendor"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name, symlinks=True,
@@ -46,15 +51,26 @@ def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> No
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.fixture(scope="session")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/ as `make package` writes it: deployment.zip and sam.json."""
-    work = tmp_path_factory.mktemp("package")
+def _package(work: Path, dependencies: bool) -> Path:
     project, out = work / "project", work / "dist"
-    _copy_project(project)
+    _copy_project(project, dependencies)
     _run([str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template", ".chalice/resources.json",
           str(out)], project, _pypi_only_environment())
     _run([sys.executable, "-m", "deploy.template", str(out / "sam.json")], ROOT)
+    return out
+
+
+def template() -> dict[str, Any]:
+    """The packaged template alone (what the permission check reads): without the dependencies, which only the
+    zip holds, it takes ~2 s."""
+    with tempfile.TemporaryDirectory(prefix="template-") as work:
+        return json.loads((_package(Path(work), dependencies=False) / "sam.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ as `make package` writes it: deployment.zip and sam.json."""
+    out = _package(tmp_path_factory.mktemp("package"), dependencies=True)
     _run([sys.executable, "-m", "deploy.bytecode", str(out / "deployment.zip"), str(out / "sam.json")], ROOT)
     return out
 
