@@ -26,8 +26,11 @@ chromium:
 		"'sudo apt-get install chromium' (or run make test as root), then run make test again." >&2; exit 1; }
 	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)" >&2; exit 1; }
 
+# Both tiers on every core (TEST_WORKERS): the unit tier alone and under the no-moto check, then the rest.
+TEST_WORKERS ?= auto
 test: install lint chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p tests.support.no_moto tests/unit
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/unit
 
 # The local stack: moto's server, the resources, a demo tenant and the API (PORT, MOTO_PORT, OPERATOR_TOKEN).
 run: install

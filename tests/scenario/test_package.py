@@ -20,6 +20,7 @@ from local import resources
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PACKAGE_TIMEOUT = 900
+pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` runs once for the module
 
 
 def _pypi_only_environment() -> dict[str, str]:
