@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint chromium bench package soak clean
+.PHONY: install run test lint lint-env chromium poppler bench package soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -13,6 +13,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The template linters live in their own virtualenv: aws-sam-translator and checkov pin older pydantic and boto3.
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
+$(LINT_STAMP): requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-lint.txt
+	touch $(LINT_STAMP)
+
+lint-env: $(LINT_STAMP)
 
 lint: install
 	$(BIN)/ruff check .
@@ -26,9 +36,18 @@ chromium:
 		"'sudo apt-get install chromium' (or run make test as root), then run make test again." >&2; exit 1; }
 	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)" >&2; exit 1; }
 
+# The report tests read PDFs with poppler's pdftotext (and docs' page images come from its pdftoppm).
+PDFTOTEXT := /usr/bin/pdftotext
+poppler:
+	@test -x $(PDFTOTEXT) || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils; } \
+		|| { echo "The report tests need poppler-utils ($(PDFTOTEXT)). Install it with" \
+		"'sudo apt-get install poppler-utils' (or run make test as root), then run make test again." >&2; exit 1; }
+	@test -x $(PDFTOTEXT) || { echo "apt-get did not install $(PDFTOTEXT)" >&2; exit 1; }
+
 # Both tiers on every core (TEST_WORKERS): the unit tier alone and under the no-moto check, then the rest.
 TEST_WORKERS ?= auto
-test: install lint chromium
+test: install lint lint-env chromium poppler
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p tests.support.no_moto tests/unit
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/unit
 
@@ -37,12 +56,20 @@ run: install
 	$(BIN)/python -m local.stack
 
 # dist/: deployment.zip (with compiled bytecode: deploy/bytecode.py) and sam.json (Chalice's template merged
-# with .chalice/resources.json).
+# with .chalice/resources.json, then each function's, queue's and table's alarms, log group, alias and backup
+# derived by deploy/template.py).
 package: install
 	rm -rf dist
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(BIN)/chalice package --stage prod --merge-template .chalice/resources.json dist/
+	$(BIN)/python -m deploy.template dist/sam.json
 	$(BIN)/python -m deploy.bytecode dist/deployment.zip dist/sam.json
+
+# The packaged template's properties, then the SAM transform linted by cfn-lint and checkov (zero findings beyond
+# .chalice/lint-allowlist.yaml); part of make test.
+.PHONY: lint-template
+lint-template: install lint-env
+	$(BIN)/python -m pytest -q tests/scenario/test_template.py
 
 bench: install package
 	@ldconfig -p | grep -q libpangoft2 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \

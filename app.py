@@ -25,6 +25,7 @@ from chalicelib.console import pages as console
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
 from chalicelib.console import unsubscribe as console_unsubscribe
+from chalicelib.console import web as console_web
 from chalicelib.events import bridge
 from chalicelib.models.events import PLATFORM_EVENTS
 from chalicelib.settings import get_settings
@@ -32,6 +33,7 @@ from chalicelib.settings import get_settings
 app = Chalice(app_name="email-report")
 observability.attach(app)
 app.register_middleware(normalise_framework_errors, "http")
+app.register_middleware(console_web.html_errors, "http")  # inside the one above: console answers become pages
 
 for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, openapi.bp,
                   console.bp, console_triggers.bp, console_suppressions.bp, console_unsubscribe.bp):

@@ -11,7 +11,7 @@ that module); an event handler imports its domain modules on its first invocatio
 runs (boto3, chalice, pydantic with its types, powertools): the floor of ``import app``. Each figure is the
 median of RUNS processes, cases interleaved so machine load hits all alike; only the import is timed.
 
-    make package && .venv/bin/python bench/cold_start.py [RUNS]
+    make package && .venv/bin/python bench/cold_start.py [RUNS] [--dist DIR]
 
 With ``--against DIST`` (another checkout's ``dist/``, e.g. of the commit before a change), only the libraries
 case and ``import app`` run, both packages interleaved in each round, and it prints what our code adds to the
@@ -75,14 +75,14 @@ def report(title: str, samples: dict[str, list[float]]) -> float:
     return statistics.median(samples[API]) / reference
 
 
-def main(runs: int) -> None:
-    if not (DIST / "deployment.zip").exists():
-        sys.exit("no dist/deployment.zip: run `make package` first")
+def main(runs: int, dist: Path = DIST) -> None:
+    if not (dist / "deployment.zip").exists():
+        sys.exit(f"no {dist}/deployment.zip: run `make package` first")
     env = {"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1",
-           **function_environment()}
+           **function_environment(dist)}
     with tempfile.TemporaryDirectory() as work:
-        trees = {"bytecode": unpack(Path(work) / "bytecode", bytecode=True),
-                 "sources": unpack(Path(work) / "sources", bytecode=False)}
+        trees = {"bytecode": unpack(Path(work) / "bytecode", bytecode=True, dist=dist),
+                 "sources": unpack(Path(work) / "sources", bytecode=False, dist=dist)}
         samples = {tree: {name: [] for name in CASES} for tree in trees}
         for _ in range(runs):
             for tree, code_dir in trees.items():
@@ -96,9 +96,9 @@ def main(runs: int) -> None:
     print(f"API handler goal <= {GOAL}x boto3: {'met' if api <= GOAL else 'NOT met'} ({api:.2f}x)")
 
 
-def compare(runs: int, other: Path) -> None:
+def compare(runs: int, other: Path, dist: Path = DIST) -> None:
     """Our code's share of ``import app`` in this package and in ``other``, measured in the same rounds."""
-    dists = {"this": DIST, str(other): other}
+    dists = {"this": dist, str(other): other}
     cases = {FLOOR: CASES[FLOOR], API: CASES[API]}
     with tempfile.TemporaryDirectory() as work:
         trees = {label: unpack(Path(work) / str(n), bytecode=True, dist=dist)
@@ -120,10 +120,15 @@ def compare(runs: int, other: Path) -> None:
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
+    this_dist = DIST
+    if "--dist" in arguments:  # another package than ./dist (the smoke test's)
+        at = arguments.index("--dist")
+        this_dist = Path(arguments[at + 1]).resolve()
+        del arguments[at:at + 2]
     if "--against" in arguments:
         at = arguments.index("--against")
         other_dist = Path(arguments[at + 1]).resolve()
         del arguments[at:at + 2]
-        compare(int(arguments[0]) if arguments else 21, other_dist)
+        compare(int(arguments[0]) if arguments else 21, other_dist, this_dist)
     else:
-        main(int(arguments[0]) if arguments else 11)
+        main(int(arguments[0]) if arguments else 11, this_dist)

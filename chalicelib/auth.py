@@ -3,14 +3,20 @@
 A token reads ``ert_<id>_<secret>``: the public ``id`` finds the record, the 256-bit secret is
 checked against its SHA-256 in constant time. A fast hash is enough for random secrets of this
 size (there is no dictionary to guess from); the raw token is never stored.
+
+A console session is a random 256-bit secret of its own (the cookie's value), stored as its SHA-256 with the token
+it acts for and its end: signing out deletes it, and it works only while its token and tenant exist, so a copied
+cookie dies with any of the three and never reveals the API token.
 """
 
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from typing import NamedTuple
 
 from chalicelib import clock
+from chalicelib.aws import secrets as secrets_store
 from chalicelib.aws import tenants_repo, tokens_repo
 from chalicelib.aws.tokens_repo import TokenRecord
 from chalicelib.errors import Forbidden, Unauthorized
@@ -57,13 +63,15 @@ def _bearer(header: str | None) -> str:
     return value.strip()
 
 
-def authenticate(header: str | None) -> Caller:
-    """The caller of a tenant token, or :class:`Unauthorized`."""
-    prefix, _, rest = _bearer(header).partition("_")
-    token_id, _, secret = rest.partition("_")
-    record = tokens_repo.get(token_id) if prefix == PREFIX and token_id.isalnum() and len(token_id) <= 32 else None
-    expected = record.secret_hash if record else _DUMMY_HASH
-    if not hmac.compare_digest(_hash(secret), expected) or record is None:
+def public_id(token: str) -> str:
+    """The part of ``ert_<id>_<secret>`` that names a token's record (all of ``token`` when it is malformed)."""
+    prefix, _, rest = token.partition("_")
+    token_id = rest.partition("_")[0]
+    return token_id if prefix == PREFIX and token_id.isalnum() and len(token_id) <= 32 else token
+
+
+def _caller(record: TokenRecord | None) -> Caller:
+    if record is None:
         raise Unauthorized("the token is not valid or was revoked", invalid_token=True)
     tenant = tenants_repo.get(record.tenant_id, consistent=True)
     if tenant is None:  # a deleted tenant's tokens stop at once
@@ -72,9 +80,48 @@ def authenticate(header: str | None) -> Caller:
     return Caller(record.tenant_id, record.role, record.id, tenant)
 
 
+def authenticate(header: str | None) -> Caller:
+    """The caller of a tenant token, or :class:`Unauthorized`."""
+    prefix, _, rest = _bearer(header).partition("_")
+    token_id, _, secret = rest.partition("_")
+    record = tokens_repo.get(token_id) if prefix == PREFIX and token_id.isalnum() and len(token_id) <= 32 else None
+    expected = record.secret_hash if record else _DUMMY_HASH
+    return _caller(record if hmac.compare_digest(_hash(secret), expected) else None)
+
+
+def open_session(caller: Caller, seconds: int) -> str:
+    """A console session acting for ``caller``'s token for ``seconds``: the secret for its cookie."""
+    secret = secrets.token_urlsafe(32)
+    tokens_repo.put_session(_hash(secret), caller.token_id, clock.shift(clock.now(), timedelta(seconds=seconds)))
+    return secret
+
+
+def authenticate_session(secret: str) -> Caller:
+    """The caller of a console session, or :class:`Unauthorized` once it was closed or expired, or its token
+    revoked or its tenant deleted."""
+    session = tokens_repo.get_session(_hash(secret)) if 32 <= len(secret) <= 64 else None
+    if session is None or session.expires_at <= clock.now().timestamp():
+        raise Unauthorized("the session has ended; sign in again")
+    return _caller(tokens_repo.get(session.token_id))
+
+
+def close_session(secret: str) -> None:
+    """Sign-out: the session's cookie stops working at once, wherever it was copied to."""
+    if secret:
+        tokens_repo.delete_session(_hash(secret))
+
+
+def _operator_token() -> str | None:
+    """The Secrets Manager secret when one is configured (AWS), else ``OPERATOR_TOKEN`` (local stack, tests)."""
+    settings = get_settings()
+    if settings.operator_token_secret:
+        return secrets_store.current(settings.operator_token_secret, settings.operator_token_cache_seconds)
+    return settings.operator_token.get_secret_value() if settings.operator_token else None
+
+
 def authenticate_operator(header: str | None) -> None:
-    """Only the operator token (from settings) may create tenants."""
-    configured = get_settings().operator_token
+    """Only the operator token may create tenants."""
     given = _bearer(header)
-    if configured is None or not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+    configured = _operator_token()
+    if not configured or not hmac.compare_digest(given.encode(), configured.encode()):
         raise Unauthorized("the operator token is not valid", invalid_token=True)

@@ -4,11 +4,16 @@ A plain pydantic model fed from the environment: pydantic-settings would add its
 secrets managers) to every cold start of every Lambda for what is here one dictionary comprehension.
 """
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from functools import lru_cache
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+# Stages that may link to this machine: everywhere else a loopback console URL is a missing parameter.
+LOOPBACK_STAGES = frozenset({"local", "test"})
 
 
 class Settings(BaseModel):
@@ -39,11 +44,15 @@ class Settings(BaseModel):
     ses_max_send_rate: float | None = Field(None, gt=0)  # messages/s; unset: SES's MaxSendRate (GetSendQuota)
     ses_feedback_topic: str = "email-report-ses-feedback"
 
-    operator_token: SecretStr | None = None
+    stage: str = "local"  # the template's Stage parameter on AWS
+    operator_token: SecretStr | None = None  # local stack and tests; on AWS the secret below
+    operator_token_secret: str = ""  # Secrets Manager ARN (the template's OperatorTokenSecret)
+    operator_token_cache_seconds: float = Field(60, ge=0)  # a rotated token is taken within this
     sender_email: str = "reports@email-report.local"
     product_name: str = "Email Report"
     console_url: str = "http://127.0.0.1:8000/console"
     console_secure_cookie: bool = True  # the local stack (plain http) turns it off
+    console_session_hours: int = Field(12, ge=1, le=24 * 30)  # a console sign-in lasts this long (service clock)
 
     max_body_bytes: int = 64 * 1024
     security_retention_days: int = Field(400, ge=1)
@@ -77,7 +86,22 @@ class Settings(BaseModel):
     test_rate_window_seconds: int = Field(600, ge=60)
     max_integrations_per_tenant: int = Field(100, ge=1)
     unsubscribe_link_days: int = Field(60, ge=1, le=366)  # how long a mail's one-click unsubscribe link works
+    # Public doors (limits.door): attempts per token tried and per client IP address, in any rolling window.
+    sign_in_rate_limit: int = Field(10, ge=1)
+    sign_in_client_rate_limit: int = Field(30, ge=1)
+    unsubscribe_rate_limit: int = Field(5, ge=1)
+    unsubscribe_client_rate_limit: int = Field(120, ge=1)  # mail providers post one-click requests from few IPs
+    door_rate_window_seconds: int = Field(900, ge=60)
 
+    @model_validator(mode="after")
+    def _links_leave_this_machine(self) -> "Settings":
+        """Outside local and test a loopback console URL would put 127.0.0.1 in every mail: refuse to start."""
+        host = (urlparse(self.console_url).hostname or "").rstrip(".")
+        if self.stage not in LOOPBACK_STAGES and _is_loopback(host):
+            raise ValueError(f"console_url is {self.console_url!r}, a loopback address, on stage {self.stage!r}: "
+                             "set CONSOLE_URL (the template's ConsoleUrl or CustomDomainName parameter) to the "
+                             "console's public https URL")
+        return self
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
@@ -89,6 +113,17 @@ class Settings(BaseModel):
         return cls.model_validate(
             {names[key.upper()]: value for key, value in environ.items() if key.upper() in names and value}
         )
+
+
+def _is_loopback(host: str) -> bool:
+    """``localhost`` (RFC 6761: any ``*.localhost``), a loopback or unspecified address, or no host at all."""
+    if host == "" or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 @lru_cache(maxsize=1)

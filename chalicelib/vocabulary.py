@@ -1,10 +1,10 @@
 """Attack and vulnerability types in words: the one table mails, alerts and reports read.
 
 Codes are the platform's (Wallarm's attack and vulnerability type codes); each has a name a reader knows,
-its CWE, its OWASP Top 10 (2021) and OWASP API Security Top 10 (2023) categories, and one line on what to
-do. The API Top 10 2023 has no injection category: injections count as API8 (Security Misconfiguration),
-as the OWASP project's own mapping of the 2019 list suggests. An unknown code is described from its code,
-never dropped.
+its CWE, its OWASP Top 10 (2021) category, its OWASP API Security Top 10 (2023) category only where one truly
+fits, and one line on what to do. The API Top 10 2023 has no injection category, so injections (and path
+traversal, open redirect, CSRF) have none there rather than a misleading API8; scanning is an activity, not a
+weakness, so it has no category in either list. An unknown code is described from its code, never dropped.
 """
 
 from functools import lru_cache
@@ -33,6 +33,8 @@ A06 = "A06:2021 Vulnerable and Outdated Components"
 A07 = "A07:2021 Identification and Authentication Failures"
 A08, A10 = "A08:2021 Software and Data Integrity Failures", "A10:2021 Server-Side Request Forgery"
 
+TOP_10: tuple[str, ...] = (A01, A02, A03, A04, A05, A06, A07, A08,
+                           "A09:2021 Security Logging and Monitoring Failures", A10)
 API_TOP_10: tuple[str, ...] = (
     "API1:2023 Broken Object Level Authorization",
     "API2:2023 Broken Authentication",
@@ -49,38 +51,38 @@ API1, API2, API3, API4, API5, API6, API7, API8, API9, API10 = API_TOP_10
 
 _INJECTION_FIX = "validate input against an allow-list and "
 _TYPES: tuple[TypeInfo, ...] = (
-    TypeInfo("sqli", "SQL injection", "CWE-89", A03, API8,
+    TypeInfo("sqli", "SQL injection", "CWE-89", A03, None,
              "Use parameterised queries (prepared statements) for every database call; never build SQL from input."),
-    TypeInfo("nosqli", "NoSQL injection", "CWE-943", A03, API8,
+    TypeInfo("nosqli", "NoSQL injection", "CWE-943", A03, None,
              "Pass input to the database as typed values, never as query operators; reject objects where a string "
              "is expected."),
-    TypeInfo("xss", "Cross-site scripting", "CWE-79", A03, API8,
+    TypeInfo("xss", "Cross-site scripting", "CWE-79", A03, None,
              "Encode output for its context (HTML, attribute, JavaScript) and set a strict Content-Security-Policy."),
-    TypeInfo("rce", "Remote code execution", "CWE-94", A03, API8,
+    TypeInfo("rce", "Remote code execution", "CWE-94", A03, None,
              "Never pass input to a shell, interpreter or eval; " + _INJECTION_FIX + "patch the component."),
-    TypeInfo("cmdi", "OS command injection", "CWE-78", A03, API8,
+    TypeInfo("cmdi", "OS command injection", "CWE-78", A03, None,
              "Call programs without a shell and with fixed arguments; " + _INJECTION_FIX + "escape what remains."),
-    TypeInfo("ptrav", "Path traversal", "CWE-22", A01, API8,
+    TypeInfo("ptrav", "Path traversal", "CWE-22", A01, None,
              "Resolve paths and check they stay inside the allowed directory; map ids to files instead of names."),
-    TypeInfo("lfi", "Local file inclusion", "CWE-98", A03, API8,
+    TypeInfo("lfi", "Local file inclusion", "CWE-98", A03, None,
              "Include only files from a fixed list; never build an include path from input."),
-    TypeInfo("crlf", "CRLF injection", "CWE-93", A03, API8,
+    TypeInfo("crlf", "CRLF injection", "CWE-93", A03, None,
              "Reject carriage returns and line feeds in values written to headers or logs."),
-    TypeInfo("redir", "Open redirect", "CWE-601", A01, API8,
+    TypeInfo("redir", "Open redirect", "CWE-601", A01, None,
              "Redirect only to relative paths or an allow-list of hosts."),
-    TypeInfo("ldapi", "LDAP injection", "CWE-90", A03, API8,
+    TypeInfo("ldapi", "LDAP injection", "CWE-90", A03, None,
              "Escape LDAP filter and DN values, or use the library's parameterised search."),
     TypeInfo("xxe", "XML external entity", "CWE-611", A05, API8,
              "Disable external entities and DTDs in every XML parser."),
     TypeInfo("ssrf", "Server-side request forgery", "CWE-918", A10, API7,
              "Fetch only allow-listed hosts; block internal and metadata addresses; do not follow redirects blindly."),
-    TypeInfo("ssti", "Server-side template injection", "CWE-1336", A03, API8,
+    TypeInfo("ssti", "Server-side template injection", "CWE-1336", A03, None,
              "Never render input as a template; pass it as data to a sandboxed template."),
-    TypeInfo("ssi", "Server-side include injection", "CWE-97", A03, API8,
+    TypeInfo("ssi", "Server-side include injection", "CWE-97", A03, None,
              "Turn server-side includes off, or escape input before it reaches an SSI-processed page."),
-    TypeInfo("mail_injection", "Mail header injection", "CWE-93", A03, API8,
+    TypeInfo("mail_injection", "Mail header injection", "CWE-93", A03, None,
              "Reject line breaks in values that become mail headers; use the mail library's header API."),
-    TypeInfo("csrf", "Cross-site request forgery", "CWE-352", A01, API5,
+    TypeInfo("csrf", "Cross-site request forgery", "CWE-352", A01, None,
              "Require an anti-CSRF token or SameSite cookies on every state-changing request."),
     TypeInfo("bola", "Broken object level authorization", "CWE-639", A01, API1,
              "Check on every request that the caller may access the object the id names."),
@@ -100,7 +102,7 @@ _TYPES: tuple[TypeInfo, ...] = (
              "Rate-limit credential checks, detect credential stuffing and require multi-factor authentication."),
     TypeInfo("dirbust", "Forced browsing", "CWE-425", A01, API9,
              "Remove unused and debug endpoints; require authorization on every path."),
-    TypeInfo("scanner", "Vulnerability scanning", "CWE-200", A05, API9,
+    TypeInfo("scanner", "Vulnerability scanning", "CWE-200", None, None,
              "Keep an inventory of exposed endpoints and block or rate-limit scanner sources."),
     TypeInfo("overlimit_res", "Resource overlimit", "CWE-400", A04, API4,
              "Limit request size, rate and processing time per client."),
@@ -114,7 +116,7 @@ _TYPES: tuple[TypeInfo, ...] = (
              "Detect automation on sensitive business flows and rate-limit or challenge it."),
     TypeInfo("scraping", "Scraping", "CWE-799", A04, API6,
              "Rate-limit and challenge bulk reads of business data."),
-    TypeInfo("vuln_component", "Vulnerable component", "CWE-1104", A06, API10,
+    TypeInfo("vuln_component", "Vulnerable component", "CWE-1104", A06, None,
              "Upgrade the component to a fixed version and track dependencies with a software bill of materials."),
     TypeInfo("vpatch", "Virtual patch match", None, None, None,
              "A request matched a virtual patch: fix the underlying vulnerability in code."),
@@ -140,6 +142,8 @@ def country_name(code: str | None) -> str:
     """``Germany (DE)`` for an ISO 3166-1 alpha-2 code; the code itself if unknown; empty for none."""
     if not code:
         return ""
+    if code == "internal":  # models.security.INTERNAL: a private or loopback source address
+        return "Internal addresses (private, loopback)"
     from iso3166 import countries  # builds its table on import: only when a country is shown
 
     known = countries.get(code, None)
@@ -149,3 +153,18 @@ def country_name(code: str | None) -> str:
 def codes() -> tuple[str, ...]:
     """Every code the table knows."""
     return tuple(_by_code())
+
+
+def number(value: int) -> str:
+    """One number format for every mail and console page: ``5,000``."""
+    return f"{value:,}"
+
+
+def quantity(value: int, noun: str, plural: str | None = None) -> str:
+    """``1 incident``, ``5,000 attacks``: the number and the noun in the form it takes."""
+    return f"{number(value)} {noun if value == 1 else plural or noun + 's'}"
+
+
+def joined(names: list[str]) -> str:
+    """``SQL injection``, ``SQL injection and XSS``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

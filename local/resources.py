@@ -27,11 +27,12 @@ def _logical_id(value: Any) -> str | None:
 
 
 def wired_resources() -> dict[str, tuple[str, dict[str, Any]]]:
-    """Environment variable → (logical id, resource) for every ``Ref``/``GetAtt`` in the functions' globals."""
+    """Environment variable → (logical id, resource) for every table, queue and bucket the functions' globals
+    name (a ``Ref`` to a parameter, the configuration set or the secret has nothing to create here)."""
     doc = template()
     variables = doc["Globals"]["Function"]["Environment"]["Variables"]
-    return {name: (logical, doc["Resources"][logical])
-            for name, value in variables.items() if (logical := _logical_id(value))}
+    return {name: (logical, doc["Resources"][logical]) for name, value in variables.items()
+            if (logical := _logical_id(value)) and doc["Resources"].get(logical, {}).get("Type") in _CREATORS}
 
 
 def _create_table(name: str, props: dict[str, Any]) -> None:

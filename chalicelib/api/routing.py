@@ -1,6 +1,7 @@
 """The one way a route is declared: auth, body/query validation, error mapping, OpenAPI metadata."""
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -76,14 +77,32 @@ def _validate(model: type[BaseModel], data: Any) -> BaseModel:
         raise ValidationFailed("the request has invalid fields", details) from None
 
 
+class _NotJson(ValueError):
+    """A number RFC 8259 has no room for: Python's json module reads ``NaN``, ``Infinity`` and ``1e400`` (inf)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotJson(f"{text} is too large for a number")
+    return number
+
+
 def _json_body(raw: bytes | None) -> Any:
+    """The body as strict JSON (RFC 8259): the one place every API route's body is parsed."""
     raw = raw or b""
     if len(raw) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"the body is larger than {get_settings().max_body_bytes} bytes")
     if not raw.strip():
         raise BadRequest("a JSON body is required")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except _NotJson as error:
+        raise BadRequest(f"the body is not valid JSON: {error}") from None
     except (ValueError, RecursionError):
         raise BadRequest("the body is not valid JSON") from None
 

@@ -116,6 +116,22 @@ def entries(due: Due) -> list[DigestEntry]:
         KeyConditionExpression=Key("tenant_id").eq(due.tenant_id) & Key("sk").begins_with(prefix))]
 
 
+def waiting(tenant_id: str, integration_id: str) -> dict[Due, int]:
+    """The integration's periods not mailed yet (still in the due index), each with its number of entries: what
+    its next digests will list. Reads keys only."""
+    periods: dict[tuple[str, ...], str] = {}
+    counts: dict[tuple[str, ...], int] = {}
+    for item in query_all(table(_name()), ProjectionExpression="sk, due_at",
+                          KeyConditionExpression=Key("tenant_id").eq(tenant_id)
+                          & Key("sk").begins_with(f"{PREFIX}{integration_id}#")):
+        parts = item["sk"].removeprefix(PREFIX).split("#", 3)  # integration, frequency, start[, source id]
+        if len(parts) == 3 and "due_at" in item:
+            periods[tuple(parts)] = item["due_at"]
+        elif len(parts) == 4:
+            counts[tuple(parts[:3])] = counts.get(tuple(parts[:3]), 0) + 1
+    return {Due(tenant_id, *key, due_at): counts.get(key, 0) for key, due_at in periods.items()}
+
+
 def done(due: Due) -> None:
     """Take the period out of the index; its entries expire with their TTL."""
     table(_name()).delete_item(Key={"tenant_id": due.tenant_id, "sk": due.sk})

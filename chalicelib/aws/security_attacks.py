@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.aws.dynamo import plain, to_attribute_values
 from chalicelib.aws.security_table import expires, seen_op, table_name, write
-from chalicelib.models.security import Counts, HourlyAggregate, utc_hour
+from chalicelib.models.security import INTERNAL, Counts, HourlyAggregate, is_internal, utc_hour
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 MAX_LABEL = 200
@@ -24,9 +24,9 @@ TOP_PER_HOUR = 20
 MAX_ENDPOINT = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 _DIMENSIONS = {"types": ("ta:", "th:"), "hosts": ("ha:", "hh:"), "ips": ("ia:", "ih:"),
-               "countries": ("ca:", "ch:"), "endpoints": ("ea:", "eh:")}
+               "countries": ("ca:", "ch:"), "endpoints": ("ea:", "eh:"), "applications": ("aa:", "ah:")}
 _OTHER = {"types": OTHER_TYPES, "hosts": OTHER_HOSTS, "ips": OTHER_IPS, "countries": "(other countries)",
-          "endpoints": OTHER_ENDPOINTS}
+          "endpoints": OTHER_ENDPOINTS, "applications": "(other applications)"}
 _BOUNDED = {"ips": "kept_ips", "endpoints": "kept_endpoints"}
 _COUNTRY_OF_IP = "ic:"
 # Hours whose IP or endpoint set this process saw full: a full set never changes, so later events of that hour
@@ -125,10 +125,12 @@ def _learn_full(hour_key: tuple[str, str, str], item: dict[str, Any], guarded: M
 
 def record_attack(tenant_id: str, event_id: str, at: datetime, attack_type: str, host: str, hits: int = 1,
                   attacks: int = 1, *, ip: str | None = None, country: str | None = None, path: str | None = None,
-                  blocked: bool = False) -> bool:
+                  blocked: bool = False, application: str | None = None) -> bool:
     """Count one ``attack.detected`` event into its hour, in one request unless the hour's IP or endpoint set
-    just filled up; ``False`` if this event id was already counted."""
+    just filled up; ``False`` if this event id was already counted. An internal source address without a
+    country counts under the country ``internal``."""
     counts = Counts(attacks=attacks, hits=hits)
+    country = country or (INTERNAL if ip and is_internal(ip) else None)
     wanted = {"ips": label(ip) if ip else None, "endpoints": endpoint(host, path)}
     hour_key = (table_name(), tenant_id, utc_hour(at).strftime(HOUR_FORMAT))
     for _ in range(len(_BOUNDED) + 1):
@@ -139,6 +141,7 @@ def record_attack(tenant_id: str, event_id: str, at: datetime, attack_type: str,
         aggregate = HourlyAggregate(hour=at, attacks=attacks, hits=hits, blocked=attacks if blocked else 0,
                                     types={label(attack_type): counts}, hosts={label(host): counts},
                                     countries={label(country): counts} if country else {},
+                                    applications={label(application): counts} if application else {},
                                     ip_countries={named["ips"]: label(country)} if country and ip else {},
                                     **{dimension: {value: counts} for dimension, value in named.items()})
         written = write([seen_op(tenant_id, "attack", event_id, at), _add_op(tenant_id, aggregate, guard)],

@@ -33,9 +33,11 @@ def record_incident(tenant_id: str, incident: Incident) -> bool:
                   _record_op(tenant_id, "incident", incident)])
 
 
-def read(tenant_id: str, start: datetime, end: datetime, vulnerabilities: bool = True) -> SecurityData:
+def read(tenant_id: str, start: datetime, end: datetime, vulnerabilities: bool = True,
+         open_since: datetime | None = None) -> SecurityData:
     """Hourly aggregates and incidents of ``[start, end)`` (one Query each, no Scan) and, unless
-    ``vulnerabilities`` is false, the vulnerabilities open at its start or end or changed within it."""
+    ``vulnerabilities`` is false, the vulnerabilities open at its start or end or changed within it; with
+    ``open_since``, also the incidents of ``[open_since, start)`` not resolved (one more Query)."""
     data = SecurityData()
     hours = hours_between(start, end)
     if hours:
@@ -44,6 +46,10 @@ def read(tenant_id: str, start: datetime, end: datetime, vulnerabilities: bool =
     # A record's key is "<time>#<id>", so "<end>#..." sorts after the bound "<end>": the range is half-open.
     low, high = start.astimezone(UTC).strftime(TIME_FORMAT), end.astimezone(UTC).strftime(TIME_FORMAT)
     data.incidents = [Incident.model_validate(plain(item)) for item in between(f"{tenant_id}#incident", low, high)]
+    if open_since is not None:
+        earlier = between(f"{tenant_id}#incident", open_since.astimezone(UTC).strftime(TIME_FORMAT), low)
+        data.open_before = [incident for incident in (Incident.model_validate(plain(item)) for item in earlier)
+                            if not incident.resolved]
     if vulnerabilities:
         data.vulnerabilities = vulnerabilities_of(tenant_id, start, end)
     return data

@@ -2,6 +2,9 @@
 
 Index ``by_tenant`` (``tenant_id`` + ``id``) lists a tenant's tokens; it projects only what a listing shows,
 so a listing cannot leak a secret's hash. Like every global index it is eventually consistent.
+
+Console sessions live here too, as ``session#<hash of its secret>`` items naming their token, with the table's TTL
+(``expires_at``). They carry no ``tenant_id``, so the index (and a token listing) never holds them.
 """
 
 from datetime import datetime, timedelta
@@ -61,6 +64,29 @@ def ids_of(tenant_id: str) -> list[str]:
 
 def delete(token_id: str) -> None:
     _table().delete_item(Key={"id": token_id})
+
+
+class SessionRecord(NamedTuple):
+    token_id: str
+    expires_at: int  # epoch seconds, the table's TTL attribute
+
+
+def _session_key(digest: str) -> dict[str, str]:
+    return {"id": f"session#{digest}"}
+
+
+def put_session(digest: str, token_id: str, expires_at: datetime) -> None:
+    _table().put_item(Item={**_session_key(digest), "token_id": token_id, "expires_at": int(expires_at.timestamp())},
+                      ConditionExpression="attribute_not_exists(id)")
+
+
+def get_session(digest: str) -> SessionRecord | None:
+    item = _table().get_item(Key=_session_key(digest), ConsistentRead=True).get("Item")
+    return SessionRecord(str(item["token_id"]), int(item["expires_at"])) if item else None
+
+
+def delete_session(digest: str) -> None:
+    _table().delete_item(Key=_session_key(digest))
 
 
 def note_use(record: TokenRecord, at: datetime) -> None:

@@ -1,5 +1,6 @@
-"""The Email report form: the seed's groups (report frequency, System related, Vulnerabilities by
-risk, Scope) to and from an integration's event list, validated by the API's own models."""
+"""The Email report form: the seed's groups (report frequencies, System related, Vulnerabilities by
+risk, Scope) to and from an integration's event list, validated by the API's own models. Every subscribable event
+type is a checkbox, so a save never drops one the form did not show."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,8 @@ from chalicelib.models.integrations import Integration, IntegrationCreate
 
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
-FIELDS = ("name", "emails", "frequency", "events", "notifications")
+# The integration fields the form shows: a save changes these and nothing else.
+FIELDS = ("name", "emails", "events", "notifications")
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -22,42 +24,36 @@ class IntegrationForm:
 
     name: str = ""
     emails: str = ""
-    frequency: str = "none"
+    reports: list[str] = field(default_factory=list)
     system: bool = False
     vulns: list[str] = field(default_factory=lambda: list(VULN_EVENTS))
     scope: bool = False
-    other_frequencies: list[str] = field(default_factory=list)
     notifications: str = "instant"
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, integration: Integration) -> "IntegrationForm":
-        reports = [event.removeprefix("report_") for event in integration.events if event in REPORT_EVENTS]
         return cls(name=integration.name, emails=", ".join(integration.emails),
-                   frequency=reports[0] if reports else "none", system="system" in integration.events,
+                   reports=[event for event in REPORT_EVENTS if event in integration.events],
+                   system="system" in integration.events,
                    vulns=[event for event in VULN_EVENTS if event in integration.events],
-                   scope="scope" in integration.events, other_frequencies=reports[1:],
-                   notifications=integration.notifications)
+                   scope="scope" in integration.events, notifications=integration.notifications)
 
     @classmethod
     def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
         events = form.get("events", [])
-        frequency = (form.get("frequency") or ["none"])[0]
         return cls(name=(form.get("name") or [""])[0], emails=(form.get("emails") or [""])[0],
-                   frequency=frequency, system="system" in events,
+                   reports=[event for event in REPORT_EVENTS if event in events], system="system" in events,
                    vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events,
                    notifications=(form.get("notifications") or ["instant"])[0])
 
     def events(self) -> list[str]:
-        chosen = [f"report_{self.frequency}"] if self.frequency != "none" else []
-        chosen += ["system"] if self.system else []
+        chosen = self.reports + (["system"] if self.system else [])
         return chosen + self.vulns + (["scope"] if self.scope else [])
 
     def validated(self) -> IntegrationCreate | None:
         """The integration the form describes, or ``None`` with ``errors`` filled in."""
         self.errors = {}
-        if self.frequency not in FREQUENCIES:
-            self.errors["frequency"] = "Choose none, daily, weekly or monthly."
         try:
             data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
                                                      "events": self.events(), "notifications": self.notifications})
@@ -68,6 +64,11 @@ class IntegrationForm:
                 self.errors[name] = message if said is None or message in said else f"{said} {message}"
             return None
         return None if self.errors else data
+
+    def changes(self, data: IntegrationCreate) -> dict[str, Any]:
+        """What a save of an existing integration writes: the fields the form shows, so anything set elsewhere (the
+        API) stays as it is."""
+        return data.model_dump(include=set(FIELDS))
 
     def refused(self, error: AppError) -> bool:
         """Show the service's answer next to its field; ``False`` when it concerns no field of the form."""

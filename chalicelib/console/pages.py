@@ -5,12 +5,13 @@ from typing import Any, NamedTuple, cast
 
 from chalice import Blueprint, Response
 
-from chalicelib import auth, clock
+from chalicelib import auth, clock, limits
 from chalicelib.console import forms, log_view, web
 from chalicelib.console.forms import FREQUENCIES, VULN_LEVELS, IntegrationForm
 from chalicelib.console.web import Session, field, page
 from chalicelib.delivery import log
-from chalicelib.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from chalicelib.digests.outlook import Outlook, outlook
+from chalicelib.errors import AppError, Forbidden, Unauthorized, ValidationFailed
 from chalicelib.integrations import health, service
 from chalicelib.models.deliveries import DeliveryQuery, DeliveryStatus
 from chalicelib.models.integrations import Integration, IntegrationUpdate, TestResult
@@ -58,7 +59,7 @@ def console_stylesheet() -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
-@bp.route("/console/sign-in")
+@web.public(bp, "/console/sign-in")
 def console_sign_in_form() -> Response:
     nonce = web.new_nonce()
     notice = NOTICES.get(web.query(bp.current_request).get("notice") or "")
@@ -66,7 +67,7 @@ def console_sign_in_form() -> Response:
                              headers={"Set-Cookie": web.sign_in_cookie(nonce)})
 
 
-@bp.route("/console/sign-in", methods=["POST"], content_types=[web.FORM])
+@web.public(bp, "/console/sign-in", "POST", [web.FORM])
 def console_sign_in() -> Response:
     request = bp.current_request
     nonce = web.new_nonce()
@@ -78,7 +79,15 @@ def console_sign_in() -> Response:
         token = field(form, "token").strip()
         if not token:
             raise Unauthorized("Enter an API token.")
-        caller = auth.authenticate(f"Bearer {token}")
+        # only failures count (a team may share a viewer token), but a full log refuses before the token is tried:
+        # a guesser never learns whether a guess was right
+        door = limits.door("sign-in", web.client_address(request), auth.public_id(token))
+        limits.check(*door)
+        try:
+            caller = auth.authenticate(f"Bearer {token}")
+        except Unauthorized:
+            limits.enforce(*door)
+            raise
         if caller.role not in ("admin", "viewer"):
             raise Forbidden("This token can only send events. Sign in with an admin or viewer token.")
     except Unauthorized as error:
@@ -87,12 +96,14 @@ def console_sign_in() -> Response:
                                  headers={"Set-Cookie": web.sign_in_cookie(nonce)})
     except AppError as error:
         return web.render_public("sign_in.html", error.status, nonce=nonce, error=error.message, notice=None,
-                                 headers={"Set-Cookie": web.sign_in_cookie(nonce)})
-    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(token)})
+                                 headers={"Set-Cookie": web.sign_in_cookie(nonce), **error.headers()})
+    session_id = auth.open_session(caller, web.session_seconds())
+    return web.redirect(web.url("/integrations"), {"Set-Cookie": web.session_cookie(session_id)})
 
 
 @page(bp, "POST", "/console/sign-out")
 def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
+    auth.close_session(web.cookies(bp.current_request).get(web.SESSION_COOKIE, ""))
     return web.redirect(web.url("/sign-in", notice="signed-out"),
                         {"Set-Cookie": web.cleared_cookie(web.SESSION_COOKIE)})
 
@@ -101,16 +112,19 @@ def sign_out(session: Session, form: dict[str, list[str]]) -> Response:
 
 
 class Row(NamedTuple):
-    """One integration on the list (with its health), its newest delivery and its failure ratio."""
+    """One integration on the list (with its health), its newest delivery, its failure ratio and, when it takes a
+    digest, what its digests hold."""
 
     integration: Integration
     last: Any
     ratio: health.Ratio
+    digest: Outlook | None
 
 
-def _row(integration: Integration) -> Row:
-    assessed = health.assess(integration, clock.now())
-    return Row(assessed.on(integration), assessed.newest, assessed.ratio)
+def _row(integration: Integration, timezone: str) -> Row:
+    now = clock.now()
+    assessed = health.assess(integration, now)
+    return Row(assessed.on(integration), assessed.newest, assessed.ratio, outlook(integration, timezone, now))
 
 
 @page(bp, "GET", "/console/integrations")
@@ -118,7 +132,7 @@ def integrations(session: Session) -> Response:
     cursor = web.query(bp.current_request).get("cursor")
     listed = service.page(session.tenant_id, PAGE_SIZE, cursor)
     flagged = suppressions.flag_all(session.tenant_id, listed.items)
-    return session.render("integrations.html", rows=[_row(i) for i in flagged],
+    return session.render("integrations.html", rows=[_row(i, session.tenant.timezone) for i in flagged],
                           next_cursor=listed.next_cursor, notice=_notice(),
                           window_hours=get_settings().failure_window_hours)
 
@@ -174,7 +188,7 @@ def save_integration(session: Session, form: dict[str, list[str]], integration_i
         checks.rate_limit(session.tenant_id, current.id)
         return _form_page(session, draft, current, result=checks.run(session.tenant, data))
     try:
-        service.update(session.tenant_id, integration_id, IntegrationUpdate(**data.model_dump()))
+        service.update(session.tenant_id, integration_id, IntegrationUpdate(**draft.changes(data)))
     except ValidationFailed as error:
         if not draft.refused(error):
             raise
@@ -253,9 +267,7 @@ def deliveries(session: Session, integration_id: str) -> Response:
 
 @page(bp, "POST", "/console/integrations/{integration_id}/deliveries/{delivery_id}/redrive", admin=True)
 def redrive(session: Session, form: dict[str, list[str]], integration_id: str, delivery_id: str) -> Response:
-    delivery = log.redrive(session.tenant_id, delivery_id)
-    if delivery.integration_id != integration_id:
-        raise NotFound(f"no delivery {delivery_id!r}")
+    log.redrive(session.tenant_id, delivery_id, integration_id)
     return web.redirect(web.url(f"/integrations/{integration_id}/deliveries", notice="redriven"))
 
 
@@ -269,7 +281,8 @@ def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] 
     listed = reports_service.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
     return session.render("reports.html", status_code, reports=listed.items, next_cursor=listed.next_cursor,
                           frequency=frequency, frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
-                          chosen=chosen or {"frequency": "weekly", "period_end": ""})
+                          chosen=chosen or {"frequency": "weekly", "period_end": ""},
+                          upcoming=reports_service.upcoming(session.tenant, clock.now()))
 
 
 @page(bp, "GET", "/console/reports")
@@ -282,14 +295,11 @@ def download_report(session: Session, report_id: str) -> Response:
     return web.redirect(reports_service.get(session.tenant, report_id).download_url)
 
 
-@bp.route("/console/report-links/{link}")
+@web.public(bp, "/console/report-links/{link}")
 def console_report_link(link: str) -> Response:
     """The link in the email of a report too large to attach: no sign-in (the email's readers need none for an
     attachment either); a valid link redirects to a fresh S3 link, an expired one says so."""
-    try:
-        report = links.follow(link)
-    except AppError as error:
-        return web.public_error(error)
+    report = links.follow(link)
     logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id})
     return web.redirect(report.download_url)
 

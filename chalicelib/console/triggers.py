@@ -49,7 +49,8 @@ class TriggerForm:
                    kind=trigger.condition.type, integration_ids=list(trigger.integration_ids))
         condition: Any = trigger.condition
         if condition.type == "threshold":
-            form.metric, form.interval, form.threshold = condition.metric, condition.interval, str(condition.threshold)
+            form.metric, form.interval = condition.metric, condition.interval
+            form.threshold = web.number(condition.threshold)
             for name, _ in FILTERS:
                 rule = getattr(condition.filters, name)
                 if rule:
@@ -71,7 +72,10 @@ class TriggerForm:
             return {"type": self.kind}
         filters = {name: {"values": [v.strip() for v in text.split(",") if v.strip()], "exclude": name in self.excluded}
                    for name, text in self.filters.items()}
-        return {"type": "threshold", "metric": self.metric, "interval": self.interval, "threshold": self.threshold,
+        # "5,000" as the console shows it ("0" is "any"); a form field is text, the model takes only an integer
+        threshold = self.threshold.replace(",", "").replace(" ", "")
+        threshold = int(threshold) if threshold.isascii() and threshold.isdigit() else threshold
+        return {"type": "threshold", "metric": self.metric, "interval": self.interval, "threshold": threshold,
                 "filters": filters}
 
     def validated(self) -> TriggerCreate | None:

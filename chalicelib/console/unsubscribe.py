@@ -6,9 +6,8 @@ request, or the page's button) does it. The body is not read: the signed link is
 
 from chalice import Blueprint, Response
 
+from chalicelib import limits
 from chalicelib.console import web
-from chalicelib.errors import AppError
-from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
 PATH = "/console/unsubscribe/{token}"
@@ -19,22 +18,17 @@ _BODIES = [web.FORM, "multipart/form-data", "application/json", "text/plain"]
 def _answer(act: bool, token: str) -> Response:
     from chalicelib.integrations import unsubscribe  # the event pipeline and mail headers: not on every cold start
 
-    try:
-        link, changed = unsubscribe.leave(token) if act else (unsubscribe.follow(token), False)
-    except AppError as error:
-        return web.public_error(error)
-    except Exception:
-        logger.exception("unsubscribe page failed")
-        failure = AppError("Something went wrong on our side; it was logged. Nothing was changed: try again later.")
-        return web.render_public("error.html", 500, error=failure, code=500)
+    if act:  # a POST acts, so it is counted: per link and per client address (limits.door)
+        limits.enforce(*limits.door("unsubscribe", web.client_address(bp.current_request), token))
+    link, changed = unsubscribe.leave(token) if act else (unsubscribe.follow(token), False)
     return web.render_public("unsubscribe.html", link=link, changed=changed, token=token)
 
 
-@bp.route(PATH)
+@web.public(bp, PATH)
 def unsubscribe_page(token: str) -> Response:
     return _answer(False, token)
 
 
-@bp.route(PATH, methods=["POST"], content_types=_BODIES)
+@web.public(bp, PATH, "POST", _BODIES)
 def unsubscribe_now(token: str) -> Response:
     return _answer(True, token)

@@ -1,9 +1,10 @@
 """The console's request plumbing: the session cookie, CSRF tokens, form bodies, pages and redirects.
 
-The session cookie holds the API token itself (HttpOnly, SameSite=Strict, Secure unless
-``CONSOLE_SECURE_COOKIE=false``), so a console user has exactly the rights of that token and
-revoking the token ends the session. A form's CSRF token is an HMAC of the session token: an
-attacker without the cookie cannot compute it, and nothing needs to be stored.
+The session cookie (HttpOnly, SameSite=Strict, Secure unless ``CONSOLE_SECURE_COOKIE=false``) holds a
+revocable session id, never the API token (``auth.open_session``): a console user has exactly the rights of
+the token signed in with; signing out, revoking the token or deleting the tenant ends the session, and a
+copied cookie with it. A form's CSRF token is an HMAC of the session id: an attacker without the cookie
+cannot compute it, and nothing more needs to be stored.
 """
 
 import hashlib
@@ -31,10 +32,11 @@ from chalicelib.tenants import service as tenant_service
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+Handler = Callable[..., Response]
+
 FORM = "application/x-www-form-urlencoded"
 SESSION_COOKIE = "er_session"
 SIGN_IN_COOKIE = "er_sign_in"
-SESSION_SECONDS = 12 * 3600
 _CSRF_LABEL = b"email-report console csrf v1"
 _PATH_PARAM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
 _ADDRESS = re.compile(r"[^\s@]{1,64}@[^\s@]{1,255}")
@@ -66,8 +68,8 @@ def path_part(value: str) -> str:
     return quote(value, safe="")
 
 
-def csrf_token(session_token: str) -> str:
-    return hmac.new(session_token.encode(), _CSRF_LABEL, hashlib.sha256).hexdigest()
+def csrf_token(session_id: str) -> str:
+    return hmac.new(session_id.encode(), _CSRF_LABEL, hashlib.sha256).hexdigest()
 
 
 def _cookie(name: str, value: str, max_age: int) -> str:
@@ -75,8 +77,12 @@ def _cookie(name: str, value: str, max_age: int) -> str:
     return f"{name}={value}; Path={base_path()}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
 
 
-def session_cookie(token: str) -> str:
-    return _cookie(SESSION_COOKIE, token, SESSION_SECONDS)
+def session_seconds() -> int:
+    return get_settings().console_session_hours * 3600
+
+
+def session_cookie(session_id: str) -> str:
+    return _cookie(SESSION_COOKIE, session_id, session_seconds())
 
 
 def cleared_cookie(name: str) -> str:
@@ -109,6 +115,11 @@ def form_body(request: Any) -> dict[str, list[str]]:
         return parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("the form could not be read") from None
+
+
+def client_address(request: Any) -> str:
+    """The caller's IP address as API Gateway saw the connection (never a header the client could write)."""
+    return str((request.context.get("identity") or {}).get("sourceIp") or "unknown")
 
 
 def query(request: Any) -> dict[str, str]:
@@ -199,16 +210,67 @@ def render_public(template: str, status_code: int = 200, headers: dict[str, str]
 
 
 def public_error(error: AppError) -> Response:
-    """The error page for someone not signed in, with the error's status."""
-    return render_public("error.html", error.status, error=error, code=error.status)
+    """The error page for someone not signed in, with the error's status and headers (a 429's ``Retry-After``)."""
+    return render_public("error.html", error.status, error.headers(), error=error, code=error.status)
+
+
+def failure_page(render: Callable[..., Response] = render_public) -> Response:
+    """The 500 page of an unexpected failure (logged by the caller)."""
+    failure = AppError("Something went wrong on our side; it was logged. Try again later.")
+    return render("error.html", 500, error=failure, code=500)
+
+
+def headless(request: Any, response: Response) -> Response:
+    """A HEAD answers as GET would, without the body (RFC 9110 §9.3.2): link checkers and mail scanners use it."""
+    if request.method != "HEAD":
+        return response
+    return Response(body="", status_code=response.status_code, headers=response.headers)
+
+
+def public(bp: Blueprint, path: str, method: str = "GET",
+           content_types: list[str] | None = None) -> Callable[[Handler], Handler]:
+    """Declare a page for someone not signed in (a mail's links, sign-in): a GET page answers HEAD too; an
+    :class:`AppError` becomes its HTML error page and anything else a logged HTML 500 page, never the API's JSON."""
+    def register(handler: Handler) -> Handler:
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                response = handler(**params)
+            except AppError as error:
+                response = public_error(error)
+            except Exception:
+                logger.exception("public page failed", extra={"route": f"{request.method} {path}"})
+                response = failure_page()
+            return headless(request, response)
+
+        view.__name__ = f"public_{handler.__name__}"
+        options = {"content_types": content_types} if content_types else {}
+        bp.route(path, methods=[method, "HEAD"] if method == "GET" else [method], **options)(view)
+        return handler
+
+    return register
+
+
+def html_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """The answers Chalice gives console requests itself (405, 415, ...) as HTML pages with the same status and
+    headers: a person's browser, a mail client or a link scanner gets a page, never the API's JSON."""
+    response = get_response(event)
+    body = response.body
+    if not str(getattr(event, "path", "")).startswith("/console") or not (
+            isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    error = AppError(str(body["Message"]))
+    page = render_public("error.html", response.status_code, error=error, code=response.status_code)
+    kept = {key: value for key, value in response.headers.items() if key.lower() != "content-type"}
+    return headless(event, Response(page.body, status_code=page.status_code, headers={**kept, **page.headers}))
 
 
 def _session(request: Any, routes: Any) -> Session:
     """The signed-in user; ``routes`` tells which optional pages (local outbox, triggers) exist."""
-    token = cookies(request).get(SESSION_COOKIE, "")
-    caller = auth.authenticate(f"Bearer {token}")
+    session_id = cookies(request).get(SESSION_COOKIE, "")
+    caller = auth.authenticate_session(session_id)
     caller.require("viewer")
-    return Session(caller, tenant_service.get_tenant(caller), csrf_token(token), "/local/outbox" in routes,
+    return Session(caller, tenant_service.get_tenant(caller), csrf_token(session_id), "/local/outbox" in routes,
                    "/console/triggers" in routes)
 
 
@@ -223,9 +285,6 @@ def _valid_path_param(value: str, address: bool) -> bool:
 def _check_csrf(session: Session, form: dict[str, list[str]]) -> None:
     if not same(field(form, "csrf"), session.csrf):
         raise Forbidden("the form has expired or did not come from this console; reload the page and try again")
-
-
-Handler = Callable[..., Response]
 
 
 def page(bp: Blueprint, method: str, path: str, *, admin: bool = False,
@@ -260,11 +319,12 @@ def page(bp: Blueprint, method: str, path: str, *, admin: bool = False,
                     session.caller.require("admin")
                 return handler(session, **params)
             except AppError as error:
-                return session.render("error.html", error.status, error=error, code=error.status)
+                shown = session.render("error.html", error.status, error=error, code=error.status)
+                shown.headers.update(error.headers())
+                return shown
             except Exception:
                 logger.exception("console page failed", extra={"route": f"{method} {path}"})
-                failure = AppError("Something went wrong on our side; it was logged.")
-                return session.render("error.html", 500, error=failure, code=500)
+                return failure_page(session.render)
 
         view.__name__ = f"console_{handler.__name__}"
         options = {"content_types": [FORM]} if method == "POST" else {}

@@ -29,11 +29,12 @@ def _refusal(delivery: Delivery) -> str | None:
     return None
 
 
-def redrive(tenant_id: str, delivery_id: str) -> Delivery:
+def redrive(tenant_id: str, delivery_id: str, integration_id: str | None = None) -> Delivery:
     """Send a dead or skipped delivery again with a fresh retry schedule, to the addresses that have not got it;
-    refused (409) while its integration is disabled or deleted."""
+    refused (409) while its integration is disabled or deleted. A path that names the integration
+    (``integration_id``) finds only that integration's deliveries (404 otherwise, before anything is done)."""
     delivery = deliveries_repo.get(tenant_id, delivery_id)
-    if delivery is None:
+    if delivery is None or integration_id not in (None, delivery.integration_id):
         raise NotFound(f"no delivery {delivery_id!r}")
     if delivery.status not in ("dead", "skipped"):
         raise Conflict(f"only dead or skipped deliveries can be redriven; this one is {delivery.status!r}")

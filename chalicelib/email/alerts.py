@@ -1,7 +1,6 @@
 """Trigger alerts: a threshold crossed, or a group of events → subject, HTML and plain text."""
 
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -11,14 +10,14 @@ from chalicelib.email.compose import compose
 from chalicelib.email.message import Content
 from chalicelib.email.notifications import ADMIN_MARK, is_admin_role
 from chalicelib.models.events import EVENTS, Event, alert_type
-from chalicelib.models.security import SecurityData
-from chalicelib.models.triggers import ThresholdCondition, Trigger, TriggerFilters
-from chalicelib.vocabulary import country_name, describe
+from chalicelib.models.triggers import Tally, ThresholdCondition, Trigger, TriggerFilters
+from chalicelib.vocabulary import country_name, describe, joined, number, quantity
 
 TOP = 5
 _SUMMARY_LIMIT = 300
 _METRIC_LABELS = {"attacks": "attacks", "hits": "hits", "incidents": "incidents"}
 _FILTER_LABELS = {"domain": "Domain", "attack_type": "Attack type", "ip": "IP", "application": "Application"}
+_UNKNOWN = "unknown"  # what an event that names no type or host is counted as
 _API_FIELDS = ("change", "action", "method", "host", "domain", "path", "endpoint", "parameter", "application")
 
 
@@ -46,59 +45,90 @@ def filters_label(filters: TriggerFilters) -> list[tuple[str, str]]:
 
 
 class Row(NamedTuple):
-    """One line of a top list: what (in words), a detail (category, country), how many, and the code it names."""
+    """One line of a top list: what (in words), a detail (category, country), how many (``each``: of several
+    named at once), and the code it names."""
 
     name: str
     detail: str
     count: int
     code: str = ""
+    each: bool = False
 
 
-def _top(counter: Counter[str], detail: Callable[[str], str] = lambda name: "") -> list[Row]:
-    return [Row(name, detail(name), n, name) for name, n in counter.most_common(TOP) if n]
+def _ranked(counter: Mapping[Any, int], name: Callable[[Any], str]) -> list[tuple[Any, int]]:
+    """Largest first; ties in the order of the names shown, so the same counts always read the same way."""
+    return sorted(((key, n) for key, n in counter.items() if n), key=lambda item: (-item[1], name(item[0])))
 
 
-def tops(condition: ThresholdCondition, data: SecurityData, start: datetime, end: datetime) -> dict[str, list[Row]]:
-    """Top hosts, attack types (in words, with their CWE / OWASP category), source IPs (with their country) and
-    endpoints of the window: incidents from their records; attacks and hits from the hourly aggregates of the
-    hours the window lies in. ``data`` comes with the trigger's filters applied."""
-    found: dict[str, Counter[str]] = {"hosts": Counter(), "types": Counter(), "ips": Counter(), "endpoints": Counter()}
-    countries: dict[str, str] = {}
-    if condition.metric == "incidents":
-        for incident in data.incidents:
-            if start <= incident.at < end:
-                found["hosts"][incident.host or "unknown"] += 1
-                found["types"][incident.attack_type or "unknown"] += 1
-    else:
-        for aggregate in data.aggregates:
-            countries |= aggregate.ip_countries
-            for dimension, counter in found.items():
-                for name, counts in getattr(aggregate, dimension).items():
-                    counter[name] += getattr(counts, condition.metric)
-    types = [row._replace(name=describe(row.code).name, detail=describe(row.code).category)
-             for row in _top(found["types"])]
-    return {"hosts": _top(found["hosts"]), "types": types, "endpoints": _top(found["endpoints"]),
-            "ips": _top(found["ips"], lambda ip: country_name(countries.get(ip)))}
+def _top(counter: Mapping[Any, int], describe_row: Callable[[Any], tuple[str, str]]) -> list[Row]:
+    """The top ``TOP``, and one more line for those tied with the last one shown (a tie is never hidden)."""
+    ranked = _ranked(counter, lambda key: describe_row(key)[0])
+    rows = [Row(*describe_row(key), n, str(key)) for key, n in ranked[:TOP]]
+    tied = [key for key, n in ranked[TOP:] if n == rows[-1].count] if rows else []
+    if tied:
+        rows.append(Row(f"… and {len(tied)} more with as many", "", rows[-1].count, "", each=True))
+    return rows
 
 
-def _blocked(condition: ThresholdCondition, data: SecurityData, label: str) -> list[tuple[str, str]]:
-    """"12 of 40 attacks blocked, 28 only monitored" for the hours of an attack window (all hosts: the store
-    counts blocking per hour, not per filter value)."""
-    attacks = sum(aggregate.attacks for aggregate in data.aggregates)
-    if condition.metric == "incidents" or not attacks:
+def _pair_words(pair: tuple[str, str]) -> str:
+    """``SQL injection on pay.acme.io``; an incident may name neither (``windows.counted`` then says "unknown")."""
+    kind, host = pair
+    what = "Unknown type" if kind == _UNKNOWN else describe(kind).name
+    return f"{what} on {host}" if host != _UNKNOWN else f"{what} (host not given)"
+
+
+def _type_words(code: str) -> tuple[str, str]:
+    return describe(code).name, describe(code).category
+
+
+def tops(tally: Tally) -> dict[str, list[Row]]:
+    """Top source IPs (with their country), attack types (in words, with their CWE / OWASP category), types on
+    hosts, endpoints and hosts of exactly the events the window counted."""
+    return {
+        "ips": _top(tally.ips, lambda ip: (ip, country_name(tally.ip_countries.get(ip)))),
+        "types": _top(tally.types, _type_words),
+        "pairs": _top(tally.pairs, lambda pair: (_pair_words(pair), "")),
+        "endpoints": _top(tally.endpoints, lambda name: (name, "")),
+        "hosts": _top(tally.hosts, lambda name: (name, "")),
+    }
+
+
+def _leaders(tally: Tally, metric: str) -> str:
+    """The headline's "what on which host", from the same events: the top (type, host) pair, or the tied ones
+    (``SQL injection on a and XSS on b, 4 attacks each``)."""
+    ranked = _ranked(tally.pairs, _pair_words)
+    if not ranked or ranked[0][0] == (_UNKNOWN, _UNKNOWN):
+        return ""
+    most = ranked[0][1]
+    leaders = [_pair_words(pair) for pair, n in ranked if n == most]
+    if len(leaders) == 1:
+        return leaders[0]
+    shown = leaders[:3] + ([f"{len(leaders) - 3} more"] if len(leaders) > 3 else [])
+    return f"{joined(shown)}, {quantity(most, metric[:-1], metric)} each"
+
+
+def _blocked(tally: Tally) -> list[tuple[str, str]]:
+    """"12 of 40 attacks blocked, 28 only monitored": of the attacks the window counted."""
+    if not tally.itemised:
         return []
-    blocked = sum(aggregate.blocked for aggregate in data.aggregates)
-    return [(label, f"{blocked:,} of {attacks:,} attacks blocked, {attacks - blocked:,} only monitored")]
+    monitored = tally.itemised - tally.blocked
+    if not monitored:
+        return [("Blocked", f"all {quantity(tally.itemised, 'attack')} blocked")]
+    if not tally.blocked:
+        return [("Blocked", f"none of {quantity(tally.itemised, 'attack')}: all only monitored")]
+    return [("Blocked", f"{number(tally.blocked)} of {quantity(tally.itemised, 'attack')} blocked, "
+                        f"{number(monitored)} only monitored")]
 
 
-def _what_to_do(condition: ThresholdCondition, rows: dict[str, list[Row]], data: SecurityData) -> list[str]:
-    """A few next steps: the top type's remediation, the sources to look at, monitored attacks to block."""
+def _what_to_do(condition: ThresholdCondition, rows: dict[str, list[Row]], tally: Tally) -> list[str]:
+    """A few next steps: the top type's remediation, the sources to look at, monitored attacks to block, each
+    following the events the window counted."""
     steps = []
     if rows["types"] and describe(rows["types"][0].code).remediation:
         steps.append(f"{rows['types'][0].name}: {describe(rows['types'][0].code).remediation}")
     if rows["ips"]:
         steps.append("Check the top source IPs: block or rate-limit those that are not yours.")
-    if condition.metric != "incidents" and any(a.attacks > a.blocked for a in data.aggregates):
+    if condition.metric != "incidents" and tally.itemised > tally.blocked:
         steps.append("Some attacks were only monitored and reached the application: consider blocking mode "
                      "for the endpoints listed.")
     return steps
@@ -109,29 +139,50 @@ def sent_label(timezone: str) -> str:
     return local_time(clock.now(), timezone, f"%Y-%m-%d %H:%M:%S ({timezone})")
 
 
-def threshold(trigger: Trigger, tenant_name: str, timezone: str, count: int, start: datetime, end: datetime,
-              data: SecurityData) -> Content:
+def condition_label(condition: ThresholdCondition) -> str:
+    """``more than 26 attacks in one hour``, ``more than 1 incident in one day``, ``any incident in one day``."""
+    metric = _METRIC_LABELS[condition.metric]
+    what = f"any {metric[:-1]}" if condition.threshold == 0 else \
+        f"more than {quantity(condition.threshold, metric[:-1], metric)}"
+    return f"{what} in one {condition.interval}"
+
+
+def _counted(condition: ThresholdCondition, tally: Tally) -> list[tuple[str, str]]:
+    """The count, what it is made of, and, when the window had more events than it keeps details of, which of
+    them the breakdowns cover."""
+    facts = [("Count", f"{number(tally.count)} (when it fired)")]
+    if condition.metric == "hits":
+        facts.append(("Attacks", f"{number(tally.events)} ({quantity(tally.count, 'hit')})"))
+    elif condition.metric == "attacks":
+        facts.append(("Hits", number(tally.hits)))
+    if tally.itemised < tally.events:
+        noun = "incident" if condition.metric == "incidents" else "attack"
+        facts.append(("Breakdown", f"the first {quantity(tally.itemised, noun)} of {number(tally.events)} "
+                                   f"({quantity(tally.amount, condition.metric[:-1], condition.metric)}): a window "
+                                   "keeps the details of its first events only"))
+    return facts
+
+
+def threshold(trigger: Trigger, tenant_name: str, timezone: str, tally: Tally, start: datetime,
+              end: datetime) -> Content:
     condition = trigger.condition
     assert isinstance(condition, ThresholdCondition)
     metric = _METRIC_LABELS[condition.metric]
-    rows = tops(condition, data, start, end)
+    rows = tops(tally)
     # the subject stays the same for every alert of the trigger (they thread); the headline names the top ones
-    subject = f"Trigger “{trigger.name}”: more than {condition.threshold:,} {metric} in one {condition.interval}"
-    named = {kind: next((row.name for row in rows[kind] if not row.code.startswith("(")), None)
-             for kind in ("types", "hosts")}  # "(other hosts)" names nothing
-    headline = subject
-    if named["types"]:
-        headline += f" — {named['types']}" + (f" on {named['hosts']}" if named["hosts"] else "")
-    sent, hours_note = sent_label(timezone), condition.metric != "incidents" and condition.interval == "minute"
-    facts = [("Trigger", trigger.name), ("Metric", metric.capitalize()),
-             ("Count", f"{count:,} (when it fired)"), ("Threshold", f"more than {condition.threshold:,}"),
+    subject = f"Trigger “{trigger.name}”: {condition_label(condition)}"
+    leaders = _leaders(tally, metric)
+    headline = f"{subject} — {leaders}" if leaders else subject
+    sent = sent_label(timezone)
+    facts = [("Trigger", trigger.name), ("Metric", metric.capitalize()), *_counted(condition, tally),
+             ("Threshold", condition_label(condition).rsplit(" in one ", 1)[0]),
              ("Window", window_label(start, end, timezone)), ("Sent", sent),
-             *_blocked(condition, data, "Blocked (this hour)" if hours_note else "Blocked"),
-             *filters_label(condition.filters)]
+             *(_blocked(tally) if condition.metric != "incidents" else []), *filters_label(condition.filters)]
     sections = [("Top source IPs", rows["ips"]), ("Top attack types", rows["types"]),
-                ("Top endpoints", rows["endpoints"]), ("Top hosts", rows["hosts"])]
+                ("Top attack types by host", rows["pairs"]), ("Top endpoints", rows["endpoints"]),
+                ("Top hosts", rows["hosts"])]
     return compose(_template(trigger), subject, tenant_name, f"Sent {sent}", headline=headline, facts=facts,
-                   sections=sections, metric=metric, steps=_what_to_do(condition, rows, data), hours_note=hours_note)
+                   sections=sections, metric=metric, steps=_what_to_do(condition, rows, tally))
 
 
 def _clip(value: str) -> str:

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.email.message import Content
+from chalicelib.email.message import Content, plain_text
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
@@ -26,7 +26,18 @@ def environment() -> "Environment":
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=visible,
     )
+
+
+def visible(value: Any) -> Any:
+    """Every ``{{ value }}`` of every mail, before escaping: text as :func:`plain_text` keeps it (no NUL, bidi
+    override, zero-width or line separator from event data reaches the text or HTML part; a line break in a value
+    is a space, so it cannot forge lines of the text part). Markup stays markup."""
+    if not isinstance(value, str):
+        return value
+    cleaned = plain_text(value)
+    return value if cleaned == value else type(value)(cleaned)
 
 
 def render(name: str, **context: Any) -> tuple[str, str]:
@@ -45,6 +56,8 @@ def base(tenant_name: str, when: str, test: bool = False) -> dict[str, Any]:
 def compose(name: str, subject: str, tenant_name: str, when: str, test: bool = False, summary: str | None = None,
             **context: Any) -> Content:
     """The mail of template ``name`` in the base frame; ``subject`` is also the HTML title; ``summary`` (default: the
-    headline, else the subject) says in one line what happened."""
-    html, text = render(name, subject=subject, **base(tenant_name, when, test), **context)
-    return Content(subject, html, text, summary=summary or context.get("headline") or subject)
+    headline, else the subject) says in one line what happened: it leads the mail as its hidden preheader, the line
+    an inbox shows beside the subject (a thread's subject stays the same, so the news goes there)."""
+    summary = summary or context.get("headline") or subject
+    html, text = render(name, subject=subject, preheader=summary, **base(tenant_name, when, test), **context)
+    return Content(subject, html, text, summary=summary)

@@ -49,10 +49,12 @@ def subject(frequency: str, period: str, grouped: list[Group]) -> str:
             f"{f', {high} high-risk' if high else ''} — {period}")
 
 
-def render(tenant_name: str, timezone: str, frequency: str, period: str, entries: list[DigestEntry]) -> Content:
-    """The digest of ``entries`` for the period called ``period`` (in the tenant's ``timezone``)."""
+def render(tenant_name: str, timezone: str, frequency: str, period: str, entries: list[DigestEntry],
+           test: bool = False) -> Content:
+    """The digest of ``entries`` for the period called ``period`` (in the tenant's ``timezone``); ``test``: Test
+    integration's sample, so marked."""
     grouped = groups(entries, timezone)
     total = sum(group.count for group in grouped)
     headline = f"{frequency.capitalize()} digest: {_plural(total, 'notification')}"
-    return compose("digest", subject(frequency, period, grouped), tenant_name, f"{period} ({timezone})",
+    return compose("digest", subject(frequency, period, grouped), tenant_name, f"{period} ({timezone})", test,
                    headline=headline, groups=grouped, period=period, timezone=timezone)

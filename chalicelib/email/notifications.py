@@ -3,14 +3,18 @@
 Every mail says what happened in words and, when something is to be done, what to do.
 """
 
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock, vocabulary
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Content, header_text
 from chalicelib.models.events import EVENTS, Event, ScopeData, VulnerabilityData
+from chalicelib.models.security import OPEN, Vulnerability
+from chalicelib.models.tenants import SlaDays
 from chalicelib.settings import get_settings
 
 # A system mail's headline is its type's in the registry; an automatic disable has its own.
@@ -31,7 +35,10 @@ _ORDER = {key: position for position, key in enumerate(_LABELS)}
 _STATUS_WORDS: dict[str, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive",
                                  "reopened": "Reopened"}
 _VULNERABILITY_FIELDS = ("risk", "title", "host", "domain", "path", "method", "parameter", "type", "id", "link",
-                         "status", "previous_status")
+                         "status", "previous_status", "detected_at", "open_since")
+# The word a vulnerability mail leads with (preheader and first line): the state, since the subject threads.
+_STATE_WORDS: dict[str, str] = {"detected": "Detected", "fixed": "Fixed", "reopened": "Reopened",
+                                "marked false positive": "False positive"}
 # One long field (a 2,000-character path) must not push the others out of a 200-character subject.
 _PART_LIMIT = 80
 ADMIN_MARK = "[Admin access] "
@@ -101,9 +108,48 @@ def _vulnerability_advice(info: vocabulary.TypeInfo | None, verb: str) -> list[s
     return [fix, "It had been reported fixed: check that the fix reached every host."] if verb == "reopened" else [fix]
 
 
-def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, dict[str, Any]]:
+def timing(record: Vulnerability) -> dict[str, str]:
+    """When it was first detected and when its current open run began (detection or the last reopening): what a
+    mail's fix deadline and age count from, as the reports' age does."""
+    since = next((change.at for change in reversed(record.history) if change.status in OPEN), None)
+    return {"detected_at": record.at.isoformat(),
+            **({"open_since": since.isoformat()} if since and record.status in OPEN else {})}
+
+
+def _day(moment: datetime, timezone: str) -> str:
+    local = clock.local(moment, timezone)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _days(delta: timedelta) -> str:
+    return vocabulary.quantity(max(delta.days, 0), "day")
+
+
+def _deadline(data: Mapping[str, Any], verb: str, sla: SlaDays, timezone: str) -> list[tuple[str, str]]:
+    """``Fix by: 13 Nov 2026 — SLA 3 days`` (overdue: by how long) for an open one, with its age when reopened or
+    overdue, counted from the current open run (as the reports' age), in the tenant's zone."""
+    detected = datetime.fromisoformat(data["detected_at"]) if data.get("detected_at") else None
+    since = datetime.fromisoformat(data["open_since"]) if data.get("open_since") else None
+    risk, now = data.get("risk"), clock.now()
+    if since is None or risk not in ("high", "medium", "low") or verb not in ("detected", "reopened"):
+        return []
+    days = getattr(sla, risk)
+    due = since + timedelta(days=days)
+    facts = [("Fix by", f"{_day(due, timezone)} — SLA {vocabulary.quantity(days, 'day')}"
+                        + (f", overdue by {_days(now - due)}" if now > due else ""))]
+    open_for = f", open {_days(now - since)}" if (now - since).days else ""
+    if verb == "reopened" and detected:
+        facts.append(("Age", f"detected {_day(detected, timezone)}, reopened {_day(since, timezone)}{open_for}"))
+    elif now > due:
+        facts.append(("Age", f"detected {_day(since, timezone)}{open_for}"))
+    return facts
+
+
+def vulnerability_parts(data: Mapping[str, Any], verb: str, sla: SlaDays | None = None,
+                        timezone: str = "UTC") -> tuple[str, str, dict[str, Any]]:
     """Subject, headline and template context of a vulnerability mail; the detected, fixed and reopened mails
-    (``vulnerability.html`` and ``vulnerability_status.html``) share them."""
+    (``vulnerability.html`` and ``vulnerability_status.html``) share them. The subject is the same for all (they
+    thread); the headline and the summary (the preheader) lead with the state."""
     info = vocabulary.describe(str(data["type"])) if data.get("type") else None
     path = data.get("path")
     status, previous = (str(data.get(key) or "") for key in ("status", "previous_status"))
@@ -116,6 +162,7 @@ def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, d
         ("Endpoint", f"{str(data.get('method') or '').upper()} {path}".strip() if path else None),
         ("Parameter", data.get("parameter")),
         ("Status", _status(status, previous) if verb != "detected" and status else None),
+        *_deadline(data, verb, sla or SlaDays(), timezone),
         ("Id", data.get("id")),
     ]
     context = {
@@ -126,16 +173,23 @@ def vulnerability_parts(data: Mapping[str, Any], verb: str) -> tuple[str, str, d
         "advice": _vulnerability_advice(info, verb),
         "link": _safe_link(data.get("link")),
     }
-    headline = str(data.get("title") or (info.name if info else "Vulnerability"))
-    return vulnerability_subject(data), headline, context
+    state = _STATE_WORDS.get(verb, verb.capitalize())
+    subject = vulnerability_subject(data)
+    context["summary"] = f"{state}: {subject}"
+    headline = f"{state}: {data.get('title') or (info.name if info else 'Vulnerability')}"
+    return subject, headline, context
 
 
 # --- system ------------------------------------------------------------------------------
 
 
 def is_admin_role(role: Any) -> bool:
-    """``admin``, ``Administrator``, ``global_admin``: the platform's administrator roles."""
-    return str(role or "").strip().lower().replace("_", " ").endswith(("admin", "administrator"))
+    """``admin``, ``Administrator``, ``global_admin``: the platform's administrator roles, read as a person reads
+    them: NFKC (``ＡＤＭＩＮ`` is ``ADMIN``), without control and format characters (``admin\u200b``, a soft
+    hyphen or a bidi override inside are invisible), trimmed and case-folded."""
+    text = unicodedata.normalize("NFKC", str(role or ""))
+    visible = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
+    return visible.strip().casefold().replace("_", " ").endswith(("admin", "administrator"))
 
 
 def _admin_granted(event_type: str, data: Mapping[str, Any]) -> bool:
@@ -239,8 +293,10 @@ def _scope(details: ScopeData) -> tuple[str, dict[str, Any]]:
                      "advice": [line for action, line in _SCOPE_ADVICE.items() if action in actions]}
 
 
-def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False) -> Content:
-    """The email for ``event``, with its type's template in the registry; its data was validated at ingest."""
+def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False,
+           sla: SlaDays | None = None) -> Content:
+    """The email for ``event``, with its type's template in the registry; its data was validated at ingest.
+    ``sla``: the tenant's SLA days, which a vulnerability mail's fix deadline counts with."""
     name = EVENTS[event.type].template
     if name is None:
         raise ValueError(f"{event.type} events are not mailed on their own")
@@ -249,8 +305,7 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     data = details.model_dump(exclude_none=True)
     if isinstance(details, VulnerabilityData):
         verb = _STATUS_VERBS.get(details.status, details.status) if status_notice else "detected"
-        subject, headline, context = vulnerability_parts(data, verb)
-        context["summary"] = f"{verb[:1].upper()}{verb[1:]}: {subject}"  # the subject names no verb (it threads)
+        subject, headline, context = vulnerability_parts(data, verb, sla, timezone)
     elif isinstance(details, ScopeData):
         subject, context = _scope(details)
         headline = subject

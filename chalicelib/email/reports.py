@@ -1,10 +1,11 @@
 """The report email: headline figures against the previous period, and the PDF attached or linked."""
 
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Attachment, Content
-from chalicelib.models.reports import PERIOD_NOUNS, Figure, Report, ReportFigure
+from chalicelib.models.reports import PERIOD_NOUNS, Figure, Report, ReportFigure, filename
 
 
 def size_words(size: int) -> str:
@@ -22,23 +23,31 @@ def change(figure: ReportFigure, noun: str) -> str:
     return f"{delta:+,}{percent} vs previous {noun}"
 
 
+def local_time(moment: datetime, timezone: str) -> str:
+    """``2026-12-07 08:12 JST``: a time as the tenant reads it (its zone's abbreviation, or its offset)."""
+    return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M %Z}"
+
+
 def mail(tenant_name: str, report: Report, link: str | None = None, link_expires: datetime | None = None,
-           test: bool = False) -> Content:
-    """The report email: headline figures, and either the attachment (added by the worker) or a link."""
+         test: bool = False, sample: bool = False) -> Content:
+    """The report email: the company and the period, headline figures, and either the attachment (added by the
+    worker) or a link; every time in the tenant's zone."""
     noun = PERIOD_NOUNS[report.frequency]
     subject = f"{report.frequency.capitalize()} security report"  # one subject per series: its mails thread
+    what = f"SAMPLE {report.frequency} security report (made-up figures)" if sample else subject.lower()
+    headline = f"{f'{tenant_name}: ' if tenant_name else ''}{what}, {report.period_label}"
     figures = [{"label": f.label, "value": f"{f.value:,}", "change": change(f, noun)} for f in report.figures]
-    expires = link_expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if link_expires else None
+    expires = local_time(link_expires, report.timezone) if link_expires else None
     return compose(
-        "report", subject, tenant_name, f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC", test,
-        headline=subject, period_label=report.period_label,
+        "report", subject, tenant_name, f"Generated {local_time(report.generated_at, report.timezone)}", test,
+        headline=headline, period_label=report.period_label, sample=sample,
         timezone=report.timezone, noun=noun, empty=report.empty, figures=figures, link=link, link_expires=expires,
         size=size_words(report.size_bytes))
 
 
 def sample(tenant_name: str, report: Report, document: bytes) -> Content:
-    """Test integration's sample of a report email, the made-up PDF attached directly; the sender adds the
-    ``[Test message]`` prefix."""
-    content = mail(tenant_name, report, test=True)
-    return Content(content.subject, content.html, content.text,
-                   (Attachment(f"sample-{report.frequency}-report-{report.period_key}.pdf", document),))
+    """Test integration's sample of a report email, the made-up PDF attached directly and named as a real one
+    with ``SAMPLE`` in front; the body says SAMPLE too; the sender adds the ``[Test message]`` prefix."""
+    content = mail(tenant_name, report, test=True, sample=True)
+    name = f"SAMPLE-{filename(tenant_name, report.frequency, report.period_key)}"
+    return Content(content.subject, content.html, content.text, (Attachment(name, document),))

@@ -68,7 +68,9 @@ def ingest_one(audience: Audience, raw: Any, farewell: Integration | None = None
         return EventResult(id=event.id, status="duplicate")
     vulnerability = security.record(tenant.id, event)  # idempotent on the event id: safe to route again
     received_at = datetime.fromisoformat(stored["received_at"])
-    deliveries = router.route(tenant, lambda: audience.integrations, event, received_at, farewell, vulnerability)
+    deliveries = router.route(tenant, lambda: evaluate.mailed_instead(event, audience.integrations,
+                                                                      lambda: audience.triggers),
+                              event, received_at, farewell, vulnerability)
     alerts = evaluate.evaluate(tenant, event, received_at, lambda: audience.triggers)
     events_repo.mark_routed(tenant.id, event.id)
     count("EventsIngested")

@@ -38,7 +38,8 @@ def vulnerability_notice(event: Event, change: VulnerabilityChange | None) -> Ev
         return None
     record = change.vulnerability
     data: dict[str, Any] = {**event.data, **record.model_dump(include=set(DESCRIPTION)), "id": record.id,
-                            "status": record.status, "previous_status": change.previous_status}
+                            "status": record.status, "previous_status": change.previous_status,
+                            **notifications.timing(record)}
     mailed = "vulnerability.detected" if change.notice == "detected" else "vulnerability.status_changed"
     return event.model_copy(update={"type": mailed, "data": {k: v for k, v in data.items() if v not in (None, "")}})
 
@@ -62,7 +63,7 @@ def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: 
         subscribed.append(farewell)
     if not subscribed:
         return 0
-    content = replace(notifications.render(mailed, tenant.name, tenant.timezone),
+    content = replace(notifications.render(mailed, tenant.name, tenant.timezone, sla=tenant.sla_days),
                       thread=threads.of_event(tenant.id, mailed))
     targets = []
     for integration in subscribed:

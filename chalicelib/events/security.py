@@ -54,7 +54,7 @@ def record(tenant_id: str, event: Event) -> VulnerabilityChange | None:
     if isinstance(details, AttackData):
         security_repo.record_attack(tenant_id, event.id, at, details.type, details.host, hits=details.hits,
                                     ip=details.ip, country=details.country, path=details.path,
-                                    blocked=bool(details.blocked))
+                                    blocked=bool(details.blocked), application=details.application)
     elif isinstance(details, (VulnerabilityData, VulnerabilityStatusData)):
         return _vulnerability(tenant_id, event, at, details)
     else:

@@ -1,16 +1,22 @@
 """Test integration: check the configuration and that mail can go out, then send one
-``[Test message]`` sample of each subscribed kind, directly (no retries, not counted in ratios)."""
+``[Test message]`` sample of each subscribed kind (and of the digest, for an integration that takes one),
+directly (no retries, not counted in ratios)."""
 
+from datetime import datetime
+from typing import cast
 
 from chalicelib import clock, limits
 from chalicelib.aws import integrations_repo
-from chalicelib.delivery.send import send_each
+from chalicelib.delivery.send import NOT_BUILT, send_each
+from chalicelib.digests.periods import period_containing
+from chalicelib.email import digests as digest_mails
 from chalicelib.email import mailer, notifications
 from chalicelib.email import reports as report_mails
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content
 from chalicelib.events import words
 from chalicelib.events.samples import KINDS, sample
+from chalicelib.models.digests import DigestEntry, DigestFrequency
 from chalicelib.models.integrations import Integration, IntegrationCreate, TestResult, TestStep
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import generation
@@ -33,11 +39,12 @@ def rate_limit(tenant_id: str, subject: str) -> None:
 
 def _send_step(name: str, recipients: list[str], content: Content, tags: dict[str, str],
                listing: MailingList) -> TestStep:
-    """One message per recipient, as real deliveries go; the step names each address SES refused."""
+    """One message per recipient, as real deliveries go; the step names each address SES refused or no message
+    could be built for."""
     test = content.as_test()
     outcomes = send_each(recipients, test, tags, listing=listing)
-    refused = [f"SES refused the message to {o.recipient}: {o.error.code}: {o.error.message}"
-               for o in outcomes if o.error]
+    refused = [f"{'not sent' if o.error.code == NOT_BUILT else 'SES refused the message'} to {o.recipient}: "
+               f"{o.error.code}: {o.error.message}" for o in outcomes if o.error]
     sent = [o.recipient for o in outcomes if not o.error]
     detail = "; ".join([*([f"sent to {', '.join(sent)}"] if sent else []), *refused])
     return TestStep(step=name, ok=not refused, detail=detail, subject=test.subject,
@@ -66,6 +73,18 @@ def _suppression_step(suppressed: list[str], total: int) -> list[TestStep]:
     return [TestStep(step="suppressions", ok=True, detail=f"left out, {suppressions.listed(suppressed)}")]
 
 
+def _sample_digest(tenant: Tenant, draft: IntegrationCreate | Integration, samples: dict[str, Content],
+                   now: datetime) -> Content:
+    """The digest this integration would get for the current period, listing the samples just sent (or, when it
+    takes no notification kind, a sample trigger alert: alerts are gathered too)."""
+    entries = [DigestEntry(source_id=f"test-{kind}", group=kind, headline=content.summary, at=now)
+               for kind, content in samples.items()] or [
+        DigestEntry(source_id="test-alert", group="alert", at=now,
+                    headline="Trigger “Sample”: more than 100 attacks in one hour — SQL injection on api.example.com")]
+    period = period_containing(cast(DigestFrequency, draft.notifications), tenant.timezone, now)
+    return digest_mails.render(tenant.name, tenant.timezone, draft.notifications, period.label(), entries, test=True)
+
+
 def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
     """Each step with its outcome; sends happen only if mail can go out, and never to suppressed addresses."""
     now = clock.now()
@@ -84,9 +103,13 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
         tags["integration_id"] = draft.id
         listing = MailingList(tenant.id, draft.id, integrations_repo.with_key(draft).unsubscribe_key)
     if all(step.ok for step in steps):
-        for kind in kinds:
-            content = notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True)
+        samples = {kind: notifications.render(sample(kind, now), tenant.name, tenant.timezone, test=True,
+                                              sla=tenant.sla_days) for kind in kinds}
+        for kind, content in samples.items():
             steps.append(_send_step(f"send_{kind}", recipients, content, tags, listing))
+        if draft.notifications != "instant":
+            steps.append(_send_step(f"send_digest_{draft.notifications}", recipients,
+                                    _sample_digest(tenant, draft, samples, now), tags, listing))
         for frequency in FREQUENCIES:
             if f"report_{frequency}" in draft.events:
                 content = report_mails.sample(tenant.name, *generation.sample(tenant, frequency, now))

@@ -103,14 +103,29 @@ def _split_addresses(value: Any) -> Any:
     return value
 
 
-def normalise_address(raw: str) -> str:
-    """One address, syntax-checked (no DNS) and normalised."""
+def _checked(raw: str) -> Any:
+    """The one address rule, for what the API accepts and what the mailer sends to: email-validator's syntax (no
+    DNS), an ASCII local part (SES has no SMTPUTF8) and no ``=?`` (RFC 2047 encoded-word syntax, which mail
+    software may decode into line breaks)."""
     from email_validator import EmailNotValidError, validate_email  # compiles its grammar: only when used
 
+    if "=?" in raw:
+        raise ValueError(f"{raw!r} is not a valid email address: it must not contain '=?' (encoded-word syntax)")
     try:
-        return validate_email(raw, check_deliverability=False).normalized
+        return validate_email(raw, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValueError(f"{raw!r} is not a valid email address: {exc}") from None
+
+
+def normalise_address(raw: str) -> str:
+    """One address, checked (:func:`_checked`) and normalised, as it is stored and shown."""
+    return str(_checked(raw).normalized)
+
+
+def mail_address(raw: str) -> str:
+    """One address as a mail header and SES take it: checked like every stored one (:func:`_checked`, so an old
+    row that holds a bad one is refused here too) and all ASCII (an internationalised domain in IDNA form)."""
+    return str(_checked(raw).ascii_email)
 
 
 def _unique_addresses(values: list[str]) -> list[str]:
@@ -124,9 +139,10 @@ def _unique_addresses(values: list[str]) -> list[str]:
     return list(unique.values())
 
 
-# Addresses the schema promises to accept (the server takes any that email-validator does): dot-atoms at a
-# host of ≤ 3 labels without "--" and a 2–3 letter top-level domain (none is special-use), ≤ 254 characters.
-_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30}"
+# Addresses the schema promises to accept (the server takes any that _checked does): dot-atoms without "?" (so
+# never "=?") at a host of ≤ 3 labels without "--" and a 2–3 letter top-level domain (none is special-use), ≤ 254
+# characters.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=^_`{|}~-]{1,30}"
 _LABEL = "[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20}){0,2}"
 ADDRESS_PATTERN = rf"{_ATOM}(?:\.{_ATOM})?@(?:{_LABEL}\.){{1,3}}[A-Za-z]{{2,3}}"
 _ADDRESS_SCHEMA = {"type": "string", "pattern": f"^{ADDRESS_PATTERN}$", "maxLength": 254}
@@ -155,14 +171,22 @@ Emails = Annotated[
 ]
 
 
+# The tz database's geographic areas and Etc (fixed offsets). A system's zoneinfo directory also holds files
+# that are no zone a tenant lives in: ``localtime`` (the host's own setting), ``Factory`` ("-00"), ``posixrules``,
+# ``posix/…`` and ``right/…`` copies, and old aliases (``CET``, ``EST5EDT``, ``US/Eastern``, ``GB``).
+ZONE_AREAS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+                        "Indian", "Pacific", "Etc"})
+
+
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(name for name in available_timezones()
+                     if name == "UTC" or ("/" in name and name.partition("/")[0] in ZONE_AREAS))
 
 
 def _check_zone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. 'Europe/Berlin')")
+        raise ValueError(f"{value!r} is not an IANA time zone of an area (e.g. 'Europe/Berlin', 'UTC')")
     ZoneInfo(value)
     return value
 
@@ -175,6 +199,14 @@ class _ZoneNames:
 
 
 TimeZone = Annotated[str, AfterValidator(_check_zone), _ZoneNames()]
+
+
+def json_integer(value: Any) -> Any:
+    """Before a ``Literal`` of numbers, which pydantic matches by equality (``60.0`` and ``true`` would pass):
+    only a JSON integer is one. Other numeric input fields are ``StrictInt`` (and flags ``StrictBool``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
 
 
 class ErrorDetail(Model):

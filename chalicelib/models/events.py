@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, NamedTuple, get_args
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from chalicelib import clock
 from chalicelib.models.common import MAX_RECIPIENTS, ErrorInfo, Model, Strict
@@ -87,10 +87,14 @@ class ScopeData(EventData):
 
 
 def _ip_address(value: str) -> str:
+    """A source address; an IPv6 zone (``fe80::1%eth0``) names a link on the sender's host, not a source."""
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+    if getattr(address, "scope_id", None) is not None:
+        raise ValueError(f"{value!r} has a zone (scope id) after '%'; send the address alone")
+    return str(address)
 
 
 def _country_code(value: str) -> str:
@@ -105,12 +109,12 @@ def _country_code(value: str) -> str:
 class AttackData(EventData):
     type: Text = Field(min_length=1, description="attack type code, e.g. sqli, xss, brute")
     host: Text = Field(min_length=1, description="attacked host, e.g. api.acme.io")
-    hits: int = Field(1, ge=1, le=10**9, description="malicious requests in this attack")
+    hits: StrictInt = Field(1, ge=1, le=10**9, description="malicious requests in this attack (a JSON integer)")
     ip: Annotated[str, AfterValidator(_ip_address)] | None = Field(
         None, max_length=64, description="source IPv4 or IPv6 address (stored normalised, e.g. 2001:db8::1)")
     country: Annotated[str, AfterValidator(_country_code)] | None = Field(
         None, max_length=8, description="source country, ISO 3166-1 alpha-2 (e.g. DE); stored upper-case")
-    blocked: bool | None = Field(None, description="true: the platform blocked it; false or absent: only monitored")
+    blocked: StrictBool | None = Field(None, description="true: the platform blocked it; false or absent: monitored")
     path: Text | None = Field(None, description="attacked path, e.g. /v2/orders?id=1 (reports drop the query)")
     application: Text | None = None
 

@@ -36,6 +36,13 @@ class Figure(Model):
         return "<1%" if abs(percent) < 0.5 else f"{abs(percent):,.0f}%"
 
 
+def filename(tenant_name: str, frequency: str, period_key: str) -> str:
+    """``West-Coast-Inc-daily-report-2026-11-24.pdf`` (company, frequency, period): the download's name and the
+    attachment's; ASCII, no quoting needed in a header."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in tenant_name).strip("-")
+    return f"{safe or 'security'}-{frequency}-report-{period_key}.pdf"
+
+
 class ReportFigure(Model):
     """A headline number of a report and the same number for the previous period."""
 

@@ -1,6 +1,7 @@
 """Security data as reports read it: hourly attack/hit aggregates and vulnerability/incident records.
 Plain models and time maths, no AWS: the renderer and the report content import only this."""
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -32,8 +33,27 @@ class HourlyAggregate(Model):
     countries: dict[str, Counts] = Field(default_factory=dict)
     endpoints: dict[str, Counts] = Field(default_factory=dict, description="keyed by 'host path', e.g. "
                                                                            "'api.acme.io /v2/orders'")
+    applications: dict[str, Counts] = Field(default_factory=dict, description="by the events' application")
     ip_countries: dict[str, str] = Field(default_factory=dict, description="country (ISO 3166-1 alpha-2) of a "
                                                                            "named IP, when its events gave one")
+
+
+INTERNAL = "internal"  # the country of an attack from a private or loopback address that named none
+
+
+# RFC 1918, RFC 4193 and loopback. Not ``ipaddress``'s ``is_private``: that also holds for the documentation and
+# benchmarking ranges (192.0.2.0/24, 198.18.0.0/15, 2001:db8::/32 …), which are no company's own network.
+_INTERNAL = tuple(ipaddress.ip_network(network) for network in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7", "::1/128"))
+
+
+def is_internal(ip: str) -> bool:
+    """A private (RFC 1918, RFC 4193) or loopback source address: one of the company's own networks."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in network for network in _INTERNAL)
 
 
 Observed = Literal["open", "closed", "false_positive"]
@@ -128,12 +148,6 @@ class Vulnerability(Model):
             since = change.at if change.status in OPEN else None
         return since
 
-    def fixes(self, start: datetime, end: datetime) -> list[timedelta | None]:
-        """Each fix (→ closed) in ``[start, end)``: how long it had been open (``None`` if it never was)."""
-        history = self.history
-        return [history[n].at - history[n - 1].at if n and history[n - 1].status in OPEN else None
-                for n, change in enumerate(history) if change.status == "closed" and start <= change.at < end]
-
     def relevant(self, start: datetime, end: datetime) -> bool:
         """Open at the start or the end of ``[start, end)``, or changed within it: what a report shows."""
         return (self.status_at(start) in OPEN or self.status_at(end) in OPEN
@@ -177,6 +191,9 @@ class VulnerabilityChange(Model):
         return None
 
 
+RESOLVED = frozenset({"resolved", "closed", "fixed", "false_positive", "false positive"})
+
+
 class Incident(Model):
     id: str
     at: datetime
@@ -186,6 +203,10 @@ class Incident(Model):
     attack_type: str = ""
     status: str = "open"
 
+    @property
+    def resolved(self) -> bool:
+        return self.status.strip().lower() in RESOLVED
+
 
 class SecurityData(Model):
     """The raw material of one report period."""
@@ -193,6 +214,9 @@ class SecurityData(Model):
     aggregates: list[HourlyAggregate] = Field(default_factory=list)
     vulnerabilities: list[Vulnerability] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
+    open_before: list[Incident] = Field(default_factory=list, description="incidents that began before the "
+                                                                          "period (within a look-back) and are "
+                                                                          "still not resolved")
 
 
 def utc_hour(at: datetime) -> datetime:

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from chalicelib.models.common import Email, Model, Name, Patch, Strict, TimeZone
 
-SlaDaysValue = Annotated[int, Field(ge=1, le=3650)]
+SlaDaysValue = Annotated[StrictInt, Field(ge=1, le=3650)]
 
 
 class SlaDays(Strict):

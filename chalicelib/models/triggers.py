@@ -10,12 +10,24 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     WithJsonSchema,
     model_validator,
 )
 
-from chalicelib.models.common import BLANK, INVISIBLE, NAME_PATTERN, Model, Name, Patch, Strict, clean_name
+from chalicelib.models.common import (
+    BLANK,
+    INVISIBLE,
+    NAME_PATTERN,
+    Model,
+    Name,
+    Patch,
+    Strict,
+    clean_name,
+    json_integer,
+)
 
 TriggerMetric = Literal["attacks", "hits", "incidents"]
 TriggerInterval = Literal["minute", "hour", "day"]
@@ -43,6 +55,8 @@ def _check_filter_values(kind: str, values: list[str]) -> list[str]:
     for value in values:
         if kind == "ip":
             try:
+                if "%" in value:  # a zone (fe80::1%eth0): an event's address never carries one
+                    raise ValueError(value)
                 ipaddress.ip_network(value, strict=False)
             except ValueError:
                 problems.append(f"{value!r} is not an IPv4/IPv6 address or CIDR block")
@@ -58,7 +72,7 @@ class FilterRule(Strict):
     block); ``exclude`` turns it into "none of"."""
 
     values: list[FilterValue] = Field(min_length=1, max_length=100)
-    exclude: bool = False
+    exclude: StrictBool = False
 
 
 def _filter_shorthand(value: Any) -> Any:
@@ -105,7 +119,8 @@ class ThresholdCondition(Strict):
     type: Literal["threshold"]
     metric: TriggerMetric
     interval: TriggerInterval
-    threshold: int = Field(ge=1, le=10**9, description="fires when the window's count goes above this number")
+    threshold: StrictInt = Field(ge=0, le=10**9, description="fires when the window's count goes above this number "
+                                                               "(0: any, at the first event)")
     filters: TriggerFilters = Field(default_factory=TriggerFilters)
 
 
@@ -129,9 +144,10 @@ IntegrationIds = Annotated[list[ObjectId], Field(min_length=1, max_length=MAX_TR
 
 
 class TerraformThreshold(Strict):
-    period: Literal[60, 3600, 86400] = Field(description="seconds: 60 (minute), 3600 (hour) or 86400 (day)")
+    period: Annotated[Literal[60, 3600, 86400], BeforeValidator(json_integer)] = Field(
+        description="seconds: 60 (minute), 3600 (hour) or 86400 (day)")
     operator: Literal["gt"] = "gt"
-    count: int = Field(ge=1, le=10**9)
+    count: StrictInt = Field(ge=0, le=10**9)
 
 
 def _terraform_value_schema(filter_id: str, value_schema: dict[str, Any]) -> dict[str, Any]:
@@ -199,11 +215,11 @@ class TriggerCreate(Strict):
     model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_TRIGGER_SHAPES))
 
     name: Name | None = None
-    active: bool = True
+    active: StrictBool = True
     integration_ids: IntegrationIds | None = None
     condition: Condition | None = None
     template_id: TerraformTemplate | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     comment: Comment | None = None
     threshold: TerraformThreshold | None = None
     filters: list[TerraformFilter] | None = None
@@ -256,7 +272,7 @@ def _to_native(body: "TriggerCreate") -> "TriggerCreate":
 class TriggerUpdate(Patch):
     name: Name | None = None
     comment: Comment | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
     integration_ids: IntegrationIds | None = None
     condition: Condition | None = None
 
@@ -275,6 +291,40 @@ class Trigger(Model):
     last_fired_at: datetime | None = None
     last_outcome: str | None = Field(None, description="what the last firing sent, or why it sent nothing")
     version: int = Field(1, exclude=True)
+
+
+class Counted(Model):
+    """What one event adds to a threshold window: ``amount`` in the metric's unit, and what the alert breaks it
+    down by."""
+
+    amount: int
+    hits: int = 0
+    blocked: bool = False
+    type: str = "unknown"
+    host: str = "unknown"
+    ip: str | None = None
+    country: str | None = None
+    endpoint: str | None = None
+
+
+class Tally(Model):
+    """What one threshold window counted until it fired: ``count`` (the metric) over ``events`` events, and the
+    breakdowns of the first ``itemised`` of those events (all of them, unless the window had more than a window
+    keeps the details of): ``amount`` (the metric), ``hits``, ``blocked`` and the named breakdowns in the metric's
+    unit, ``pairs`` by ``(type, host)``."""
+
+    count: int = 0
+    events: int = 0
+    itemised: int = 0
+    amount: int = 0
+    hits: int = 0
+    blocked: int = 0
+    types: dict[str, int] = Field(default_factory=dict)
+    hosts: dict[str, int] = Field(default_factory=dict)
+    pairs: dict[tuple[str, str], int] = Field(default_factory=dict)
+    ips: dict[str, int] = Field(default_factory=dict)
+    endpoints: dict[str, int] = Field(default_factory=dict)
+    ip_countries: dict[str, str] = Field(default_factory=dict)
 
 
 class TriggerPage(Model):

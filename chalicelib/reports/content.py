@@ -6,7 +6,6 @@ sentences is :mod:`~chalicelib.reports.summary`; made-up data for demos and samp
 """
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
@@ -19,19 +18,21 @@ from chalicelib.models.reports import PERIOD_NOUNS, Figure
 from chalicelib.models.security import (
     OPEN,
     RISKS,
-    Counts,
     HourlyAggregate,
+    Incident,
     Risk,
     SecurityData,
     Vulnerability,
     hours_between,
 )
 from chalicelib.models.tenants import SlaDays
+from chalicelib.reports.attacks import Ranked, breakdowns, type_name
 from chalicelib.reports.periods import Frequency, Period
-from chalicelib.vocabulary import API_TOP_10, country_name, describe
 
 TOP = 10
-OTHER = "Other"
+# How far back a report looks for incidents still not resolved: they need action whatever day they began, but an
+# incident is reported once (no event closes it), so one never marked resolved would otherwise stay forever.
+INCIDENT_LOOK_BACK = timedelta(days=30)
 _RISK_ORDER = {risk: n for n, risk in enumerate(RISKS)}
 
 
@@ -40,12 +41,6 @@ class TimeBucket(Model):
     start: datetime
     attacks: int = 0
     hits: int = 0
-
-
-class Ranked(Model):
-    name: str
-    attacks: int
-    hits: int
 
 
 Tone = Literal["neutral", "better", "worse", "alert"]
@@ -77,6 +72,7 @@ class VulnerabilityRow(NamedTuple):
     status: VulnerabilityStatus  # at the period's end
     days: int | None  # open: days open at the period's end; fixed in the period: days it took
     overdue: bool  # open longer than its risk's SLA at the period's end
+    reopened: datetime | None = None  # reopened: when its current open run began (its age counts from there)
 
 
 class IncidentRow(NamedTuple):
@@ -119,6 +115,7 @@ class ReportData(Model):
     open_vulnerabilities: dict[Risk, Figure]  # the backlog open at the period's end (and at the previous one's)
     vulnerability_figures: VulnerabilityFigures = Field(default_factory=VulnerabilityFigures)
     partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
+    sample: bool = Field(False, description="made-up figures (Test integration): every page says SAMPLE")
     blocked: Figure = Field(default_factory=lambda: Figure(value=0, previous=0), description="attacks blocked")
     timeline_unit: Literal["hour", "day"]
     timeline: list[TimeBucket]
@@ -126,11 +123,19 @@ class ReportData(Model):
     top_hosts: list[Ranked]
     top_endpoints: list[Ranked] = Field(default_factory=list, description="'host path'")
     top_ips: list[Ranked] = Field(default_factory=list)
-    top_countries: list[Ranked] = Field(default_factory=list)
+    top_countries: list[Ranked] = Field(default_factory=list, description="the top countries, then the rest and "
+                                                                          "the attacks without a country: it adds up")
+    top_applications: list[Ranked] = Field(default_factory=list, description="by the events' application, then "
+                                                                             "the rest: empty when none named one")
+    owasp: list[Ranked] = Field(default_factory=list, description="attacks per OWASP Top 10 (2021) category of "
+                                                                  "their type in the list's order, Other last")
     owasp_api: list[Ranked] = Field(default_factory=list, description="attacks per OWASP API Top 10 (2023) "
-                                                                      "category in the list's order, Other last")
+                                                                      "category in the list's order, Other last "
+                                                                      "(types no API category fits, e.g. injections)")
     vulnerabilities: list[VulnerabilityRow]
     incident_rows: list[IncidentRow]
+    open_before: list[IncidentRow] = Field(default_factory=list, description="incidents that began before the "
+                                           f"period (up to {INCIDENT_LOOK_BACK.days} days) and are not resolved")
 
     @property
     def period_noun(self) -> str:
@@ -138,7 +143,7 @@ class ReportData(Model):
 
     @property
     def is_empty(self) -> bool:
-        return self.attacks.value == 0 and not self.vulnerabilities and not self.incident_rows
+        return self.attacks.value == 0 and not self.vulnerabilities and not self.incident_rows and not self.open_before
 
     @property
     def has_previous(self) -> bool:
@@ -176,49 +181,6 @@ def _timeline(period: Period, aggregates: list[HourlyAggregate]) -> tuple[Litera
     return "day", list(by_day.values())
 
 
-def _totals(aggregates: list[HourlyAggregate], dimension: str,
-            name: Callable[[str], str] = str) -> tuple[Counter[str], Counter[str]]:
-    """Attacks and hits per key of ``dimension`` over the hours, keys renamed by ``name`` (and merged)."""
-    by_key: dict[str, Counts] = {}
-    for aggregate in aggregates:
-        counts: dict[str, Counts] = getattr(aggregate, dimension)
-        for key, count in counts.items():
-            total = by_key.setdefault(key, Counts())
-            total.attacks += count.attacks
-            total.hits += count.hits
-    attacks: Counter[str] = Counter()
-    hits: Counter[str] = Counter()
-    for key, total in by_key.items():
-        attacks[name(key)] += total.attacks
-        hits[name(key)] += total.hits
-    return attacks, hits
-
-
-def _top(aggregates: list[HourlyAggregate], dimension: str, limit: int,
-         name: Callable[[str], str] = str) -> list[Ranked]:
-    attacks, hits = _totals(aggregates, dimension, name)
-    ranked = sorted(attacks, key=lambda key: (-attacks[key], -hits[key], key))
-    return [Ranked(name=key, attacks=attacks[key], hits=hits[key]) for key in ranked[:limit]]
-
-
-def _type_name(code: str) -> str:
-    return describe(code).name
-
-
-def _ip_label(aggregates: list[HourlyAggregate]) -> Callable[[str], str]:
-    """``203.0.113.7 (DE)``: a source IP with its country, when the events said."""
-    countries = {ip: country for aggregate in aggregates for ip, country in aggregate.ip_countries.items()}
-    return lambda ip: f"{ip} ({countries[ip]})" if ip in countries else ip
-
-
-def _owasp_api(aggregates: list[HourlyAggregate]) -> list[Ranked]:
-    """Attacks per OWASP API Top 10 (2023) category of their type, in the list's order; unknown → Other."""
-    attacks, hits = _totals(aggregates, "types", lambda code: describe(code).owasp_api or OTHER)
-    order = {category: n for n, category in enumerate((*API_TOP_10, OTHER))}
-    return [Ranked(name=category, attacks=attacks[category], hits=hits[category])
-            for category in sorted(attacks, key=order.__getitem__) if attacks[category]]
-
-
 def _moved_to(vulnerability: Vulnerability, status: str, start: datetime, end: datetime) -> bool:
     return any(change.status == status and start <= change.at < end for change in vulnerability.history)
 
@@ -229,6 +191,39 @@ def _age(vulnerability: Vulnerability, moment: datetime) -> timedelta | None:
     return None if since is None else moment - since
 
 
+class Moves(NamedTuple):
+    """How one vulnerability moved in a period, by the one rule every figure, row and sentence uses:
+
+    - *new*: first reported, as open, in the period; one first reported already closed is neither new nor fixed
+      (nobody saw it open, so nothing was fixed on the report's watch);
+    - *fixed*: closed after being open, at most once per vulnerability; a fix undone by a reopening in the same
+      period counts as neither a fix nor a reopening; ``fix`` is how long the counted fix took (from detection
+      or the reopening it closed), so the mean time to fix covers exactly the fixes counted;
+    - *reopened*: reopened in the period, unless it undid a fix of the same period."""
+
+    new: bool
+    fix: timedelta | None
+    reopened: bool
+
+
+def moves(vulnerability: Vulnerability, start: datetime, end: datetime) -> Moves:
+    """See :class:`Moves`."""
+    history = vulnerability.history
+    fix: timedelta | None = None
+    reopened = False
+    for n, change in enumerate(history):
+        if not start <= change.at < end:
+            continue
+        if change.status == "closed" and n and history[n - 1].status in OPEN:
+            fix = change.at - history[n - 1].at
+        elif change.status == "reopened":
+            if fix is None:
+                reopened = True
+            fix = None  # a fix of this period undone: neither counts
+    first = history[0]
+    return Moves(first.status == "open" and start <= first.at < end, fix, reopened)
+
+
 def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime, end: datetime,
                            sla_days: dict[Risk, int]) -> VulnerabilityFigures:
     counts: dict[str, Counter[Risk]] = {name: Counter() for name in ("new", "fixed", "reopened", "overdue")}
@@ -236,12 +231,11 @@ def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime
     fix_times: list[timedelta] = []
     false_positives = 0
     for v in vulnerabilities:
-        first = v.history[0]
-        counts["new"][v.risk] += first.status == "open" and start <= first.at < end
-        fixes = v.fixes(start, end)
-        counts["fixed"][v.risk] += bool(fixes)
-        fix_times += [fix for fix in fixes if fix is not None]
-        counts["reopened"][v.risk] += _moved_to(v, "reopened", start, end)
+        moved = moves(v, start, end)
+        counts["new"][v.risk] += moved.new
+        counts["fixed"][v.risk] += moved.fix is not None
+        fix_times += [moved.fix] if moved.fix is not None else []
+        counts["reopened"][v.risk] += moved.reopened
         false_positives += _moved_to(v, "false_positive", start, end)
         if (age := _age(v, end)) is not None:
             oldest[v.risk] = max(oldest[v.risk], age.days)
@@ -256,12 +250,13 @@ def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime
 def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, int],
          zone: ZoneInfo) -> VulnerabilityRow:
     status = v.status_at(end) or v.status
-    age, fixes = _age(v, end), v.fixes(start, end)
-    took = fixes[-1] if status == "closed" and fixes else None
-    days = age if age is not None else took
+    age, fix = _age(v, end), moves(v, start, end).fix
+    days = age if age is not None else fix if status == "closed" else None
+    since = v.open_since(end) if status == "reopened" else None
     return VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
                             target=_target(v), status=status, days=None if days is None else days.days,
-                            overdue=age is not None and age > timedelta(days=sla_days[v.risk]))
+                            overdue=age is not None and age > timedelta(days=sla_days[v.risk]),
+                            reopened=since.astimezone(zone) if since else None)
 
 
 def _target(vulnerability: Vulnerability) -> str:
@@ -305,16 +300,14 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         vulnerability_figures=_vulnerability_figures(current.vulnerabilities, start, end, sla),
         timeline_unit=unit,
         timeline=timeline,
-        top_attack_types=_top(current.aggregates, "types", top, _type_name),
-        top_hosts=_top(current.aggregates, "hosts", top),
-        top_endpoints=_top(current.aggregates, "endpoints", top),
-        top_ips=_top(current.aggregates, "ips", top, _ip_label(current.aggregates)),
-        top_countries=_top(current.aggregates, "countries", top, country_name),
-        owasp_api=_owasp_api(current.aggregates),
+        **breakdowns(current.aggregates, top),
         vulnerabilities=rows,
-        incident_rows=[
-            IncidentRow(time=i.at.astimezone(zone), risk=i.risk, title=i.title, host=i.host,
-                        attack_type=_type_name(i.attack_type) if i.attack_type else "", status=i.status)
-            for i in incidents
-        ],
+        incident_rows=[_incident_row(i, zone) for i in incidents],
+        open_before=[_incident_row(i, zone) for i in sorted(current.open_before, key=lambda i: (i.at, i.id))],
     )
+
+
+def _incident_row(incident: Incident, zone: ZoneInfo) -> IncidentRow:
+    return IncidentRow(time=incident.at.astimezone(zone), risk=incident.risk, title=incident.title,
+                       host=incident.host, status=incident.status,
+                       attack_type=type_name(incident.attack_type) if incident.attack_type else "")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.models.security import (
+    INTERNAL,
     RISKS,
     Counts,
     HourlyAggregate,
@@ -37,8 +38,12 @@ _PARAMS = ["id", "q", "redirect_uri", "file", "sort", "email", "token", ""]
 # Made-up attack sources in the documentation address ranges, a few busy ones and a tail; None: no country.
 _SOURCES: list[tuple[str, str | None]] = [
     ("203.0.113.45", "CN"), ("198.51.100.7", "RU"), ("2001:db8::bad:1", "DE"), ("192.0.2.88", "US"),
-    ("203.0.113.9", "BR"), ("192.0.2.14", None),
+    ("203.0.113.9", "BR"), ("192.0.2.14", None), ("10.20.0.14", INTERNAL),  # a scanner inside the network
 ]
+# The application behind each host (as the platform names it); the rest are hosts of no application.
+_APPLICATIONS = {"api.acme.io": "Public API", "www.acme.io": "Website", "auth.acme.io": "Sign-in",
+                 "shop.acme.io": "Shop", "admin.acme.io": "Back office", "graphql.acme.io": "Public API",
+                 "billing.acme.io": "Billing"}
 _BLOCKED_SHARE = {"scanner": 0.9, "sqli": 0.8, "rce": 0.85, "xss": 0.7, "brute": 0.5}
 # The one path of each host that draws its attacks (few endpoints an hour keep the local stack's seeding quick).
 _TARGETS = dict(zip(_HOSTS, ["/api/v2/orders", "/search", "/api/v1/login", "/checkout/confirm", "/files/download",
@@ -94,7 +99,8 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
             ip, country = sources.choices(_SOURCES, source_weights)[0]
             named = [("types", kind), ("hosts", host), ("ips", ip),
                      ("endpoints", f"{host} {_TARGETS[host]}"),
-                     *([("countries", country)] if country else [])]
+                     *([("countries", country)] if country else []),
+                     *([("applications", _APPLICATIONS[host])] if host in _APPLICATIONS else [])]
             for dimension, name in named:
                 counts = getattr(aggregate, dimension).setdefault(name, Counts())
                 counts.attacks += 1

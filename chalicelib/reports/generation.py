@@ -22,11 +22,11 @@ from chalicelib.email import reports as mails
 from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
-from chalicelib.models.reports import Report, ReportDownload, ReportFigure
+from chalicelib.models.reports import Report, ReportDownload, ReportFigure, filename
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import links, scheduler
-from chalicelib.reports.content import ReportData, build_report
+from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
 from chalicelib.settings import get_settings
@@ -37,8 +37,11 @@ def report_id(period: Period) -> str:
     return f"{period.end:%Y%m%dT%H%M}Z-{period.frequency}-{period.key}"
 
 
-def object_key(tenant_id: str, period: Period) -> str:
-    return f"reports/{tenant_id}/{period.frequency}/{period.key}.pdf"
+def object_key(tenant: Tenant, period: Period) -> str:
+    """``reports/<tenant>/<frequency>/<period>/<download name>``: the mail's attachment takes the key's last part,
+    so it is named as the download is (company, frequency, period)."""
+    name = filename(tenant.name, period.frequency, period.key)
+    return f"reports/{tenant.id}/{period.frequency}/{period.key}/{name}"
 
 
 def _figures(data: ReportData) -> list[ReportFigure]:
@@ -51,15 +54,20 @@ def _figures(data: ReportData) -> list[ReportFigure]:
     return figures
 
 
-def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
-    from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
-
-    current = security_repo.read(tenant.id, period.start, period.end)
+def content_of(tenant: Tenant, period: Period) -> ReportData:
+    """What the report of ``period`` says, from the stored security data, as of now."""
+    current = security_repo.read(tenant.id, period.start, period.end, open_since=period.start - INCIDENT_LOOK_BACK)
     before = period.previous()  # its vulnerability backlog is in current's records (their history)
     previous = security_repo.read(tenant.id, before.start, before.end, vulnerabilities=False)
     now = clock.now()
-    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
+    return build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
                         sla_days=tenant.sla_days.model_dump())
+
+
+def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
+    from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
+
+    data = content_of(tenant, period)
     started = time.perf_counter()
     document = pdf.render(data, get_settings().product_name)
     milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
@@ -82,7 +90,7 @@ def generate(tenant: Tenant, period: Period) -> Report:
     if existing := reports_repo.get(tenant.id, rid):
         return existing
     data, document = _render(tenant, period)
-    key = object_key(tenant.id, period)
+    key = object_key(tenant, period)
     blobs.put(key, document)
     report = _report(tenant, period, key, data, len(document), rid)
     if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
@@ -161,13 +169,14 @@ def preview(tenant: Tenant, period: Period) -> ReportDownload:
 
 def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:
     """Test integration's sample report: made-up data for the last complete period and its PDF (nothing
-    stored, nothing counted)."""
+    stored, nothing counted), every page marked SAMPLE. Never the tenant's real figures: a test may go to a
+    draft's addresses nobody has confirmed yet, and a forwarded sample must not pass for a report."""
     from chalicelib.reports import pdf
 
     period = last_complete(frequency, tenant.timezone, now)
     current = demo_security_data(period, vulnerabilities=12, incidents=4)
     previous = demo_security_data(period.previous(), vulnerabilities=10, incidents=5, seed=8)
     data = build_report(tenant.name, period, current, previous, generated_at=now,
-                        sla_days=tenant.sla_days.model_dump())
+                        sla_days=tenant.sla_days.model_dump()).model_copy(update={"sample": True})
     document = pdf.render(data, get_settings().product_name)
     return _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}"), document

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from chalicelib import clock
 from chalicelib.aws import blobs, reports_repo, tenants_repo
 from chalicelib.errors import Gone, NotFound
-from chalicelib.models.reports import Report, ReportDownload
+from chalicelib.models.reports import Report, ReportDownload, filename
 from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
 
@@ -23,16 +23,10 @@ EMAIL_LINK_PATH = "/report-links/"  # under the console's URL
 _MAX_LINK = 200
 
 
-def filename(tenant: Tenant, report: Report) -> str:
-    """``West-Coast-Inc-daily-report-2026-11-24.pdf``: ASCII, no quoting needed in a header."""
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in tenant.name).strip("-")
-    return f"{safe or 'security'}-{report.frequency}-report-{report.period_key}.pdf"
-
-
 def download(tenant: Tenant, report: Report, seconds: int | None = None) -> ReportDownload:
     """``report`` with a presigned link to its PDF, valid ``seconds`` (``REPORT_DOWNLOAD_SECONDS``)."""
     seconds = seconds or get_settings().report_download_seconds
-    url = blobs.presigned_url(report.object_key, seconds, filename(tenant, report))
+    url = blobs.presigned_url(report.object_key, seconds, filename(tenant.name, report.frequency, report.period_key))
     return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
                           download_url=url, download_expires_at=clock.shift(clock.now(), timedelta(seconds=seconds)))
 

@@ -216,7 +216,8 @@ def _ranked(pdf: Document, x: float, y: float, width: float, heading: str, rows:
     for row in rows:
         pdf.set_fill_color(*DATA_BAR)
         pdf.rect(x, y + 0.4, (width - 40) * row.attacks / peak, ROW - 0.8, style="F")
-        y += print_row(pdf, x, y, columns, [clean(row.name), number(row.attacks), number(row.hits)]) + 0.6
+        name = f"{clean(row.name)} · {row.category.replace(':2021', '')}" if row.category else clean(row.name)
+        y += print_row(pdf, x, y, columns, [name, number(row.attacks), number(row.hits)]) + 0.6
     return y
 
 
@@ -242,15 +243,25 @@ def _pair(pdf: Document, *tables: tuple[str, Sequence[Ranked], str]) -> None:
 
 
 def _owasp(pdf: Document, report: ReportData) -> None:
-    pdf.section("OWASP API Security Top 10 (2023)", "attacks by the category of their type",
-                keep=_ranked_room(report.owasp_api))
-    pdf.set_y(_ranked(pdf, MARGIN, pdf.get_y(), 180, "", report.owasp_api) + 2)
+    """Attacks by the OWASP category of their type: the Top 10 (2021), and the API Top 10 (2023) where a
+    category of it fits (injections have none there: they count under Other)."""
+    pdf.section("OWASP categories", "attacks by the category of their type",
+                keep=max(_ranked_room(report.owasp), _ranked_room(report.owasp_api)))
+    _pair(pdf, ("OWASP Top 10 (2021)", report.owasp, "none"),
+          ("OWASP API Security Top 10 (2023)", report.owasp_api, "none"))
 
 
 def _endpoints(pdf: Document, report: ReportData) -> None:
     pdf.section("Attacked endpoints", "host and path", keep=_ranked_room(report.top_endpoints))
     pdf.set_y(_ranked(pdf, MARGIN, pdf.get_y(), 180, "", report.top_endpoints,
                       "No endpoints were recorded: the attacks carried no path.") + 2)
+
+
+def _applications(pdf: Document, report: ReportData) -> None:
+    """Attacks per application, when the events named one (else no section)."""
+    if report.top_applications:
+        pdf.section("Attacked applications", "as the events named them", keep=_ranked_room(report.top_applications))
+        pdf.set_y(_ranked(pdf, MARGIN, pdf.get_y(), 180, "", report.top_applications) + 2)
 
 
 def _sources(pdf: Document, report: ReportData) -> None:
@@ -312,6 +323,7 @@ def render(report: ReportData, product: str = "Email Report") -> bytes:
         _tops(pdf, report)
         _owasp(pdf, report)
         _endpoints(pdf, report)
+        _applications(pdf, report)
         _sources(pdf, report)
         vulnerabilities(pdf, report)
         incidents(pdf, report)

@@ -1,8 +1,9 @@
 """The PDF's layout primitives with fpdf2: the page (fonts, measuring, wrapping, header and footer), colours and
 sizes, and tables; the report's sections use them (:mod:`~chalicelib.reports.pdf`).
 
-Chinese, Japanese and Korean text (which DejaVu has no glyphs for) is printed in the bundled WenQuanYi Micro
-Hei, loaded only by a report that has some: parsing it costs ≈ 0.2 s.
+Scripts DejaVu has no glyphs for — Chinese, Japanese, Korean, Arabic, Hebrew, the Indic scripts, Thai and more —
+print in bundled fonts that a report loads only when it has such text (:mod:`~chalicelib.reports.pdf_scripts`);
+texts that need shaping go through fpdf2's ``cell()`` with HarfBuzz, the rest through ``text()``.
 
 Tables are drawn row by row with ``text()`` and our own width measurement from the font's metrics:
 fpdf2's ``table()`` and ``cell()`` re-measure and line-break every cell and cost 2–10× more,
@@ -19,15 +20,11 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from chalicelib.reports import pdf_scripts as scripts
 from chalicelib.reports.content import ReportData
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
-CJK = "WenQuanYi"  # regular only: bold CJK text prints regular
-# What the CJK font is subset to (fonts/README.md); DejaVu (as subset) has none of it.
-_CJK_CHARS = "\u1100-\u11ff\u2e80-\u2fff\u3000-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff" \
-             "\ufe30-\ufe4f\uff00-\uffef"
-_CJK_RUN = re.compile(f"([{_CJK_CHARS}]+)")
 
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
@@ -47,12 +44,15 @@ PARTIAL_INK = (122, 82, 0)
 BLOCKED = (36, 128, 78)
 MONITORED = (214, 137, 16)
 TONES = {"neutral": MUTED, "better": BETTER, "worse": WORSE, "alert": WORSE}
+SAMPLE = (250, 226, 226)
+SAMPLE_MARK = "SAMPLE"
 
 MARGIN = 15.0
 PAGE_BOTTOM = 297.0 - 16.0
 ROW = 5.0
 LINE = 3.6
 MAX_LINES = 50  # a cell of the longest text we accept (2,000 characters) still fits on a page
+_JOINTS = (".", ":", "/")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 
 
@@ -83,9 +83,14 @@ class Document(FPDF):
         super().__init__(format="A4", unit="mm")
         self.report = report
         self.product = product
-        self.has_cjk = any(_CJK_RUN.search(text) for text in _texts(report, product))  # else no check per text
         self.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
         self.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.scripts = scripts.needed(_texts(report, product))  # none: no check per text
+        for font in self.scripts:  # regular only: bold text in these scripts prints regular
+            self.add_font(font.family, "", FONTS / font.file)
+        if any(font.shaped for font in self.scripts):
+            self.set_fallback_fonts([font.family for font in self.scripts], exact_match=False)
+            self.set_text_shaping(True)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=297.0 - PAGE_BOTTOM)
         self.alias_nb_pages()
@@ -119,28 +124,58 @@ class Document(FPDF):
 
     def _char_widths(self, text: str) -> list[float]:
         widths, scale = self._widths(FAMILY, self.font_style)
-        if not (self.has_cjk and _CJK_RUN.search(text)):
+        if not (self.scripts and scripts.OTHER.search(text)):
             return [widths[ord(char)] * scale for char in text]
-        cjk, cjk_scale = self._widths(self._cjk(), "")
-        return [cjk[ord(char)] * cjk_scale if _CJK_RUN.match(char) else widths[ord(char)] * scale for char in text]
-
-    def _cjk(self) -> str:
-        if CJK.lower() not in self.fonts:
-            self.add_font(CJK, "", FONTS / "WenQuanYiMicroHei-CJK.ttf")
-        return CJK
+        measured = []
+        for char in text:
+            font = scripts.font_of(char, self.scripts)
+            other, other_scale = self._widths(font.family, "") if font else (widths, scale)
+            measured.append(other[ord(char)] * other_scale)
+        return measured
 
     def text(self, x: float, y: float, text: str = "") -> None:
-        """fpdf2's ``text()``, printing runs of CJK characters in the CJK font."""
-        if not (self.has_cjk and _CJK_RUN.search(text)):
-            super().text(x, y, text)
-            return
-        style, size = self.font_style, self.font_size_pt
-        for index, run in enumerate(_CJK_RUN.split(text)):  # odd indexes are the CJK runs
-            if run:
-                self.set_font(self._cjk() if index % 2 else FAMILY, "" if index % 2 else style, size)
+        """fpdf2's ``text()``, printing other scripts in their fonts: shaped ones through ``cell()``."""
+        if not self.scripts or text.isascii() or not scripts.OTHER.search(text):
+            super().text(x, y, self._printable(text))
+        elif scripts.SHAPED.search(text):
+            self._shaped(x, y, self._printable(text))
+        else:
+            style, size = self.font_style, self.font_size_pt
+            for run, font in self._runs(self._printable(text)):
+                self.set_font(font.family if font else FAMILY, "" if font else style, size)
                 super().text(x, y, run)
                 x += self.width_of(run)
-        self.set_font(FAMILY, style, size)
+            self.set_font(FAMILY, style, size)
+
+    def _runs(self, text: str) -> Iterator[tuple[str, "scripts.ScriptFont | None"]]:
+        """``text`` in runs of one font each (``None``: DejaVu)."""
+        start, current = 0, scripts.font_of(text[0], self.scripts) if text else None
+        for n, char in enumerate(text):
+            font = scripts.font_of(char, self.scripts)
+            if font != current:
+                yield text[start:n], current
+                start, current = n, font
+        yield text[start:], current
+
+    def _shaped(self, x: float, y: float, text: str) -> None:
+        """One line with text shaping (joined, reordered, right-to-left letters): fpdf2 shapes in ``cell()``
+        only. The cell's baseline is 0.8 × the font size below its top; the position and page are left as they
+        were, as ``text()`` leaves them."""
+        at, breaks = (self.x, self.y), self.auto_page_break
+        self.auto_page_break = False
+        self.set_xy(x, y - 0.8 * self.font_size)
+        self.cell(h=self.font_size, text=text)
+        self.x, self.y = at
+        self.auto_page_break = breaks
+
+    def _printable(self, text: str) -> str:
+        """``text`` with each character no loaded font has replaced by a visible mark (never a blank)."""
+        if text.isascii():
+            return text
+        dejavu = self.fonts[FAMILY.lower() + self.font_style].cmap
+        return "".join(char if ord(char) in (self.fonts[font.family.lower()].cmap if font else dejavu)
+                       or char.isspace() else scripts.MISSING
+                       for char, font in ((char, scripts.font_of(char, self.scripts)) for char in text))
 
     def fit(self, text: str, width: float) -> str:
         """``text`` cut with an ellipsis to fit ``width``."""
@@ -173,9 +208,10 @@ class Document(FPDF):
             while stop < end and widths[stop] <= room:
                 room -= widths[stop]
                 stop += 1
-            if stop < end:  # break at the last space that fits, else inside the word (at least one character)
-                space = text.rfind(" ", start, stop + 1)
-                stop = space if space > start else max(stop, start + 1)
+            if stop < end:  # break at the last space that fits, else after a dot, colon or slash (host names,
+                space = text.rfind(" ", start, stop + 1)  # URLs: never inside a label), else inside the word
+                joint = max(text.rfind(mark, start, stop) for mark in _JOINTS) + 1
+                stop = space if space > start else joint if joint > start else max(stop, start + 1)
             lines.append(text[start:stop].rstrip())
             start = stop
             while start < end and text[start] == " ":
@@ -187,6 +223,8 @@ class Document(FPDF):
     # -- page furniture --------------------------------------------------------------------------
 
     def header(self) -> None:
+        if self.report.sample:
+            self._watermark()
         if self.page_no() == 1:
             return
         self.use(7.5, colour=MUTED)
@@ -200,7 +238,16 @@ class Document(FPDF):
         if self.on_new_page:
             self.on_new_page()
 
+    def _watermark(self) -> None:
+        """SAMPLE across the page, under what the page prints (the header runs first)."""
+        self.use(96, bold=True, colour=SAMPLE)
+        with self.rotation(50, 105, 160):
+            self.text(105 - self.width_of(SAMPLE_MARK) / 2, 175, SAMPLE_MARK)
+
     def footer(self) -> None:
+        if self.report.sample:  # in words too: a forwarded page still says what it is
+            self.use(7.5, bold=True, colour=WORSE)
+            self.text(MARGIN, 285, "SAMPLE: made-up figures from Test integration, not this company's data")
         self.use(7.5, colour=MUTED)
         self.text(MARGIN, 289, self.product)
         # cell() rather than text(): fpdf2 substitutes the total page count only in cells.

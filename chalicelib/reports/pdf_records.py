@@ -5,6 +5,7 @@ from datetime import datetime
 from chalicelib.models.security import OPEN, STATUS_WORDS
 from chalicelib.reports.content import ReportData, VulnerabilityRow
 from chalicelib.reports.pdf_layout import (
+    LINE,
     MARGIN,
     MUTED,
     RISK_COLOURS,
@@ -31,10 +32,13 @@ def _days(days: int | None) -> str:
 def _status(row: VulnerabilityRow) -> str:
     """``Open, 12 d, overdue``, ``Fixed in 3 d``, ``False positive``: the status at the end and its days."""
     if row.days is None:
-        return STATUS_WORDS[row.status]
+        return "Closed when first reported" if row.status == "closed" else STATUS_WORDS[row.status]
     if row.status == "closed":
         return f"Fixed in {_days(row.days)}"
-    return f"{STATUS_WORDS[row.status]}, {_days(row.days)}" + (", overdue" if row.overdue else "")
+    overdue = ", overdue" if row.overdue else ""
+    if row.reopened:  # its age counts from the reopening, so the date says from when
+        return f"Reopened {row.reopened:%d %b}, open {_days(row.days)}{overdue}"
+    return f"{STATUS_WORDS[row.status]}, {_days(row.days)}{overdue}"
 
 
 def backlog(pdf: Document, report: ReportData) -> None:
@@ -55,10 +59,21 @@ def backlog(pdf: Document, report: ReportData) -> None:
     fixed = sum(figures.fixed.values())
     mean = "" if figures.mean_days_to_fix is None else f" in {figures.mean_days_to_fix:,.1f} days on average"
     pdf.use(8, colour=MUTED)
-    pdf.text(MARGIN, pdf.get_y() + 4, pdf.fit(
-        f"Fixed this {noun}: {fixed:,}{mean} · false positives: {figures.false_positives:,} · "
-        f"overdue: open longer than the SLA", 180))
-    pdf.set_y(pdf.get_y() + 8)
+    texts = [f"Fixed this {noun}: {fixed:,}{mean} · false positives: {figures.false_positives:,}.", *legend(noun)]
+    y = pdf.get_y() + 4
+    for line in (line for text in texts for line in pdf.wrap(text, 180)):
+        pdf.text(MARGIN, y, line)
+        y += LINE
+    pdf.set_y(y + 4)
+
+
+def legend(noun: str) -> list[str]:
+    """What the backlog's words mean: the rule :func:`~chalicelib.reports.content.moves` applies."""
+    return [f"Fixed: closed after being open, once per vulnerability; a fix undone by a reopening in the same {noun} "
+            "counts as neither fixed nor reopened, and one first reported already closed as neither new nor fixed. "
+            "The mean time to fix covers exactly the fixes counted.",
+            "Age and overdue count from detection, or from the last reopening; overdue: open longer than its "
+            "risk's SLA."]
 
 
 def vulnerabilities(pdf: Document, report: ReportData) -> None:

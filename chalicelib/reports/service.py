@@ -2,10 +2,11 @@
 and previews with their rate limit."""
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+from zoneinfo import ZoneInfo
 
 from chalicelib import clock, limits
-from chalicelib.aws import reports_repo
+from chalicelib.aws import integrations_repo, reports_repo
 from chalicelib.errors import NotFound
 from chalicelib.models.reports import ReportDownload, ReportFrequency, ReportPage
 from chalicelib.models.tenants import Tenant
@@ -64,3 +65,22 @@ def preview(tenant: Tenant, period: "Period") -> ReportDownload:
     from chalicelib.reports import generation  # the renderer (fpdf2) loads for a preview, not every API cold start
 
     return generation.preview(tenant, period)
+
+
+class NextReport(NamedTuple):
+    integration: str
+    frequency: ReportFrequency
+    at: datetime  # the end of the current period, in the tenant's zone: the scheduler sends within the hour after
+
+
+def upcoming(tenant: Tenant, now: datetime) -> list[NextReport]:
+    """When each active integration's next report of each frequency it takes goes out, soonest first."""
+    from chalicelib.reports.periods import FREQUENCIES, period_containing  # calendar arithmetic, as in previews
+
+    zone = ZoneInfo(tenant.timezone)
+    ends = {frequency: period_containing(frequency, tenant.timezone, now).end.astimezone(zone)
+            for frequency in FREQUENCIES}
+    found = [NextReport(integration.name, frequency, ends[frequency])
+             for integration in integrations_repo.all_for_tenant(tenant.id) if integration.active
+             for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")]
+    return sorted(found, key=lambda next_report: (next_report.at, next_report.integration))

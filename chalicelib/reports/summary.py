@@ -2,10 +2,10 @@
 figures alone."""
 
 from chalicelib.models.reports import Figure
-from chalicelib.models.security import RISKS, Risk
-from chalicelib.reports.content import OTHER, ReportData, Sentence, Summary
+from chalicelib.models.security import RESOLVED, RISKS, Risk
+from chalicelib.reports.attacks import OTHER
+from chalicelib.reports.content import ReportData, Sentence, Summary
 
-_DONE = {"resolved", "closed", "fixed", "false_positive", "false positive"}
 _PLURALS = {"attack": "attacks", "hit": "hits", "incident": "incidents", "vulnerability": "vulnerabilities",
             "day": "days"}
 
@@ -97,8 +97,8 @@ def _worst(report: ReportData) -> list[Sentence]:
         top = report.top_attack_types[0]
         sentences.append(Sentence(text=f"Most frequent attack type: {top.name}, {_count(top.attacks, 'attack')} "
                                        f"({_share(top.attacks, attacks)} of all)."))
-    categories = [ranked for ranked in report.owasp_api if ranked.name != OTHER]
-    if categories:
+    categories = [ranked for ranked in report.owasp if ranked.name != OTHER]
+    if categories:  # the Top 10 (2021): every injection has its category there, unlike in the API list
         worst = max(categories, key=lambda ranked: ranked.attacks)
         sentences.append(Sentence(text=f"Most attacks fall under OWASP {worst.name} "
                                        f"({_share(worst.attacks, attacks)})."))
@@ -133,15 +133,26 @@ def _overdue(report: ReportData) -> list[Sentence]:
         deadlines = ", ".join(f"{risk} {figures.sla_days[risk]:,}" for risk in RISKS if risk in figures.sla_days)
         sentences.append(Sentence(text=f"No open vulnerability is past its fix deadline ({deadlines} days).",
                                   tone="better"))
-    unresolved = [row for row in report.incident_rows if row.status not in _DONE]
+    noun = report.period_noun
+    unresolved = [row for row in report.incident_rows if row.status.strip().lower() not in RESOLVED]
     if unresolved:
         high = sum(row.risk == "high" for row in unresolved)
         verb = "is" if len(unresolved) == 1 else "are"
-        sentences.append(Sentence(text=f"{_count(len(unresolved), 'incident')} of this {report.period_noun} {verb} "
+        sentences.append(Sentence(text=f"{_count(len(unresolved), 'incident')} of this {noun} {verb} "
                                        "not resolved yet" + (f" ({high:,} of high risk)." if high else "."),
                                   tone="alert" if high else "worse"))
     elif report.incident_rows:
-        sentences.append(Sentence(text=f"Every incident of this {report.period_noun} is resolved.", tone="better"))
+        sentences.append(Sentence(text=f"Every incident of this {noun} is resolved.", tone="better"))
+    if earlier := report.open_before:  # whatever day they began, they still need action
+        high = [row for row in earlier if row.risk == "high"]
+        oldest = (high or earlier)[0]
+        verb = "is" if len(earlier) == 1 else "are"
+        sentences.append(Sentence(
+            text=f"{_count(len(earlier), 'incident')} from before this {noun} {verb} still not resolved"
+                 + (f" ({len(high):,} of high risk)" if high else "")
+                 + f"; the oldest{' high-risk' if high else ''}: {oldest.title} ({oldest.host or 'no host'}), "
+                   f"since {oldest.time.day} {oldest.time:%b}.",
+            tone="alert" if high else "worse"))
     return sentences
 
 

@@ -1,7 +1,9 @@
 """Triggers at ingest time, and the flush of grouped event alerts.
 
-Threshold triggers: each matching event atomically adds to the trigger's counter for the current window; the
-one update whose old/new values cross the threshold fires (exactly once per window, however many workers).
+Threshold triggers: each matching event atomically adds to the trigger's counter for the window of its own time
+(not of its receipt; an event later than ``windows.LATENESS`` after its window closed counts nowhere); the one
+update whose old/new values cross the threshold fires (exactly once per window, however many workers), with the
+breakdown the events up to it wrote (``trigger_windows_repo.itemise``), so the alert describes exactly them.
 Event triggers (``api_changed``, ``user_added``): events join the trigger's open group; the event that opens it
 queues a flush ``trigger_group_seconds`` later (an SQS delay), and the flush sends one email listing them all.
 """
@@ -12,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import queue, security_repo, tenants_repo, trigger_windows_repo, triggers_repo
+from chalicelib.aws import queue, tenants_repo, trigger_windows_repo, triggers_repo
 from chalicelib.email import alerts as messages
 from chalicelib.models.events import Event
+from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.triggers import ThresholdCondition, Trigger
 from chalicelib.observability import logger
@@ -42,20 +45,36 @@ def evaluate(tenant: Tenant, event: Event, received_at: datetime,
     return acted
 
 
+def mailed_instead(event: Event, integrations: list[Integration],
+                   triggers: Callable[[], list[Trigger]]) -> list[Integration]:
+    """Of the integrations subscribed to ``event``, those its subscription mail still goes to: one that an active
+    event trigger (a "New user" alert) tells about the same event gets the trigger's alert only, not both."""
+    if event.type not in windows.GROUPED_EVENTS.values():
+        return integrations
+    alerted = {integration_id for trigger in triggers()
+               if windows.GROUPED_EVENTS.get(trigger.condition.type) == event.type
+               for integration_id in trigger.integration_ids}
+    return [integration for integration in integrations if integration.id not in alerted]
+
+
 def _count(tenant: Tenant, trigger: Trigger, condition: ThresholdCondition, event: Event,
            received_at: datetime) -> int:
     amount = windows.amount(condition, event)
     if not amount or not windows.matches(condition.filters, event):
         return 0
+    window = windows.counted_window(condition.interval, event.time, received_at, tenant.timezone)
+    if window is None:
+        return 0
+    start, end = window
     revision = windows.revision(condition)
-    start, end = windows.window(condition.interval, received_at, tenant.timezone)
-    old, new = trigger_windows_repo.add(tenant.id, trigger.id, revision, start, end, amount)
+    old, new, events = trigger_windows_repo.add(tenant.id, trigger.id, revision, start, end, amount)
+    if old <= condition.threshold and events <= windows.ITEMISED:  # one of the events that make up the firing
+        trigger_windows_repo.itemise(tenant.id, trigger.id, revision, start, end, windows.counted(condition, event))
     if not windows.crossed(condition.threshold, old, new):
         return 0
-    hour = start.replace(minute=0, second=0, microsecond=0)
-    data = windows.narrowed(condition.filters, security_repo.read(
-        tenant.id, hour, max(end, clock.shift(hour, timedelta(hours=1))), vulnerabilities=False))
-    content = messages.threshold(trigger, tenant.name, tenant.timezone, new, start, end, data)
+    tally = trigger_windows_repo.tally(tenant.id, trigger.id, revision, start, new, events,
+                                       min(events, windows.ITEMISED))
+    content = messages.threshold(trigger, tenant.name, tenant.timezone, tally, start, end)
     alerts.send(trigger, content, f"trigger:{trigger.id}:{revision}:{start.isoformat()}", received_at,
                 tenant.timezone)
     return 1

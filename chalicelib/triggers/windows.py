@@ -3,14 +3,20 @@
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import get_args
 
 from chalicelib import clock
+from chalicelib.aws.security_attacks import endpoint, label
 from chalicelib.models.events import EVENTS, AttackData, Event, IncidentData
-from chalicelib.models.security import Counts, SecurityData
-from chalicelib.models.triggers import INTERVAL_SECONDS, FilterRule, ThresholdCondition, TriggerFilters, TriggerMetric
+from chalicelib.models.triggers import (
+    INTERVAL_SECONDS,
+    Counted,
+    FilterRule,
+    ThresholdCondition,
+    TriggerFilters,
+    TriggerMetric,
+)
 
 # What each threshold metric and each other condition type counts: the registry says which event feeds which.
 _FEEDS = {fed: event_type for event_type, kind in EVENTS.items() for fed in kind.triggers}
@@ -18,6 +24,12 @@ METRIC_EVENTS = {metric: _FEEDS[metric] for metric in get_args(TriggerMetric)}
 GROUPED_EVENTS = {condition: event_type for condition, event_type in _FEEDS.items() if condition not in METRIC_EVENTS}
 TRIGGER_EVENTS = frozenset(METRIC_EVENTS.values()) | frozenset(GROUPED_EVENTS.values())
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How late an event may arrive after its window closed and still count in it: a platform's send queue and our
+# ingest retries take seconds to a few minutes; a backfill of older events is history, not a current alert.
+LATENESS = timedelta(minutes=5)
+# A window keeps the details (types, hosts, IPs…) of its first this many events, so its item and the cost of each
+# write stay bounded; the alert says when it broke down fewer events than it counted.
+ITEMISED = 200
 
 
 def window(interval: str, moment: datetime, timezone: str) -> tuple[datetime, datetime]:
@@ -36,6 +48,15 @@ def window(interval: str, moment: datetime, timezone: str) -> tuple[datetime, da
     return start, start + size  # the clamped moment leaves two days of calendar after it
 
 
+def counted_window(interval: str, event_time: datetime, received_at: datetime,
+                   timezone: str) -> tuple[datetime, datetime] | None:
+    """The window an event counts in: the one holding its own time (a time ahead of its receipt, a producer's
+    clock skew, counts as received); ``None`` when that window had closed more than :data:`LATENESS` before the
+    event arrived, so a late or backfilled event never fires a current window."""
+    start, end = window(interval, min(event_time, received_at), timezone)
+    return (start, end) if received_at < end + LATENESS else None
+
+
 def revision(condition: ThresholdCondition) -> str:
     """Changes with the rule, so an edited condition counts from zero."""
     return hashlib.sha256(json.dumps(condition.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
@@ -50,6 +71,18 @@ def amount(condition: ThresholdCondition, event: Event) -> int:
         assert isinstance(details, AttackData)
         return details.hits
     return 1
+
+
+def counted(condition: ThresholdCondition, event: Event) -> Counted:
+    """What ``event`` adds to a window of ``condition`` and what an alert breaks it down by."""
+    details = event.details()
+    if isinstance(details, AttackData):
+        return Counted(amount=amount(condition, event), hits=details.hits, blocked=bool(details.blocked),
+                       type=label(details.type), host=label(details.host), ip=details.ip, country=details.country,
+                       endpoint=endpoint(details.host, details.path))
+    assert isinstance(details, IncidentData)
+    return Counted(amount=1, type=label(details.attack_type or details.type or ""),
+                   host=label(details.host or details.domain or ""))
 
 
 def _texts(*values: object) -> list[str]:
@@ -92,31 +125,6 @@ def matches(filters: TriggerFilters, event: Event) -> bool:
         return True
     values = event_values(event)
     return all(_rule_matches(kind, rule, values[kind]) for kind, rule in rules.items())
-
-
-def wanted(filters: TriggerFilters, kind: str, value: str) -> bool:
-    """Whether one value of ``kind`` (a host, a type, an IP) passes the trigger's filter of that kind."""
-    rule = getattr(filters, kind)
-    return rule is None or _rule_matches(kind, rule, [value])
-
-
-def narrowed(filters: TriggerFilters, data: SecurityData) -> SecurityData:
-    """``data`` as the trigger sees it: breakdowns and incidents its filters exclude left out (an endpoint by its
-    host). Totals and blocked counts stay as they are: the hourly store does not keep them per filter value."""
-    def keep(kind: str, counts: dict[str, Counts], key: Callable[[str], str] = str) -> dict[str, Counts]:
-        return {name: amount for name, amount in counts.items() if wanted(filters, kind, key(name))}
-
-    def host_of(endpoint: str) -> str:
-        return endpoint.split(" ", 1)[0]
-
-    return data.model_copy(update={
-        "aggregates": [aggregate.model_copy(update={
-            "hosts": keep("domain", aggregate.hosts), "types": keep("attack_type", aggregate.types),
-            "ips": keep("ip", aggregate.ips), "endpoints": keep("domain", aggregate.endpoints, host_of),
-        }) for aggregate in data.aggregates],
-        "incidents": [incident for incident in data.incidents if wanted(filters, "domain", incident.host)
-                      and wanted(filters, "attack_type", incident.attack_type)],
-    })
 
 
 def crossed(threshold: int, old: int, new: int) -> bool:

@@ -31,7 +31,9 @@ WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
-    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE) as running:
+    # the service's clock runs 600x: a console session (12 h of it) would end after 72 s of the module's one tab
+    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE,
+                     CONSOLE_SESSION_HOURS="720") as running:
         yield running
 
 
@@ -127,7 +129,7 @@ def test_add_an_integration_through_the_form_test_it_and_find_the_mails_in_the_o
     admin.goto("/console/integrations/new")
     admin.get_by_label("Name").fill("SOC team")
     admin.get_by_label("Email addresses").fill("soc@demo.example, not-an-address")
-    admin.get_by_role("radio", name="Weekly").check()
+    admin.get_by_role("checkbox", name="Weekly").check()
     admin.get_by_label("System related").check()
     admin.get_by_label("Scope (exposed assets) changed").check()
     admin.get_by_role("button", name="Add integration").click()

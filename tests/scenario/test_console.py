@@ -86,7 +86,7 @@ def test_sign_in_keeps_the_token_in_an_http_only_same_site_strict_secure_cookie(
     # THEN the session cookie is set with every safety attribute and the Integrations page follows
     assert signed_in.status == 303 and signed_in.headers["Location"] == "/console/integrations"
     cookie = signed_in.headers["Set-Cookie"]
-    assert cookie.startswith(f"er_session={acme.token};")
+    assert cookie.startswith("er_session=") and acme.token not in cookie  # a session id, never the API token
     for attribute in ("HttpOnly", "SameSite=Strict", "Secure", "Path=/console"):
         assert attribute in cookie
     page = browser.get("/console/integrations")
@@ -161,9 +161,11 @@ def test_a_viewer_sees_everything_read_only_and_the_server_refuses_changes(brows
     assert len(acme.call("GET", "/v1/integrations")[1]["items"]) == 1
 
 
-def form_fields(csrf: str, **overrides: Any) -> list[tuple[str, str]]:
-    fields = {"name": "SOC", "emails": "soc@acme.io, lead@acme.io", "frequency": "weekly",
+def form_fields(csrf: str, frequency: str = "weekly", **overrides: Any) -> list[tuple[str, str]]:
+    """The form as a browser posts it; ``frequency`` ticks that report's checkbox ("none": no report)."""
+    fields = {"name": "SOC", "emails": "soc@acme.io, lead@acme.io",
               "events": ["system", "vuln_high", "vuln_medium", "vuln_low", "scope"], **overrides}
+    fields["events"] = ([f"report_{frequency}"] if frequency != "none" else []) + fields["events"]
     pairs = [("csrf", csrf), ("action", fields.pop("action", "save"))]
     for key, value in fields.items():
         pairs += [(key, item) for item in value] if isinstance(value, list) else [(key, value)]
@@ -217,7 +219,7 @@ def test_a_taken_name_is_reported_next_to_the_name(admin: Browser, acme: TenantH
 def test_editing_saves_the_form_and_keeps_the_id(admin: Browser, acme: TenantHandle) -> None:
     primary = integration_id(acme, "Primary email")
     page = admin.get(f"/console/integrations/{primary}")
-    assert 'value="weekly" checked' in page.body and 'value="vuln_low" checked' in page.body
+    assert 'value="report_weekly" checked' in page.body and 'value="vuln_low" checked' in page.body
 
     saved = admin.post(f"/console/integrations/{primary}",
                        form_fields(page.csrf, name="Security team", frequency="none", events=["vuln_high"]))
@@ -366,6 +368,50 @@ def test_reports_are_listed_previewed_and_downloaded(admin: Browser, acme: Tenan
     assert wrong.status == 422 and 'id="period-end-error">Enter a date as YYYY-MM-DD.' in wrong.body
 
 
+def test_the_reports_page_says_when_each_integrations_next_report_goes_out(admin: Browser,
+                                                                           acme: TenantHandle) -> None:
+    # GIVEN a Tokyo tenant: its primary integration takes the weekly report, a CISO integration daily and monthly,
+    # and a disabled one monthly (Wednesday 25 November 2026, 19:00 in Tokyo)
+    assert acme.call("PATCH", "/v1/tenant", {"timezone": "Asia/Tokyo"})[0] == 200
+    acme.integration(name="CISO", emails="ciso@acme.io", events=["report_daily", "report_monthly"])
+    paused = acme.integration(name="Paused", emails="paused@acme.io", events=["report_monthly"])
+    assert acme.call("POST", f"/v1/integrations/{paused['id']}/disable")[0] == 200
+
+    page = admin.get("/console/reports")
+
+    # THEN it lists each active integration's next report per frequency, soonest first, in Tokyo's time
+    body = " ".join(page.body.split())
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[1:4]]
+    assert rows == ["Integration Report Goes out",
+                    "CISO Daily Thursday 26 November 2026, 00:00 JST (within the hour after)",
+                    "Primary email Weekly Monday 30 November 2026, 00:00 JST (within the hour after)"], rows
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    assert "CISO Monthly Tuesday 1 December 2026, 00:00 JST (within the hour after)" in text
+    assert "Paused" not in text
+
+
 def test_unknown_paths_and_bad_ids_are_not_found(admin: Browser) -> None:
     assert admin.get("/console/integrations/no-such-id").status == 404
     assert admin.get("/console/reports/nothing/download").status == 404
+
+
+def test_every_report_frequency_is_shown_and_kept_by_a_save(admin: Browser, acme: TenantHandle) -> None:
+    # GIVEN daily and monthly reports set through the API
+    created = acme.integration(name="CISO", emails="ciso@acme.io", events=["report_daily", "report_monthly", "scope"],
+                               notifications="daily")
+    page = admin.get(f"/console/integrations/{created['id']}")
+    assert 'value="report_daily" checked' in page.body and 'value="report_monthly" checked' in page.body
+    assert 'value="report_weekly">' in page.body and "saving here keeps only" not in page.body
+
+    # WHEN the address is edited (the browser posts the boxes as they are)
+    saved = admin.post(f"/console/integrations/{created['id']}",
+                       [("csrf", page.csrf), ("action", "save"), ("name", "CISO"), ("emails", "new@acme.io"),
+                        ("events", "report_daily"), ("events", "report_monthly"), ("events", "scope"),
+                        ("notifications", "daily")])
+
+    # THEN nothing but the address changed
+    assert saved.status == 303
+    after = acme.call("GET", f"/v1/integrations/{created['id']}")[1]
+    assert after["emails"] == ["new@acme.io"]
+    assert {key: after[key] for key in ("name", "events", "notifications")} == {
+        "name": "CISO", "events": ["report_daily", "report_monthly", "scope"], "notifications": "daily"}

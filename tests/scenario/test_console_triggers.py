@@ -80,3 +80,17 @@ def test_an_integration_deleted_meanwhile_is_named_next_to_the_field(admin: Brow
     errors = dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]*)</p>', page.body))
     assert page.status == 404 and f"No integration &#39;{gone}&#39; in this tenant" == errors["integration_ids"]
     assert acme.call("GET", "/v1/triggers")[1]["items"] == []
+
+
+def test_any_incident_and_thousands_read_as_in_the_mail(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+    csrf = admin.get("/console/triggers/new").csrf
+    assert admin.post("/console/triggers", trigger_form(csrf, primary_id(acme), name="Any incident",
+                                                        metric="incidents", interval="day", threshold="0",
+                                                        domain="")).status == 303
+    assert admin.post("/console/triggers", trigger_form(csrf, primary_id(acme), name="Hits flood", metric="hits",
+                                                        threshold="5,000", domain="")).status == 303
+    listing = admin.get("/console/triggers").body
+    assert "Any incident per day" in listing and "More than 5,000 hits per hour" in listing and "5000" not in listing
+    flood = next(t for t in acme.call("GET", "/v1/triggers")[1]["items"] if t["name"] == "Hits flood")
+    assert flood["condition"]["threshold"] == 5000
+    assert 'value="5,000"' in admin.get(f"/console/triggers/{flood['id']}").body

@@ -379,5 +379,45 @@ def test_the_console_lists_the_choice_and_the_digest_in_the_log(api, berlin, run
     listing = console.get("/console/integrations").body
     log = console.get(f"/console/integrations/{created['id']}/deliveries").body
     # THEN the card names the choice and its last delivery, and the log lists the digest in words
-    assert "<dt>Notifications</dt><dd>Hourly digest</dd>" in listing and "<dd>Instant</dd>" in listing
+    assert "<dt>Notifications</dt><dd>Hourly digest" in listing and "<dd>Instant</dd>" in listing
     assert "Hourly digest: 1 notification, 1 high-risk" in listing and "Hourly digest · " in log
+
+
+def test_the_console_shows_when_the_next_digest_goes_out_and_what_waits(api, berlin, run_pass, frozen_clock):
+    # GIVEN an hourly and a daily digest integration of a Berlin tenant, and three notifications at 10:20 UTC
+    digest(berlin)
+    berlin.integration(name="Daily", emails="daily@acme.io", events=["scope"], notifications="daily")
+    frozen_clock.moment = datetime(2026, 11, 25, 10, 20, tzinfo=UTC)
+    post(berlin, vuln("SQLi in /login"), vuln("XSS in /search", "low"), user("eve@acme.io"))
+    console = Browser(api.client)
+    assert console.sign_in(berlin.token).status == 303
+
+    def card(name: str) -> str:
+        listing = console.get("/console/integrations").body
+        return listing.split(f">{name}</a></h2>", 1)[1].split('<li class="card integration"', 1)[0]
+
+    # THEN the hourly card says three wait and the digest goes out after the hour (in Berlin's time)
+    assert "3 notifications waiting · next digest about 25 Nov 2026, 12:02 CET" in card("Digest hourly")
+    # AND the quiet daily one says nothing waits and when its day ends
+    assert "Nothing waiting: this period (Wed 25 Nov 2026) ends 26 Nov 2026, 00:00 CET" in card("Daily")
+    # WHEN the hour's digest has gone out, nothing waits any more
+    run_pass(datetime(2026, 11, 25, 11, 5, tzinfo=UTC))
+    assert mails_to("digest@acme.io") and "Nothing waiting: this period" in card("Digest hourly")
+
+
+@pytest.mark.parametrize("notifications", ["hourly", "daily"])
+def test_test_integration_sends_a_sample_digest_to_a_digest_integration(api, notifications):
+    tenant = api.tenant("Acme", "sec@acme.io", timezone="Asia/Tokyo")
+    created = tenant.integration(name="Digest", emails="digest@acme.io", events=["vuln_high", "scope"],
+                                 notifications=notifications)
+    status, result = tenant.call("POST", f"/v1/integrations/{created['id']}/test")
+    assert status == 200 and result["ok"], result
+    [step] = [step for step in result["steps"] if step["step"] == f"send_digest_{notifications}"]
+    assert step["ok"] and step["subject"].startswith(f"[Test message] {notifications.capitalize()} digest: "
+                                                     "2 notifications, 1 high-risk — ")
+    [mail] = [m for m in mails_to("digest@acme.io") if "digest:" in m.subject]
+    assert "test message" in mail.text and "Detected: [High]" in mail.text and "Scope changes: 1" in mail.text
+    # an integration taking its notifications at once gets no digest sample
+    instant = tenant.integration(name="Instant", emails="instant@acme.io", events=["scope"])
+    steps = tenant.call("POST", f"/v1/integrations/{instant['id']}/test")[1]["steps"]
+    assert not [step for step in steps if step["step"].startswith("send_digest")]

@@ -1,12 +1,12 @@
 """Deployability: `chalice package` really runs (dependencies from PyPI for Lambda's platform), the zip carries
-the code and everything it reads at run time, and the SAM template declares our resources and passes cfn-lint.
+the code and everything it reads at run time, and the SAM template declares our resources (the stage's
+parameters, alarms, rollout and the linters: test_template.py).
 
-Packaging takes ~15 s (pip resolves the requirements against PyPI), so it runs once per session.
+Packaging (tests/support/packaging.py) runs once per session.
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,61 +15,17 @@ from typing import Any
 
 import pytest
 
+from deploy.template import dead_letter_queues
 from local import resources
+from tests.support.packaging import PACKAGE_TIMEOUT, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-PACKAGE_TIMEOUT = 900
-pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` runs once for the module
-
-
-def _pypi_only_environment() -> dict[str, str]:
-    """This machine's pip settings add local indexes and wheel dirs; a fresh machine has only PyPI."""
-    kept = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT"}
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_") or key in kept}
-    return {**env, "PIP_CONFIG_FILE": os.devnull, "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def _copy_project(target: Path) -> None:
-    """What `chalice package` reads, so its cache (.chalice/deployments) stays out of the working tree."""
-    target.mkdir()
-    for name in ("app.py", "requirements.txt"):
-        shutil.copy2(ROOT / name, target / name)
-    for name in ("chalicelib", "vendor"):
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, target / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (target / ".chalice").mkdir()
-    for name in ("config.json", "resources.json"):
-        shutil.copy2(ROOT / ".chalice" / name, target / ".chalice" / name)
-    shutil.copytree(ROOT / ".chalice" / "policies", target / ".chalice" / "policies")
-
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("package")
-    project, out = work / "project", work / "dist"
-    _copy_project(project)
-    result = subprocess.run(
-        [str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template", ".chalice/resources.json", str(out)],
-        cwd=project, env=_pypi_only_environment(), capture_output=True, text=True, timeout=PACKAGE_TIMEOUT,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    bytecode = [sys.executable, "-m", "deploy.bytecode", str(out / "deployment.zip"), str(out / "sam.json")]
-    result = subprocess.run(bytecode, cwd=ROOT, capture_output=True, text=True, timeout=PACKAGE_TIMEOUT)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` (a session fixture) runs once
 
 
 @pytest.fixture(scope="module")
 def zip_names(packaged: Path) -> set[str]:
     with zipfile.ZipFile(packaged / "deployment.zip") as archive:
         return set(archive.namelist())
-
-
-@pytest.fixture(scope="module")
-def sam(packaged: Path) -> dict[str, Any]:
-    return json.loads((packaged / "sam.json").read_text())
 
 
 def _run_time_files() -> set[str]:
@@ -120,6 +76,24 @@ def test_every_module_is_shipped_compiled_and_app_imports_from_bytecode_alone(pa
     assert result.stdout.split() == [], "imported from source, not from the shipped (unchecked-hash) bytecode"
 
 
+@pytest.mark.parametrize("console_url", [None, "http://localhost:8000/console", "http://[::1]/console"])
+def test_the_lambda_refuses_to_start_on_a_deployed_stage_with_a_loopback_console_url(
+        packaged: Path, tmp_path: Path, console_url: str | None) -> None:
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", "STAGE": "prod",
+           **({"CONSOLE_URL": console_url} if console_url else {})}
+    refused = subprocess.run([sys.executable, "-S", "-c", "import app"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    started = subprocess.run([sys.executable, "-S", "-c", "import app"], cwd=tmp_path, timeout=120,
+                             env={**env, "CONSOLE_URL": "https://console.example.com/console"},
+                             capture_output=True, text=True)
+
+    assert refused.returncode != 0
+    assert "a loopback address, on stage 'prod': set CONSOLE_URL" in refused.stderr
+    assert started.returncode == 0, started.stderr
+
+
 def test_compiled_dependencies_are_built_for_lambda_not_this_machine(packaged: Path, zip_names: set[str]) -> None:
     with zipfile.ZipFile(packaged / "deployment.zip") as archive:
         tags = {name: archive.read(name).decode() for name in zip_names if name.endswith(".dist-info/WHEEL")}
@@ -160,19 +134,12 @@ def test_functions_get_the_resource_names_from_the_template(sam: dict[str, Any])
                for resource in sam["Resources"].values() if resource["Type"] == "AWS::Serverless::Function")
 
 
-def test_cfn_lint_accepts_the_template(packaged: Path) -> None:
-    result = subprocess.run([str(BIN / "cfn-lint"), str(packaged / "sam.json")], capture_output=True, text=True,
-                            timeout=120)
-
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def test_delivery_worker_reports_partial_batch_failures(sam: dict[str, Any]) -> None:
     source = sam["Resources"]["DeliveryWorker"]["Properties"]["Events"]["DeliveryWorkerSqsEventSource"]
     assert source["Type"] == "SQS" and "Queue" in source["Properties"]
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # a bounded number of workers share the account's SES send rate (with the per-second counter)
-    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "DeliveryConcurrency"}}
 
 
 def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -227,27 +194,11 @@ def test_each_function_has_a_role_of_its_own_with_only_what_it_uses(sam: dict[st
 def test_every_table_queue_and_the_bucket_is_used_by_some_function(sam: dict[str, Any]) -> None:
     granted = json.dumps([_role_policies(sam, function) for function in _functions(sam).values()])
     ours = resources.template()["Resources"]
-    filled_by_sqs = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-                     for q in ours.values() if "RedrivePolicy" in q.get("Properties", {})}
+    filled_by_aws = dead_letter_queues(sam)  # by SQS's redrive, Lambda's destinations or EventBridge
     for name, resource in ours.items():
         if resource["Type"] in {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"} \
-                and name not in filled_by_sqs:
+                and name not in filled_by_aws:
             assert f'"{name}' in granted or f"${{{name}." in granted, name
-
-
-def test_every_dead_letter_queue_has_a_depth_alarm(sam: dict[str, Any]) -> None:
-    res = sam["Resources"]
-    dlqs = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-            for q in res.values() if q["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in q["Properties"]}
-    dlqs |= {r["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
-             for r in res.values() if r["Type"] == "AWS::Serverless::Function" and "DeadLetterQueue" in r["Properties"]}
-    alarmed = {alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for alarm in res.values()
-               if alarm["Type"] == "AWS::CloudWatch::Alarm"
-               and alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-               and alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]}
-
-    assert {"DeliveryDeadLetterQueue", "ReportDeadLetterQueue", "AsyncDeadLetterQueue"} <= dlqs
-    assert dlqs - alarmed == set()
 
 
 def test_functions_have_their_memory_and_timeout_reports_the_most(sam: dict[str, Any]) -> None:
@@ -267,12 +218,12 @@ def test_ses_publishes_bounces_and_complaints_to_the_feedback_function(sam: dict
     res = sam["Resources"]
     destination = res["SesFeedbackDestination"]["Properties"]["EventDestination"]
     source = next(iter(res["SesFeedback"]["Properties"]["Events"].values()))
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    variables = sam["Globals"]["Function"]["Environment"]["Variables"]
 
     assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"]
     assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesFeedbackTopic"}
-    assert source["Type"] == "SNS" and res["SesFeedbackTopic"]["Properties"]["TopicName"] in json.dumps(source)
-    assert config["environment_variables"]["SES_CONFIGURATION_SET"] == res["SesConfigurationSet"]["Properties"]["Name"]
+    assert source["Type"] == "SNS" and source["Properties"]["Topic"] == {"Ref": "SesFeedbackTopic"}
+    assert variables["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
 
 
 def test_the_bucket_refuses_plain_http(sam: dict[str, Any]) -> None:
@@ -282,11 +233,21 @@ def test_the_bucket_refuses_plain_http(sam: dict[str, Any]) -> None:
 
 
 def test_api_gateway_answers_unknown_routes_with_a_404_in_our_error_shape(sam: dict[str, Any]) -> None:
-    responses = {r["Properties"]["ResponseType"]: r["Properties"] for r in sam["Resources"].values()
-                 if r["Type"] == "AWS::ApiGateway::GatewayResponse"}
+    # inside the API (SAM's GatewayResponses), so they deploy with it: separate resources may race the stage (W3660)
+    responses = sam["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
     unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
-    assert unknown["StatusCode"] == "404" and unknown["RestApiId"] == {"Ref": "RestAPI"}
-    assert "RestAPI" in sam["Resources"]
-    for gateway_response in (unknown, responses["DEFAULT_5XX"]):
+    assert unknown["StatusCode"] == 404
+    assert [r for r in sam["Resources"].values() if r["Type"] == "AWS::ApiGateway::GatewayResponse"] == []
+    for gateway_response in (unknown, responses["DEFAULT_5XX"], responses["THROTTLED"]):
         shaped = json.loads(gateway_response["ResponseTemplates"]["application/json"])
         assert set(shaped) == {"error"} and set(shaped["error"]) == {"code", "message", "details"}
+
+
+def test_the_cold_start_benchmark_runs_on_the_package(packaged: Path) -> None:
+    """`make bench`'s cold-start script, one round, on this package (tests/scenario/test_bench_smoke.py runs the
+    others)."""
+    done = subprocess.run([sys.executable, "bench/cold_start.py", "1", "--dist", str(packaged)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=PACKAGE_TIMEOUT, check=False)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "API handler goal" in done.stdout, done.stdout

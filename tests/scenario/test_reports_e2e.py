@@ -91,7 +91,10 @@ def test_each_tenant_gets_its_own_calendar_day_at_its_local_midnight(west, east,
     [tokyo] = mails_to("daily@tokyo.example")
     assert tokyo.subject == "Daily security report" and "Tuesday, 24 November 2026" in tokyo.text
     [(filename, data)] = tokyo.attachments
-    assert filename == "2026-11-24.pdf"
+    assert filename == "T-ky-daily-report-2026-11-24.pdf"  # the download's name (company, frequency, period)
+    # AND the body names the company and the period, and its times are Tokyo's, not UTC
+    assert "Tōkyō Безопасность: daily security report, Tuesday, 24 November 2026" in tokyo.text
+    assert "Generated 2026-11-25 00:05 JST" in tokyo.text and "UTC" not in tokyo.text
     text = pdf_text(data)
     assert "Tokyo SQLi in /login" in text and "Tokyo next-day finding" not in text
     assert "Tōkyō Безопасность" in text
@@ -123,7 +126,8 @@ def test_firing_twice_or_late_sends_each_report_once(west, fire, api):
     assert status == 200 and [r["period_key"] for r in page["items"]] == ["2026-11-24"]
     status, report = west.call("GET", f"/v1/reports/{page['items'][0]['id']}")
     assert status == 200 and report["download_url"].startswith("http")
-    assert report["size_bytes"] == len(blobs.get(f"reports/{west.id}/daily/2026-11-24.pdf"))
+    stored = f"reports/{west.id}/daily/2026-11-24/West-Coast-Inc-daily-report-2026-11-24.pdf"  # the download's name
+    assert report["size_bytes"] == len(blobs.get(stored))
     assert "object_key" not in report and "tenant_id" not in report
     deliveries = [d for d in scan("deliveries_table") if d["kind"] == "report"]
     assert len(deliveries) == 2 and {d["status"] for d in deliveries} == {"sent"}
@@ -170,7 +174,8 @@ def test_above_the_size_limit_the_email_carries_a_link(api, west, east, fire, fr
 
     [mail] = mails_to("daily@west.example")
     assert mail.attachments == []
-    assert "too large to attach" in mail.text and "the link expires 2026-12-02 08:05 UTC" in mail.text
+    assert "too large to attach" in mail.text and "the link expires 2026-12-02 00:05 PST" in mail.text
+    assert "UTC" not in mail.text  # every time in the tenant's zone
     link = next(word for word in mail.text.split() if word.startswith("http"))
     assert link.startswith(f"{get_settings().console_url}/report-links/{west.id}.")
     assert f'href="{link}"' in mail.html
@@ -184,7 +189,8 @@ def test_above_the_size_limit_the_email_carries_a_link(api, west, east, fire, fr
     response = api.client.http.get(path)
     assert response.status_code == 303, response.body
     location = response.headers["Location"]
-    assert object_key(location) == f"reports/{west.id}/daily/2026-11-24.pdf" and "X-Amz-Expires=3600" in location
+    assert object_key(location) == f"reports/{west.id}/daily/2026-11-24/West-Coast-Inc-daily-report-2026-11-24.pdf"
+    assert "X-Amz-Expires=3600" in location
     assert "West XSS in /search" in pdf_text(blobs.get(object_key(location)))
 
     frozen_clock.moment = datetime(2026, 12, 2, 8, 4, tzinfo=UTC)
@@ -272,8 +278,13 @@ def test_test_integration_sends_a_sample_report(west):
     [mail] = [m for m in mails_to("weekly@west.example") if "report" in m.subject]
     assert mail.subject == "[Test message] Weekly security report" and "Week 47: 16 – 22 November 2026" in mail.text
     assert "This is a test message" in mail.text
+    # AND the body and every page of the PDF say SAMPLE: a forwarded copy is never taken for real figures
+    assert "West Coast Inc: SAMPLE weekly security report (made-up figures)" in mail.text
+    assert "SAMPLE: every figure below and in the attached PDF is made up" in mail.text and "SAMPLE:" in mail.html
     [(filename, data)] = mail.attachments
-    assert filename == "sample-weekly-report-2026-W47.pdf" and "Top attack types" in pdf_text(data)
+    assert filename == "SAMPLE-West-Coast-Inc-weekly-report-2026-W47.pdf" and "Top attack types" in pdf_text(data)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    assert len(pages) > 1 and all("SAMPLE: made-up figures from Test integration" in page for page in pages)
     assert [row["sk"] for row in scan("reports_table")] == ["schedule#daily", "schedule#weekly"]  # schedules only
     assert scan("deliveries_table") == []
 

@@ -31,7 +31,7 @@ _ids = iter(range(10**6))
 
 
 def attacks(tenant: TenantHandle, count: int, **data: Any) -> None:
-    # counted by when they are received; their own time must not lie ahead of the (moved) clock
+    # stamped now: windows count by the event's own time (a late one beyond its window and the grace counts nowhere)
     events = [{"id": f"a-{next(_ids)}", "type": "attack.detected", "time": clock.iso(clock.now()),
                "data": {"type": "sqli", "host": "api.acme.io", **data}} for _ in range(count)]
     status, body = tenant.call("POST", "/v1/events", {"events": events})
@@ -267,3 +267,32 @@ def test_an_inactive_trigger_does_not_count(acme: TenantHandle, soc: dict[str, A
     attacks(acme, 3)
     pipeline.drain()
     assert alerts() == []
+
+
+def test_a_new_user_reaches_an_integration_once_as_the_trigger_alert(
+        acme: TenantHandle, api: Api, pipeline: Pipeline, frozen_clock: FrozenClock) -> None:
+    # GIVEN SOC subscribes to system mail and is told by a "New user" trigger; IT subscribes to system mail only
+    soc = acme.integration(name="SOC", emails="soc@acme.io", events=["system"])
+    acme.integration(name="IT", emails="it@acme.io", events=["system"])
+    created = trigger(acme, [soc["id"]], {"type": "user_added"})
+
+    def user(event_id: str, kind: str = "user.created") -> None:
+        acme.call("POST", "/v1/events", {"events": [{"id": event_id, "type": kind, "time": clock.iso(clock.now()),
+                                                     "data": {"email": "eve@acme.io", "role": "viewer"}}]})
+        flush_groups(api, frozen_clock, pipeline)
+
+    def mails() -> list[tuple[str, str]]:  # the primary integration (sec@acme.io) takes system mail too
+        return [(m.to[0], m.subject) for m in outbox() if m.to != ["sec@acme.io"]]
+
+    # WHEN a user is added
+    user("u-1")
+    # THEN SOC gets the trigger's alert and no system mail; IT gets the system mail
+    assert mails() == [("it@acme.io", "New user added: eve@acme.io (viewer)"),
+                       ("soc@acme.io", "Trigger “Watch”: new users added")]
+    # a user deleted is no trigger's fact: both get it
+    user("u-2", "user.deleted")
+    assert sorted(to for to, _ in mails()[2:]) == ["it@acme.io", "soc@acme.io"]
+    # with the trigger off, SOC is told by its system mail again
+    acme.call("PATCH", f"/v1/triggers/{created['id']}", {"active": False})
+    user("u-3")
+    assert [subject for to, subject in mails()[4:] if to == "soc@acme.io"] == ["New user added: eve@acme.io (viewer)"]

@@ -81,7 +81,7 @@ def test_integrations_must_belong_to_the_tenant(acme: TenantHandle, globex: Tena
     ({"name": "t", "condition": {"type": "api_changed"}}, ""),
     ({"name": "t", "integration_ids": [], "condition": {"type": "api_changed"}}, "integration_ids"),
     ({"name": "t", "integration_ids": ["i"], "condition": {"type": "nope"}}, "condition"),
-    ({"name": "t", "integration_ids": ["i"], "condition": threshold(threshold=0)}, "condition.threshold.threshold"),
+    ({"name": "t", "integration_ids": ["i"], "condition": threshold(threshold=-1)}, "condition.threshold.threshold"),
     ({"name": "t", "integration_ids": ["i"], "condition": threshold(threshold=10**9 + 1)},
      "condition.threshold.threshold"),
     ({"name": "t", "integration_ids": ["i"], "condition": threshold(interval="week")},

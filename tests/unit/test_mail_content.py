@@ -70,10 +70,8 @@ def test_one_long_field_does_not_crowd_the_others_out():
 
 def render_status(data: dict[str, Any], verb: str) -> tuple[str, str, str]:
     subject, headline, context = notifications.vulnerability_parts(data, verb)
-    html, text = compose.render("vulnerability_status", subject=subject, headline=headline, product="P",
-                                  tenant_name="Acme", console_url="https://console.example", when="", test=False,
-                                  **context)
-    return subject, html, text
+    mail = compose.compose("vulnerability_status", subject, "Acme", "", headline=headline, **context)
+    return subject, mail.html, mail.text
 
 
 def test_fixed_and_reopened_mails_render_the_stored_fields_with_the_status():
@@ -88,3 +86,11 @@ def test_fixed_and_reopened_mails_render_the_stored_fields_with_the_status():
     assert subject.startswith("[High] SQL injection — ")
     assert "Status: Open (was fixed)" in text and vocabulary.describe("sqli").remediation in text
     assert "It had been reported fixed" in text
+
+
+@pytest.mark.parametrize(("verb", "word"), [("detected", "Detected"), ("fixed", "Fixed"), ("reopened", "Reopened"),
+                                            ("marked false positive", "False positive")])
+def test_the_state_leads_the_preheader_and_the_first_line_while_the_subject_threads(verb, word):
+    subject, html, text = render_status({**ORDERS, "status": "closed"}, verb)
+    assert text.startswith(f"{word}: {subject}\n")
+    assert f">{word}: {subject}&#847;" in html and "<h1" in html and f">{word}: " in html.split("<h1", 1)[1]

@@ -1,14 +1,14 @@
 """Every mail is framed by the one base context (``email/compose.py``): instant notifications, trigger alerts,
 the report mail and its Test-integration sample show the same product, tenant and console link."""
 
+import html
 from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.email import alerts, compose, notifications, reports
 from chalicelib.email.message import Content
 from chalicelib.models.events import Event
 from chalicelib.models.reports import Report, ReportFigure
-from chalicelib.models.security import SecurityData
-from chalicelib.models.triggers import ThresholdCondition, Trigger, UserAddedCondition
+from chalicelib.models.triggers import Tally, ThresholdCondition, Trigger, UserAddedCondition
 
 AT = datetime(2026, 11, 25, 10, tzinfo=UTC)
 REPORT = Report(id="r", tenant_id="acme", frequency="weekly", period_key="2026-W48",
@@ -28,8 +28,8 @@ def every_kind() -> dict[str, Content]:
     spike = trigger(ThresholdCondition(type="threshold", metric="attacks", interval="hour", threshold=10))
     return {
         "notification": notifications.render(event, "Acme Corp"),
-        "threshold alert": alerts.threshold(spike, "Acme Corp", "UTC", 12, AT, AT + timedelta(hours=1),
-                                            SecurityData()),
+        "threshold alert": alerts.threshold(spike, "Acme Corp", "UTC", Tally(count=12, events=12), AT,
+                                            AT + timedelta(hours=1)),
         "grouped alert": alerts.group(trigger(UserAddedCondition(type="user_added")), "Acme Corp", "UTC",
                                       [alerts.entry(event)]),
         "report": reports.mail("Acme Corp", REPORT),
@@ -58,5 +58,13 @@ def test_only_the_sample_is_marked_as_a_test_and_carries_its_pdf() -> None:
 
     assert [kind for kind, mail in mails.items() if "test message" in mail.text] == ["report sample"]
     [attachment] = mails["report sample"].attachments
-    assert (attachment.filename, attachment.data) == ("sample-weekly-report-2026-W48.pdf", b"%PDF-1.4")
+    assert (attachment.filename, attachment.data) == ("SAMPLE-Acme-Corp-weekly-report-2026-W48.pdf", b"%PDF-1.4")
     assert mails["report"].attachments == ()
+
+
+def test_every_kind_of_mail_leads_with_a_hidden_preheader_saying_what_happened() -> None:
+    for kind, mail in every_kind().items():
+        body = mail.html.split("<body", 1)[1].split(">", 1)[1].lstrip()
+        assert body.startswith('<div style="display:none;'), kind  # hidden, and before anything visible
+        assert body.split(">", 1)[1].startswith(html.escape(mail.summary, quote=False)), kind
+    assert every_kind()["threshold alert"].summary.startswith("Trigger “Watch”: more than 10 attacks in one hour")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from chalicelib.models.common import ADDRESS_PATTERN, MAX_RECIPIENTS, NAME_PATTERN, normalise_address
+from chalicelib.models.common import ADDRESS_PATTERN, MAX_RECIPIENTS, NAME_PATTERN, mail_address, normalise_address
 from chalicelib.models.events import EVENT_TYPES
 from chalicelib.models.integrations import DEFAULT_EVENTS, IntegrationCreate, IntegrationUpdate
 from chalicelib.models.tenants import TenantCreate, TenantUpdate
@@ -96,6 +96,21 @@ def test_every_rejected_address_is_named_with_its_index() -> None:
 @given(st.from_regex(f"^{ADDRESS_PATTERN}$", fullmatch=True))
 def test_every_address_the_schema_promises_is_accepted(address: str) -> None:
     assert normalise_address(address)
+
+
+@pytest.mark.parametrize("raw", ["=?utf-8?q?=0A?=x@acme.io", "a=?b@acme.io", "=?utf-8?b?DQo=?=@acme.io",
+                                 "j\u00f6rg@acme.io"])
+def test_an_address_no_mail_header_or_ses_can_carry_is_refused_and_the_schema_does_not_promise_it(raw: str) -> None:
+    # encoded-word syntax (mail software may decode it into a line break), a non-ASCII local part (no SMTPUTF8 at SES)
+    with pytest.raises(ValueError, match="is not a valid email address"):
+        normalise_address(raw)
+    with pytest.raises(ValueError, match="is not a valid email address"):
+        mail_address(raw)
+    assert not re.fullmatch(ADDRESS_PATTERN, raw)
+
+
+def test_the_mailer_gets_an_internationalised_domain_in_ascii() -> None:
+    assert mail_address("a@B\u00dcCHER.example") == "a@xn--bcher-kva.example"
 
 
 @pytest.mark.parametrize("emails", [5, {"a": "a@acme.io"}, [5], [None]])

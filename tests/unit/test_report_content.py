@@ -5,8 +5,8 @@ from datetime import timedelta
 from chalicelib.email.reports import change
 from chalicelib.models.reports import Figure, ReportFigure
 from chalicelib.models.security import Counts, HourlyAggregate, Incident, SecurityData
+from chalicelib.reports.attacks import OTHER
 from chalicelib.reports.content import (
-    OTHER,
     ReportData,
     Sentence,
     VulnerabilityFigures,
@@ -73,12 +73,23 @@ def test_attack_types_are_named_in_words_and_the_same_type_in_other_case_is_one(
         ("Weird thing", 5)]
 
 
-def test_owasp_api_top_10_in_the_lists_order_with_unknown_types_last_as_other():
+def test_owasp_top_10_in_the_lists_order_with_unknown_types_last_as_other():
     data = report(TRAFFIC)
 
+    assert [(r.name, r.attacks) for r in data.owasp] == [
+        ("A01:2021 Broken Access Control", 10), ("A03:2021 Injection", 30), (OTHER, 5)]
+    # the API Top 10 (2023) has no injection category: SQL injection and XSS count under Other, not API8
     assert [(r.name, r.attacks) for r in data.owasp_api] == [
-        ("API1:2023 Broken Object Level Authorization", 10), ("API8:2023 Security Misconfiguration", 30),
-        (OTHER, 5)]
+        ("API1:2023 Broken Object Level Authorization", 10), (OTHER, 35)]
+
+
+def test_each_attack_type_carries_its_owasp_top_10_category():
+    data = report(TRAFFIC)
+
+    assert [(r.name, r.category) for r in data.top_attack_types] == [
+        ("SQL injection", "A03:2021 Injection"),
+        ("Broken object level authorization", "A01:2021 Broken Access Control"),
+        ("Cross-site scripting", "A03:2021 Injection"), ("Weird thing", "")]
 
 
 def test_top_lists_are_bounded():
@@ -86,7 +97,7 @@ def test_top_lists_are_bounded():
 
     assert [r.name for r in data.top_ips] == ["198.51.100.1"]
     assert [r.name for r in data.top_endpoints] == ["api.acme.io /v2/orders"]
-    assert len(data.owasp_api) == 3  # every category: it is a breakdown, not a top list
+    assert len(data.owasp) == 3  # every category: it is a breakdown, not a top list
 
 
 def test_summary_says_what_changed_and_what_was_worst():
@@ -108,7 +119,7 @@ def test_summary_says_what_changed_and_what_was_worst():
     assert [s.tone for s in summary.changed[:3]] == ["worse", "neutral", "worse"]
     assert texts(summary.worst) == [
         "Most frequent attack type: SQL injection, 24 attacks (53% of all).",
-        "Most attacks fall under OWASP API8:2023 Security Misconfiguration (67%).",
+        "Most attacks fall under OWASP A03:2021 Injection (67%).",
         "Most attacked endpoint: api.acme.io /v2/orders (30 attacks).",
         "Top source IP: 198.51.100.1 (30 attacks); top country: United States of America (US) (31 attacks).",
     ]

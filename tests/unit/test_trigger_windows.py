@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.models.events import Event
 from chalicelib.models.triggers import TriggerCreate, TriggerFilters
-from chalicelib.triggers.windows import crossed, matches, window
+from chalicelib.triggers.windows import counted_window, crossed, matches, window
 
 
 @pytest.mark.parametrize(("old", "new", "fires"), [
@@ -66,3 +66,25 @@ def test_ip_filters_compare_addresses_by_value(wanted: str, ip: str, hit: bool) 
 def test_hour_windows_follow_a_half_hour_offset() -> None:
     assert window("hour", datetime(2026, 11, 25, 10, 45, tzinfo=UTC), "Asia/Kolkata") == (
         datetime(2026, 11, 25, 10, 30, tzinfo=UTC), datetime(2026, 11, 25, 11, 30, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("event_at", "received_at", "counted"), [
+    ("10:00:30", "10:00:40", "10:00"),  # on time
+    ("10:00:50", "10:05:59", "10:00"),  # late, within the window's end plus the grace
+    ("10:00:50", "10:06:00", None),  # later than that: counts nowhere
+    ("10:00:50", "10:00:20", "10:00"),  # ahead of its receipt (clock skew): counts as received
+    ("10:01:50", "10:00:20", "10:00"),
+])
+def test_an_event_counts_in_the_window_of_its_own_time_within_the_grace(event_at: str, received_at: str,
+                                                                        counted: str | None) -> None:
+    def at(hms: str) -> datetime:
+        return datetime.fromisoformat(f"2026-11-25T{hms}+00:00")
+
+    found = counted_window("minute", at(event_at), at(received_at), "UTC")
+    assert (found[0].strftime("%H:%M") if found else None) == counted
+
+
+def test_a_backfilled_day_never_reaches_today() -> None:
+    received = datetime(2026, 11, 25, 0, 2, tzinfo=UTC)
+    assert counted_window("day", datetime(2026, 11, 24, 23, 59, tzinfo=UTC), received, "UTC") is not None
+    assert counted_window("day", datetime(2026, 10, 25, 12, tzinfo=UTC), received, "UTC") is None

@@ -1,0 +1,24 @@
+"""Report helpers for scenario tests: a preview rendered through the API and read back as text."""
+
+import io
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from pypdf import PdfReader
+
+from chalicelib.aws import blobs
+from chalicelib.settings import get_settings
+
+
+def preview(tenant: Any, frequency: str, period_end: str) -> tuple[dict[str, Any], bytes]:
+    """``POST /v1/reports/preview``'s answer and the PDF it links to."""
+    status, body = tenant.call("POST", "/v1/reports/preview", {"frequency": frequency, "period_end": period_end})
+    assert status == 200, body
+    key = unquote(urlparse(body["download_url"]).path).lstrip("/").removeprefix(get_settings().reports_bucket + "/")
+    return body, blobs.get(key)
+
+
+def preview_text(tenant: Any, frequency: str, period_end: str) -> str:
+    """The previewed PDF's text on one line (runs of white space as one space)."""
+    pages = PdfReader(io.BytesIO(preview(tenant, frequency, period_end)[1])).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
