@@ -45,8 +45,11 @@ poppler:
 		"'sudo apt-get install poppler-utils' (or run make test as root), then run make test again." >&2; exit 1; }
 	@test -x $(PDFTOTEXT) || { echo "apt-get did not install $(PDFTOTEXT)" >&2; exit 1; }
 
+# Both tiers on every core (TEST_WORKERS): the unit tier alone and under the no-moto check, then the rest.
+TEST_WORKERS ?= auto
 test: install lint lint-env chromium poppler
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p tests.support.no_moto tests/unit
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/scenario tests/browser
 
 # The local stack: moto's server, the resources, a demo tenant and the API (PORT, MOTO_PORT, OPERATOR_TOKEN).
 run: install

@@ -18,8 +18,26 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+from _pytest.nodeid import NodeId
+
 from chalicelib import clock
 from tests.support.clock import FrozenClock
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--dist loadgroup`` keeps an ``xdist_group``'s tests on one worker by ending their ids with ``@group``.
+    pytest-xdist 3.8 writes that to ``item._nodeid``, which pytest 9.2 no longer reads (pytest-xdist issue #1386:
+    the groups silently spread, so a module's child stack or package build ran once per worker): write it where
+    pytest 9.2 keeps the id. Nothing to do once xdist's own tag took."""
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers only
+        return
+    for item in items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})
+        tag = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(tag):
+            item._id = NodeId.parse(item.nodeid + tag)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

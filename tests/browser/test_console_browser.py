@@ -22,6 +22,7 @@ from chalicelib.settings import get_settings
 from tests.support.stack_process import RunningStack, local_stack
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
+pytestmark = pytest.mark.xdist_group("browser")  # one worker: one Chromium and one child stack for the module
 FAIL_DOMAIN = "fail.example"
 CLOCK_RATE = "600"
 WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}

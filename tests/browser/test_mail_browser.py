@@ -16,6 +16,7 @@ from tests.support.mail_kinds import KINDS, Sent, made
 __all__ = ["api", "app", "aws", "fresh_aws", "pipeline"]  # moto's fixtures, for this module only
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "mail"
+pytestmark = pytest.mark.xdist_group("browser")  # one worker: one Chromium for the module
 WIDTHS = (1280, 390)
 
 

@@ -228,6 +228,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStac
         yield stack, world_of([demo, globex], objects, operator)
 
 
+@pytest.mark.xdist_group("local_stack")  # never two child stacks at once
 def test_the_running_local_stack_answers_every_input_as_documented(live: tuple[RunningStack, World]) -> None:
     # schemathesis's pytest loader for a schema known only at run time does not work with this pytest: one
     # hypothesis run per operation, positive and negative cases alike, every failure collected

@@ -12,6 +12,7 @@ import pytest
 from tests.support.stack_process import HttpApi, RunningStack, local_stack
 
 HTTP_TIMEOUT = 10
+pytestmark = pytest.mark.xdist_group("local_stack")  # one worker: the module's child stack starts once
 
 
 @pytest.fixture(scope="module")

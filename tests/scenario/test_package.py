@@ -19,6 +19,8 @@ from deploy.template import dead_letter_queues
 from local import resources
 from tests.support.packaging import PACKAGE_TIMEOUT, ROOT
 
+pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` (a session fixture) runs once
+
 
 @pytest.fixture(scope="module")
 def zip_names(packaged: Path) -> set[str]:

@@ -19,6 +19,8 @@ from chalicelib.settings import Settings
 from deploy.template import RUNBOOK, dead_letter_queues, functions
 from tests.support.packaging import ROOT
 
+pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` (a session fixture) runs once
+
 LINT_BIN = ROOT / ".venv-lint" / "bin"
 ALLOWLIST = ROOT / ".chalice" / "lint-allowlist.yaml"
 FUNCTIONS = ["APIHandler", "DeliveryWorker", "HealthCheck", "ReportScheduler", "ReportWorker", "DigestPass",

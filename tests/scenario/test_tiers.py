@@ -1,4 +1,6 @@
-"""The unit tier runs without moto: tests/unit alone, under the ``tests.support.no_moto`` plugin, passes."""
+"""The unit tier runs without moto: ``make test`` runs tests/unit on its own under the ``tests.support.no_moto``
+plugin (once, not again here); these prove the plugin fails a session that imports moto, serially and in
+pytest-xdist's workers."""
 
 import subprocess
 import sys
@@ -14,17 +16,14 @@ def run_pytest(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
-def test_the_unit_tier_passes_without_importing_moto() -> None:
-    result = run_pytest("tests/unit")
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["serial", "xdist"])
+def test_the_check_fails_a_session_that_imports_moto(tmp_path: Path, workers: list[str]) -> None:
+    (tmp_path / "test_uses_moto.py").write_text("def test_clean():\n    pass\n\n\n"
+                                                "def test_it():\n    import moto  # noqa: F401\n")
 
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "moto was imported" not in result.stdout
-
-
-def test_the_check_fails_a_session_that_imports_moto(tmp_path: Path) -> None:
-    (tmp_path / "test_uses_moto.py").write_text("def test_it():\n    import moto  # noqa: F401\n")
-
-    result = run_pytest("--rootdir", str(tmp_path), str(tmp_path))
+    result = run_pytest("--rootdir", str(tmp_path), "-p", "no:randomly", *workers, str(tmp_path))
 
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
-    assert "1 passed" in result.stdout and "moto was imported" in result.stdout
+    assert "2 passed, 1 error" in result.stdout, result.stdout
+    assert "moto was imported" in result.stdout and "first seen after" in result.stdout
+    assert "test_uses_moto.py::test_it" in result.stdout
