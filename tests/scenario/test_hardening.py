@@ -405,7 +405,7 @@ def test_the_cookie_holds_a_session_id_stored_hashed_never_the_api_token(api: Ap
     session_id = admin.cookies["er_session"]
     sessions = [item for item in scan("tokens_table") if item["id"].startswith("session#")]
 
-    assert acme.token not in session_id and acme.token.split("_")[2] not in session_id
+    assert acme.token not in session_id and acme.token.split("_", 2)[2] not in session_id
     assert len(sessions) == 1 and session_id not in str(sessions[0]) and "tenant_id" not in sessions[0]
     assert int(sessions[0]["expires_at"]) > 0
     assert api.call("GET", "/v1/tenant", session_id)[0] == 401  # a session id is no API token
