@@ -66,15 +66,19 @@ def send_deliveries(messages: list[tuple[dict[str, Any], int]]) -> None:
     send_all(get_settings().delivery_queue, messages)
 
 
+ROUTES_PER_MESSAGE = 10  # a batch of 100 events is one SendMessageBatch, sent before the route worker can begin
+
+
 def send_routes(tenant_id: str, events: list[tuple[str, str | None]], due: datetime | None = None,
                 now: datetime | None = None) -> None:
     """Queue the route worker's messages: route each stored ``(event id, claim handed over or None)`` of the
-    tenant (at ``due``, when given)."""
+    tenant (at ``due``, when given), :data:`ROUTES_PER_MESSAGE` ids a message."""
     delay = seconds_until(due, now) if due and now else 0
     extra = {"due": due.isoformat()} if due else {}
+    ids = [{"id": event_id, **({"claim": handed} if handed else {})} for event_id, handed in events]
     send_all(get_settings().route_queue, [
-        ({"tenant_id": tenant_id, "event_id": event_id, **({"claim": handed} if handed else {}), **extra}, delay)
-        for event_id, handed in events])
+        ({"tenant_id": tenant_id, "events": ids[first:first + ROUTES_PER_MESSAGE], **extra}, delay)
+        for first in range(0, len(ids), ROUTES_PER_MESSAGE)])
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -149,16 +149,20 @@ def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) 
 
 
 def route_queued(body: dict[str, Any]) -> None:
-    """The route worker: route a stored event if nobody has (or is still doing so); a claim held elsewhere is
-    looked at again when it ends."""
+    """The route worker: route each stored event of the message if nobody has (or is still doing so); a claim held
+    elsewhere is looked at again when it ends. A failure brings the whole message back: what was routed is skipped."""
     now = clock.now()
     if body.get("due") and queue.chain(get_settings().route_queue, body, now):
         return
-    tenant_id, event_id = body["tenant_id"], body["event_id"]
-    tenant, stored = tenants_repo.get(tenant_id), events_repo.get(tenant_id, event_id)
-    if tenant is None or stored is None or stored.get("routed"):
-        return  # deleted with its tenant, expired, or routed by another copy
-    _route_if_claimed(Audience(tenant), Event.model_validate_json(stored["event"]), stored, handed=body.get("claim"))
+    tenant = tenants_repo.get(body["tenant_id"])
+    if tenant is None:
+        return  # deleted with its tenant
+    audience = Audience(tenant)  # the tenant's integrations and triggers, read once for the message's events
+    for entry in body["events"]:
+        stored = events_repo.get(tenant.id, entry["id"])
+        if stored is None or stored.get("routed"):
+            continue  # expired, or routed by another copy
+        _route_if_claimed(audience, Event.model_validate_json(stored["event"]), stored, handed=entry.get("claim"))
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:

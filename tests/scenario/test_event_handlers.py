@@ -22,7 +22,7 @@ DUE = "2026-11-25T10:00:00+00:00"
     ("delivery_worker", {"tenant_id": "nobody", "delivery_id": "none", "try": 1, "due": DUE}),
     ("report_worker", {"tenant_id": "nobody", "frequency": "daily", "timezone": "UTC", "period_key": "2026-11-24"}),
     ("trigger_groups", {"tenant_id": "nobody", "trigger_id": "none", "group_id": "none", "due": DUE}),
-    ("event_router", {"tenant_id": "nobody", "event_id": "none"}),
+    ("event_router", {"tenant_id": "nobody", "events": [{"id": "none"}]}),
 ])
 def test_queue_handlers_run_before_any_http_request(app, api, handler, body):
     if hasattr(app, "lambda_context"):
