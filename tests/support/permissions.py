@@ -75,26 +75,27 @@ _KEPT: list[tuple[str, tuple[str, ...], str, str]] = [
      "integrations_repo.with_key re-reads the integration when another writer won the unsubscribe-key write"),
     *[(function, ("GetItem", "DeleteItem"), _table("idempotency"), _IDEMPOTENCY)
       for function in ("digest_pass", "health_check", "report_scheduler")],
-    ("digest_pass", ("GetItem", "UpdateItem"), _table("deliveries"), _UNTRACED.format(repo="deliveries_repo")),
-    ("digest_pass", ("GetItem",), _table("tenants"), _UNTRACED.format(repo="tenants_repo")),
-    ("digest_pass", ("GetItem", "Query"), _table("integrations"), _UNTRACED.format(repo="integrations_repo")),
     *[(function, ("GetItem", "PutItem", "UpdateItem", "DeleteItem"), _table("counters"),
        "triggers.evaluate on a routed event: a threshold count (trigger_windows_repo.add), a full group closed "
        "(open_group GetItem, close: transaction Delete+Put)")
       for function in ("event_router", "platform_events")],
-    *[(function, ("GetItem", "PutItem", "UpdateItem", "DeleteItem"), _table("triggers"),
-       _UNTRACED.format(repo="triggers_repo (via triggers.evaluate/service)"))
+    *[(function, ("UpdateItem",), _table("triggers"),
+       "a threshold trigger that fires on a routed event: triggers.alerts.send → triggers_repo.record_firing")
+      for function in ("event_router", "platform_events")],
+    *[(function, ("GetItem", "PutItem", "DeleteItem"), _table("triggers"),
+       _UNTRACED.format(repo="triggers_repo (ingest → triggers.service)"))
       for function in ("event_router", "platform_events")],
     *[(function, ("Query", "UpdateItem", "DeleteItem"), _table("security"),
        "security events routed through ingest: security_table.query, count updates, a vulnerability that closes "
        "deletes its open item (security_vulnerabilities)")
       for function in ("event_router", "platform_events")],
     ("event_router", ("PutItem",), _table("events"), _UNTRACED.format(repo="events_repo.put_item (one event)")),
-    *[(function, ("GetItem", "UpdateItem"), _table("deliveries"),
-       _UNTRACED.format(repo="deliveries_repo (router, outbox)"))
-      for function in ("event_router", "platform_events", "health_check", "report_worker", "trigger_groups")],
+    *[(function, ("GetItem",), _table("deliveries"),
+       "outbox.enqueue_all re-reads a delivery that already existed (_still_waiting: a repeated event, pass or job)")
+      for function in ("digest_pass", "event_router", "platform_events", "health_check", "report_worker",
+                       "trigger_groups")],
     *[(function, ("GetItem",), _table("integrations"), _UNTRACED.format(repo="integrations_repo.get"))
-      for function in ("event_router", "platform_events", "report_worker", "trigger_groups")],
+      for function in ("event_router", "platform_events", "report_worker")],
     *[(function, ("sqs:SendMessage", "sqs:GetQueueUrl"), _queue("event-routes"),
        "ingest: _route_if_claimed re-queues an event whose claim another router holds (send_routes at the claim's "
        "end) and route_queued re-sends one due later (queue.chain)")
@@ -114,18 +115,13 @@ _KEPT: list[tuple[str, tuple[str, ...], str, str]] = [
      _UNTRACED.format(repo="report_schedules_repo/reports_repo/digests_repo")),
     ("platform_events", ("PutItem", "UpdateItem"), _table("reports"),
      "digests_repo.gather: an event for a digest-mode integration joins its period (transaction Put + Update)"),
-    ("report_scheduler", ("GetItem",), _table("tenants"), _UNTRACED.format(repo="tenants_repo.get")),
     ("report_scheduler", ("DeleteItem",), _table("reports"),
-     _UNTRACED.format(repo="report_schedules_repo.remove")),
+     "reports.scheduler._handle drops a due schedule whose tenant is gone (report_schedules_repo.remove)"),
     ("report_worker", ("DeleteItem",), _table("reports"), _UNTRACED.format(repo="report_schedules_repo.remove")),
     ("report_worker", ("GetItem",), _table("security"), _UNTRACED.format(repo="security_vulnerabilities.get")),
     ("report_worker", ("s3:GetObject",), "arn:aws:s3:::*/reports/*", _UNTRACED.format(repo="blobs")),
     ("report_worker", ("UpdateItem",), _table("tenants"),
      _UNTRACED.format(repo="tenants_repo (the data migration's page, tenants.upgrade.run_page)")),
-    ("trigger_groups", ("Query", "PutItem", "DeleteItem"), _table("triggers"),
-     _UNTRACED.format(repo="triggers_repo (evaluate.flush reads the trigger)")),
-    ("trigger_groups", ("UpdateItem",), _table("counters"), _UNTRACED.format(repo="trigger_windows_repo")),
-    ("trigger_groups", ("Query",), _table("security"), _UNTRACED.format(repo="security_table.query")),
 ]
 AWS_ONLY |= {(function, action if ":" in action else f"dynamodb:{action}", resource): reason
              for function, actions, resource, reason in _KEPT for action in actions}
