@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import (
+    batch_get_one,
     cancellation_reasons,
     from_attribute_values,
     is_condition_failure,
@@ -92,6 +93,13 @@ def get(tenant_id: str, event_id: str) -> dict[str, Any] | None:
     seconds), if kept."""
     stored = _table().get_item(Key={"pk": _pk(tenant_id, event_id)}, ConsistentRead=True).get("Item")
     return plain(stored) if stored else None
+
+
+def get_many(tenant_id: str, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """:func:`get` for several events of the tenant in one consistent BatchGetItem: event id → item, the kept ones."""
+    prefix = _pk(tenant_id, "")
+    items = batch_get_one(_table().name, [{"pk": _pk(tenant_id, event_id)} for event_id in event_ids])
+    return {item["pk"].removeprefix(prefix): item for item in items}
 
 
 def claim(tenant_id: str, event_id: str, now: datetime, taken: Claim, handed: str | None = None) -> bool:

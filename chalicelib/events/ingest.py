@@ -158,8 +158,9 @@ def route_queued(body: dict[str, Any]) -> None:
     if tenant is None:
         return  # deleted with its tenant
     audience = Audience(tenant)  # the tenant's integrations and triggers, read once for the message's events
+    kept = events_repo.get_many(tenant.id, [entry["id"] for entry in body["events"]])
     for entry in body["events"]:
-        stored = events_repo.get(tenant.id, entry["id"])
+        stored = kept.get(entry["id"])
         if stored is None or stored.get("routed"):
             continue  # expired, or routed by another copy
         _route_if_claimed(audience, Event.model_validate_json(stored["event"]), stored, handed=entry.get("claim"))
