@@ -32,8 +32,8 @@ _INCIDENT_FIELDS = {"domain": "host", "attack_type": "attack_type"}
 NOTE_EVENT_TIME = ("Counted by each event's own time, as a live trigger counts; a live trigger never fires for "
                    "events that arrive more than 5 minutes after their window closed (a backfill).")
 NOTE_MINUTE = ("Attacks and hits are stored per hour, so how an hour's events spread over its minutes is unknown: "
-               "alerts_min assumes they were spread as evenly as they can be, alerts_max that they came in as "
-               "many bursts as they can (at most one alert per minute). The real number lies in between.")
+               "the lower figure assumes they were spread as evenly as they can be, the higher one that they came "
+               "in as many bursts as they can (at most one alert per minute). The real number lies in between.")
 NOTE_FILTERS = ("Stored hours break attacks down by one field at a time, so how many matched several filters at "
                 "once lies between bounds.")
 NOTE_UNNAMED = ("Some hours keep part of a breakdown unnamed (beyond the 20 source IPs or endpoints an hour names, "
