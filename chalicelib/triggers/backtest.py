@@ -61,7 +61,11 @@ def period(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     return windows.window("day", noon, timezone)[0], now
 
 
-def _breakdown(kind: str, rule: FilterRule, named: dict[str, Counts], total: int, unit: str) -> tuple[int, int, bool]:
+Matches = dict[tuple[str, str], bool]  # (filter, name) → whether it passes: the same names recur every hour
+
+
+def _breakdown(kind: str, rule: FilterRule, named: dict[str, Counts], total: int, unit: str,
+               matches: Matches) -> tuple[int, int, bool]:
     """Bounds of an hour's count that passes ``rule``, and whether an unnamed bucket made them differ. Events
     without the field (no IP given) are in the total but in no breakdown: they pass "none of", fail "any of"."""
     known = unknown = listed = 0
@@ -70,19 +74,22 @@ def _breakdown(kind: str, rule: FilterRule, named: dict[str, Counts], total: int
         listed += amount
         if name in OTHER_NAMES:
             unknown += amount
-        elif windows.rule_matches(kind, rule, [name]):
+            continue
+        if (kind, name) not in matches:
+            matches[kind, name] = windows.rule_matches(kind, rule, [name])
+        if matches[kind, name]:
             known += amount
     if rule.exclude:
         known += max(0, total - listed)
     return known, known + unknown, unknown > 0
 
 
-def hour_cell(condition: ThresholdCondition, aggregate: HourlyAggregate) -> tuple[Cell, bool]:
+def hour_cell(condition: ThresholdCondition, aggregate: HourlyAggregate, matches: Matches) -> tuple[Cell, bool]:
     """The stored hour's count under the condition's filters, and whether an unnamed bucket left it unsure.
     Several filters: at most the least of them, at least what their overlap must be (Fréchet bounds)."""
     unit = "hits" if condition.metric == "hits" else "attacks"
     total = getattr(aggregate, unit)
-    found = [_breakdown(kind, rule, getattr(aggregate, _BREAKDOWNS[kind]), total, unit)
+    found = [_breakdown(kind, rule, getattr(aggregate, _BREAKDOWNS[kind]), total, unit, matches)
              for kind, rule in condition.filters if rule is not None]
     low = max(0, sum(lo for lo, _, _ in found) - (len(found) - 1) * total) if found else total
     high = min((hi for _, hi, _ in found), default=total)
@@ -155,12 +162,13 @@ def run(condition: ThresholdCondition, timezone: str, start: datetime, end: date
         aggregates: Iterable[HourlyAggregate], incidents: Iterable[Incident]) -> TriggerPreview:
     """The backtest of ``condition`` over ``[start, end)`` from the stored hours and incident records."""
     unnamed = False
+    cells: list[Cell] = []
     if condition.metric == "incidents":
         cells = [incident_cell(condition, incident) for incident in incidents if start <= incident.at < end]
     else:
-        cells = []
+        matches: Matches = {}
         for aggregate in aggregates:
-            cell, unsure = hour_cell(condition, aggregate)
+            cell, unsure = hour_cell(condition, aggregate, matches)
             if cell.start < end and cell.end > start:
                 cells.append(cell)
                 unnamed |= unsure
