@@ -6,10 +6,12 @@ Every mail says what happened in words and, when something is to be done, what t
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock, vocabulary
+from chalicelib.email import severity
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Content, header_text
 from chalicelib.models.events import EVENTS, Event, ScopeData, VulnerabilityData
@@ -311,4 +313,5 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
         headline = subject
     else:
         subject, headline, context = _system(event.type, data)
-    return compose(name, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)
+    return replace(compose(name, subject, tenant_name, _when(event, timezone), test, headline=headline, **context),
+                   severity=severity.of_event(event.type, data))
