@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from chalicelib import clock
-from tests.browser.test_console_browser import ARTIFACTS, NARROW, WIDE, shoot, sign_in
+from tests.browser.test_console_browser import NARROW, WIDE, admin, shoot  # noqa: F401 - admin: the signed-in tab
 from tests.support.stack_process import HttpApi, RunningStack, local_stack
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -51,19 +51,8 @@ def attacked(stack: RunningStack) -> int:
     return sum(count > 3 for count in BURSTS)
 
 
-@pytest.fixture(scope="module")
-def admin(browser: Browser, stack: RunningStack) -> Iterator[Page]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport=WIDE, base_url=stack.api_url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, stack.values["ADMIN_TOKEN"])
-    yield page
-    context.close()
-
-
 def test_the_backtest_chart_shows_beside_the_unsaved_form_at_desktop_and_phone_widths(
-        admin: Page, stack: RunningStack, attacked: int) -> None:
+        admin: Page, stack: RunningStack, attacked: int) -> None:  # noqa: F811 - the imported fixture
     admin.get_by_role("link", name="Triggers").click()
     admin.get_by_role("link", name="Add trigger").first.click()
     expect(admin.get_by_role("heading", name="Backtest: last 30 days")).to_be_visible()
