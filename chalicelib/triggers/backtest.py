@@ -24,7 +24,7 @@ from chalicelib.triggers import windows
 
 DAYS = 30
 BUSIEST = 5
-_HOUR, _MINUTE = timedelta(hours=1), timedelta(minutes=1)
+_HOUR, _MINUTE, _TICK = timedelta(hours=1), timedelta(minutes=1), timedelta(microseconds=1)
 # The breakdown of a stored hour each filter reads, and the field of an incident record it compares.
 _BREAKDOWNS = {"domain": "hosts", "attack_type": "types", "ip": "ips", "application": "applications"}
 _INCIDENT_FIELDS = {"domain": "host", "attack_type": "attack_type"}
@@ -180,9 +180,12 @@ def run(condition: ThresholdCondition, timezone: str, start: datetime, end: date
         fired = [(span, int(windows.crossed(condition.threshold, 0, span.low)),
                   int(windows.crossed(condition.threshold, 0, span.high))) for span in busy]
     per_day = {day: [0, 0] for day in _dates(start, end, timezone)}
-    for span, least, most in fired:
-        counted = per_day.setdefault(clock.local(max(span.start, start), timezone).date(), [0, 0])
-        counted[0], counted[1] = counted[0] + least, counted[1] + most
+    for span, least, most in fired:  # a window's alerts count on its date; a stored hour across local midnight's
+        first, last = (clock.local(moment, timezone).date()  # minutes may fire on either date
+                       for moment in (max(span.start, start), min(span.end, end) - _TICK))
+        for day in {first, last}:
+            counted = per_day.setdefault(day, [0, 0])
+            counted[0], counted[1] = counted[0] + (least if first == last else 0), counted[1] + most
     low, high = sum(least for _, least, _ in fired), sum(most for _, _, most in fired)
     ranked = sorted((span for span in busy if span.high), key=lambda span: (-span.high, -span.low, span.start))
     return TriggerPreview(

@@ -86,3 +86,13 @@ def test_incidents_count_by_their_own_time_and_unkept_fields_give_bounds() -> No
 def test_the_period_is_thirty_local_dates_ending_today() -> None:
     start, end = backtest.period(datetime(2026, 11, 25, 3, tzinfo=UTC), "America/New_York")
     assert (start, end) == (datetime(2026, 10, 26, 4, tzinfo=UTC), datetime(2026, 11, 25, 3, tzinfo=UTC))
+
+
+def test_minutes_of_a_stored_hour_across_local_midnight_may_fire_on_either_date() -> None:
+    """18:00–19:00 UTC is 23:30–00:30 in India: its alerts are bounded on both dates, sure on neither."""
+    evening = HourlyAggregate(hour=datetime(2026, 11, 10, 18, tzinfo=UTC), attacks=181)
+    preview = backtest.run(condition("minute", 2), "Asia/Kolkata", datetime(2026, 11, 9, 18, 30, tzinfo=UTC),
+                           datetime(2026, 11, 12, tzinfo=UTC), [evening], [])
+    assert (preview.alerts_min, preview.alerts_max) == (1, 60)
+    assert [(str(d.date), d.alerts_min, d.alerts_max) for d in preview.days] == [
+        ("2026-11-10", 0, 60), ("2026-11-11", 0, 60), ("2026-11-12", 0, 0)]
