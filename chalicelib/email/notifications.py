@@ -5,7 +5,7 @@ Every mail says what happened in words and, when something is to be done, what t
 
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,6 @@ from chalicelib.settings import get_settings
 # A system mail's headline is its type's in the registry; an automatic disable has its own.
 _AUTOMATIC = "integration.disabled.automatic"
 _AUTOMATIC_HEADLINE = "Integration disabled automatically: {name}"
-# Facts are shown in this order, unlabelled fields last.
 # A status change is mailed with the verb a reader acts on (false positives are not mailed: the router).
 _STATUS_VERBS: dict[str, str] = {"closed": "fixed", "reopened": "reopened", "open": "reopened",
                                  "false_positive": "marked false positive"}
@@ -31,6 +30,7 @@ _LABELS: dict[str, str] = {
     "application_id": "Application id", "integration_id": "Integration id", "host": "Host", "domain": "Domain",
     "path": "Path", "method": "Method", "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
 }
+# Facts are shown in this order, unlabelled fields last.
 _ORDER = {key: position for position, key in enumerate(_LABELS)}
 _STATUS_WORDS: dict[str, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive",
                                  "reopened": "Reopened"}
@@ -258,7 +258,8 @@ def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[st
     values = {"user": user, "as_role": f" ({role})" if role else "", "role": role or "—",
               "name": _part(data.get("name")) or "—", "previous_name": _part(data.get("previous_name")) or "—"}
     actor = _part(data.get("actor"))
-    form = _AUTOMATIC_HEADLINE if key == _AUTOMATIC else EVENTS[event_type].mail_headline
+    kind = EVENTS[event_type]
+    form = _AUTOMATIC_HEADLINE if key == _AUTOMATIC else kind.mail_headline or kind.headline
     headline = form.format(**values) + (f" by {actor}" if actor else "")
     mark = ""
     if _admin_granted(event_type, data):
@@ -293,22 +294,44 @@ def _scope(details: ScopeData) -> tuple[str, dict[str, Any]]:
                      "advice": [line for action, line in _SCOPE_ADVICE.items() if action in actions]}
 
 
+Parts = tuple[str, str, dict[str, Any]]  # subject, headline and the template's context
+
+
+def _vulnerability_detected(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    data = VulnerabilityData.model_validate(event.data).model_dump(exclude_none=True)
+    return vulnerability_parts(data, "detected", sla, timezone)
+
+
+def _vulnerability_status(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    """A status change, which the router completed from the stored record into a whole vulnerability."""
+    details = VulnerabilityData.model_validate(event.data)
+    verb = _STATUS_VERBS.get(details.status, details.status)
+    return vulnerability_parts(details.model_dump(exclude_none=True), verb, sla, timezone)
+
+
+def _scope_changed(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    subject, context = _scope(ScopeData.model_validate(event.data))
+    return subject, subject, context
+
+
+def _system_notice(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    return _system(event.type, event.details().model_dump(exclude_none=True))
+
+
+# The builder of each ``Mail`` an event type names in the registry (``EVENTS[type].mail``); alerts: email/alerts.py.
+BUILDERS: dict[str, Callable[[Event, SlaDays | None, str], Parts]] = {
+    "system": _system_notice, "vulnerability": _vulnerability_detected,
+    "vulnerability_status": _vulnerability_status, "scope": _scope_changed,
+}
+
+
 def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False,
            sla: SlaDays | None = None) -> Content:
-    """The email for ``event``, with its type's template in the registry; its data was validated at ingest.
-    ``sla``: the tenant's SLA days, which a vulnerability mail's fix deadline counts with."""
-    name = EVENTS[event.type].template
-    if name is None:
+    """The email for ``event``, by the builder and template its type names in the registry; its data was validated
+    at ingest. ``sla``: the tenant's SLA days, which a vulnerability mail's fix deadline counts with."""
+    kind = EVENTS[event.type]
+    build, template = BUILDERS.get(kind.mail or ""), kind.mail_template()
+    if build is None or template is None:
         raise ValueError(f"{event.type} events are not mailed on their own")
-    status_notice = name == "vulnerability_status"  # the router completed it from the stored record
-    details = VulnerabilityData.model_validate(event.data) if status_notice else event.details()
-    data = details.model_dump(exclude_none=True)
-    if isinstance(details, VulnerabilityData):
-        verb = _STATUS_VERBS.get(details.status, details.status) if status_notice else "detected"
-        subject, headline, context = vulnerability_parts(data, verb, sla, timezone)
-    elif isinstance(details, ScopeData):
-        subject, context = _scope(details)
-        headline = subject
-    else:
-        subject, headline, context = _system(event.type, data)
-    return compose(name, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)
+    subject, headline, context = build(event, sla, timezone)
+    return compose(template, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)
