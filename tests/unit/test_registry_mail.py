@@ -102,10 +102,17 @@ def test_every_registered_types_mail_builds_with_a_subject(event_type: str, vari
         assert compose.environment().get_template(f"{kind.mail_template()}.txt")  # rendered with its own template
 
 
+@pytest.mark.parametrize("event_type", [t for t, kind in EVENTS.items() if kind.mail_headline])
+def test_a_types_mail_headline_is_its_mails_headline(event_type: str) -> None:
+    mail = notifications.render(event(event_type, DATA[event_type][0]), "Acme")
+
+    assert mail.summary.startswith(EVENTS[event_type].mail_headline.split("{")[0]), mail.summary
+
+
 @pytest.mark.parametrize("change", [{"template": "own"}, {"template": "own", "mail_headline": ""}],
                          ids=["own template", "own template and no mail headline"])
-@pytest.mark.parametrize("event_type", [t for t, kind in EVENTS.items() if kind.mail == "system"])
-def test_a_system_type_with_its_own_template_keeps_the_system_builders_subject(
+@pytest.mark.parametrize("event_type", [t for t, kind in EVENTS.items() if kind.subscription == "system"])
+def test_a_system_type_with_its_own_template_keeps_its_builders_subject(
         event_type: str, change: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     mail = notifications.render(event(event_type, DATA[event_type][1]), "Acme")
     own = jinja2.DictLoader({"own.html": "<html>{{ headline }}</html>", "own.txt": "{{ headline }}"})
