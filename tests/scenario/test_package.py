@@ -142,6 +142,16 @@ def test_delivery_worker_reports_partial_batch_failures(sam: dict[str, Any]) -> 
     assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "DeliveryConcurrency"}}
 
 
+def test_every_queue_handler_reports_partial_batch_failures_or_takes_one_message(sam: dict[str, Any]) -> None:
+    """Without a partial batch response, one failed message would make SQS retry its whole batch (app.py)."""
+    sources = {name: source["Properties"] for name, function in _functions(sam).items()
+               for source in function["Properties"].get("Events", {}).values() if source["Type"] == "SQS"}
+    one_at_a_time = {name for name, source in sources.items() if source["BatchSize"] == 1}
+    assert one_at_a_time == {"ReportWorker"}
+    assert all(source.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+               for name, source in sources.items() if name not in one_at_a_time)
+
+
 def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Chalice's functions (a merge-template fragment without a function in app.py has no handler)."""
     return {name: r for name, r in sam["Resources"].items()
