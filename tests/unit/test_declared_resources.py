@@ -126,3 +126,32 @@ def test_the_purge_knows_each_way_a_table_holds_tenant_data() -> None:
         if table.tenant_data in (TenantData.PARTITION, TenantData.PARTITIONS):
             assert table.range_key, f"{table.logical_id}: a partition to delete needs its sort key"
         assert bool(table.partitions) == (table.tenant_data is TenantData.PARTITIONS), table.logical_id
+
+
+def _granted(template: dict[str, Any]) -> dict[str, list[str]]:
+    """Policy file → every resource its Allow statements name, resolved."""
+    return {policy.name: [resource for statement in _statements(template, policy) if statement["Effect"] == "Allow"
+                          for resource in listed(statement.get("Resource", []))]
+            for policy in sorted(POLICIES.glob("*.json"))}
+
+
+def test_every_table_and_queue_a_function_names_is_granted_to_some_function(template: dict[str, Any]) -> None:
+    stack, granted = _stack(template), _granted(template)
+    everywhere = {resource for resources in granted.values() for resource in resources}
+
+    ungranted = [setting for setting, one in SETTINGS.items() if stack.get_att(one.logical_id, "Arn") not in everywhere]
+    assert ungranted == [], "declared and named by a setting, yet no policy grants it"
+
+
+def _declares(resource: str, indexes: dict[str, set[str]]) -> bool:
+    """Whether the table of an ``…:table/<name>/index/<index>`` grant declares that index (``*``: any)."""
+    table, _, index = resource.split(":table/")[1].partition("/index/")
+    return index in indexes.get(table, set()) or (index == "*" and bool(indexes.get(table)))
+
+
+def test_an_index_a_policy_grants_is_declared_on_its_table(template: dict[str, Any]) -> None:
+    indexes = {table.name: {index.name for index in table.indexes} for table in TABLES}
+
+    odd = [f"{policy}: {resource}" for policy, resources in _granted(template).items() for resource in resources
+           if "/index/" in resource and not _declares(resource, indexes)]
+    assert odd == [], "a grant on an index the table does not declare"
