@@ -14,7 +14,7 @@ Every key attribute is a string. Every queue is a standard queue: messages that 
 from dataclasses import dataclass
 from enum import Enum
 
-APP = "email-report"  # every local name starts with it; on AWS the stage follows (``email-report-prod-…``)
+APP = "email-report"  # every local name starts with it; on AWS a queue's has the stage next (``email-report-prod-…``)
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's longest
 
 
@@ -26,7 +26,8 @@ class TenantData(Enum):
     BY_INDEX = "found through the by_tenant index and deleted item by item"
     PARTITION = "partitioned by the tenant id: the partition is deleted"
     PARTITIONS = "one partition per kind, keyed '<tenant id>#<kind>': each is deleted"
-    EXPIRES = "keys not grouped by tenant, short TTL: left to expire (no reader acts on them once the tenant is gone)"
+    # one partition per event or counter, none to query by tenant; no reader acts on them once the tenant is gone
+    EXPIRES = "left to its TTL (days)"
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def table(declared: Table) -> Resource:
 
 def _queue(short: str, retention: int) -> Resource:
     return {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": {"Fn::Sub": f"email-report-${{Stage}}-{short}"}, "MessageRetentionPeriod": retention,
+        "QueueName": {"Fn::Sub": f"{declaration.APP}-${{Stage}}-{short}"}, "MessageRetentionPeriod": retention,
         "SqsManagedSseEnabled": True}}
 
 
