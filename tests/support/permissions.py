@@ -211,7 +211,7 @@ def stack(template: Mapping[str, Any]) -> Stack:
     """``template`` with the physical names moto has: the settings' names for the resources the functions are
     wired to (``Globals``), a declared name for the others, a made-up one (as CloudFormation would) otherwise."""
     settings = get_settings()
-    wired = {declared.logical_id: getattr(settings, setting) for setting, declared in SETTINGS.items()}
+    wired = {one.logical_id: getattr(settings, setting) for setting, one in SETTINGS.items()}
     declared = {logical: _declared_name(resource.get("Properties", {}))
                 for logical, resource in template["Resources"].items()}
     names = {logical: wired.get(logical) or f"email-report-{logical}-EXAMPLE" for logical in template["Resources"]}
