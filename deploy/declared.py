@@ -49,24 +49,22 @@ def table(declared: Table) -> Resource:
     return {"Type": "AWS::DynamoDB::Table", **_KEPT, "Properties": props}
 
 
-def _queue(short: str, retention: int) -> Resource:
+def _queue(short: str, retention: int, visibility: int | None = None) -> Resource:
     return {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": {"Fn::Sub": f"{declaration.APP}-${{Stage}}-{short}"}, "MessageRetentionPeriod": retention,
-        "SqsManagedSseEnabled": True}}
+        "QueueName": {"Fn::Sub": f"{declaration.APP}-${{Stage}}-{short}"},
+        **({"VisibilityTimeout": visibility} if visibility else {}),
+        "MessageRetentionPeriod": retention, "SqsManagedSseEnabled": True}}
 
 
 def queues(declared: Queue) -> dict[str, Resource]:
     """The queue and its dead-letter queue (first: the queue refers to it)."""
-    queue = _queue(declared.short, declared.retention_seconds)
-    found = {}
-    if declared.dead_letter_id:
-        found[declared.dead_letter_id] = _queue(f"{declared.short}-dlq", declaration.DEAD_LETTER_RETENTION_SECONDS)
-        queue["Properties"]["RedrivePolicy"] = {"deadLetterTargetArn": {"Fn::GetAtt": [declared.dead_letter_id, "Arn"]},
-                                                "maxReceiveCount": declared.max_receives}
-    if declared.visibility_seconds:
-        queue["Properties"] = {"QueueName": queue["Properties"].pop("QueueName"),
-                               "VisibilityTimeout": declared.visibility_seconds, **queue["Properties"]}
-    return {**found, declared.logical_id: queue}
+    queue = _queue(declared.short, declared.retention_seconds, declared.visibility_seconds)
+    if not declared.dead_letter_id:
+        return {declared.logical_id: queue}
+    queue["Properties"]["RedrivePolicy"] = {"deadLetterTargetArn": {"Fn::GetAtt": [declared.dead_letter_id, "Arn"]},
+                                            "maxReceiveCount": declared.max_receives}
+    return {declared.dead_letter_id: _queue(f"{declared.short}-dlq", declaration.DEAD_LETTER_RETENTION_SECONDS),
+            declared.logical_id: queue}
 
 
 def bucket(declared: Bucket) -> Resource:
