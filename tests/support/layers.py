@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE = ("chalicelib", "settings", "errors", "clock", "observability", "vocabulary", "models")
+BASE = ("chalicelib", "resources", "settings", "errors", "clock", "observability", "vocabulary", "models")
 # Lowest first: a package may import only packages of an earlier entry (base modules: each other too).
 LAYERS: tuple[tuple[str, ...], ...] = (
     BASE, ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",), ("triggers",),
