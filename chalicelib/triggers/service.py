@@ -72,8 +72,8 @@ def preview(tenant_id: str, body: TriggerCreate) -> TriggerPreview:
     _check_integrations(tenant_id, body.integration_ids)
     if not isinstance(body.condition, ThresholdCondition):
         raise ValidationFailed("a backtest covers threshold conditions (attacks, hits or incidents)",
-                               [{"path": "condition.type", "message": "stored data counts attacks, hits and "
-                                                                      "incidents, not API changes or new users"}])
+                               [{"path": "condition", "message": "stored data counts attacks, hits and "
+                                                                 "incidents, not API changes or new users"}])
     settings = get_settings()
     limits.enforce(limits.Limit(f"trigger-previews#{tenant_id}", settings.trigger_preview_rate_limit,
                                 settings.trigger_preview_rate_window_seconds, "trigger backtests per tenant"))

@@ -20,7 +20,8 @@ from typing import get_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.email import alerts, compose, mailer, notifications
+from chalicelib.aws import mailer
+from chalicelib.email import alerts, compose, notifications
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content, build, header_text
 from chalicelib.models.deliveries import Severity

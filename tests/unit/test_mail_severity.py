@@ -32,7 +32,7 @@ def test_a_mail_about_an_event_says_the_decided_severity(event_type: str, data: 
 
 
 def test_every_mailed_event_type_has_a_severity() -> None:
-    mailed = [event_type for event_type, kind in EVENTS.items() if kind.template]
+    mailed = [event_type for event_type, kind in EVENTS.items() if kind.mail_template()]
     found = {event_type: severity.of_event(event_type, {"risk": "low"}) for event_type in mailed}
     assert set(found.values()) <= set(get_args(Severity)) and len(found) == len(mailed)
 
