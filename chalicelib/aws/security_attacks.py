@@ -27,6 +27,7 @@ _DIMENSIONS = {"types": ("ta:", "th:"), "hosts": ("ha:", "hh:"), "ips": ("ia:", 
                "countries": ("ca:", "ch:"), "endpoints": ("ea:", "eh:"), "applications": ("aa:", "ah:")}
 _OTHER = {"types": OTHER_TYPES, "hosts": OTHER_HOSTS, "ips": OTHER_IPS, "countries": "(other countries)",
           "endpoints": OTHER_ENDPOINTS, "applications": "(other applications)"}
+OTHER_NAMES = frozenset(_OTHER.values())  # the buckets whose events are counted without their name
 _BOUNDED = {"ips": "kept_ips", "endpoints": "kept_endpoints"}
 _COUNTRY_OF_IP = "ic:"
 # Hours whose IP or endpoint set this process saw full: a full set never changes, so later events of that hour

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from chalicelib.models.common import Model, PageQuery
 
+Severity = Literal["high", "medium", "low", "info"]  # a mail's X-Email-Report-Severity (email/severity.py)
 DeliveryStatus = Literal["queued", "sending", "retrying", "sent", "dead", "skipped"]
 FINAL_STATUSES = frozenset({"sent", "dead", "skipped"})
 
@@ -52,6 +53,7 @@ class Delivery(Model):
     text: str = Field("", exclude=True)
     attachment_key: str | None = Field(None, exclude=True)
     thread: str | None = Field(None, exclude=True, description="the mail's thread key (email/threads.py)")
+    severity: Severity = Field("info", exclude=True, description="what its mail says in X-Email-Report-Severity")
 
 
 class DeliveryQuery(PageQuery):
