@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE = ("chalicelib", "settings", "errors", "clock", "observability", "vocabulary", "models")
+BASE = ("chalicelib", "settings", "errors", "clock", "observability", "vocabulary", "models", "stores")
 # Lowest first: a package may import only packages of an earlier entry (base modules: each other too).
 LAYERS: tuple[tuple[str, ...], ...] = (
     BASE, ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",), ("triggers",),
-    ("reports",), ("events",), ("integrations",), ("tenants",), ("api", "console"), ("app",))
+    ("reports",), ("events",), ("integrations",), ("tenants",), ("wiring",), ("api", "console"), ("app",))
 FRONT_ENDS = ("api", "console")
 MAX_LINES = 400
 
