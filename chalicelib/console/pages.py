@@ -279,7 +279,7 @@ def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] 
                   status_code: int = 200, chosen: dict[str, str] | None = None) -> Response:
     params = web.query(bp.current_request)
     frequency = params.get("frequency") if params.get("frequency") in FREQUENCIES[1:] else None
-    listed = reports_service.page(stores(), session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
+    listed = reports_service.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
     return session.render("reports.html", status_code, reports=listed.items, next_cursor=listed.next_cursor,
                           frequency=frequency, frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
                           chosen=chosen or {"frequency": "weekly", "period_end": ""},
@@ -293,7 +293,7 @@ def reports(session: Session) -> Response:
 
 @page(bp, "GET", "/console/reports/{report_id}/download")
 def download_report(session: Session, report_id: str) -> Response:
-    return web.redirect(reports_service.get(stores(), session.tenant, report_id).download_url)
+    return web.redirect(reports_service.get(session.tenant, report_id).download_url)
 
 
 @web.public(bp, "/console/report-links/{link}")

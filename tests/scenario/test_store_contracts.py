@@ -4,11 +4,7 @@ import pytest
 
 from chalicelib.stores import Stores
 from chalicelib.wiring import stores as dynamodb_stores
-from tests.support.contracts.counters import CounterStoreContract
-from tests.support.contracts.events import EventStoreContract
-from tests.support.contracts.integrations import IntegrationStoreContract
-from tests.support.contracts.schedules import ScheduleStoreContract
-from tests.support.contracts.tenants import TenantStoreContract
+from tests.support.contracts import StoreContracts
 
 
 @pytest.fixture
@@ -16,21 +12,5 @@ def stores() -> Stores:
     return dynamodb_stores()
 
 
-class TestIntegrations(IntegrationStoreContract):
-    pass
-
-
-class TestCounters(CounterStoreContract):
-    pass
-
-
-class TestEvents(EventStoreContract):
-    pass
-
-
-class TestSchedules(ScheduleStoreContract):
-    pass
-
-
-class TestTenants(TenantStoreContract):
+class TestDynamoDBStores(StoreContracts):
     pass

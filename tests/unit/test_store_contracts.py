@@ -3,11 +3,7 @@
 import pytest
 
 from chalicelib.stores import Stores
-from tests.support.contracts.counters import CounterStoreContract
-from tests.support.contracts.events import EventStoreContract
-from tests.support.contracts.integrations import IntegrationStoreContract
-from tests.support.contracts.schedules import ScheduleStoreContract
-from tests.support.contracts.tenants import TenantStoreContract
+from tests.support.contracts import StoreContracts
 from tests.support.fakes import fake_stores
 
 
@@ -16,21 +12,5 @@ def stores() -> Stores:
     return fake_stores()
 
 
-class TestIntegrations(IntegrationStoreContract):
-    pass
-
-
-class TestCounters(CounterStoreContract):
-    pass
-
-
-class TestEvents(EventStoreContract):
-    pass
-
-
-class TestSchedules(ScheduleStoreContract):
-    pass
-
-
-class TestTenants(TenantStoreContract):
+class TestFakeStores(StoreContracts):
     pass
