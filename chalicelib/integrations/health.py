@@ -146,7 +146,7 @@ def summarise(deliveries: list[Delivery], start: datetime) -> dict[str, Any]:
     }
 
 
-def _window_deliveries(integration: Integration, start: datetime) -> list[Delivery]:
+def _window_deliveries(stores: Stores, integration: Integration, start: datetime) -> list[Delivery]:
     """The integration's deliveries updated in the window, newest first; bounded (a notice, not an audit)."""
     found: list[Delivery] = []
     cursor = None
@@ -180,7 +180,7 @@ def _disable(stores: Stores, integration: Integration, ratio: Ratio, now: dateti
     hours = get_settings().failure_window_hours
     reason = f"auto-disabled: {ratio.describe(hours)}"
     start = ratio.since or clock.shift(now, -timedelta(hours=hours))
-    details = summarise(_window_deliveries(integration, start), start)
+    details = summarise(_window_deliveries(stores, integration, start), start)
     _, changed = service.disable(stores, integration.tenant_id, integration.id, reason, details)
     if not changed:
         return None
