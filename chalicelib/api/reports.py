@@ -9,6 +9,7 @@ from chalicelib.errors import ValidationFailed
 from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
 from chalicelib.reports import service
 from chalicelib.tenants import service as tenant_service
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 TAG = "reports"
@@ -23,13 +24,13 @@ def list_reports(call: Call) -> ReportPage:
 @route(bp, "GET", "/v1/reports/{report_id}", summary="A report and an expiring download link", access="viewer",
        tag=TAG, response=ReportDownload, errors=(404,))
 def get_report(call: Call, report_id: str) -> ReportDownload:
-    return service.get(tenant_service.get_tenant(call.caller), report_id)
+    return service.get(tenant_service.get_tenant(stores(), call.caller), report_id)
 
 
 @route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",
        access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportDownload, errors=(422, 429))
 def preview_report(call: Call) -> ReportDownload:
-    tenant = tenant_service.get_tenant(call.caller)
+    tenant = tenant_service.get_tenant(stores(), call.caller)
     try:
         period = service.preview_period(tenant, call.body.frequency, call.body.period_end, clock.now())
     except ValueError as error:

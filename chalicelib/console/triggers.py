@@ -16,6 +16,7 @@ from chalicelib.models.backtest import TriggerPreview
 from chalicelib.models.integrations import Integration
 from chalicelib.models.triggers import Trigger, TriggerCreate, TriggerUpdate
 from chalicelib.triggers import service
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 PAGE_SIZE = 50
@@ -119,7 +120,7 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def _integrations(tenant_id: str) -> list[Integration]:
-    return integrations.page(tenant_id, 100, None).items
+    return integrations.page(stores(), tenant_id, 100, None).items
 
 
 def _form_page(session: Session, form: TriggerForm, trigger: Trigger | None = None,

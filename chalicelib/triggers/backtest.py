@@ -16,9 +16,8 @@ from math import ceil
 from typing import NamedTuple
 
 from chalicelib import clock
-from chalicelib.aws.security_attacks import OTHER_NAMES
 from chalicelib.models.backtest import BacktestDay, BacktestWindow, TriggerPreview
-from chalicelib.models.security import Counts, HourlyAggregate, Incident, utc_hour
+from chalicelib.models.security import OTHER_NAMES, Counts, HourlyAggregate, Incident, utc_hour
 from chalicelib.models.triggers import FilterRule, ThresholdCondition
 from chalicelib.triggers import windows
 
