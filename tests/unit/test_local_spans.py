@@ -4,7 +4,6 @@ changes at midnight (Havana, Santiago); and the three callers (report days, dige
 shown to be that one span. Deterministic (``derandomize``), so CI never flakes."""
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,8 +26,7 @@ def offset(moment: datetime, zone: str) -> timedelta:
     return moment.astimezone(ZoneInfo(zone)).utcoffset() or timedelta()
 
 
-@cache
-def changes(zone: str) -> tuple[datetime, ...]:
+def _changes(zone: str) -> tuple[datetime, ...]:
     """The instants of 2024-2028 at which ``zone`` changes its offset (found day by day, then to the second)."""
     found, day = [], datetime(2024, 1, 1, tzinfo=UTC)
     while day.year < 2029:
@@ -42,11 +40,15 @@ def changes(zone: str) -> tuple[datetime, ...]:
     return tuple(found)
 
 
+# Found once, at import: finding them while Hypothesis draws would trip its "input generation is slow" check.
+CHANGES = {zone: _changes(zone) for zone in ZONES}
+
+
 @st.composite
 def near_a_change(draw: st.DrawFn) -> tuple[str, datetime]:
     """A zone and a moment within 30 hours of one of its changes of offset (or anywhere, for a fixed zone)."""
     zone = draw(st.sampled_from(ZONES))
-    around = changes(zone) or (datetime(2026, 6, 1, tzinfo=UTC),)
+    around = CHANGES[zone] or (datetime(2026, 6, 1, tzinfo=UTC),)
     change = draw(st.sampled_from(around))
     return zone, change + draw(st.timedeltas(min_value=timedelta(hours=-30), max_value=timedelta(hours=30)))
 
@@ -55,8 +57,8 @@ sizes = st.sampled_from(list(SIZES.values()))
 
 
 def test_the_zones_change_as_the_tests_assume() -> None:
-    assert not changes("Asia/Kolkata") and not changes("Asia/Kathmandu")
-    assert all(len(changes(zone)) == 10 for zone in ZONES if zone not in ("Asia/Kolkata", "Asia/Kathmandu"))
+    assert not CHANGES["Asia/Kolkata"] and not CHANGES["Asia/Kathmandu"]
+    assert all(len(CHANGES[zone]) == 10 for zone in ZONES if zone not in ("Asia/Kolkata", "Asia/Kathmandu"))
 
 
 @examples
@@ -88,7 +90,7 @@ def test_a_span_starts_on_the_wall_clock_or_where_the_offset_changed(at: tuple[s
 def test_away_from_a_change_a_span_is_the_fixed_offsets_block(at: tuple[str, datetime], size: timedelta) -> None:
     zone, moment = at
     start, end = clock.span(moment, zone, size)
-    if any(start - size <= change <= end + size for change in changes(zone)):
+    if any(start - size <= change <= end + size for change in CHANGES[zone]):
         return
     local = moment + offset(moment, zone)  # the wall clock's reading, as a UTC-labelled datetime
     expected = moment - (local - local.replace(hour=0, minute=0, second=0, microsecond=0)) % size
