@@ -25,7 +25,7 @@ def deliveries(session: Session, integration_id: str) -> Response:
                       DeliveryQuery(limit=PAGE_SIZE, cursor=params.get("cursor") or None, status=status))
     return session.render("deliveries.html", integration=current, entries=[log_view.entry(d) for d in listed.items],
                           next_cursor=listed.next_cursor, status=status, statuses=DELIVERY_STATUSES,
-                          notice=NOTICES.get(params.get("notice") or ""))
+                          notice=NOTICES.get(params.get("notice") or ""), retry_schedule=log_view.RETRY_SCHEDULE)
 
 
 @page(bp, "POST", "/console/integrations/{integration_id}/deliveries/{delivery_id}/redrive", admin=True)
