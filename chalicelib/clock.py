@@ -18,6 +18,7 @@ _source: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
 DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
 OUTSIDE_CALENDAR = "lies outside the calendar (years 1 to 9999)"
 
 
@@ -62,12 +63,27 @@ def iso(moment: datetime) -> str:
 
 def midnight(day: date, timezone: str) -> datetime:
     """The UTC instant at which the local ``day`` begins in ``timezone``; ``ValueError`` if that lies outside the
-    calendar. A skipped midnight (clocks spring forward at 00:00) gives the transition, a repeated one its first
-    occurrence (``fold=0`` does both)."""
+    calendar. A skipped midnight (clocks spring forward over 00:00) gives the transition, a repeated one its first
+    occurrence."""
     try:
-        return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+        return _instant(datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)))
     except OverflowError:
         raise ValueError(f"midnight of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
+
+
+def _instant(wall: datetime) -> datetime:
+    """The UTC instant at which the zone's clock reads ``wall`` (aware; its fold picks one of a repeated reading),
+    or, for a reading the clock skipped, the instant it jumped over it."""
+    at = wall.astimezone(UTC)
+    if at.astimezone(wall.tzinfo).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return at
+    # Skipped: read with the offset after the jump (fold=1) it falls before the jump, with the one before after it.
+    before, after = wall.replace(fold=1).astimezone(UTC), at
+    offset = after.astimezone(wall.tzinfo).utcoffset()
+    while after - before > timedelta(seconds=1):  # zones change offset on whole seconds
+        middle = before + timedelta(seconds=(after - before) // timedelta(seconds=2))
+        before, after = (before, middle) if middle.astimezone(wall.tzinfo).utcoffset() == offset else (middle, after)
+    return after
 
 
 def _floor(moment: datetime, timezone: str, size: timedelta) -> datetime:
@@ -79,31 +95,33 @@ def _floor(moment: datetime, timezone: str, size: timedelta) -> datetime:
     since = local_time.hour * 3600 + local_time.minute * 60 + local_time.second
     since -= since % int(size.total_seconds())
     # replace() keeps the fold, so the second 02:00 of a repeated hour starts the second hour, not the first.
-    return local_time.replace(hour=since // 3600, minute=since // 60 % 60, second=since % 60,
-                              microsecond=0).astimezone(UTC)
+    return _instant(local_time.replace(hour=since // 3600, minute=since // 60 % 60, second=since % 60, microsecond=0))
 
 
 def _following(start: datetime, timezone: str, size: timedelta) -> datetime:
+    """Where the block that begins at ``start`` ends: the next instant at which a block begins."""
     if size == DAY:  # the next date's midnight: 24 hours on may still be the same date (a 25-hour day)
-        return midnight(start.astimezone(ZoneInfo(timezone)).date() + DAY, timezone)
-    following = _floor(start + size, timezone, size)
-    # A clock set back by less than ``size`` (Lord Howe's 30 minutes) floors back onto ``start``: then the block
-    # ends at that transition, which the plain step reaches (the wall clock is continuous before it).
-    return following if following > start else start + size
+        end = midnight(start.astimezone(ZoneInfo(timezone)).date() + DAY, timezone)
+    else:
+        end = _floor(start + size, timezone, size)
+        # A clock set back by less than ``size`` (Lord Howe's 30 minutes) floors back onto ``start``: then the block
+        # ends at that change, which the plain step reaches (the wall clock is continuous before it).
+        end = end if end > start else start + size
+    # A jump over a reading between them (St. John's sprang from 00:01 to 01:01) begins a block of its own.
+    while (inner := _floor(end - _TICK, timezone, size)) > start:
+        end = inner
+    return end
 
 
 def span(moment: datetime, timezone: str, size: timedelta) -> tuple[datetime, datetime]:
     """``[start, end)`` in UTC of the local day (``size`` = :data:`DAY`), hour or minute of ``timezone`` holding
     ``moment``: what every "per local day/hour" rule counts in. Blocks tile time. A day runs from local midnight to
     local midnight (23 or 25 hours across DST); an hour or minute starts when the wall clock reads a multiple of
-    ``size`` (so a +05:45 zone's hours start at :15 UTC), or where a change of offset skipped that reading (a
-    30-minute hour when Lord Howe springs forward); the repeated hour of an autumn night is two hours. A moment
+    ``size`` (so a +05:45 zone's hours start at :15 UTC), or where the clock jumped over that reading (a 30-minute
+    hour when Lord Howe springs forward); the repeated hour of an autumn night is two hours. A moment
     beyond the calendar's ends (:func:`clamp`) gets the block of the nearest moment within them."""
     moment = clamp(moment)
-    start, probe = _floor(moment, timezone, size), moment
-    while start > moment:  # the wall-clock boundary was skipped by a spring gap: the block began earlier
-        probe -= size
-        start = _floor(probe, timezone, size)
+    start = _floor(moment, timezone, size)
     end = _following(start, timezone, size)
     while end <= moment:  # the wall clock lags the instant after a repeated midnight or a partial-hour change
         start, end = end, _following(end, timezone, size)
