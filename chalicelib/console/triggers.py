@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from chalicelib.console import web
 from chalicelib.console.forms import capitalised
+from chalicelib.console.submit import submit
 from chalicelib.console.web import Session, page
 from chalicelib.errors import AppError
 from chalicelib.integrations import service as integrations
@@ -147,15 +148,7 @@ def new_trigger(session: Session) -> Response:
 def _submit(session: Session, draft: TriggerForm, trigger: Trigger | None,
             act: Callable[[TriggerCreate], Response]) -> Response:
     """``act`` on the trigger the form describes, or the form again with each refusal next to its field."""
-    data = draft.validated()
-    if data is None:
-        return _form_page(session, draft, trigger, 422)
-    try:
-        return act(data)
-    except AppError as error:
-        if error.status not in (404, 409, 422) or not draft.refused(error):  # 404 with details: a chosen
-            raise                                                            # integration was deleted meanwhile
-        return _form_page(session, draft, trigger, error.status)
+    return submit(draft, act, lambda status: _form_page(session, draft, trigger, status))
 
 
 def _save(session: Session, draft: TriggerForm, trigger: Trigger | None) -> Response:

@@ -1,16 +1,15 @@
 """Report periods in a tenant's time zone: local calendar days, ISO weeks (Monday 00:00) and months.
 
 Pure functions over aware datetimes. A period runs from local midnight of its first day to local
-midnight after its last day, so a day may last 23 or 25 hours across a DST change. Where local
-midnight does not exist (a zone that springs forward at 00:00) the day starts at the transition.
+midnight after its last day (:func:`clock.midnight`), so a day may last 23 or 25 hours across a DST change.
+Where local midnight does not exist (a zone that springs forward at 00:00) the day starts at the transition.
 A period that would begin or end outside Python's calendar (years 1 to 9999, in the zone) is refused with
 a ``ValueError`` naming the calendar, never an ``OverflowError``.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal, get_args
-from zoneinfo import ZoneInfo
 
 from chalicelib import clock
 from chalicelib.models.reports import PERIOD_NOUNS
@@ -18,7 +17,7 @@ from chalicelib.models.reports import PERIOD_NOUNS
 Frequency = Literal["daily", "weekly", "monthly"]
 FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
 
-OUTSIDE_CALENDAR = "lies outside the calendar reports can cover (years 1 to 9999)"
+OUTSIDE_CALENDAR = clock.OUTSIDE_CALENDAR
 
 
 def _plus_days(day: date, days: int) -> date:
@@ -26,15 +25,6 @@ def _plus_days(day: date, days: int) -> date:
         return day + timedelta(days=days)
     except OverflowError:
         raise ValueError(f"a period next to {day.isoformat()} {OUTSIDE_CALENDAR}") from None
-
-
-def local_midnight(day: date, timezone: str) -> datetime:
-    """The UTC instant at which ``day`` begins in ``timezone``."""
-    # fold=0 resolves a skipped midnight to the transition instant and a repeated one to its first occurrence.
-    try:
-        return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"midnight of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
 
 
 def _first_day(frequency: Frequency, day: date) -> date:
@@ -61,6 +51,11 @@ class Period:
     timezone: str
     first_day: date
 
+    def __post_init__(self) -> None:
+        """Refuse (``ValueError``) a period that ends beyond the calendar: every use of a period reads its end.
+        ``start`` refuses on its own where the first midnight falls before the year 1 in UTC."""
+        _ = self.end
+
     @property
     def last_day(self) -> date:
         return _following_first_day(self.frequency, self.first_day) - timedelta(days=1)
@@ -68,12 +63,12 @@ class Period:
     @property
     def start(self) -> datetime:
         """First instant of the period (UTC)."""
-        return local_midnight(self.first_day, self.timezone)
+        return clock.midnight(self.first_day, self.timezone)
 
     @property
     def end(self) -> datetime:
         """First instant after the period (UTC, exclusive)."""
-        return local_midnight(_following_first_day(self.frequency, self.first_day), self.timezone)
+        return clock.midnight(_following_first_day(self.frequency, self.first_day), self.timezone)
 
     @property
     def key(self) -> str:
@@ -106,15 +101,11 @@ class Period:
 
 
 def period_containing(frequency: Frequency, timezone: str, moment: datetime) -> Period:
-    """The period that ``moment`` (aware) falls in."""
-    local_day = clock.local(moment, timezone).date()
-    period = Period(frequency, timezone, _first_day(frequency, local_day))
-    # Around a repeated local midnight the wall-clock date can lag the period boundary.
-    while moment >= period.end:
-        period = period.next()
-    while moment < period.start:
-        period = period.previous()
-    return period
+    """The period that ``moment`` (aware) falls in; ``ValueError`` for a moment beyond :func:`clock.clamp`."""
+    if clock.clamp(moment) != moment:
+        raise ValueError(f"{moment.isoformat()} {OUTSIDE_CALENDAR}")
+    day_start, _ = clock.span(moment, timezone, clock.DAY)
+    return Period(frequency, timezone, _first_day(frequency, clock.local(day_start, timezone).date()))
 
 
 def last_complete(frequency: Frequency, timezone: str, now: datetime) -> Period:

@@ -3,7 +3,7 @@
 import hashlib
 import ipaddress
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import get_args
 
 from chalicelib import clock
@@ -23,7 +23,6 @@ _FEEDS = {fed: event_type for event_type, kind in EVENTS.items() for fed in kind
 METRIC_EVENTS = {metric: _FEEDS[metric] for metric in get_args(TriggerMetric)}
 GROUPED_EVENTS = {condition: event_type for condition, event_type in _FEEDS.items() if condition not in METRIC_EVENTS}
 TRIGGER_EVENTS = frozenset(METRIC_EVENTS.values()) | frozenset(GROUPED_EVENTS.values())
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # How late an event may arrive after its window closed and still count in it: a platform's send queue and our
 # ingest retries take seconds to a few minutes; a backfill of older events is history, not a current alert.
 LATENESS = timedelta(minutes=5)
@@ -34,18 +33,10 @@ ITEMISED = 200
 
 def window(interval: str, moment: datetime, timezone: str) -> tuple[datetime, datetime]:
     """``[start, end)`` in UTC of the ``interval`` window holding ``moment``, aligned in the tenant's time zone:
-    a day runs midnight to midnight there (23 or 25 hours across a DST change); minutes and hours follow the
-    zone's offset, so a +05:30 zone's hours start at :30 UTC. A moment beyond the calendar's ends
-    (:func:`clock.clamp`) counts in the window of the nearest moment within them."""
-    local = clock.local(moment, timezone)
-    if interval == "day":
-        start = datetime.combine(local.date(), time(), local.tzinfo)
-        end = datetime.combine(local.date() + timedelta(days=1), time(), local.tzinfo)
-        return start.astimezone(UTC), end.astimezone(UTC)
-    size = timedelta(seconds=INTERVAL_SECONDS[interval])
-    moment = clock.clamp(moment).astimezone(UTC)
-    start = moment - (moment - _EPOCH + (local.utcoffset() or timedelta())) % size
-    return start, start + size  # the clamped moment leaves two days of calendar after it
+    :func:`clock.span`, so a day runs midnight to midnight there (23 or 25 hours across a DST change) and a +05:30
+    zone's hours start at :30 UTC. A moment beyond the calendar's ends counts in the window of the nearest moment
+    within them."""
+    return clock.span(moment, timezone, timedelta(seconds=INTERVAL_SECONDS[interval]))
 
 
 def counted_window(interval: str, event_time: datetime, received_at: datetime,

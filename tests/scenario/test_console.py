@@ -416,3 +416,26 @@ def test_every_report_frequency_is_shown_and_kept_by_a_save(admin: Browser, acme
     assert after["emails"] == ["new@acme.io"]
     assert {key: after[key] for key in ("name", "events", "notifications")} == {
         "name": "CISO", "events": ["report_daily", "report_monthly", "scope"], "notifications": "daily"}
+
+
+@pytest.mark.parametrize("flow", ["create", "save"])
+def test_every_form_flow_shows_refusals_beside_their_field_and_changes_nothing(flow: str, admin: Browser,
+                                                                               acme: TenantHandle) -> None:
+    # GIVEN the add form, or the edit form of a second integration "SOC"
+    csrf = admin.get("/console/integrations/new").csrf
+    path = "/console/integrations"
+    if flow == "save":
+        assert admin.post(path, form_fields(csrf)).status == 303
+        path = f"/console/integrations/{integration_id(acme, 'SOC')}"
+        csrf = admin.get(path).csrf
+    before = acme.call("GET", "/v1/integrations")[1]["items"]
+    # WHEN the form is sent with an address the model refuses, then with the name another integration has
+    invalid = admin.post(path, form_fields(csrf, name="SOC", emails="soc@acme.io, nope"))
+    taken = admin.post(path, form_fields(csrf, name="Primary email"))
+    # THEN each is the form again, the service's words beside the field, what was typed kept, nothing written
+    assert invalid.status == 422 and "&#39;nope&#39; is not a valid email address" in invalid.body
+    assert "soc@acme.io, nope</textarea>" in invalid.body
+    assert taken.status == 409
+    assert re.search(r'id="name-error">An integration named &#39;Primary email&#39; already exists', taken.body)
+    assert 'value="Primary email"' in taken.body
+    assert acme.call("GET", "/v1/integrations")[1]["items"] == before

@@ -60,6 +60,8 @@ def test_the_delivery_log_speaks_words_groups_identical_errors_and_shows_recipie
     assert len(groups) == 1
     error, who = groups[0]
     assert error.startswith(SES_ERROR) and who == f"{BAD} · 17 times, last 25 Nov 2026, 11:51 CET"
+    # AND the page tells the seed's retry schedule that those 17 tries followed
+    assert "retried on the schedule 1, 3, 5, 10, 10 s · 0, 1, 3, 5, 30 s · 1, 1, 3, 5, 10, 30 min;" in page
 
 
 def test_redrive_is_offered_only_while_enabled_and_for_skipped_rows_too(admin, acme, pipeline, flaky_ses):  # noqa: F811

@@ -76,8 +76,8 @@ def test_a_moment_renders_in_any_zone(moment, zone):
 def test_a_trigger_window_holds_its_moment(interval, moment, zone):
     start, end = window(interval, moment, zone)
     assert EARLIEST - timedelta(days=1) <= start < end <= LATEST + timedelta(days=1)
-    if interval != "day":
-        assert end - start == timedelta(seconds=60 if interval == "minute" else 3600)
+    if interval != "day":  # shorter only where a change of offset cuts it (Lord Howe's 30-minute DST)
+        assert timedelta() < end - start <= timedelta(seconds=60 if interval == "minute" else 3600)
     if EARLIEST <= moment <= LATEST:
         assert start <= moment < end
 
