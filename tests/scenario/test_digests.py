@@ -15,12 +15,13 @@ from chalicelib.digests.periods import period_containing
 from chalicelib.models.digests import DigestEntry
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
-from tests.scenario.test_console import Browser
-from tests.scenario.test_scale import add_tenants, aws_requests, fire
-from tests.scenario.test_trigger_evaluation import flush_groups, trigger
 from tests.support.checks import scan
 from tests.support.concurrency import concurrently
+from tests.support.console import Browser
+from tests.support.events import trigger
+from tests.support.lambdas import aws_requests, fire, flush_groups
 from tests.support.pipeline import outbox
+from tests.support.scale import add_tenants
 
 _ids = itertools.count()
 

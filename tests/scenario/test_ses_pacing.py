@@ -13,7 +13,7 @@ from chalicelib import clock
 from chalicelib.aws import counters_repo
 from chalicelib.email import mailer
 from chalicelib.settings import get_settings
-from tests.scenario.test_auto_disable import run_health_check
+from tests.support.lambdas import run_health_check
 from tests.support.pipeline import outbox
 
 SES_LIMIT = 14  # what SES takes per second before it throttles
