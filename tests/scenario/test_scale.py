@@ -16,7 +16,7 @@ from chalicelib.reports import scheduler
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
 from tests.support.lambdas import aws_requests, fire
-from tests.support.scale import add_tenants
+from tests.support.scale import add_tenants, default_integrations
 
 
 def health_pass(api: Any, event_id: str) -> tuple[dict[str, int], Counter[str]]:
@@ -28,9 +28,8 @@ def health_pass(api: Any, event_id: str) -> tuple[dict[str, int], Counter[str]]:
 @pytest.mark.parametrize("tenants", [100, 1000])
 def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenants):
     # GIVEN 100 or 1,000 tenants with an active integration each, which sent without a failure
-    for tenant in add_tenants(tenants)[:50]:
-        integration = integrations_repo.all_for_tenant(tenant.id)[0]
-        counters_repo.count_requests(tenant.id, integration.id, clock.now(), 20, 0)
+    for integration in default_integrations(tenants)[:50]:
+        counters_repo.count_requests(integration.tenant_id, integration.id, clock.now(), 20, 0)
     # WHEN the health check runs
     outcome, counted = health_pass(api, f"quiet-{tenants}")
     # THEN it reads the failing index (one Query per shard) and the idempotency record, nothing per tenant
@@ -42,9 +41,8 @@ def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenant
 def test_a_busy_health_check_reads_only_the_failing(api):
     # GIVEN 1,000 tenants, 150 integrations that sent in the last 12 hours: 120 fine, 5 failing 9 of 10 (as many as
     # the circuit breaker lets one pass disable), and 25 failing 3 of 10 (below any threshold whatever else they sent)
-    tenants = add_tenants(1000)
+    senders = default_integrations(1000)[:150]
     quiet = sum(health_pass(api, "quiet")[1].values())
-    senders = [integrations_repo.all_for_tenant(tenant.id)[0] for tenant in tenants[:150]]
     now = clock.now()
     for n, integration in enumerate(senders):
         failed = 9 if n < 5 else 3 if n < 30 else 0
