@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint lint-env chromium poppler bench package soak clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# uv (requirements-bootstrap.txt) installs the pinned requirements; .venv keeps pip, which `chalice package` runs.
+UV := $(BIN)/uv
+$(STAMP): requirements.txt requirements-dev.txt requirements-bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bootstrap.txt
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -17,9 +20,9 @@ install: $(STAMP)
 # The template linters live in their own virtualenv: aws-sam-translator and checkov pin older pydantic and boto3.
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
-$(LINT_STAMP): requirements-lint.txt
-	$(PYTHON) -m venv $(LINT_VENV)
-	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-lint.txt
+$(LINT_STAMP): requirements-lint.txt $(STAMP)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(LINT_VENV)
+	$(UV) pip install --quiet --python $(LINT_VENV)/bin/python -r requirements-lint.txt
 	touch $(LINT_STAMP)
 
 lint-env: $(LINT_STAMP)
@@ -74,7 +77,7 @@ lint-template: install lint-env
 bench: install package
 	@ldconfig -p | grep -q libpangoft2 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
 		|| echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/cold_start.py

@@ -39,13 +39,13 @@ class Tenant:
     """A tenant made over HTTP, with its admin token."""
 
     def __init__(self, api: HttpApi, name: str, email: str) -> None:
-        status, body, _ = api.call("POST", "/v1/tenants", OPERATOR, {"name": name, "primary_email": email})
+        status, body, _ = api.call("POST", "/v1/tenants", {"name": name, "primary_email": email}, token=OPERATOR)
         assert status == 201, body
         self.api, self.id, self.token = api, body["tenant"]["id"], body["admin_token"]
         self.domain = email.partition("@")[2]
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        status, answer, _ = self.api.call(method, path, self.token, body)
+        status, answer, _ = self.api.call(method, path, body, token=self.token)
         return status, answer
 
     def integration(self, name: str, address: str, events: list[str]) -> str:

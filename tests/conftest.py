@@ -23,13 +23,23 @@ from _pytest.nodeid import NodeId
 from chalicelib import clock
 from tests.support.clock import FrozenClock
 
+# The modules whose single tests take longest (tens of seconds each), slowest first. pytest-xdist hands out the
+# ungrouped tests in collection order (the xdist groups, larger units, go first), so these start at once and the
+# two workers finish together instead of one waiting for a long test that was handed out last.
+SLOW_FIRST = ("test_ses_pacing", "test_digests", "test_our_failure", "test_demo_data", "test_trigger_ledger",
+              "test_report_ledger", "test_scale", "test_security_repo", "test_soak", "test_no_alert_lost",
+              "test_bench_smoke", "test_tiers", "test_trigger_alert_figures", "test_mail_mime")
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``--dist loadgroup`` keeps an ``xdist_group``'s tests on one worker by ending their ids with ``@group``.
+    """The modules of ``SLOW_FIRST`` first, in its order (each module's own order kept). Then, in xdist's workers:
+    ``--dist loadgroup`` keeps an ``xdist_group``'s tests on one worker by ending their ids with ``@group``.
     pytest-xdist 3.8 writes that to ``item._nodeid``, which pytest 9.2 no longer reads (pytest-xdist issue #1386:
     the groups silently spread, so a module's child stack or package build ran once per worker): write it where
     pytest 9.2 keeps the id. Nothing to do once xdist's own tag took."""
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers only
         return
     for item in items:

@@ -10,8 +10,6 @@ import json
 import re
 import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,60 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from chalicelib.settings import get_settings
-from tests.support.stack_process import RunningStack, local_stack
+from tests.support.browser import FAIL_DOMAIN, NARROW, WIDE, api, card, shoot, sign_in
+from tests.support.stack_process import RunningStack
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "console"
 pytestmark = pytest.mark.xdist_group("browser")  # one worker: one Chromium and one child stack for the module
-FAIL_DOMAIN = "fail.example"
-CLOCK_RATE = "600"
-WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
-    # the service's clock runs 600x: a console session (12 h of it) would end after 72 s of the module's one tab
-    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE,
-                     CONSOLE_SESSION_HOURS="720") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def admin(browser: Browser, stack: RunningStack) -> Iterator[Page]:
-    """One signed-in admin tab for the whole module, as a person would keep one open."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport=WIDE, base_url=stack.api_url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, stack.values["ADMIN_TOKEN"])
-    yield page
-    context.close()
-
-
-def sign_in(page: Page, token: str) -> None:
-    page.goto("/console")
-    expect(page).to_have_url(re.compile(r"/console/sign-in$"))
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
-
-
-def shoot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def card(page: Page, name: str) -> Any:
-    return page.locator("li.integration").filter(has=page.get_by_role("heading", name=name, exact=True))
-
-
-def api(stack: RunningStack, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(stack.api_url + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {stack.values['ADMIN_TOKEN']}",
-                                              "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        raw = response.read()
-        return json.loads(raw) if raw else None
 
 
 def suppress(stack: RunningStack, email: str) -> None:

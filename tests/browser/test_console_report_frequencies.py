@@ -3,12 +3,12 @@ API shows each as a ticked box, and editing its addresses in the browser keeps t
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_console_browser import admin, api, card, shoot, stack  # noqa: F401 - the module's fixtures
+from tests.support.browser import api, card, shoot
 from tests.support.stack_process import RunningStack
 
 
-def test_editing_an_address_keeps_every_report_frequency_set_through_the_api(admin: Page,  # noqa: F811
-                                                                             stack: RunningStack) -> None:  # noqa: F811
+def test_editing_an_address_keeps_every_report_frequency_set_through_the_api(admin: Page,
+                                                                             stack: RunningStack) -> None:
     # GIVEN an integration with weekly and monthly reports, set through the API
     created = api(stack, "POST", "/v1/integrations", {"name": "CISO", "emails": "ciso@demo.example",
                                                       "events": ["report_weekly", "report_monthly", "vuln_high"]})

@@ -206,7 +206,7 @@ def test_every_body_over_64_kib_is_too_large(api: Api, acme: TenantHandle, pipel
     body = '{"padding": "' + "x" * (get_settings().max_body_bytes) + '"}'
     token = None if op.access == "operator" else acme.token
     headers = OPERATOR if op.access == "operator" else None
-    status, answer, _ = api.call(op.method, concrete_path(op, ids), token, body, headers=headers)
+    status, answer, _ = api.call(op.method, concrete_path(op, ids), body, token=token, headers=headers)
     assert_error((status, answer), 413, "payload_too_large")
 
 
@@ -216,7 +216,7 @@ def test_every_body_over_64_kib_is_too_large(api: Api, acme: TenantHandle, pipel
 def test_the_test_integration_rate_limit_holds_under_concurrent_calls(api: Api, acme: TenantHandle) -> None:
     integration = acme.integration(name="SOC", emails="soc@acme.io", events=["system"])
     path = f"/v1/integrations/{integration['id']}/test"
-    results = concurrently([lambda: api.call("POST", path, acme.token)[:2]] * 12)
+    results = concurrently([lambda: api.call("POST", path, token=acme.token)[:2]] * 12)
     statuses = Counter(status for status, _ in results)
     assert statuses == {200: get_settings().test_rate_limit, 429: 12 - get_settings().test_rate_limit}
     assert len(outbox()) == get_settings().test_rate_limit
@@ -230,8 +230,8 @@ def test_the_tenants_test_limit_holds_under_concurrent_calls_across_integrations
              "/test" for n in range(3)]
     draft = {"name": "Draft", "emails": "draft@acme.io", "events": ["system"]}
     # WHEN each of them and the draft form are tested four times, all at the same moment
-    calls = [lambda path=path: api.call("POST", path, acme.token)[:2] for path in paths] * 4
-    calls += [lambda: api.call("POST", "/v1/integrations/test", acme.token, draft)[:2]] * 4
+    calls = [lambda path=path: api.call("POST", path, token=acme.token)[:2] for path in paths] * 4
+    calls += [lambda: api.call("POST", "/v1/integrations/test", draft, token=acme.token)[:2]] * 4
     results = concurrently(calls)
     # THEN exactly the tenant's limit ran and sent its sample, the rest were refused with the tenant's reason
     statuses = Counter(status for status, _ in results)
@@ -246,7 +246,7 @@ def test_the_report_preview_rate_limit_holds_under_concurrent_calls(api: Api, ac
     limit = get_settings().preview_rate_limit
 
     def preview() -> tuple[int, Any]:
-        return api.call("POST", "/v1/reports/preview", acme.token, {"frequency": "daily"})[:2]
+        return api.call("POST", "/v1/reports/preview", {"frequency": "daily"}, token=acme.token)[:2]
 
     results = concurrently([preview] * (limit + 4))
     assert Counter(status for status, _ in results) == {200: limit, 429: 4}
@@ -300,5 +300,5 @@ def test_a_revoked_token_stops_working_at_once_for_every_operation(api: Api, acm
     for op in OPERATIONS:
         if op.access in ("public", "operator"):
             continue
-        response = api.call(op.method, concrete_path(op, ids), doomed, sample_body(op))
+        response = api.call(op.method, concrete_path(op, ids), sample_body(op), token=doomed)
         assert_error(response[:2], 401, "unauthorized")

@@ -1,29 +1,11 @@
 """Auto-disable at 60% failed send requests over 12 hours, the 40% warning, and the system notices."""
 
-from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from chalicelib.aws import counters_repo
+from tests.support.integrations import record_requests, state
+from tests.support.lambdas import run_health_check
 from tests.support.pipeline import outbox
-
-
-def record_requests(tenant: Any, integration: dict[str, Any], clock: Any, ok: int, failed: int,
-                    hours_ago: float = 0) -> None:
-    counters_repo.count_requests(tenant.id, integration["id"], clock.moment - timedelta(hours=hours_ago),
-                                 ok + failed, failed)
-
-
-def run_health_check(api: Any, event_id: str = "evt-1") -> dict[str, int]:
-    event = api.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
-                                                resources=[])
-    event["id"] = event_id
-    return api.client.lambda_.invoke("health_check", event).payload
-
-
-def state(tenant: Any, integration: dict[str, Any]) -> dict[str, Any]:
-    return tenant.call("GET", f"/v1/integrations/{integration['id']}")[1]
 
 
 @pytest.mark.parametrize(("ok", "failed", "disabled"), [(401, 599, False), (4, 6, True), (0, 9, False)])

@@ -4,15 +4,14 @@ bar chart beside it, under the console's CSP, with nothing stored; refusals next
 import re
 from datetime import UTC, datetime
 
-from tests.scenario.test_console import Browser, admin, browser  # noqa: F401 - fixtures shared with the console tests
-from tests.scenario.test_console_triggers import primary_id, trigger_form
-from tests.scenario.test_trigger_backtest import burst, post
 from tests.support.api import TenantHandle
+from tests.support.attacks import burst, post
 from tests.support.clock import FrozenClock
+from tests.support.console import Browser, primary_id, trigger_form
 from tests.support.pipeline import Pipeline
 
 
-def test_the_form_is_backtested_before_saving_as_a_chart_beside_it(frozen_clock: FrozenClock, admin: Browser,  # noqa: F811
+def test_the_form_is_backtested_before_saving_as_a_chart_beside_it(frozen_clock: FrozenClock, admin: Browser,
                                                                    acme: TenantHandle, pipeline: Pipeline) -> None:
     # GIVEN 7 and 12 attacks in two hours of November, 3 in another
     post(acme, [*burst(datetime(2026, 11, 3, 14, tzinfo=UTC), 7), *burst(datetime(2026, 11, 10, 2, tzinfo=UTC), 12),
@@ -47,7 +46,7 @@ def test_the_form_is_backtested_before_saving_as_a_chart_beside_it(frozen_clock:
     assert acme.call("GET", "/v1/triggers")[1]["items"] == []
 
 
-def test_a_saved_trigger_is_backtested_with_its_edits(frozen_clock: FrozenClock, admin: Browser,  # noqa: F811
+def test_a_saved_trigger_is_backtested_with_its_edits(frozen_clock: FrozenClock, admin: Browser,
                                                       acme: TenantHandle) -> None:
     csrf = admin.get("/console/triggers/new").csrf
     assert admin.post("/console/triggers", trigger_form(csrf, primary_id(acme))).status == 303

@@ -9,8 +9,8 @@ from chalicelib.aws import counters_repo
 from chalicelib.integrations import service
 from chalicelib.wiring import stores
 from local.pollers import poll_once
-from tests.scenario.test_console import admin, browser, integration_id  # noqa: F401 - fixtures shared with the console tests
-from tests.scenario.test_no_alert_lost import BAD, VULN, soc_with_a_rejected_address
+from tests.support.console import integration_id
+from tests.support.integrations import BAD, VULN, soc_with_a_rejected_address
 
 SES_ERROR = "MessageRejected: Email address is not verified."
 
@@ -21,7 +21,7 @@ def redrive_forms(page: Any, subject: str) -> list[str]:
     return [action for row in rows for action in re.findall(r'action="(/console/integrations/[^"]+/redrive)"', row)]
 
 
-def test_the_card_shows_failing_as_soon_as_the_last_send_failed(admin, acme, pipeline, flaky_ses):  # noqa: F811
+def test_the_card_shows_failing_as_soon_as_the_last_send_failed(admin, acme, pipeline, flaky_ses):
     # GIVEN SOC, whose bad@ address SES refuses
     soc = soc_with_a_rejected_address(acme, flaky_ses)
     assert '<span class="badge badge-ok">Active</span>' in admin.get("/console/integrations").body
@@ -39,7 +39,7 @@ def test_the_card_shows_failing_as_soon_as_the_last_send_failed(admin, acme, pip
     assert "1,001 of 1,237 send requests failed (81%)" in admin.get("/console/integrations").body
 
 
-def test_the_delivery_log_speaks_words_groups_identical_errors_and_shows_recipients(admin, acme, pipeline,  # noqa: F811
+def test_the_delivery_log_speaks_words_groups_identical_errors_and_shows_recipients(admin, acme, pipeline,
                                                                                     flaky_ses):
     # GIVEN a tenant in Berlin and a vulnerability alert dead-lettered for bad@ after 17 tries
     assert acme.call("PATCH", "/v1/tenant", {"timezone": "Europe/Berlin"})[0] == 200
@@ -64,7 +64,7 @@ def test_the_delivery_log_speaks_words_groups_identical_errors_and_shows_recipie
     assert "retried on the schedule 1, 3, 5, 10, 10 s · 0, 1, 3, 5, 30 s · 1, 1, 3, 5, 10, 30 min;" in page
 
 
-def test_redrive_is_offered_only_while_enabled_and_for_skipped_rows_too(admin, acme, pipeline, flaky_ses):  # noqa: F811
+def test_redrive_is_offered_only_while_enabled_and_for_skipped_rows_too(admin, acme, pipeline, flaky_ses):
     # GIVEN a dead letter, and the integration disabled by a user; an event then arrives while it is disabled
     soc = soc_with_a_rejected_address(acme, flaky_ses)
     acme.call("POST", "/v1/events", {"events": [VULN]})
@@ -93,7 +93,7 @@ def test_redrive_is_offered_only_while_enabled_and_for_skipped_rows_too(admin, a
         assert admin.post(action, {"csrf": page.csrf}).status == 303
 
 
-def test_deleting_the_integration_that_sends_to_the_primary_email_asks_twice(admin, acme):  # noqa: F811
+def test_deleting_the_integration_that_sends_to_the_primary_email_asks_twice(admin, acme):
     primary = integration_id(acme, "Primary email")
     first = admin.get(f"/console/integrations/{primary}/delete")
     assert "Delete “Primary email”?" in first.body
@@ -107,7 +107,7 @@ def test_deleting_the_integration_that_sends_to_the_primary_email_asks_twice(adm
     assert done.status == 303 and acme.call("GET", f"/v1/integrations/{primary}")[0] == 404
 
 
-def test_saving_a_fixed_auto_disabled_integration_offers_test_then_enable(admin, acme, flaky_ses):  # noqa: F811
+def test_saving_a_fixed_auto_disabled_integration_offers_test_then_enable(admin, acme, flaky_ses):
     # GIVEN SOC auto-disabled because SES refuses bad@
     soc = soc_with_a_rejected_address(acme, flaky_ses)
     service.disable(stores(), acme.id, soc["id"],

@@ -10,8 +10,8 @@ import pytest
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.models.suppressions import Suppression
 from chalicelib.suppressions import service
-from tests.scenario.test_console import Browser, admin, browser, integration_id  # noqa: F401 - fixtures shared with the console tests
 from tests.support.api import TenantHandle
+from tests.support.console import Browser, integration_id
 
 BOUNCE = "smtp; 550 5.1.1 user unknown"
 
@@ -32,7 +32,7 @@ def remove_path(email: str) -> str:
     return f"/console/suppressions/{email.replace('@', '%40').replace('+', '%2B')}/remove"
 
 
-def test_the_list_explains_an_empty_list_then_shows_each_address_with_its_reason(admin: Browser,  # noqa: F811
+def test_the_list_explains_an_empty_list_then_shows_each_address_with_its_reason(admin: Browser,
                                                                                   acme: TenantHandle) -> None:
     # GIVEN no suppressions THEN the page says what the list is for
     empty = admin.get("/console/suppressions")
@@ -53,7 +53,7 @@ def test_the_list_explains_an_empty_list_then_shows_each_address_with_its_reason
     assert f'href="{remove_path("ops+alerts@acme.io")}"' in ops
 
 
-def test_long_lists_are_paged_with_the_cursor(admin: Browser, acme: TenantHandle,  # noqa: F811
+def test_long_lists_are_paged_with_the_cursor(admin: Browser, acme: TenantHandle,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(console_suppressions, "PAGE_SIZE", 2)
     for name in ("a", "b", "c"):
@@ -67,7 +67,7 @@ def test_long_lists_are_paged_with_the_cursor(admin: Browser, acme: TenantHandle
     assert admin.get("/console/suppressions?cursor=not-a-cursor").status == 400
 
 
-def test_an_admin_removes_an_address_after_a_confirmation(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_an_admin_removes_an_address_after_a_confirmation(admin: Browser, acme: TenantHandle) -> None:
     # GIVEN a suppressed address with + and @, which the URL carries percent-encoded
     suppress(acme, "ops+alerts@acme.io")
     suppress(acme, "gone@acme.io")
@@ -89,7 +89,7 @@ def test_an_admin_removes_an_address_after_a_confirmation(admin: Browser, acme: 
     assert admin.get(remove_path("never@acme.io")).status == 404
 
 
-def test_a_removal_without_the_csrf_token_is_refused_and_changes_nothing(admin: Browser,  # noqa: F811
+def test_a_removal_without_the_csrf_token_is_refused_and_changes_nothing(admin: Browser,
                                                                          acme: TenantHandle) -> None:
     suppress(acme, "gone@acme.io")
     for form in ({}, {"csrf": "made-up"}):
@@ -98,7 +98,7 @@ def test_a_removal_without_the_csrf_token_is_refused_and_changes_nothing(admin: 
     assert listed(acme) == ["gone@acme.io"]
 
 
-def test_a_viewer_sees_the_list_but_cannot_remove(browser: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_a_viewer_sees_the_list_but_cannot_remove(browser: Browser, acme: TenantHandle) -> None:
     suppress(acme, "gone@acme.io")
     browser.sign_in(acme.token_for("viewer"))
 
@@ -110,7 +110,7 @@ def test_a_viewer_sees_the_list_but_cannot_remove(browser: Browser, acme: Tenant
     assert listed(acme) == ["gone@acme.io"]
 
 
-def test_another_tenants_suppressions_are_invisible_and_not_found(admin: Browser, acme: TenantHandle,  # noqa: F811
+def test_another_tenants_suppressions_are_invisible_and_not_found(admin: Browser, acme: TenantHandle,
                                                                   globex: TenantHandle) -> None:
     suppress(globex, "soc@globex.example")
     csrf = admin.get("/console/suppressions").csrf
@@ -122,7 +122,7 @@ def test_another_tenants_suppressions_are_invisible_and_not_found(admin: Browser
     assert listed(globex) == ["soc@globex.example"]
 
 
-def test_a_hostile_detail_is_escaped(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_a_hostile_detail_is_escaped(admin: Browser, acme: TenantHandle) -> None:
     suppress(acme, "gone@acme.io", detail='<script>alert("x")</script>')
 
     for path in ("/console/suppressions", remove_path("gone@acme.io")):
@@ -131,7 +131,7 @@ def test_a_hostile_detail_is_escaped(admin: Browser, acme: TenantHandle) -> None
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body, path
 
 
-def test_only_well_formed_addresses_reach_the_page_and_ids_stay_strict(admin: Browser) -> None:  # noqa: F811
+def test_only_well_formed_addresses_reach_the_page_and_ids_stay_strict(admin: Browser) -> None:
     for path in ("/console/suppressions/not-an-address/remove", "/console/suppressions/a%20b%40acme.io/remove",
                  "/console/suppressions/a%40b%40acme.io/remove", "/console/suppressions/a%00%40acme.io/remove",
                  "/console/integrations/a%40acme.io", "/console/triggers/a@acme.io"):
@@ -139,7 +139,7 @@ def test_only_well_formed_addresses_reach_the_page_and_ids_stay_strict(admin: Br
         assert page.status == 404 and "no such page" in page.body, path
 
 
-def test_integrations_name_their_suppressed_recipients(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_integrations_name_their_suppressed_recipients(admin: Browser, acme: TenantHandle) -> None:
     # GIVEN an integration one of whose two addresses is suppressed
     acme.integration(name="SOC", emails="a@acme.io, b@acme.io")
     soc = integration_id(acme, "SOC")
@@ -159,7 +159,7 @@ def test_integrations_name_their_suppressed_recipients(admin: Browser, acme: Ten
         assert "<strong>Every address of this integration is on the suppression list" in body, path
 
 
-def test_test_integration_names_the_suppressed_addresses_it_left_out(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_test_integration_names_the_suppressed_addresses_it_left_out(admin: Browser, acme: TenantHandle) -> None:
     acme.integration(name="SOC", emails="a@acme.io, b@acme.io", events=["system"])
     soc = integration_id(acme, "SOC")
     suppress(acme, "a@acme.io")

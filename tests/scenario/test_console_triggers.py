@@ -2,23 +2,12 @@
 delete after a confirmation, viewer read-only, another tenant's trigger not found."""
 
 import re
-from typing import Any
 
-from tests.scenario.test_console import Browser, admin, browser  # noqa: F401 - fixtures shared with the console tests
 from tests.support.api import TenantHandle
+from tests.support.console import Browser, primary_id, trigger_form
 
 
-def trigger_form(csrf: str, integration_id: str, **overrides: Any) -> dict[str, Any]:
-    return {"csrf": csrf, "name": "Attack spike", "active": "on", "kind": "threshold", "metric": "attacks",
-            "interval": "hour", "threshold": "100", "domain": "shop.acme.io, api.acme.io", "exclude": [],
-            "integration_ids": [integration_id], **overrides}
-
-
-def primary_id(acme: TenantHandle) -> str:
-    return acme.call("GET", "/v1/integrations")[1]["items"][0]["id"]
-
-
-def test_a_trigger_is_added_through_the_form_with_errors_next_to_fields(admin: Browser,  # noqa: F811
+def test_a_trigger_is_added_through_the_form_with_errors_next_to_fields(admin: Browser,
                                                                        acme: TenantHandle) -> None:
     page = admin.get("/console/triggers/new")
     assert page.status == 200 and "Primary email" in page.body
@@ -40,7 +29,7 @@ def test_a_trigger_is_added_through_the_form_with_errors_next_to_fields(admin: B
     assert "More than 100 attacks per hour · domain not in shop.acme.io, api.acme.io" in listing.body
 
 
-def test_a_trigger_is_edited_and_deleted_after_a_confirmation(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_a_trigger_is_edited_and_deleted_after_a_confirmation(admin: Browser, acme: TenantHandle) -> None:
     csrf = admin.get("/console/triggers/new").csrf
     admin.post("/console/triggers", trigger_form(csrf, primary_id(acme)))
     trigger_id = acme.call("GET", "/v1/triggers")[1]["items"][0]["id"]
@@ -58,7 +47,7 @@ def test_a_trigger_is_edited_and_deleted_after_a_confirmation(admin: Browser, ac
     assert acme.call("GET", f"/v1/triggers/{trigger_id}")[0] == 404
 
 
-def test_a_viewer_cannot_change_triggers_and_other_tenants_are_not_found(browser: Browser,  # noqa: F811
+def test_a_viewer_cannot_change_triggers_and_other_tenants_are_not_found(browser: Browser,
                                                                          acme: TenantHandle,
                                                                          globex: TenantHandle) -> None:
     status, theirs = globex.call("POST", "/v1/triggers", {"name": "Globex", "integration_ids": [primary_id(globex)],
@@ -72,7 +61,7 @@ def test_a_viewer_cannot_change_triggers_and_other_tenants_are_not_found(browser
     assert browser.get(f"/console/triggers/{theirs['id']}").status == 404
 
 
-def test_an_integration_deleted_meanwhile_is_named_next_to_the_field(admin: Browser,  # noqa: F811
+def test_an_integration_deleted_meanwhile_is_named_next_to_the_field(admin: Browser,
                                                                      acme: TenantHandle) -> None:
     csrf = admin.get("/console/triggers/new").csrf
     gone = "00000000-0000-4000-8000-000000000000"
@@ -82,7 +71,7 @@ def test_an_integration_deleted_meanwhile_is_named_next_to_the_field(admin: Brow
     assert acme.call("GET", "/v1/triggers")[1]["items"] == []
 
 
-def test_any_incident_and_thousands_read_as_in_the_mail(admin: Browser, acme: TenantHandle) -> None:  # noqa: F811
+def test_any_incident_and_thousands_read_as_in_the_mail(admin: Browser, acme: TenantHandle) -> None:
     csrf = admin.get("/console/triggers/new").csrf
     assert admin.post("/console/triggers", trigger_form(csrf, primary_id(acme), name="Any incident",
                                                         metric="incidents", interval="day", threshold="0",

@@ -88,7 +88,7 @@ def test_deleting_an_integration_removes_its_configuration_skips_its_pending_del
 
 def test_concurrent_creates_of_one_name_make_exactly_one_integration(api: Api, acme: TenantHandle) -> None:
     body = {"name": "SOC", "emails": "soc@acme.io"}
-    results = concurrently([lambda: api.call("POST", "/v1/integrations", acme.token, body)[:2]] * 6)
+    results = concurrently([lambda: api.call("POST", "/v1/integrations", body, token=acme.token)[:2]] * 6)
     assert Counter(status for status, _ in results) == {201: 1, 409: 5}
     names = [row["sk"] for row in scan("integrations_table") if row["tenant_id"] == acme.id]
     assert names.count("name#soc") == 1 and len(names) == 5  # the default and SOC, each an item and a claim; count
@@ -96,7 +96,7 @@ def test_concurrent_creates_of_one_name_make_exactly_one_integration(api: Api, a
 
 def test_concurrent_renames_to_one_name_leave_exactly_one_holder(api: Api, acme: TenantHandle) -> None:
     first, second = acme.integration(name="A", emails="a@acme.io"), acme.integration(name="B", emails="b@acme.io")
-    calls = [lambda i=i: api.call("PATCH", f"/v1/integrations/{i['id']}", acme.token, {"name": "SOC"})[:2]
+    calls = [lambda i=i: api.call("PATCH", f"/v1/integrations/{i['id']}", {"name": "SOC"}, token=acme.token)[:2]
              for i in (first, second)]
     results = concurrently(calls)
     assert sorted(status for status, _ in results) == [200, 409]
@@ -160,7 +160,7 @@ def test_concurrent_redrives_of_a_dead_delivery_send_it_once(api: Api, acme: Ten
     pipeline.drain()
     [dead] = pipeline.deliveries()
     assert dead["status"] == "dead"
-    results = concurrently([lambda: api.call("POST", f"/v1/deliveries/{dead['id']}/redrive", acme.token)[:2]] * 4)
+    results = concurrently([lambda: api.call("POST", f"/v1/deliveries/{dead['id']}/redrive", token=acme.token)[:2]] * 4)
     assert sorted(status for status, _ in results) == [200, 409, 409, 409]
     pipeline.drain()
     assert len(outbox()) == 1
@@ -172,7 +172,7 @@ def test_concurrent_deletes_remove_once_and_announce_once(api: Api, acme: Tenant
     soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
     widen_race_window(monkeypatch, integrations_repo, "get")
     # WHEN two admins delete it at the same moment
-    results = concurrently([lambda: api.call("DELETE", f"/v1/integrations/{soc['id']}", acme.token)[:2]] * 2)
+    results = concurrently([lambda: api.call("DELETE", f"/v1/integrations/{soc['id']}", token=acme.token)[:2]] * 2)
     pipeline.drain()
     # THEN one deleted it, the other found nothing, and the system subscribers were told once
     assert sorted(status for status, _ in results) == [204, 404]

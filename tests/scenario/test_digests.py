@@ -9,18 +9,21 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
-from chalicelib.aws import digests_repo, due_index, integrations_repo
+from chalicelib.aws import digests_repo, due_index
 from chalicelib.aws.clients import table
+from chalicelib.aws.dynamo import transact
 from chalicelib.digests.periods import period_containing
 from chalicelib.models.digests import DigestEntry
+from chalicelib.models.integrations import Integration
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
-from tests.scenario.test_console import Browser
-from tests.scenario.test_scale import add_tenants, aws_requests, fire
-from tests.scenario.test_trigger_evaluation import flush_groups, trigger
 from tests.support.checks import scan
 from tests.support.concurrency import concurrently
+from tests.support.console import Browser
+from tests.support.events import trigger
+from tests.support.lambdas import aws_requests, fire, flush_groups
 from tests.support.pipeline import outbox
+from tests.support.scale import default_integrations
 
 _ids = itertools.count()
 
@@ -313,20 +316,22 @@ def test_switching_back_to_instant_still_sends_the_begun_period(berlin, run_pass
     assert subjects[0].endswith("Instant again — api.acme.io") and subjects[1].startswith("Hourly digest: 1 ")
 
 
-def gather_for_each(tenants: list[Any], frequency: str) -> None:
-    """One entry in the current period of each tenant's (default) integration, straight into the store."""
+def gather_for_each(integrations: list[Integration], frequency: str) -> None:
+    """One entry in the current period of each integration, written by the store's own operations, 50
+    integrations per transaction (as ``digests_repo.collect`` writes one event's slots)."""
     period = period_containing(frequency, "UTC", clock.now())
-    for tenant in tenants:
-        [integration] = integrations_repo.all_for_tenant(tenant.id)
-        entry = DigestEntry(source_id=f"e-{tenant.id}", group="vuln_high", headline="SQLi", at=clock.now())
-        digests_repo.collect(tenant.id, [digests_repo.Slot(integration.id, frequency, period.start, period.end)],
-                             entry)
+    ops = [op for integration in integrations for op in digests_repo._ops(
+        integration.tenant_id, digests_repo.Slot(integration.id, frequency, period.start, period.end),
+        DigestEntry(source_id=f"e-{integration.tenant_id}", group="vuln_high", headline="SQLi", at=clock.now()))]
+    per_transaction = 2 * digests_repo._PER_TRANSACTION  # two writes per integration
+    for first in range(0, len(ops), per_transaction):
+        assert transact(ops[first:first + per_transaction]) is None
 
 
 @pytest.mark.parametrize("tenants", [100, 1000])
 def test_a_quiet_pass_costs_the_same_at_100_and_1000_tenants(api, tenants):
     # GIVEN 100 or 1,000 integrations holding a daily digest that has not ended
-    gather_for_each(add_tenants(tenants), "daily")
+    gather_for_each(default_integrations(tenants), "daily")
     # WHEN the digest pass runs
     with aws_requests() as counted:
         outcome = fire(api, "digest_pass", f"quiet-{tenants}")
@@ -338,7 +343,7 @@ def test_a_quiet_pass_costs_the_same_at_100_and_1000_tenants(api, tenants):
 
 def test_a_busy_pass_costs_what_is_due(api, frozen_clock):
     # GIVEN 1,000 tenants, 60 of whose integrations hold an hourly digest
-    gather_for_each(add_tenants(1000)[:60], "hourly")
+    gather_for_each(default_integrations(1000)[:60], "hourly")
     frozen_clock.moment = datetime(2026, 11, 25, 11, 5, tzinfo=UTC)
     # WHEN the pass runs after the hour
     with aws_requests() as counted:

@@ -92,7 +92,7 @@ def test_json_with_a_charset_is_accepted(acme: TenantHandle) -> None:
                                               ("POST", "/v1/openapi.json"), ("GET", "/v1/integrations/x/enable")])
 def test_an_unsupported_method_is_405_in_the_error_shape(api: Api, acme: TenantHandle, method: str,
                                                          path: str) -> None:
-    status, body, headers = api.call(method, path, acme.token, {})
+    status, body, headers = api.call(method, path, {}, token=acme.token)
     assert_error((status, body), 405)
     assert headers.get("Content-Type") == "application/json"
     assert "Allow" in headers
@@ -108,7 +108,7 @@ ABSURD_IDS = ["x" * 10_000, "%00", "%0d%0aSet-Cookie:%20a=b", "a%2Fb", "%2E%2E",
 def test_absurd_ids_are_not_found(acme: TenantHandle, op: Any, value: str) -> None:
     body = {"name": "x"} if op.body else None
     if op.access == "operator":  # the operator's operations refuse tenant tokens before reading any id
-        response = acme.api.call(op.method, concrete(op.path, value), None, body, headers=OPERATOR)[:2]
+        response = acme.api.call(op.method, concrete(op.path, value), body, headers=OPERATOR)[:2]
     else:
         response = acme.call(op.method, concrete(op.path, value), body)
     assert_error(response, 404, "not_found")
@@ -153,7 +153,8 @@ def test_an_unexpected_exception_is_a_generic_500_that_leaks_nothing(
 
     monkeypatch.setattr(service, "create", explode)
     # WHEN a request reaches it
-    status, body, headers = api.call("POST", "/v1/integrations", acme.token, {"name": "SOC", "emails": "a@acme.io"})
+    status, body, headers = api.call("POST", "/v1/integrations", {"name": "SOC", "emails": "a@acme.io"},
+                                     token=acme.token)
     # THEN the caller gets a generic 500 in the error shape, with nothing of the exception
     assert (status, body) == (500, {"error": {"code": "internal", "message": "internal error", "details": []}})
     assert headers["Content-Type"] == "application/json"

@@ -13,6 +13,7 @@ from chalicelib.models.events import EVENTS, OWN_ID_PREFIX
 from tests.support.api import TenantHandle
 from tests.support.checks import scan
 from tests.support.pipeline import Pipeline, outbox
+from tests.support.unsubscribe import link, page
 
 OURS = [event_type for event_type, kind in EVENTS.items() if kind.origin != "platform"]
 TIME = "2026-11-25T09:00:00Z"
@@ -95,7 +96,6 @@ def test_a_producer_posting_our_notices_ids_first_does_not_swallow_the_deletion_
 
 def test_a_producer_posting_our_notices_ids_first_does_not_swallow_the_unsubscribe_notice(
         api, acme, pipeline: Pipeline) -> None:
-    from tests.scenario.test_unsubscribe import link, page
 
     team = acme.integration(name="Team", emails="ann@acme.io, bob@acme.io", events=["system", "vuln"])
     watcher = acme.integration(name="Watch", emails="watch@acme.io", events=["system"])

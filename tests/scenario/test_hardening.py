@@ -16,9 +16,9 @@ from chalicelib.integrations import unsubscribe as unsubscribe_module
 from chalicelib.models.reports import Report
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
-from tests.scenario.test_console import Browser, Page, admin, browser  # noqa: F401 - fixtures shared with the console tests
 from tests.support.api import OPERATOR, Api, TenantHandle
 from tests.support.checks import scan
+from tests.support.console import Browser, Page
 from tests.support.pipeline import outbox
 
 TIME = "2026-11-25T10:15:00Z"
@@ -86,9 +86,9 @@ def test_numbers_json_has_not_are_refused_in_every_body(api: Api, acme: TenantHa
     tenant = f'{{"name": "Nan", "primary_email": "n@nan.io", "sla": {number}}}'
     trigger = f'{{"name": "t", "threshold": {number}}}'
 
-    answers = [api.call("POST", "/v1/events", acme.token, event), api.call("POST", "/v1/tenants", None, tenant,
-                                                                            OPERATOR),
-               api.call("POST", "/v1/triggers", acme.token, trigger)]
+    answers = [api.call("POST", "/v1/events", event, token=acme.token),
+               api.call("POST", "/v1/tenants", tenant, headers=OPERATOR),
+               api.call("POST", "/v1/triggers", trigger, token=acme.token)]
 
     for status, body, _ in answers:
         assert status == 400 and body["error"]["message"].startswith("the body is not valid JSON"), body
@@ -163,7 +163,7 @@ def skipped_delivery(acme: TenantHandle, pipeline: Any, integration_id: str) -> 
 
 
 def test_a_console_redrive_finds_only_the_deliveries_of_the_integration_in_its_path(
-        admin: Browser, acme: TenantHandle, globex: TenantHandle, pipeline: Any) -> None:  # noqa: F811
+        admin: Browser, acme: TenantHandle, globex: TenantHandle, pipeline: Any) -> None:
     soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])["id"]
     other = acme.integration(name="Other", emails="other@acme.io", events=["system"])["id"]
     delivery = skipped_delivery(acme, pipeline, soc)
@@ -191,8 +191,8 @@ NOT_ZONES = ["localtime", "Factory", "posixrules", "posix/Europe/Berlin", "right
 
 @pytest.mark.parametrize("zone", NOT_ZONES)
 def test_a_tenant_cannot_take_a_time_zone_that_is_no_area_zone(api: Api, acme: TenantHandle, zone: str) -> None:
-    created = api.call("POST", "/v1/tenants", None, {"name": "Zoned", "primary_email": "z@zoned.io",
-                                                     "timezone": zone}, OPERATOR)
+    created = api.call("POST", "/v1/tenants", {"name": "Zoned", "primary_email": "z@zoned.io", "timezone": zone},
+                       headers=OPERATOR)
     patched = acme.call("PATCH", "/v1/tenant", {"timezone": zone})
 
     for status, body in (created[:2], patched):
@@ -332,7 +332,7 @@ def assert_limited(page: Any) -> None:
     assert page.headers["Content-Type"] == "text/html; charset=utf-8" and "try again in" in page.body
 
 
-def test_failed_sign_ins_are_limited_per_token(browser: Browser, acme: TenantHandle, frozen_clock: Any,  # noqa: F811
+def test_failed_sign_ins_are_limited_per_token(browser: Browser, acme: TenantHandle, frozen_clock: Any,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(get_settings().sign_in_rate_limit + 1):  # a team sharing a token: successes are not counted
         assert browser.sign_in(acme.token).status == 303
@@ -400,7 +400,7 @@ def signed_out(page: Page) -> bool:
     return page.status == 303 and page.headers["Location"] == "/console/sign-in"
 
 
-def test_the_cookie_holds_a_session_id_stored_hashed_never_the_api_token(api: Api, admin: Browser,  # noqa: F811
+def test_the_cookie_holds_a_session_id_stored_hashed_never_the_api_token(api: Api, admin: Browser,
                                                                          acme: TenantHandle) -> None:
     session_id = admin.cookies["er_session"]
     sessions = [item for item in scan("tokens_table") if item["id"].startswith("session#")]
@@ -408,11 +408,11 @@ def test_the_cookie_holds_a_session_id_stored_hashed_never_the_api_token(api: Ap
     assert acme.token not in session_id and acme.token.split("_", 2)[2] not in session_id
     assert len(sessions) == 1 and session_id not in str(sessions[0]) and "tenant_id" not in sessions[0]
     assert int(sessions[0]["expires_at"]) > 0
-    assert api.call("GET", "/v1/tenant", session_id)[0] == 401  # a session id is no API token
+    assert api.call("GET", "/v1/tenant", token=session_id)[0] == 401  # a session id is no API token
     assert len(acme.call("GET", "/v1/tokens")[1]["items"]) == 1  # a session is not listed as a token
 
 
-def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(api: Api, admin: Browser,  # noqa: F811
+def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(api: Api, admin: Browser,
                                                                 acme: TenantHandle) -> None:
     copied = copy_of(api, admin)
     page = copied.get("/console/integrations")
@@ -427,7 +427,7 @@ def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(api: Api, admin:
     assert not [item for item in scan("tokens_table") if item["id"].startswith("session#")]
 
 
-def test_revoking_the_token_or_deleting_the_tenant_ends_its_sessions(api: Api, browser: Browser,  # noqa: F811
+def test_revoking_the_token_or_deleting_the_tenant_ends_its_sessions(api: Api, browser: Browser,
                                                                      acme: TenantHandle, globex: TenantHandle) -> None:
     status, created = acme.call("POST", "/v1/tokens", {"name": "ops", "role": "admin"})
     assert status == 201 and browser.sign_in(created["token"]).status == 303
@@ -441,7 +441,7 @@ def test_revoking_the_token_or_deleting_the_tenant_ends_its_sessions(api: Api, b
     assert signed_out(other.get("/console/integrations"))
 
 
-def test_a_session_ends_after_its_twelve_hours_and_a_forged_id_is_refused(api: Api, admin: Browser,  # noqa: F811
+def test_a_session_ends_after_its_twelve_hours_and_a_forged_id_is_refused(api: Api, admin: Browser,
                                                                           frozen_clock: Any) -> None:
     forged = Browser(api.client, {"er_session": "A" * 43})
     assert signed_out(forged.get("/console/integrations"))

@@ -36,7 +36,7 @@ def watched(acme: TenantHandle) -> dict[str, Any]:
 
 
 def post_at_once(api: Api, tenant: TenantHandle, event: dict[str, Any], copies: int = 10) -> Counter[str]:
-    calls = [lambda: api.call("POST", "/v1/events", tenant.token, {"events": [event]})[:2]] * copies
+    calls = [lambda: api.call("POST", "/v1/events", {"events": [event]}, token=tenant.token)[:2]] * copies
     answers = concurrently(calls)
     assert {status for status, _ in answers} == {202}, answers
     return Counter(body["results"][0]["status"] for _, body in answers)

@@ -71,7 +71,7 @@ def test_rate_limit_five_per_ten_minutes(acme, frozen_clock):
     soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
     path = f"/v1/integrations/{soc['id']}/test"
     assert [acme.call("POST", path)[0] for _ in range(5)] == [200] * 5
-    status, body, headers = acme.api.call("POST", path, acme.token)
+    status, body, headers = acme.api.call("POST", path, token=acme.token)
     assert status == 429 and body["error"]["code"] == "rate_limited"
     assert body["error"]["message"] == "at most 5 tests of this integration per 10 minutes; try again in 600 s"
     assert headers["Retry-After"] == "600"
@@ -87,10 +87,10 @@ def test_the_window_rolls_instead_of_restarting_at_a_clock_boundary(acme, frozen
     assert [acme.call("POST", path)[0] for _ in range(5)] == [200] * 5
     # WHEN the boundary has passed THEN the five still count, until ten minutes after they were made
     frozen_clock.advance(minutes=1)
-    status, _, headers = acme.api.call("POST", path, acme.token)
+    status, _, headers = acme.api.call("POST", path, token=acme.token)
     assert (status, headers["Retry-After"]) == (429, "540")
     frozen_clock.advance(seconds=539)
-    assert acme.api.call("POST", path, acme.token)[2]["Retry-After"] == "1"
+    assert acme.api.call("POST", path, token=acme.token)[2]["Retry-After"] == "1"
     frozen_clock.advance(seconds=1)
     assert acme.call("POST", path)[0] == 200
     assert len(outbox()) == 6
@@ -109,7 +109,7 @@ def test_ten_tests_per_tenant_across_integrations_drafts_and_re_created_ones(acm
     again = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
     sent = len(outbox())
     for integration in (other, again):
-        status, body, headers = acme.api.call("POST", f"/v1/integrations/{integration['id']}/test", acme.token)
+        status, body, headers = acme.api.call("POST", f"/v1/integrations/{integration['id']}/test", token=acme.token)
         # THEN the tenant's limit refuses it, until its oldest test is ten minutes old
         assert status == 429, body
         assert body["error"]["message"] == "at most 10 tests per tenant per 10 minutes; try again in 300 s"

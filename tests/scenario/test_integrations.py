@@ -202,8 +202,9 @@ def test_the_cap_holds_under_concurrent_creates(api: Api, acme: TenantHandle,
     # GIVEN a cap of five, and Acme with its default integration
     cap_integrations(monkeypatch, 5)
     # WHEN eight differently named integrations are created at the same moment
-    results = concurrently([lambda n=n: api.call("POST", "/v1/integrations", acme.token,
-                                                 {"name": f"SOC {n}", "emails": "a@acme.io"})[:2] for n in range(8)])
+    results = concurrently([lambda n=n: api.call("POST", "/v1/integrations", {"name": f"SOC {n}",
+                                                                              "emails": "a@acme.io"},
+                                                 token=acme.token)[:2] for n in range(8)])
     # THEN exactly four were made, the others refused, and the stored count says five
     assert Counter(status for status, _ in results) == {201: 4, 409: 4}
     assert len([row for row in integration_items(acme.id) if row["sk"].startswith("int#")]) == 5

@@ -24,7 +24,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 def http(stack: RunningStack, method: str, path: str, token: str | None = None,
          body: Any = None) -> tuple[int, Any]:
-    status, parsed, _ = HttpApi(stack.api_url).call(method, path, token, body)
+    status, parsed, _ = HttpApi(stack.api_url).call(method, path, body, token=token)
     return status, parsed
 
 

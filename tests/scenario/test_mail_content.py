@@ -5,9 +5,8 @@ from typing import Any
 from chalicelib import vocabulary
 from chalicelib.events import ingest
 from chalicelib.wiring import stores
-from tests.scenario.test_notifications import post_events
+from tests.support.events import ORDERS, post_events
 from tests.support.pipeline import outbox
-from tests.unit.test_mail_content import ORDERS
 
 
 def event(event_id: str, event_type: str, **data: Any) -> dict[str, Any]:

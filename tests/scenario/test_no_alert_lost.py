@@ -12,23 +12,10 @@ from chalicelib.integrations.health import Ratio, summarise, window_ratio
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
-from tests.scenario.test_auto_disable import run_health_check, state
 from tests.support.checks import assert_error, scan
+from tests.support.integrations import BAD, VULN, soc_with_a_rejected_address, state
+from tests.support.lambdas import run_health_check
 from tests.support.pipeline import outbox
-
-BAD = "bad@acme.io"
-VULN = {"id": "v-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
-        "data": {"risk": "high", "title": "SQLi in /login", "host": "api.acme.io"}}
-
-
-def soc_with_a_rejected_address(acme: Any, flaky_ses: Any) -> dict[str, Any]:
-    """SOC sends high-risk vulnerabilities (and system notices) to three addresses; SES refuses one of them.
-    The default integration is deleted first, so only SOC's mail is in the outbox."""
-    default = acme.call("GET", "/v1/integrations")[1]["items"][0]
-    assert acme.call("DELETE", f"/v1/integrations/{default['id']}")[0] == 204
-    flaky_ses.reject(BAD)
-    return acme.integration(name="SOC", emails=f"good@acme.io, {BAD}, other@acme.io",
-                            events=["system", "vuln_high"])
 
 
 def received(address: str, subject_part: str = "SQLi in /login") -> int:

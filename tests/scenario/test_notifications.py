@@ -7,16 +7,12 @@ from typing import Any
 from chalicelib.models.events import EVENTS
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
+from tests.support.events import post_events
 from tests.support.pipeline import outbox
 
 VULN = {"id": "e-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
         "data": {"risk": "high", "title": "SQLi in /login", "host": "api.acme.io", "path": "/login"}}
 
-
-def post_events(tenant: Any, *events: dict[str, Any]) -> list[dict[str, Any]]:
-    status, body = tenant.call("POST", "/v1/events", {"events": list(events)})
-    assert status == 202, body
-    return body["results"]
 
 
 def test_event_reaches_exactly_the_active_subscribed_integrations(acme, pipeline):

@@ -2,38 +2,19 @@
 correlation ids, a fresh log context per invocation, tracing only inside Lambda, and a lean API cold start."""
 
 import io
-import json
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib import observability
+from tests.support.checks import documents, metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 VULN = {"type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z", "data": {"risk": "high", "title": "SQLi"}}
 
-
-def documents(output: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-
-
-def metrics(output: str) -> Counter[str]:
-    """Sum of every EMF metric written, after checking each document's envelope."""
-    totals: Counter[str] = Counter()
-    for doc in documents(output):
-        if "_aws" not in doc:
-            continue
-        [directive] = doc["_aws"]["CloudWatchMetrics"]
-        assert directive["Namespace"] == "EmailReport" and directive["Dimensions"] == [["service"]]
-        assert doc["service"] == "email-report"
-        for metric in directive["Metrics"]:
-            values = doc[metric["Name"]]
-            totals[metric["Name"]] += sum(values) if isinstance(values, list) else values
-    return totals
 
 
 def post_event(tenant, event_id: str) -> None:

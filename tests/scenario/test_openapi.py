@@ -53,6 +53,7 @@ def test_the_document_lists_every_route(document: dict[str, Any]) -> None:
     assert len(operation_ids) == len(set(operation_ids))
 
 
+@pytest.mark.writes_nothing  # reads the document only
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
 def test_each_operation_describes_its_access_body_and_answers(document: dict[str, Any], op: Any) -> None:
     entry = document["paths"][op.path][op.method.lower()]

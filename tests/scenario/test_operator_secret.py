@@ -29,7 +29,7 @@ def secret_arn(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def create(api: Api, token: str) -> int:
-    status, _, _ = api.call("POST", "/v1/tenants", token, body=ACME)
+    status, _, _ = api.call("POST", "/v1/tenants", token=token, body=ACME)
     return status
 
 

@@ -17,8 +17,9 @@ from chalicelib.delivery.worker import MISCONFIGURED_METRIC
 from chalicelib.integrations.health import BREAKER_METRIC
 from chalicelib.settings import get_settings
 from local.pollers import clock_jumper, poll_once
-from tests.scenario.test_auto_disable import record_requests, run_health_check
-from tests.scenario.test_observability import metrics
+from tests.support.checks import metrics
+from tests.support.integrations import record_requests
+from tests.support.lambdas import run_health_check
 from tests.support.pipeline import outbox
 
 INTEGRATIONS = 3

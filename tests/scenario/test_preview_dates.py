@@ -4,9 +4,9 @@ as a field error in the console. The clock stands at Wednesday 2026-11-25 10:00 
 
 import pytest
 
-from tests.scenario.test_console import Browser
 from tests.support.api import Api, TenantHandle
 from tests.support.checks import assert_error
+from tests.support.console import Browser
 
 FORMAT = "Value error, must be a date written YYYY-MM-DD"
 TOO_OLD = "{day} is older than the 400 days of data kept; choose a day from 2025-10-21 on"

@@ -10,8 +10,8 @@ from chalicelib.aws.clients import client
 from chalicelib.aws.queue import queue_url
 from chalicelib.settings import get_settings
 from chalicelib.tenants import upgrade
-from tests.scenario.test_scale import fire
 from tests.support.checks import scan
+from tests.support.lambdas import fire
 
 
 def take_messages() -> list[dict[str, Any]]:

@@ -5,72 +5,18 @@ would take minutes for 1,000); requests are counted with a botocore hook through
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib import clock
-from chalicelib.aws import clients, counters_repo, due_index, idempotency, integrations_repo, report_schedules_repo
-from chalicelib.aws.clients import table
-from chalicelib.integrations.service import new_integration
-from chalicelib.models.integrations import DEFAULT_INTEGRATION_EVENTS
-from chalicelib.models.tenants import Tenant
+from chalicelib.aws import counters_repo, due_index, integrations_repo
 from chalicelib.reports import scheduler
-from chalicelib.reports.periods import period_containing
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
-
-
-def add_tenants(count: int) -> list[Tenant]:
-    """``count`` tenants, each with its default integration (weekly report) and that report's schedule placed
-    at the end of the week, as the scheduler leaves it, in batch writes."""
-    settings, moment = get_settings(), clock.now()
-    week_end = report_schedules_repo.stamp(period_containing("weekly", "UTC", moment).end)
-    tenants = [Tenant(id=f"t{n:05d}", name=f"Tenant {n}", primary_email=f"sec@t{n}.example", created_at=moment)
-               for n in range(count)]
-    with table(settings.tenants_table).batch_writer() as tenants_batch, \
-            table(settings.integrations_table).batch_writer() as integrations_batch, \
-            table(settings.reports_table).batch_writer() as schedules_batch:
-        for tenant in tenants:
-            tenants_batch.put_item(Item={**tenant.model_dump(mode="json"), "admin_tokens": 1})
-            integration = new_integration(tenant.id, "Primary email", [tenant.primary_email],
-                                          list(DEFAULT_INTEGRATION_EVENTS))
-            integrations_batch.put_item(Item=integrations_repo._item(integration))
-            schedules_batch.put_item(Item={"tenant_id": tenant.id, "sk": "schedule#weekly", "due_at": week_end,
-                                           "due_shard": report_schedules_repo.shard(tenant.id), "subscription": "-"})
-    return tenants
-
-
-def fire(api: Any, handler: str, event_id: str) -> Any:
-    """The scheduled Lambda ``handler``, as EventBridge invokes it."""
-    event = api.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
-                                                resources=[])
-    event["id"] = event_id
-    return api.client.lambda_.invoke(handler, event).payload
-
-
-@contextmanager
-def aws_requests() -> Iterator[Counter[str]]:
-    """Every AWS request the code makes inside the block, by ``service.Operation``."""
-    counted: Counter[str] = Counter()
-
-    def hook(model: Any, **_: Any) -> None:
-        counted[f"{model.service_model.service_name}.{model.name}"] += 1
-
-    session = boto3._get_default_session()
-    session.events.register("before-call", hook)
-    clients.reset()  # clients copy the session's hooks when they are made
-    idempotency._persistence.cache_clear()
-    try:
-        yield counted
-    finally:
-        session.events.unregister("before-call", hook)
-        clients.reset()
-        idempotency._persistence.cache_clear()
+from tests.support.lambdas import aws_requests, fire
+from tests.support.scale import add_tenants, default_integrations
 
 
 def health_pass(api: Any, event_id: str) -> tuple[dict[str, int], Counter[str]]:
@@ -82,9 +28,8 @@ def health_pass(api: Any, event_id: str) -> tuple[dict[str, int], Counter[str]]:
 @pytest.mark.parametrize("tenants", [100, 1000])
 def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenants):
     # GIVEN 100 or 1,000 tenants with an active integration each, which sent without a failure
-    for tenant in add_tenants(tenants)[:50]:
-        integration = integrations_repo.all_for_tenant(tenant.id)[0]
-        counters_repo.count_requests(tenant.id, integration.id, clock.now(), 20, 0)
+    for integration in default_integrations(tenants)[:50]:
+        counters_repo.count_requests(integration.tenant_id, integration.id, clock.now(), 20, 0)
     # WHEN the health check runs
     outcome, counted = health_pass(api, f"quiet-{tenants}")
     # THEN it reads the failing index (one Query per shard) and the idempotency record, nothing per tenant
@@ -96,9 +41,8 @@ def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenant
 def test_a_busy_health_check_reads_only_the_failing(api):
     # GIVEN 1,000 tenants, 150 integrations that sent in the last 12 hours: 120 fine, 5 failing 9 of 10 (as many as
     # the circuit breaker lets one pass disable), and 25 failing 3 of 10 (below any threshold whatever else they sent)
-    tenants = add_tenants(1000)
+    senders = default_integrations(1000)[:150]
     quiet = sum(health_pass(api, "quiet")[1].values())
-    senders = [integrations_repo.all_for_tenant(tenant.id)[0] for tenant in tenants[:150]]
     now = clock.now()
     for n, integration in enumerate(senders):
         failed = 9 if n < 5 else 3 if n < 30 else 0

@@ -15,7 +15,7 @@ from chalicelib.reports.content import build_report
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
-from tests.unit.test_report_pdf import WEEK, text_of, vuln
+from tests.support.samples import WEEK, text_of, vuln
 
 T0 = datetime(2026, 11, 24, 10, 15, tzinfo=UTC)
 

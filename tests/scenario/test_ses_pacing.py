@@ -12,7 +12,7 @@ from moto.ses.models import SESQuota
 from chalicelib import clock
 from chalicelib.aws import counters_repo, mailer
 from chalicelib.settings import get_settings
-from tests.scenario.test_auto_disable import run_health_check
+from tests.support.lambdas import run_health_check
 from tests.support.pipeline import outbox
 
 SES_LIMIT = 14  # what SES takes per second before it throttles

@@ -19,7 +19,8 @@ from chalicelib.settings import Settings
 from deploy.template import RUNBOOK, dead_letter_queues, functions
 from tests.support.packaging import ROOT
 
-pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` (a session fixture) runs once
+# one worker: `chalice package` (a session fixture) runs once; the tests read its template and store nothing
+pytestmark = [pytest.mark.xdist_group("package"), pytest.mark.writes_nothing]
 
 LINT_BIN = ROOT / ".venv-lint" / "bin"
 ALLOWLIST = ROOT / ".chalice" / "lint-allowlist.yaml"

@@ -32,7 +32,7 @@ def test_operator_creates_a_tenant_with_a_working_admin_token(api: Api) -> None:
     # AND the tenant is stored
     assert [item["id"] for item in scan("tenants_table")] == [tenant["id"]]
     # AND the token reads this tenant
-    status, read, _ = api.call("GET", "/v1/tenant", body["admin_token"])
+    status, read, _ = api.call("GET", "/v1/tenant", token=body["admin_token"])
     assert (status, read) == (200, tenant)
 
 

@@ -233,7 +233,7 @@ def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, acme: 
     pairs = [(acme.token, other), (other, acme.token)]
     # WHEN each revokes the other at the same moment
     results = concurrently([lambda caller=caller, target=target: api.call(
-        "DELETE", f"/v1/tokens/{TOKEN.match(target)['id']}", caller)[:2] for caller, target in pairs])
+        "DELETE", f"/v1/tokens/{TOKEN.match(target)['id']}", token=caller)[:2] for caller, target in pairs])
     # THEN one revocation went through and the other did not: refused as the last admin (409), or its caller was
     # already revoked when it arrived (401); one admin token is left, and it works
     assert sorted(status for status, _ in results) in ([204, 401], [204, 409])
@@ -248,7 +248,7 @@ def test_revoking_every_admin_token_at_once_leaves_exactly_one(api: Api, acme: T
     # WHEN each revokes itself at the same moment (one caller revoking all five could be refused as revoked, 401,
     # once its own revocation went through first)
     results = concurrently([lambda target=target: api.call(
-        "DELETE", f"/v1/tokens/{TOKEN.match(target)['id']}", target)[:2] for target in tokens])
+        "DELETE", f"/v1/tokens/{TOKEN.match(target)['id']}", token=target)[:2] for target in tokens])
     # THEN exactly four went, one is refused as the last, and the tenant's count agrees with the table
     statuses = [status for status, _ in results]
     assert sorted(statuses) == [204] * 4 + [409]
@@ -267,7 +267,7 @@ def test_the_operator_issues_a_new_admin_token(api: Api, acme: TenantHandle) -> 
     assert status == 201, body
     assert (body["name"], body["role"], set(body)) == ("issued by the operator", "admin",
                                                        {"id", "name", "role", "created_at", "token"})
-    status, tenant, _ = api.call("GET", "/v1/tenant", body["token"])
+    status, tenant, _ = api.call("GET", "/v1/tenant", token=body["token"])
     assert (status, tenant["id"]) == (200, acme.id)
     assert TOKEN.match(body["token"])["secret"] not in repr(scan("tokens_table"))
     # AND with two admin tokens, the first can now be revoked

@@ -4,7 +4,6 @@ day where the stored hours can tell, and bounds that hold the exact answer where
 
 import ipaddress
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,27 +14,13 @@ from chalicelib import clock
 from chalicelib.settings import get_settings
 from chalicelib.triggers import backtest
 from tests.support.api import Api, TenantHandle
+from tests.support.attacks import Attack, burst, post
 from tests.support.checks import assert_error
 from tests.support.clock import FrozenClock
 from tests.support.pipeline import Pipeline
 from tests.support.world import snapshot
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Attack:
-    at: datetime
-    type: str
-    host: str
-    hits: int
-    ip: str
-
-
-def burst(hour: datetime, count: int, type_: str = "sqli", host: str = "api.acme.io", hits: int = 1,
-          ip: str = "203.0.113.7") -> list[Attack]:
-    """``count`` attacks spread over the hour (every 7th minute, wrapping), so minute windows hold a few each."""
-    return [Attack(hour + timedelta(minutes=(7 * n) % 60, seconds=n), type_, host, hits, ip) for n in range(count)]
 
 
 def ledger() -> list[Attack]:
@@ -49,15 +34,6 @@ def ledger() -> list[Attack]:
             *burst(h("2026-11-10T02:00"), 3, "xss"),
             *burst(h("2026-11-20T23:00"), 6), *burst(h("2026-11-21T00:00"), 6, ip="198.51.100.9"),
             *burst(h("2026-11-25T09:00"), 5, "xss", "pay.acme.io")]
-
-
-def post(tenant: TenantHandle, attacks: list[Attack], pipeline: Pipeline, prefix: str) -> None:
-    events = [{"id": f"{prefix}-{n}", "type": "attack.detected", "time": clock.iso(a.at),
-               "data": {"type": a.type, "host": a.host, "hits": a.hits, "ip": a.ip}} for n, a in enumerate(attacks)]
-    for offset in range(0, len(events), 100):
-        status, body = tenant.call("POST", "/v1/events", {"events": events[offset:offset + 100]})
-        assert status == 202 and {r["status"] for r in body["results"]} == {"accepted"}, body
-    pipeline.drain()
 
 
 def passes(attack: Attack, filters: dict[str, Any]) -> bool:

@@ -7,36 +7,14 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.events import ingest
-from chalicelib.settings import get_settings
 from chalicelib.triggers.windows import window
 from chalicelib.wiring import stores
-from local.pollers import poll_once
 from tests.support.api import Api, TenantHandle
 from tests.support.clock import FrozenClock
 from tests.support.concurrency import concurrently
+from tests.support.events import attacks, threshold, trigger
+from tests.support.lambdas import flush_groups
 from tests.support.pipeline import Pipeline, outbox
-
-
-def trigger(tenant: TenantHandle, integration_ids: list[str], condition: dict[str, Any]) -> dict[str, Any]:
-    status, body = tenant.call("POST", "/v1/triggers", {"name": "Watch", "integration_ids": integration_ids,
-                                                        "condition": condition})
-    assert status == 201, body
-    return body
-
-
-def threshold(n: int, metric: str = "attacks", interval: str = "minute", **filters: Any) -> dict[str, Any]:
-    return {"type": "threshold", "metric": metric, "interval": interval, "threshold": n, "filters": filters}
-
-
-_ids = iter(range(10**6))
-
-
-def attacks(tenant: TenantHandle, count: int, **data: Any) -> None:
-    # stamped now: windows count by the event's own time (a late one beyond its window and the grace counts nowhere)
-    events = [{"id": f"a-{next(_ids)}", "type": "attack.detected", "time": clock.iso(clock.now()),
-               "data": {"type": "sqli", "host": "api.acme.io", **data}} for _ in range(count)]
-    status, body = tenant.call("POST", "/v1/events", {"events": events})
-    assert status == 202 and {r["status"] for r in body["results"]} == {"accepted"}, body
 
 
 def alerts() -> list[Any]:
@@ -194,12 +172,6 @@ def test_the_dst_day_is_one_window_of_25_hours(api: Api, pipeline: Pipeline, fro
     pipeline.drain()
     assert len(alerts()) == 1
 
-
-def flush_groups(api: Api, frozen_clock: FrozenClock, pipeline: Pipeline) -> None:
-    frozen_clock.advance(seconds=get_settings().trigger_group_seconds + 1)
-    while poll_once(get_settings().trigger_queue, lambda e: api.client.lambda_.invoke("trigger_groups", e).payload):
-        pass
-    pipeline.drain()
 
 
 def test_a_burst_of_50_api_changes_is_one_email_listing_all(acme: TenantHandle, soc: dict[str, Any], api: Api,

@@ -2,9 +2,8 @@
 SES: each recipient's link removes only that address from that integration; GET and bad links change nothing."""
 
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -12,26 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.settings import get_settings
-from tests.scenario.test_reports_e2e import fire  # noqa: F401 (the fixture)
-from tests.scenario.test_trigger_evaluation import attacks, threshold, trigger
 from tests.support.api import OPERATOR, Api, TenantHandle
 from tests.support.checks import integration_items
 from tests.support.clock import FrozenClock
+from tests.support.events import attacks, threshold, trigger
 from tests.support.pipeline import Pipeline, outbox
-
-PREFIX = "http://127.0.0.1:8000/console/unsubscribe/"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def headers(mail: Any) -> Any:
-    return message_from_bytes(mail.raw, policy=policy.default)
-
-
-def link(mail: Any) -> str:
-    """The path of the mail's one-click link, checked to have the form RFC 8058 asks for."""
-    value = str(headers(mail)["List-Unsubscribe"])
-    assert value.startswith("<" + PREFIX) and value.endswith(">"), value
-    return urlparse(value[1:-1]).path
+from tests.support.unsubscribe import headers, link, page
 
 
 def mails_to(address: str, subject_part: str = "") -> list[Any]:
@@ -48,19 +33,13 @@ def post_events(tenant: TenantHandle, *events: dict[str, Any]) -> None:
     assert status == 202, body
 
 
-def page(api: Api, method: str, path: str) -> tuple[int, str]:
-    """A public page as a mail client or a browser without cookies asks for it."""
-    call = getattr(api.client.http, method.lower())
-    response = call(path, headers=FORM, body="List-Unsubscribe=One-Click") if method == "POST" else call(path)
-    return response.status_code, response.body.decode() if isinstance(response.body, bytes) else response.body
-
 
 def stored(tenant: TenantHandle) -> list[dict[str, Any]]:
     return integration_items(tenant.id)
 
 
 def test_every_mail_kind_carries_the_list_headers_and_each_recipient_its_own_link(
-        acme: TenantHandle, pipeline: Pipeline, frozen_clock: FrozenClock, fire: Any) -> None:  # noqa: F811
+        acme: TenantHandle, pipeline: Pipeline, frozen_clock: FrozenClock, fire: Any) -> None:
     # GIVEN an integration with two recipients subscribed to everything, and a trigger on it
     soc = acme.integration(name="SOC", emails="ann@acme.io, bob@acme.io",
                            events=["system", "vuln", "scope", "report_daily"])

@@ -16,9 +16,9 @@ from chalicelib.aws.queue import queue_url
 from chalicelib.settings import get_settings
 from chalicelib.tenants import upgrade
 from local.pollers import poll_once
-from tests.scenario.test_scale import aws_requests, fire
 from tests.support import cloudformation
 from tests.support.checks import scan
+from tests.support.lambdas import aws_requests, fire
 from tests.support.pipeline import outbox
 
 

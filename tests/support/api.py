@@ -15,8 +15,9 @@ class Api:
 
     client: Client
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        """One request; ``TenantHandle.call`` and ``HttpApi.call`` take the same arguments in the same order."""
         sent = {"Content-Type": "application/json", **(headers or {})}
         if token:
             sent["Authorization"] = f"Bearer {token}"
@@ -42,9 +43,10 @@ class TenantHandle:
     def id(self) -> str:
         return self.tenant["id"]
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             **kw: Any) -> tuple[int, Any]:
-        status, parsed, _ = self.api.call(method, path, token or self.token, body, **kw)
+    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """:meth:`Api.call` as this tenant's admin (or as ``token``), without the response headers."""
+        status, parsed, _ = self.api.call(method, path, body, token=token or self.token, headers=headers)
         return status, parsed
 
     def token_for(self, role: str) -> str:

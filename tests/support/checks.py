@@ -1,5 +1,7 @@
 """Assertions and DynamoDB look-ups shared by the API scenario tests."""
 
+import json
+from collections import Counter
 from typing import Any
 
 import boto3
@@ -37,3 +39,22 @@ def integration_items(tenant_id: str) -> list[dict[str, Any]]:
     """The tenant's integrations and name claims, sorted by key (its ``count`` of integrations aside)."""
     rows = [item for item in scan("integrations_table") if item["tenant_id"] == tenant_id and item["sk"] != "count"]
     return sorted(rows, key=lambda item: item["sk"])
+
+
+def documents(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def metrics(output: str) -> Counter[str]:
+    """Sum of every EMF metric written, after checking each document's envelope."""
+    totals: Counter[str] = Counter()
+    for doc in documents(output):
+        if "_aws" not in doc:
+            continue
+        [directive] = doc["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "EmailReport" and directive["Dimensions"] == [["service"]]
+        assert doc["service"] == "email-report"
+        for metric in directive["Metrics"]:
+            values = doc[metric["Name"]]
+            totals[metric["Name"]] += sum(values) if isinstance(values, list) else values
+    return totals

@@ -27,8 +27,10 @@ def aws() -> Iterator[Any]:
         yield mock
 
 
-# The test function whose marked cases last got fresh resources in this process (see fresh_aws).
+# The test function whose marked cases last got fresh resources in this process (see fresh_aws), and the tenant
+# they share with them (see acme).
 _shared_by: list[Any] = [None]
+_shared_tenant: list[tuple[Any, TenantHandle] | None] = [None]
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +43,7 @@ def fresh_aws(request: pytest.FixtureRequest, aws: Any) -> None:
     if shares and _shared_by[0] is function:
         return
     _shared_by[0] = function if shares else None
+    _shared_tenant[0] = None
     aws.reset()
     resources.create_all(get_settings())
 
@@ -59,8 +62,16 @@ def api(app: Any) -> Iterator[Api]:
 
 
 @pytest.fixture
-def acme(api: Api) -> TenantHandle:
-    return api.tenant()
+def acme(request: pytest.FixtureRequest, api: Api, fresh_aws: None) -> TenantHandle:
+    """Acme, made through the API; the cases of a ``writes_nothing`` test share it as they share its resources."""
+    function = getattr(request.node, "function", None)
+    if _shared_by[0] is function and _shared_tenant[0] and _shared_tenant[0][0] is function:
+        made = _shared_tenant[0][1]
+        return TenantHandle(api, made.tenant, made.token)
+    tenant = api.tenant()
+    if _shared_by[0] is function:
+        _shared_tenant[0] = (function, tenant)
+    return tenant
 
 
 @pytest.fixture

@@ -1,13 +1,22 @@
-"""Report helpers for scenario tests: a preview rendered through the API and read back as text."""
+"""Report helpers for scenario tests: a preview rendered through the API and read back as text, and the ``fire``
+fixture that runs the hourly schedule end to end."""
 
 import io
+import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import pytest
 from pypdf import PdfReader
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
+from local.pollers import poll_once
+from tests.support.api import Api
+from tests.support.clock import FrozenClock
+from tests.support.pipeline import Pipeline
 
 
 def preview(tenant: Any, frequency: str, period_end: str) -> tuple[dict[str, Any], bytes]:
@@ -22,3 +31,19 @@ def preview_text(tenant: Any, frequency: str, period_end: str) -> str:
     """The previewed PDF's text on one line (runs of white space as one space)."""
     pages = PdfReader(io.BytesIO(preview(tenant, frequency, period_end)[1])).pages
     return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+@pytest.fixture
+def fire(api: Api, pipeline: Pipeline, frozen_clock: FrozenClock) -> Callable[[datetime], None]:
+    """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
+    def run(when: datetime) -> None:
+        frozen_clock.moment = when
+        scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                     "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
+                     "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
+                     "version": "0"}
+        api.client.lambda_.invoke("report_scheduler", scheduled)
+        while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
+            pass
+        pipeline.drain()
+    return run

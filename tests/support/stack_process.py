@@ -46,7 +46,7 @@ class HttpApi:
 
     url: str
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
         sent = {"Content-Type": "application/json", **(headers or {})}
         if token:

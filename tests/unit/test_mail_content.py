@@ -10,11 +10,7 @@ import pytest
 from chalicelib import vocabulary
 from chalicelib.email import compose, notifications
 from chalicelib.email.message import Content, build
-
-ORDERS = {"risk": "high", "title": "SQLi in the orders API", "host": "api.acme.io", "path": "/v2/orders",
-          "method": "get", "parameter": "order_id", "type": "sqli", "id": "v-42",
-          "link": "https://platform.example/vulnerabilities/v-42"}
-
+from tests.support.events import ORDERS
 
 # --- the subject builder -------------------------------------------------------------------
 

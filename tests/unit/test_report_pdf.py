@@ -12,19 +12,7 @@ from chalicelib.models.security import Counts, HourlyAggregate, Incident, Securi
 from chalicelib.reports.content import build_report
 from chalicelib.reports.demo import demo_report
 from chalicelib.reports.pdf import render
-from chalicelib.reports.periods import period_from_key
-
-WEEK = period_from_key("weekly", "Europe/Berlin", "2026-W48")
-
-
-def text_of(pdf: bytes) -> tuple[str, int]:
-    reader = PdfReader(io.BytesIO(pdf))
-    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
-
-
-def vuln(n: int, title: str, risk: str = "high", **fields: object) -> Vulnerability:
-    return Vulnerability(id=f"v{n}", at=WEEK.start + timedelta(hours=n), risk=risk, title=title,  # type: ignore[arg-type]
-                         host=str(fields.pop("host", "api.acme.io")), **fields)  # type: ignore[arg-type]
+from tests.support.samples import WEEK, text_of, vuln
 
 
 def report_of(current: SecurityData, previous: SecurityData | None = None, name: str = "Acme Corp"):
