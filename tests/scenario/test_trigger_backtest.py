@@ -185,6 +185,6 @@ def test_preview_is_checked_like_create_stores_nothing_and_is_rate_limited(world
 
     for _ in range(get_settings().trigger_preview_rate_limit):
         assert tenant.call("POST", "/v1/triggers/preview", good)[0] == 200
-    status, body, headers = tenant.api.call("POST", "/v1/triggers/preview", tenant.token, good)
+    status, body, headers = tenant.api.call("POST", "/v1/triggers/preview", good, token=tenant.token)
     assert status == 429 and int(headers["Retry-After"]) > 0, body
     assert snapshot(tenant.id) == before
