@@ -16,6 +16,7 @@ Items, per tenant:
   event of that id is a read and a conditional write (retried on a concurrent change).
 - ``<tenant>#vuln-open`` / ``<platform id>`` — one per vulnerability open now (deleted when it closes).
 - ``<tenant>#vuln-change`` / ``<change time>#<platform id>`` — one per status change in its history.
+- ``<tenant>#rollup`` / ``2026-11`` — one per ended month: its trend figures (``rollups_repo``), written once.
 - ``<tenant>#seen`` / ``<kind>#<event id>`` — written in the same transaction as the data, so an event recorded
   twice is counted once; a vulnerability event's mark keeps what it changed, for an event routed again.
 
@@ -43,7 +44,7 @@ from chalicelib.aws.dynamo import cancellation_reasons, from_attribute_values, p
 from chalicelib.settings import get_settings
 
 # Every ``<tenant>#<kind>`` partition above ("vuln": records keyed by event before the lifecycle, expiring by TTL).
-PARTITIONS = ("hour", "incident", "vulnerability", "vuln-open", "vuln-change", "seen", "vuln")
+PARTITIONS = ("hour", "incident", "vulnerability", "vuln-open", "vuln-change", "seen", "vuln", "rollup")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

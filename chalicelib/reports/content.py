@@ -26,6 +26,7 @@ from chalicelib.models.security import (
     hours_between,
 )
 from chalicelib.models.tenants import SlaDays
+from chalicelib.models.trends import TrendPoint
 from chalicelib.reports.attacks import Ranked, breakdowns, type_name
 from chalicelib.reports.periods import Frequency, Period
 
@@ -136,6 +137,8 @@ class ReportData(Model):
     incident_rows: list[IncidentRow]
     open_before: list[IncidentRow] = Field(default_factory=list, description="incidents that began before the "
                                            f"period (up to {INCIDENT_LOOK_BACK.days} days) and are not resolved")
+    trends: list[TrendPoint] = Field(default_factory=list, description="the same figures over the last 12 months, "
+                                                                       "12 weeks or 30 days (reports.trends)")
 
     @property
     def period_noun(self) -> str:
