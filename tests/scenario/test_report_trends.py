@@ -15,7 +15,7 @@ from chalicelib.aws.clients import table
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
 from tests.support.contracts import rollups as contract
-from tests.support.reports import preview
+from tests.support.reports import preview, preview_text
 
 ZONE = "Europe/Berlin"
 MONTHS = [period_from_key("monthly", ZONE, key) for key in
@@ -134,6 +134,14 @@ def test_every_trend_figure_of_twelve_months_matches_the_ledger_and_comes_from_t
     again, _ = preview(tenant, "monthly", "2026-11-30")
     assert again["trends"] == body["trends"]
     assert _rollups(tenant.id) == stored
+
+
+def test_the_pdf_opens_with_the_trends(ledger):
+    tenant, _, _ = ledger
+    text = preview_text(tenant, "monthly", "2026-11-30")
+    assert "Last 12 months" in text
+    for words in ("Attacks", "Blocked", "Backlog at month end", "Mean time to fix", "Fixed within SLA", "Overdue"):
+        assert words in text
 
 
 def test_weekly_and_daily_previews_carry_12_weeks_and_30_days(ledger):
