@@ -118,9 +118,11 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
         risk, kind, vtype = rng.choice(_VULN_KINDS)
         path = rng.choice(_PATHS)
         (found, _), *later = _demo_life(period, risk, rng)
+        host = rng.choice(_HOSTS)
         vulnerability = Vulnerability(
-            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=rng.choice(_HOSTS),
-            path=path, method=rng.choice(("GET", "POST", "PUT")), parameter=rng.choice(_PARAMS), type=vtype)
+            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=host,
+            application=_APPLICATIONS.get(host, ""), path=path, method=rng.choice(("GET", "POST", "PUT")),
+            parameter=rng.choice(_PARAMS), type=vtype)
         for at, status in later:
             vulnerability = vulnerability.observe(at, status)
         data.vulnerabilities.append(vulnerability)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from chalicelib.models.reports import Figure
 from chalicelib.reports.content import Ranked, ReportData, Sentence
+from chalicelib.reports.pdf_assets import assets
 from chalicelib.reports.pdf_layout import (
     ACCENT,
     ACCENT_LIGHT,
@@ -330,6 +331,7 @@ def render(report: ReportData, product: str = "Email Report") -> bytes:
         _endpoints(pdf, report)
         _applications(pdf, report)
         _sources(pdf, report)
+        assets(pdf, report)
         vulnerabilities(pdf, report)
         incidents(pdf, report)
     return bytes(pdf.output())
