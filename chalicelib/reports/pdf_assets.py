@@ -7,7 +7,7 @@ from chalicelib.reports.pdf_layout import RISK_COLOURS, RISK_NAMES, WORSE, Colum
 
 
 def _table(pdf: Document, heading: str, rows: list[AssetRisk]) -> None:
-    columns = [Column(heading, 80), *(Column(f"{RISK_NAMES[risk]} open", 18 if risk != "medium" else 20, "R")
+    columns = [Column(heading, 80), *(Column(RISK_NAMES[risk], 18 if risk != "medium" else 20, "R")
                                       for risk in RISKS), Column("Oldest open", 24, "R"), Column("Overdue", 20, "R")]
     texts = [[clean(row.name), *(number(row.open[risk]) for risk in RISKS),
               f"{row.oldest_days:,} d" if row.oldest_days else "< 1 d", number(row.overdue)] for row in rows]
