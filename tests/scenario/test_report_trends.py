@@ -6,6 +6,7 @@ they came from are gone."""
 
 import itertools
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from boto3.dynamodb.conditions import Key
 from chalicelib.aws.clients import table
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
+from local.pollers import poll_once
 from tests.support.contracts import rollups as contract
 from tests.support.reports import preview, preview_text
 
@@ -161,3 +163,33 @@ def test_the_dynamodb_store_keeps_the_store_contract(aws):
     from chalicelib.aws.rollups_repo import DynamoRollupStore
 
     contract.check(DynamoRollupStore())
+
+
+def test_the_monthly_report_run_when_the_month_ends_writes_its_rollup(api, frozen_clock):
+    # GIVEN a Berlin tenant taking monthly reports, with November's attacks
+    tenant = api.tenant("Monatlich AG", "sec@monat.example", timezone=ZONE)
+    tenant.integration(name="Board", emails="board@monat.example", events=["report_monthly"])
+    frozen_clock.moment = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    attacks = [{"id": f"m{n}", "type": "attack.detected", "time": f"2026-11-{n + 1:02d}T10:00:00Z",
+                "data": {"type": "sqli", "host": "monat.example", "hits": 2, "blocked": n % 2 == 0}}
+               for n in range(10)]
+    status, body = tenant.call("POST", "/v1/events", {"events": attacks})
+    assert status == 202, body
+    assert _rollups(tenant.id) == {}
+
+    # WHEN the hourly scheduler fires just after Berlin's 1 December 00:00 and the report worker runs its job
+    moment = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)
+    frozen_clock.moment = moment
+    scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
+                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
+                 "version": "0"}
+    api.client.lambda_.invoke("report_scheduler", scheduled)
+    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
+        pass
+
+    # THEN November's rollup is stored with its figures, and the months before it back-filled
+    stored = _rollups(tenant.id)
+    assert stored["2026-11"]["attacks"] == 10 and stored["2026-11"]["hits"] == 20
+    assert stored["2026-11"]["blocked"] == 5
+    assert sorted(stored) == [month.key for month in MONTHS[1:]]
