@@ -6,7 +6,6 @@ they came from are gone."""
 
 import itertools
 import random
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +14,8 @@ from boto3.dynamodb.conditions import Key
 from chalicelib.aws.clients import table
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
-from local.pollers import poll_once
 from tests.support.contracts import rollups as contract
-from tests.support.reports import preview, preview_text
+from tests.support.reports import preview, preview_text, run_scheduler
 
 ZONE = "Europe/Berlin"
 MONTHS = [period_from_key("monthly", ZONE, key) for key in
@@ -178,15 +176,8 @@ def test_the_monthly_report_run_when_the_month_ends_writes_its_rollup(api, froze
     assert _rollups(tenant.id) == {}
 
     # WHEN the hourly scheduler fires just after Berlin's 1 December 00:00 and the report worker runs its job
-    moment = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)
-    frozen_clock.moment = moment
-    scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": "123456789012", "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
-                 "version": "0"}
-    api.client.lambda_.invoke("report_scheduler", scheduled)
-    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
-        pass
+    frozen_clock.moment = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)
+    run_scheduler(api, frozen_clock.moment)
 
     # THEN November's rollup is stored with its figures, and the months before it back-filled
     stored = _rollups(tenant.id)

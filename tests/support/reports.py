@@ -1,6 +1,8 @@
 """Report helpers for scenario tests: a preview rendered through the API and read back as text."""
 
 import io
+import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -8,6 +10,7 @@ from pypdf import PdfReader
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
+from local.pollers import poll_once
 
 
 def preview(tenant: Any, frequency: str, period_end: str) -> tuple[dict[str, Any], bytes]:
@@ -22,3 +25,14 @@ def preview_text(tenant: Any, frequency: str, period_end: str) -> str:
     """The previewed PDF's text on one line (runs of white space as one space)."""
     pages = PdfReader(io.BytesIO(preview(tenant, frequency, period_end)[1])).pages
     return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def run_scheduler(api: Any, when: datetime) -> None:
+    """The hourly report scheduler fired at ``when`` (UTC), then every report job it queued run by the worker."""
+    scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
+                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
+                 "version": "0"}
+    api.client.lambda_.invoke("report_scheduler", scheduled)
+    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
+        pass
