@@ -115,7 +115,7 @@ COUNTERS = Table("counters_table", "CountersTable", "counters", "key", TenantDat
 IDEMPOTENCY = Table("idempotency_table", "IdempotencyTable", "idempotency", "id", TenantData.NONE, ttl="expiration")
 SECURITY = Table("security_table", "SecurityTable", "security", "pk", TenantData.PARTITIONS, range_key="sk",
                  ttl="expires_at",  # aws/security_table.py ("vuln": records keyed by event before the lifecycle)
-                 partitions=("hour", "incident", "vulnerability", "vuln-open", "vuln-change", "seen", "vuln"))
+                 partitions=("hour", "incident", "vulnerability", "vuln-open", "vuln-change", "seen", "vuln", "rollup"))
 REPORTS = Table("reports_table", "ReportsTable", "reports", "tenant_id", TenantData.PARTITION, range_key="sk",
                 ttl="expires_at", indexes=(Index("due", "due_shard", "due_at", "KEYS_ONLY"),))
 TRIGGERS = Table("triggers_table", "TriggersTable", "triggers", "tenant_id", TenantData.PARTITION, range_key="sk")

@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.api.routing import Call, route
 from chalicelib.errors import ValidationFailed
-from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreviewRequest, ReportQuery
+from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreview, ReportPreviewRequest, ReportQuery
 from chalicelib.reports import service
 from chalicelib.tenants import service as tenant_service
 from chalicelib.wiring import stores
@@ -28,8 +28,8 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
 
 
 @route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",
-       access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportDownload, errors=(422, 429))
-def preview_report(call: Call) -> ReportDownload:
+       access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportPreview, errors=(422, 429))
+def preview_report(call: Call) -> ReportPreview:
     tenant = tenant_service.get_tenant(stores(), call.caller)
     try:
         period = service.preview_period(tenant, call.body.frequency, call.body.period_end, clock.now())

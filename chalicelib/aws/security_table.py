@@ -16,6 +16,7 @@ Items, per tenant:
   event of that id is a read and a conditional write (retried on a concurrent change).
 - ``<tenant>#vuln-open`` / ``<platform id>`` — one per vulnerability open now (deleted when it closes).
 - ``<tenant>#vuln-change`` / ``<change time>#<platform id>`` — one per status change in its history.
+- ``<tenant>#rollup`` / ``2026-11`` — one per ended month: its trend figures (``rollups_repo``), written once.
 - ``<tenant>#seen`` / ``<kind>#<event id>`` — written in the same transaction as the data, so an event recorded
   twice is counted once; a vulnerability event's mark keeps what it changed, for an event routed again.
 

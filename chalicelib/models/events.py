@@ -80,6 +80,7 @@ class VulnerabilityData(EventData):
     type: Text | None = None
     id: Text | None = None
     link: Text | None = None
+    application: Text | None = Field(None, description="the application it was found in (risk by asset)")
     status: VulnerabilityStatus = Field("open", description="what the platform reports now; 'reopened' reads as "
                                                             "'open'")
 

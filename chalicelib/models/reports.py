@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from chalicelib.models.common import Model, PageQuery, Strict
+from chalicelib.models.trends import TrendPoint
 
 ReportFrequency = Literal["daily", "weekly", "monthly"]
 PERIOD_NOUNS: dict[ReportFrequency, str] = {"daily": "day", "weekly": "week", "monthly": "month"}
@@ -76,6 +77,12 @@ class Report(Model):
 class ReportDownload(Report):
     download_url: str
     download_expires_at: datetime
+
+
+class ReportPreview(ReportDownload):
+    trends: list[TrendPoint] = Field(default_factory=list, description=(
+        "the same figures over the last 12 months (monthly), 12 weeks (weekly) or 30 days (daily), oldest first, "
+        "ending with the previewed period"))
 
 
 class ReportPage(Model):

@@ -65,7 +65,7 @@ Observed = Literal["open", "closed", "false_positive"]
 OPEN: frozenset[VulnerabilityStatus] = frozenset({"open", "reopened"})
 STATUS_WORDS: dict[VulnerabilityStatus, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive",
                                                 "reopened": "Reopened"}
-DESCRIPTION = ("risk", "title", "host", "domain", "path", "method", "parameter", "type", "link")
+DESCRIPTION = ("risk", "title", "host", "domain", "path", "method", "parameter", "type", "link", "application")
 
 
 class Observation(Model):
@@ -111,6 +111,7 @@ class Vulnerability(Model):
     parameter: str = ""
     type: str = ""
     link: str | None = None
+    application: str = ""
     described_at: datetime | None = Field(None, description="time of the event the description comes from")
     observed: list[Observation] = Field(default_factory=list)
     history: list[StatusChange] = Field(default_factory=list, description="each change of status, oldest first: "

@@ -26,6 +26,8 @@ from chalicelib.models.security import (
     hours_between,
 )
 from chalicelib.models.tenants import SlaDays
+from chalicelib.models.trends import TrendPoint
+from chalicelib.reports.assets import AssetRisk, by_asset
 from chalicelib.reports.attacks import Ranked, breakdowns, type_name
 from chalicelib.reports.periods import Frequency, Period
 
@@ -136,6 +138,11 @@ class ReportData(Model):
     incident_rows: list[IncidentRow]
     open_before: list[IncidentRow] = Field(default_factory=list, description="incidents that began before the "
                                            f"period (up to {INCIDENT_LOOK_BACK.days} days) and are not resolved")
+    vulnerable_hosts: list[AssetRisk] = Field(default_factory=list, description="risk by host at the period's end")
+    vulnerable_applications: list[AssetRisk] = Field(default_factory=list, description="risk by application, when "
+                                                                                      "vulnerability events name one")
+    trends: list[TrendPoint] = Field(default_factory=list, description="the same figures over the last 12 months, "
+                                                                       "12 weeks or 30 days (reports.trends)")
 
     @property
     def period_noun(self) -> str:
@@ -302,6 +309,8 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
         timeline=timeline,
         **breakdowns(current.aggregates, top),
         vulnerabilities=rows,
+        vulnerable_hosts=by_asset(current.vulnerabilities, end, sla, lambda v: v.host, top),
+        vulnerable_applications=by_asset(current.vulnerabilities, end, sla, lambda v: v.application, top),
         incident_rows=[_incident_row(i, zone) for i in incidents],
         open_before=[_incident_row(i, zone) for i in sorted(current.open_before, key=lambda i: (i.at, i.id))],
     )

@@ -17,6 +17,8 @@ from chalicelib.models.security import (
     Vulnerability,
     hours_between,
 )
+from chalicelib.models.tenants import SlaDays
+from chalicelib.reports import trends
 from chalicelib.reports.content import ReportData, build_report
 from chalicelib.reports.periods import Frequency, Period, period_from_key
 
@@ -116,9 +118,11 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
         risk, kind, vtype = rng.choice(_VULN_KINDS)
         path = rng.choice(_PATHS)
         (found, _), *later = _demo_life(period, risk, rng)
+        host = rng.choice(_HOSTS)
         vulnerability = Vulnerability(
-            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=rng.choice(_HOSTS),
-            path=path, method=rng.choice(("GET", "POST", "PUT")), parameter=rng.choice(_PARAMS), type=vtype)
+            id=f"demo-v{n}", at=found, risk=risk, title=f"{kind} in {path}", host=host,
+            application=_APPLICATIONS.get(host, ""), path=path, method=rng.choice(("GET", "POST", "PUT")),
+            parameter=rng.choice(_PARAMS), type=vtype)
         for at, status in later:
             vulnerability = vulnerability.observe(at, status)
         data.vulnerabilities.append(vulnerability)
@@ -133,8 +137,15 @@ def demo_security_data(period: Period, vulnerabilities: int = 40, incidents: int
 def demo_report(frequency: Frequency = "monthly", timezone: str = "Europe/Berlin", key: str = "2026-10",
                 vulnerabilities: int = 40, incidents: int = 12, tenant_name: str = "Acme Corp",
                 seed: int = 7) -> ReportData:
-    """A complete report of made-up data, with a quieter previous period for the change figures."""
+    """A complete report of made-up data, with a quieter previous period for the change figures and trends
+    over the periods before (each made up on its own, with 40 vulnerabilities)."""
     period = period_from_key(frequency, timezone, key)
     current = demo_security_data(period, vulnerabilities, incidents, seed)
     previous = demo_security_data(period.previous(), vulnerabilities * 4 // 5, incidents * 6 // 5, seed + 1)
-    return build_report(tenant_name, period, current, previous, generated_at=period.end)
+    report = build_report(tenant_name, period, current, previous, generated_at=period.end)
+    sla = SlaDays().model_dump()
+    found = {}
+    for earlier in trends.window(period):
+        data = current if earlier == period else demo_security_data(earlier, 40, 0, seed)
+        found[earlier.key] = trends.rollups([earlier], data.aggregates, data.vulnerabilities, sla)[0]
+    return report.model_copy(update={"trends": trends.points(trends.window(period), found)})

@@ -12,20 +12,23 @@
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
+from chalicelib.aws.rollups_repo import DynamoRollupStore
 from chalicelib.delivery import outbox
 from chalicelib.email import reports as mails
 from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
-from chalicelib.models.reports import Report, ReportDownload, ReportFigure, filename
+from chalicelib.models.reports import Report, ReportFigure, ReportPreview, filename
+from chalicelib.models.security import SecurityData
 from chalicelib.models.tenants import Tenant
+from chalicelib.models.trends import TrendPoint
 from chalicelib.observability import count, logger, milliseconds
-from chalicelib.reports import links, scheduler
+from chalicelib.reports import links, scheduler, trends
 from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
@@ -60,8 +63,22 @@ def content_of(tenant: Tenant, period: Period) -> ReportData:
     before = period.previous()  # its vulnerability backlog is in current's records (their history)
     previous = security_repo.read(tenant.id, before.start, before.end, vulnerabilities=False)
     now = clock.now()
-    return build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
+    data = build_report(tenant.name, period, current, previous, generated_at=now, partial=period.end > now,
                         sla_days=tenant.sla_days.model_dump())
+    return data.model_copy(update={"trends": _trends(tenant, period, current, now)})
+
+
+def _trends(tenant: Tenant, period: Period, current: SecurityData, now: datetime) -> list[TrendPoint]:
+    """The report's trends: monthly from the rollups (written here when missing), else from one read."""
+    sla = tenant.sla_days.model_dump()
+
+    def read(start: datetime, end: datetime) -> SecurityData:
+        return security_repo.read(tenant.id, start, end)
+
+    if period.frequency == "monthly":
+        kept_since = now - timedelta(days=get_settings().security_retention_days)
+        return trends.monthly(tenant.id, period, current, DynamoRollupStore(), read, sla, now, kept_since)
+    return trends.recent(period, read, sla, now)
 
 
 def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
@@ -157,14 +174,16 @@ def handle_batch(event: dict[str, Any], context: Any,
     return queue.process_batch(event, context, one, whole_batch_fails=True)
 
 
-def preview(tenant: Tenant, period: Period) -> ReportDownload:
-    """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF."""
+def preview(tenant: Tenant, period: Period) -> ReportPreview:
+    """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF, with the
+    report's trends."""
     now = clock.now()
     data, document = _render(tenant, period)
     rid = f"preview-{now:%Y%m%dT%H%M%S}-{period.frequency}-{period.key}"
     key = f"previews/{tenant.id}/{rid}.pdf"
     blobs.put(key, document)
-    return links.download(tenant, _report(tenant, period, key, data, len(document), rid))
+    download = links.download(tenant, _report(tenant, period, key, data, len(document), rid))
+    return ReportPreview(**download.model_dump(), tenant_id=tenant.id, object_key=key, trends=data.trends)
 
 
 def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from chalicelib.models.reports import Figure
 from chalicelib.reports.content import Ranked, ReportData, Sentence
+from chalicelib.reports.pdf_assets import assets
 from chalicelib.reports.pdf_layout import (
     ACCENT,
     ACCENT_LIGHT,
@@ -38,6 +39,7 @@ from chalicelib.reports.pdf_layout import (
     title,
 )
 from chalicelib.reports.pdf_records import incidents, vulnerabilities
+from chalicelib.reports.pdf_trends import trends
 from chalicelib.reports.summary import summarise
 
 
@@ -314,17 +316,22 @@ def render(report: ReportData, product: str = "Email Report") -> bytes:
     pdf.set_creation_date(report.generated_at)
     pdf.add_page()
     _cover(pdf, report)
+    if report.frequency == "monthly":  # the executive page: a month is read against the year
+        trends(pdf, report)
     if report.is_empty:
         _empty(pdf, report)
     else:
         _summary(pdf, report)
         _cards(pdf, report)
+        if report.frequency != "monthly":
+            trends(pdf, report)
         _chart(pdf, report)
         _tops(pdf, report)
         _owasp(pdf, report)
         _endpoints(pdf, report)
         _applications(pdf, report)
         _sources(pdf, report)
+        assets(pdf, report)
         vulnerabilities(pdf, report)
         incidents(pdf, report)
     return bytes(pdf.output())

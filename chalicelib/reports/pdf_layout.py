@@ -74,6 +74,7 @@ def _texts(report: ReportData, product: str) -> Iterator[str]:
     yield product
     yield from (ranked.name for ranked in (*report.top_attack_types, *report.top_hosts, *report.top_endpoints,
                                            *report.top_ips, *report.top_countries))
+    yield from (asset.name for asset in report.vulnerable_applications)  # hosts: in the vulnerability rows
     for row in (*report.vulnerabilities, *report.incident_rows):
         yield from (text for text in row[2:] if isinstance(text, str))  # after the time and the risk
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from chalicelib import clock, limits
 from chalicelib.aws import integrations_repo, reports_repo
 from chalicelib.errors import NotFound
-from chalicelib.models.reports import ReportDownload, ReportFrequency, ReportPage
+from chalicelib.models.reports import ReportDownload, ReportFrequency, ReportPage, ReportPreview
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
@@ -59,7 +59,7 @@ def rate_limit_previews(tenant_id: str) -> None:
                                 settings.preview_rate_window_seconds, "previews per tenant"))
 
 
-def preview(tenant: Tenant, period: "Period") -> ReportDownload:
+def preview(tenant: Tenant, period: "Period") -> ReportPreview:
     """``period`` (from :func:`preview_period`) rendered now, with an expiring link; 429 past the rate limit."""
     rate_limit_previews(tenant.id)
     from chalicelib.reports import generation  # the renderer (fpdf2) loads for a preview, not every API cold start

@@ -33,17 +33,22 @@ def preview_text(tenant: Any, frequency: str, period_end: str) -> str:
     return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
+def run_scheduler(api: Any, when: datetime) -> None:
+    """The hourly report scheduler fired at ``when`` (UTC), then every report job it queued run by the worker."""
+    scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
+                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
+                 "version": "0"}
+    api.client.lambda_.invoke("report_scheduler", scheduled)
+    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
+        pass
+
+
 @pytest.fixture
 def fire(api: Api, pipeline: Pipeline, frozen_clock: FrozenClock) -> Callable[[datetime], None]:
     """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
     def run(when: datetime) -> None:
         frozen_clock.moment = when
-        scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                     "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-                     "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
-                     "version": "0"}
-        api.client.lambda_.invoke("report_scheduler", scheduled)
-        while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
-            pass
+        run_scheduler(api, when)
         pipeline.drain()
     return run
