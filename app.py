@@ -43,9 +43,10 @@ app.register_blueprint(triggers_bp)
 
 @app.on_sqs_message(queue=get_settings().delivery_queue, batch_size=10)
 def delivery_worker(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib import wiring
     from chalicelib.delivery import worker
 
-    return worker.handle_batch(event.to_dict(), event.context)
+    return worker.handle_batch(event.to_dict(), event.context, wiring.stores())
 
 
 @app.on_sqs_message(queue=get_settings().route_queue, batch_size=10)

@@ -4,7 +4,7 @@ deliveries; writes that must not clobber are conditional, proven with concurrent
 from collections import Counter
 from typing import Any
 
-from chalicelib import clock
+from chalicelib import clock, wiring
 from chalicelib.auth import Caller
 from chalicelib.aws import deliveries_repo, integrations_repo, tenants_repo
 from chalicelib.delivery import worker
@@ -144,7 +144,7 @@ def test_concurrent_claims_of_one_try_send_exactly_once(acme: TenantHandle, pipe
 
 def _try(message: dict[str, Any]) -> str:
     try:
-        worker.process(dict(message))
+        worker.process(dict(message), wiring.stores())
     except worker.TryInFlight:
         return "in flight"
     return "done"

@@ -15,8 +15,9 @@ from pathlib import Path
 BASE = ("chalicelib", "settings", "errors", "clock", "observability", "vocabulary", "models")
 # Lowest first: a package may import only packages of an earlier entry (base modules: each other too).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    BASE, ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",), ("triggers",),
-    ("reports",), ("events",), ("integrations",), ("tenants",), ("api", "console"), ("app",))
+    BASE, ("stores",), ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",),
+    ("triggers",), ("reports",), ("events",), ("integrations",), ("tenants",), ("wiring",), ("api", "console"),
+    ("app",))
 FRONT_ENDS = ("api", "console")
 MAX_LINES = 400
 
