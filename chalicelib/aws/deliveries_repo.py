@@ -25,7 +25,7 @@ from chalicelib.aws.dynamo import (
     transact_retrying,
     written,
 )
-from chalicelib.models.deliveries import Attempt, Delivery
+from chalicelib.models.deliveries import Delivery
 from chalicelib.settings import get_settings
 from chalicelib.stores.deliveries import Outcome
 
@@ -109,21 +109,16 @@ _FINISH = ("SET attempts = list_append(attempts, :attempts), #status = :status, 
            "recipients_sent = list_append(if_not_exists(recipients_sent, :none), :sent)")
 
 
-def _finish_values(attempts: list[Attempt], status: str, next_try_at: datetime | None, last_error: str | None,
-                   reason: str | None) -> dict[str, Any]:
+def _finish_values(outcome: Outcome) -> dict[str, Any]:
+    """The messages of a claimed try (one per recipient) and the delivery's new status: the addresses that got it
+    join ``recipients_sent``, the others are left in ``recipients_pending``."""
+    attempts = outcome.attempts
     sent = [attempt.recipient for attempt in attempts if attempt.outcome == "sent"]
     pending = [attempt.recipient for attempt in attempts if attempt.outcome != "sent" and attempt.recipient]
     values = {":attempts": [attempt.model_dump(mode="json", exclude_none=True) for attempt in attempts],
-              ":status": status, ":at": attempts[0].at, ":next": next_try_at, ":error": last_error, ":reason": reason,
-              ":sent": sent, ":pending": pending, ":none": []}
+              ":status": outcome.status, ":at": attempts[0].at, ":next": outcome.next_try_at,
+              ":error": outcome.error, ":reason": outcome.reason, ":sent": sent, ":pending": pending, ":none": []}
     return {key: _json(value) for key, value in values.items()}
-
-
-def finish_attempt(delivery: Delivery, attempts: list[Attempt], status: str, next_try_at: datetime | None,
-                   last_error: str | None, reason: str | None = None) -> None:
-    """Record the messages of the claimed try (one per recipient) and the delivery's new status: the
-    addresses that got it join ``recipients_sent``, the others are left in ``recipients_pending``."""
-    _update(delivery.tenant_id, delivery.id, _FINISH, _finish_values(attempts, status, next_try_at, last_error, reason))
 
 
 def _record_ops(outcomes: list[Outcome]) -> list[dict[str, Any]]:
@@ -139,15 +134,14 @@ def _record_ops(outcomes: list[Outcome]) -> list[dict[str, Any]]:
         "TableName": get_settings().deliveries_table,
         "Key": to_attribute_values(_key(outcome.delivery.tenant_id, outcome.delivery.id)),
         "UpdateExpression": _FINISH, "ExpressionAttributeNames": {"#status": "status"},
-        "ExpressionAttributeValues": to_attribute_values(_finish_values(
-            outcome.attempts, outcome.status, outcome.next_try_at, outcome.error, outcome.reason)),
+        "ExpressionAttributeValues": to_attribute_values(_finish_values(outcome)),
     }} for outcome in outcomes] + [op for (tenant_id, integration_id), (total, failed) in counters.items() if total
                                   for op in counters_repo.count_requests_ops(tenant_id, integration_id, at, total,
                                                                              failed)]
 
 
 def record(outcomes: list[Outcome]) -> None:
-    """Record claimed tries (:func:`finish_attempt` each) with their request counters, in one transaction."""
+    """Record claimed tries with their request counters, in one transaction."""
     if outcomes:
         transact_retrying(_record_ops(outcomes))
 

@@ -12,6 +12,7 @@ from chalicelib.delivery import worker
 from chalicelib.integrations.health import Ratio, summarise, window_ratio
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
+from chalicelib.stores.deliveries import Outcome
 from local.pollers import poll_once
 from tests.scenario.test_auto_disable import run_health_check, state
 from tests.support.checks import assert_error, scan
@@ -242,8 +243,8 @@ def test_a_delivery_skipped_at_its_try_stays_redrivable(acme, pipeline):
     acme.call("DELETE", f"/v1/integrations/{soc['id']}")
     row = deliveries_repo.get(acme.id, skipped["id"])
     assert row is not None
-    deliveries_repo.finish_attempt(row, [Attempt(number=9, at=row.updated_at, outcome="failed", recipient="x@y")],
-                                   "dead", None, "x")
+    deliveries_repo.record([Outcome(row, [Attempt(number=9, at=row.updated_at, outcome="failed", recipient="x@y")],
+                                    "dead", error="x")])
     error = assert_error(acme.call("POST", f"/v1/deliveries/{skipped['id']}/redrive"), 409)
     assert "deleted" in error["message"]
 
