@@ -80,8 +80,9 @@ def digest_pass(event: CloudWatchEvent) -> dict[str, int]:
     return once(f"digests#{event.to_dict()['id']}", lambda: send.run(clock.now()), event.context)
 
 
-# One job (or scheduling or data-migration page) per invocation: Chalice cannot enable ReportBatchItemFailures, so
-# a failed job must fail the batch.
+# One job (or scheduling or data-migration page) per invocation, so a failed one fails its invocation alone and SQS
+# retries just it: this queue's event source has no ReportBatchItemFailures, which .chalice/resources.json gives the
+# other SQS handlers (Chalice's decorator cannot).
 @app.on_sqs_message(queue=get_settings().report_queue, batch_size=1)
 def report_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.reports import generation

@@ -14,10 +14,9 @@ from datetime import datetime
 import offline
 
 from chalicelib import wiring
-from chalicelib.aws import deliveries_repo
+from chalicelib.aws import deliveries_repo, mailer
 from chalicelib.aws.dynamo import scan_all
 from chalicelib.delivery import worker
-from chalicelib.email import mailer
 from chalicelib.events import ingest
 from chalicelib.integrations import service
 from chalicelib.models.integrations import IntegrationCreate

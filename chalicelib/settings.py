@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from chalicelib import resources
+
 # Stages that may link to this machine: everywhere else a loopback console URL is a missing parameter.
 LOOPBACK_STAGES = frozenset({"local", "test"})
 
@@ -24,22 +26,23 @@ class Settings(BaseModel):
     aws_region: str = Field("us-east-1", validation_alias="AWS_DEFAULT_REGION")
     aws_endpoint_url: str | None = None
 
-    tenants_table: str = "email-report-tenants"
-    tokens_table: str = "email-report-tokens"
-    integrations_table: str = "email-report-integrations"
-    events_table: str = "email-report-events"
-    deliveries_table: str = "email-report-deliveries"
-    counters_table: str = "email-report-counters"
-    idempotency_table: str = "email-report-idempotency"
-    security_table: str = "email-report-security"
-    delivery_queue: str = "email-report-deliveries"
-    reports_bucket: str = "email-report-reports"
-    reports_table: str = "email-report-reports"
-    report_queue: str = "email-report-reports"
-    triggers_table: str = "email-report-triggers"
-    trigger_queue: str = "email-report-trigger-groups"
-    route_queue: str = "email-report-event-routes"
-    suppressions_table: str = "email-report-suppressions"
+    # The resources' names, declared in chalicelib/resources.py (tests/unit/test_declared_resources.py: one each)
+    tenants_table: str = resources.TENANTS.name
+    tokens_table: str = resources.TOKENS.name
+    integrations_table: str = resources.INTEGRATIONS.name
+    events_table: str = resources.EVENTS.name
+    deliveries_table: str = resources.DELIVERIES.name
+    counters_table: str = resources.COUNTERS.name
+    idempotency_table: str = resources.IDEMPOTENCY.name
+    security_table: str = resources.SECURITY.name
+    reports_table: str = resources.REPORTS.name
+    triggers_table: str = resources.TRIGGERS.name
+    suppressions_table: str = resources.SUPPRESSIONS.name
+    delivery_queue: str = resources.DELIVERY_QUEUE.name
+    report_queue: str = resources.REPORT_QUEUE.name
+    trigger_queue: str = resources.TRIGGER_QUEUE.name
+    route_queue: str = resources.ROUTE_QUEUE.name
+    reports_bucket: str = resources.REPORTS_BUCKET.name
     # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
     ses_configuration_set: str = ""
     ses_max_send_rate: float | None = Field(None, gt=0)  # messages/s; unset: SES's MaxSendRate (GetSendQuota)

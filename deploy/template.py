@@ -25,16 +25,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.resources import ASYNC_DEAD_LETTERS, EVENT_TARGET_DEAD_LETTERS, REPORT_QUEUE
 from chalicelib.settings import Settings
 
 ALIAS = "live"
 ASYNC_EVENTS = frozenset({"Schedule", "CloudWatchEvent", "EventBridgeRule", "SNS"})
 RULE_EVENTS = frozenset({"Schedule", "CloudWatchEvent", "EventBridgeRule"})
-FAILURE_QUEUE = "AsyncDeadLetterQueue"
-RULE_DEAD_LETTER_QUEUE = "EventTargetDeadLetterQueue"
+FAILURE_QUEUE = ASYNC_DEAD_LETTERS.logical_id
+RULE_DEAD_LETTER_QUEUE = EVENT_TARGET_DEAD_LETTERS.logical_id
 # How old the oldest message of a work queue may get (s). Reports: the midnight burst drains in ≈ 22 min at
 # the planned SES rate (docs/scale.md), so an hour means stuck, not busy.
-QUEUE_AGE_LIMITS = {"ReportQueue": 3600}
+QUEUE_AGE_LIMITS = {REPORT_QUEUE.logical_id: 3600}
 DEFAULT_QUEUE_AGE_LIMIT = 900
 BACKUP_RETENTION_DAYS = 35
 RUNBOOK = "docs/operations.md"

@@ -18,7 +18,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chalicelib import clock
-from chalicelib.email import mailer
+from chalicelib.aws import mailer
 from chalicelib.settings import get_settings
 
 

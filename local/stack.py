@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalice.app import SQSEventConfig
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, create_local_server
@@ -28,7 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chalicelib import clock
 from chalicelib.aws import clients
 from chalicelib.models.tenants import Tenant, TenantCreate
-from chalicelib.settings import Settings, get_settings
+from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from local import demo_data, fair_queues, faults, loops, outbox, resources
 from local.moto_server import MotoServer, lift_ses_quota
@@ -62,15 +63,14 @@ class Loop:
     run: Callable[[threading.Event], None]
 
 
-def background_loops(settings: Settings, app: Any, demo: Tenant) -> list[Loop]:
-    """What runs beside the API, standing in for the event sources Chalice's local server lacks."""
+def background_loops(app: Any, demo: Tenant) -> list[Loop]:
+    """What runs beside the API, standing in for the event sources Chalice's local server lacks: a poller for
+    every queue a function of the app reads, so a queue added there is polled here too."""
     lambdas = Client(app, stage_name=STAGE, project_dir=str(PROJECT_DIR))
     return [
         Loop("demo-data", lambda stop: _seed_demo(demo, stop)),
-        Loop("delivery-queue", loops.queue_poller(lambdas, settings.delivery_queue, "delivery_worker")),
-        Loop("event-routes", loops.queue_poller(lambdas, settings.route_queue, "event_router")),
-        Loop("trigger-groups", loops.queue_poller(lambdas, settings.trigger_queue, "trigger_groups")),
-        Loop("report-queue", loops.queue_poller(lambdas, settings.report_queue, "report_worker")),
+        *[Loop(source.queue, loops.queue_poller(lambdas, source.queue, source.name))
+          for source in app.event_sources if isinstance(source, SQSEventConfig)],
         Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
         Loop("report-scheduler", loops.schedule(lambdas, "report_scheduler", REPORT_SCHEDULE_SECONDS)),
         Loop("digest-pass", loops.schedule(lambdas, "digest_pass", DIGEST_PASS_SECONDS)),
@@ -168,7 +168,7 @@ def serve(stack: StackSettings) -> None:
         print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
         print("Press Ctrl-C to stop.")
         print(f"Sent mail: {api_url}/local/outbox")
-        with running(background_loops(settings, config.chalice_app, demo.tenant)):
+        with running(background_loops(config.chalice_app, demo.tenant)):
             server.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping.")

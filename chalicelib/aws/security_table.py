@@ -40,10 +40,12 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import cancellation_reasons, from_attribute_values, put_op, transact
+from chalicelib.resources import SECURITY
 from chalicelib.settings import get_settings
 
-# Every ``<tenant>#<kind>`` partition above ("vuln": records keyed by event before the lifecycle, expiring by TTL).
-PARTITIONS = ("hour", "incident", "vulnerability", "vuln-open", "vuln-change", "seen", "vuln")
+# Every ``<tenant>#<kind>`` partition above, declared with the table ("vuln": records keyed by event before the
+# lifecycle, expiring by TTL).
+PARTITIONS = SECURITY.partitions
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

@@ -1,4 +1,5 @@
-"""Where a tenant's data lives, and its removal when the tenant is deleted.
+"""Where a tenant's data lives, and its removal when the tenant is deleted: each table and the bucket's folders, as
+their declaration says (``chalicelib.resources``: ``TenantData``).
 
 Removed now: everything kept in tables without a TTL (tokens, integrations, triggers, suppressions) and
 everything with a long one (deliveries with their mail content, reports and their PDFs in S3, security data).
@@ -7,16 +8,11 @@ buckets and trigger windows (hours to 2 days), whose keys are not grouped by ten
 acts on once the tenant is gone.
 """
 
-from chalicelib.aws import blobs, security_repo, tokens_repo
+from chalicelib.aws import blobs, tokens_repo
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import delete_partition
+from chalicelib.resources import REPORTS_BUCKET, TABLES, Table, TenantData
 from chalicelib.settings import get_settings
-
-# (table setting, partition key, sort key) of the tables partitioned by tenant id
-_BY_TENANT = (("integrations_table", "tenant_id", "sk"), ("triggers_table", "tenant_id", "sk"),
-              ("deliveries_table", "tenant_id", "id"), ("suppressions_table", "tenant_id", "email"),
-              ("reports_table", "tenant_id", "sk"))
-_BLOB_PREFIXES = ("reports/{tenant}/", "previews/{tenant}/")  # reports.jobs' object keys
 
 
 def _tokens(tenant_id: str) -> int:
@@ -27,9 +23,9 @@ def _tokens(tenant_id: str) -> int:
 
 
 def _blobs(tenant_id: str) -> int:
-    s3, bucket, deleted = blobs.client(), get_settings().reports_bucket, 0
-    for prefix in _BLOB_PREFIXES:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.format(tenant=tenant_id)):
+    s3, bucket, deleted = blobs.client(), getattr(get_settings(), REPORTS_BUCKET.setting), 0
+    for folder in REPORTS_BUCKET.folders:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{folder.prefix}{tenant_id}/"):
             keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
             if keys:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
@@ -37,15 +33,22 @@ def _blobs(tenant_id: str) -> int:
     return deleted
 
 
+def _partitions(declared: Table, tenant_id: str) -> dict[str, int]:
+    """What the purge removes from one table: ``{what: how many}``, nothing for a table whose data stays."""
+    name = getattr(get_settings(), declared.setting)
+    if declared.tenant_data is TenantData.PARTITION:
+        return {declared.setting: delete_partition(table(name), declared.hash_key, tenant_id, str(declared.range_key))}
+    if declared.tenant_data is TenantData.PARTITIONS:
+        return {f"{declared.short} {kind}": delete_partition(table(name), declared.hash_key, f"{tenant_id}#{kind}",
+                                                             str(declared.range_key)) for kind in declared.partitions}
+    return {}
+
+
 def purge(tenant_id: str) -> dict[str, int]:
     """Delete the tenant's data everywhere it is kept, tokens first; how many items went from each place.
     Safe to repeat: a second run finds less or nothing."""
-    settings = get_settings()
-    removed = {"tokens": _tokens(tenant_id)}
-    for setting, hash_key, range_key in _BY_TENANT:
-        removed[setting] = delete_partition(table(getattr(settings, setting)), hash_key, tenant_id, range_key)
-    for kind in security_repo.PARTITIONS:
-        removed[f"security {kind}"] = delete_partition(table(settings.security_table), "pk", f"{tenant_id}#{kind}",
-                                                       "sk")
+    removed = {"tokens": _tokens(tenant_id)}  # the one TenantData.BY_INDEX table
+    for declared in TABLES:
+        removed.update(_partitions(declared, tenant_id))
     removed["report objects"] = _blobs(tenant_id)
     return removed

@@ -4,7 +4,7 @@ answer kept per recipient, so one refused address never stops the others, nor on
 
 from dataclasses import dataclass
 
-from chalicelib.email import mailer
+from chalicelib.aws import mailer
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content, build
 from chalicelib.models.common import mail_address

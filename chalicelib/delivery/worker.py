@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import queue
+from chalicelib.aws import mailer, queue
 from chalicelib.aws.queue import seconds_until
 from chalicelib.delivery import outbox, schedule
 from chalicelib.delivery.send import send_each
-from chalicelib.email import mailer
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery

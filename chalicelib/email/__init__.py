@@ -1,1 +1,1 @@
-"""Email: message building (jinja2 templates, MIME) and the SES mailer."""
+"""Email: every message's content (jinja2 templates) and its MIME; ``chalicelib.aws.mailer`` sends it through SES."""

@@ -23,8 +23,8 @@ _API_FIELDS = ("change", "action", "method", "host", "domain", "path", "endpoint
 
 def _template(trigger: Trigger) -> str:
     """The template of the trigger's alert, as the event registry says."""
-    template = EVENTS[alert_type(trigger.condition.type)].template
-    assert template, "every alert kind has a template (tests/test_event_registry.py)"
+    template = EVENTS[alert_type(trigger.condition.type)].mail_template()
+    assert template, "every alert kind has a template (tests/unit/test_event_registry.py)"
     return template
 
 

@@ -5,9 +5,9 @@ Every mail says what happened in words and, when something is to be done, what t
 
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock, vocabulary
 from chalicelib.email.compose import compose
@@ -18,9 +18,7 @@ from chalicelib.models.tenants import SlaDays
 from chalicelib.settings import get_settings
 
 # A system mail's headline is its type's in the registry; an automatic disable has its own.
-_AUTOMATIC = "integration.disabled.automatic"
 _AUTOMATIC_HEADLINE = "Integration disabled automatically: {name}"
-# Facts are shown in this order, unlabelled fields last.
 # A status change is mailed with the verb a reader acts on (false positives are not mailed: the router).
 _STATUS_VERBS: dict[str, str] = {"closed": "fixed", "reopened": "reopened", "open": "reopened",
                                  "false_positive": "marked false positive"}
@@ -31,6 +29,7 @@ _LABELS: dict[str, str] = {
     "application_id": "Application id", "integration_id": "Integration id", "host": "Host", "domain": "Domain",
     "path": "Path", "method": "Method", "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
 }
+# Facts are shown in this order, unlabelled fields last.
 _ORDER = {key: position for position, key in enumerate(_LABELS)}
 _STATUS_WORDS: dict[str, str] = {"open": "Open", "closed": "Fixed", "false_positive": "False positive",
                                  "reopened": "Reopened"}
@@ -192,12 +191,6 @@ def is_admin_role(role: Any) -> bool:
     return visible.strip().casefold().replace("_", " ").endswith(("admin", "administrator"))
 
 
-def _admin_granted(event_type: str, data: Mapping[str, Any]) -> bool:
-    """A user created as an administrator, or a role changed to one from something else."""
-    return is_admin_role(data.get("role")) and (event_type == "user.created" or (
-        event_type == "user.role_changed" and not is_admin_role(data.get("previous_role"))))
-
-
 def _addresses(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -212,62 +205,91 @@ def _fix_steps(addresses: list[str]) -> list[str]:
             "Run Test integration and check that every address is accepted."]
 
 
-def _unsubscribed(data: Mapping[str, Any]) -> tuple[str, list[str]]:
-    """Notice and advice of ``integration.recipient_unsubscribed``: who left, and what an admin may do."""
+class Notice(NamedTuple):
+    """What a system mail says beyond its headline: a notice, the advice, the facts' data, and for a case of its
+    own a headline form and a subject mark."""
+
+    text: str
+    advice: list[str]
+    shown: dict[str, Any]
+    headline: str = ""
+    mark: str = ""
+
+
+def _shown(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {**data, "failing_addresses": ", ".join(_addresses(data.get("failing_addresses")))}
+
+
+def _changed(data: Mapping[str, Any]) -> Notice:
+    """A user, application or integration changed: the facts say it all."""
+    return Notice("", [], _shown(data))
+
+
+def _user(data: Mapping[str, Any]) -> str:
+    return _part(data.get("email")) or _part(data.get("name")) or "unknown user"
+
+
+def _admin_access(data: Mapping[str, Any]) -> Notice:
+    advice = ["If you did not expect this, remove the admin role and review the changes this user made."]
+    return Notice(f"Admin access granted to {_user(data)}.", advice, _shown(data), mark=ADMIN_MARK)
+
+
+def _user_created(data: Mapping[str, Any]) -> Notice:
+    """A user created as an administrator is flagged."""
+    return _admin_access(data) if is_admin_role(data.get("role")) else _changed(data)
+
+
+def _role_changed(data: Mapping[str, Any]) -> Notice:
+    """A role changed to an administrator's from another one is flagged."""
+    granted = is_admin_role(data.get("role")) and not is_admin_role(data.get("previous_role"))
+    return _admin_access(data) if granted else _changed(data)
+
+
+def _degraded(data: Mapping[str, Any]) -> Notice:
+    limit = f"{get_settings().auto_disable_ratio:.0%}"
+    return Notice(f"Mail to this integration is failing. At {limit} failed send requests it is disabled "
+                  "automatically.", _fix_steps(_addresses(data.get("failing_addresses"))), _shown(data))
+
+
+def _unsubscribed(data: Mapping[str, Any]) -> Notice:
+    """Who left, and what an admin may do."""
     address = _part(data.get("address"))
     advice = [f"If {address} should get these mails again, check with them first, then add the address back on "
               "the integration's page in the console."]
     if data.get("recipients_left") == 0:
         advice.insert(0, "No address is left: the integration sends nothing until you add one.")
-    return (f"{address} used the unsubscribe link in a mail from this integration and no longer gets its mail.",
-            advice)
+    return Notice(f"{address} used the unsubscribe link in a mail from this integration and no longer gets its "
+                  "mail.", advice, _shown(data))
 
 
-def _integration_notice(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, list[str], dict[str, Any]]:
-    """Headline key, notice, advice and the facts' data of an ``integration.*`` event (its data read with
-    ``.get``: ``mode``, ``error``, ``failing_addresses`` and ``dead_lettered`` come with the automatic case)."""
-    addresses = _addresses(data.get("failing_addresses"))
-    shown = {**data, "failing_addresses": ", ".join(addresses)}
-    if event_type == "integration.degraded":
-        limit = f"{get_settings().auto_disable_ratio:.0%}"
-        return (event_type, f"Mail to this integration is failing. At {limit} failed send requests it is disabled "
-                f"automatically.", _fix_steps(addresses), shown)
-    if event_type == "integration.recipient_unsubscribed":
-        return event_type, *_unsubscribed(data), shown
-    if event_type != "integration.disabled":
-        return event_type, "", [], shown
+def _disabled(data: Mapping[str, Any]) -> Notice:
+    """Disabled by hand, or automatically (``mode``, ``error``, ``failing_addresses`` and ``dead_lettered`` come
+    with the automatic case): then what makes it deliver again, and the subject asks for action."""
     # Events that do not say how fall back on the reason: the only manual one is "manual".
     mode = data.get("mode") or ("manual" if data.get("reason") in (None, "manual") else "automatic")
     if mode == "manual":
-        shown = {**shown, "mode": "manually", "reason": None}
-        return event_type, "", ["Nothing is sent to it until it is enabled again: to resume, enable it in the "
-                                "console."], shown
-    steps = [*_fix_steps(addresses), "Enable the integration."]
+        return Notice("", ["Nothing is sent to it until it is enabled again: to resume, enable it in the console."],
+                      {**_shown(data), "mode": "manually", "reason": None})
+    steps = [*_fix_steps(_addresses(data.get("failing_addresses"))), "Enable the integration."]
     dead = data.get("dead_lettered")
     if isinstance(dead, int) and dead > 0:
         steps.append(f"Redrive the {dead} dead-lettered deliver{'y' if dead == 1 else 'ies'} from its delivery log.")
-    return (_AUTOMATIC, "Disabled automatically because most of its recent deliveries "
-            "failed. Nothing is sent to it until it is enabled again.", steps, {**shown, "mode": "automatically"})
+    return Notice("Disabled automatically because most of its recent deliveries failed. Nothing is sent to it "
+                  "until it is enabled again.", steps, {**_shown(data), "mode": "automatically"},
+                  _AUTOMATIC_HEADLINE, _ACTION_MARK)
 
 
-def _system(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """Subject, headline and context of a system mail: who changed what, admin grants flagged."""
-    key, notice, advice, shown = _integration_notice(event_type, data)
+def _system(event_type: str, data: Mapping[str, Any], notice: Notice) -> tuple[str, str, dict[str, Any]]:
+    """Subject, headline and context of a system mail: who changed what, and the notice of its case."""
     role = _part(data.get("role"))
-    user = _part(data.get("email")) or _part(data.get("name")) or "unknown user"
-    values = {"user": user, "as_role": f" ({role})" if role else "", "role": role or "—",
+    values = {"user": _user(data), "as_role": f" ({role})" if role else "", "role": role or "—",
               "name": _part(data.get("name")) or "—", "previous_name": _part(data.get("previous_name")) or "—"}
     actor = _part(data.get("actor"))
-    form = _AUTOMATIC_HEADLINE if key == _AUTOMATIC else EVENTS[event_type].mail_headline
+    kind = EVENTS[event_type]
+    form = notice.headline or kind.mail_headline or kind.headline
     headline = form.format(**values) + (f" by {actor}" if actor else "")
-    mark = ""
-    if _admin_granted(event_type, data):
-        mark, notice = ADMIN_MARK, f"Admin access granted to {user}."
-        advice = ["If you did not expect this, remove the admin role and review the changes this user made."]
-    elif key == _AUTOMATIC:
-        mark = _ACTION_MARK
-    context = {"notice": notice, "advice": advice, "facts": _facts(shown)}
-    return header_text(mark + headline), headline, context
+    context = {"notice": notice.text, "advice": notice.advice, "facts": _facts(notice.shown)}
+    return header_text(notice.mark + headline), headline, context
 
 
 # --- scope -------------------------------------------------------------------------------
@@ -293,22 +315,53 @@ def _scope(details: ScopeData) -> tuple[str, dict[str, Any]]:
                      "advice": [line for action, line in _SCOPE_ADVICE.items() if action in actions]}
 
 
+Parts = tuple[str, str, dict[str, Any]]  # subject, headline and the template's context
+
+
+def _vulnerability_detected(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    data = VulnerabilityData.model_validate(event.data).model_dump(exclude_none=True)
+    return vulnerability_parts(data, "detected", sla, timezone)
+
+
+def _vulnerability_status(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    """A status change, which the router completed from the stored record into a whole vulnerability."""
+    details = VulnerabilityData.model_validate(event.data)
+    verb = _STATUS_VERBS.get(details.status, details.status)
+    return vulnerability_parts(details.model_dump(exclude_none=True), verb, sla, timezone)
+
+
+def _scope_changed(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+    subject, context = _scope(ScopeData.model_validate(event.data))
+    return subject, subject, context
+
+
+Builder = Callable[[Event, SlaDays | None, str], Parts]
+
+
+def _system_mail(notice: Callable[[Mapping[str, Any]], Notice]) -> Builder:
+    def build(event: Event, sla: SlaDays | None, timezone: str) -> Parts:
+        data = event.details().model_dump(exclude_none=True)
+        return _system(event.type, data, notice(data))
+
+    return build
+
+
+# The builder of each ``Mail`` an event type names in the registry (``EVENTS[type].mail``); alerts: email/alerts.py.
+BUILDERS: dict[str, Builder] = {
+    "system": _system_mail(_changed), "user_created": _system_mail(_user_created),
+    "role_changed": _system_mail(_role_changed), "integration_disabled": _system_mail(_disabled),
+    "integration_degraded": _system_mail(_degraded), "recipient_unsubscribed": _system_mail(_unsubscribed),
+    "vulnerability": _vulnerability_detected, "vulnerability_status": _vulnerability_status, "scope": _scope_changed,
+}
+
+
 def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = False,
            sla: SlaDays | None = None) -> Content:
-    """The email for ``event``, with its type's template in the registry; its data was validated at ingest.
-    ``sla``: the tenant's SLA days, which a vulnerability mail's fix deadline counts with."""
-    name = EVENTS[event.type].template
-    if name is None:
+    """The email for ``event``, by the builder and template its type names in the registry; its data was validated
+    at ingest. ``sla``: the tenant's SLA days, which a vulnerability mail's fix deadline counts with."""
+    kind = EVENTS[event.type]
+    build, template = BUILDERS.get(kind.mail or ""), kind.mail_template()
+    if build is None or template is None:
         raise ValueError(f"{event.type} events are not mailed on their own")
-    status_notice = name == "vulnerability_status"  # the router completed it from the stored record
-    details = VulnerabilityData.model_validate(event.data) if status_notice else event.details()
-    data = details.model_dump(exclude_none=True)
-    if isinstance(details, VulnerabilityData):
-        verb = _STATUS_VERBS.get(details.status, details.status) if status_notice else "detected"
-        subject, headline, context = vulnerability_parts(data, verb, sla, timezone)
-    elif isinstance(details, ScopeData):
-        subject, context = _scope(details)
-        headline = subject
-    else:
-        subject, headline, context = _system(event.type, data)
-    return compose(name, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)
+    subject, headline, context = build(event, sla, timezone)
+    return compose(template, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import cast
 
 from chalicelib import clock, limits
-from chalicelib.aws import integrations_repo
+from chalicelib.aws import integrations_repo, mailer
 from chalicelib.delivery.send import NOT_BUILT, send_each
 from chalicelib.digests.periods import period_containing
 from chalicelib.email import digests as digest_mails
-from chalicelib.email import mailer, notifications
+from chalicelib.email import notifications
 from chalicelib.email import reports as report_mails
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content

@@ -60,7 +60,7 @@ class Patch(Strict):
 
 
 # Control (Cc) and format (Cf: bidi overrides, zero-width, ...) characters and the line/paragraph separators,
-# written out (Unicode 14, as Python 3.11; tests/test_models.py checks them against unicodedata) so the
+# written out (Unicode 14, as Python 3.11; tests/unit/test_models.py checks them against unicodedata) so the
 # OpenAPI pattern says exactly what the server refuses. Astral ones are literal: ECMA regexes lack \U escapes.
 INVISIBLE = ("\\x00-\\x1f\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e"
               "\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"

@@ -1,8 +1,8 @@
 """Events: what the platform and this service report, their data per type, and the one event registry.
 
 :data:`EVENTS` declares every event type once: where it comes from, its data model, who subscribes to it, its
-headline in words, the email template it is mailed with, and what it counts for in triggers. Validation, routing,
-the mails, the console's words and the EventBridge rule all read it (``tests/test_event_registry.py``).
+headline in words, how it is mailed, and what it counts for in triggers. Validation, routing, the mails, the
+console's words and the EventBridge rule all read it (``tests/unit/test_event_registry.py``).
 """
 
 import ipaddress
@@ -168,29 +168,42 @@ class RecipientLeftData(EventData):
 Origin = Literal["platform", "service", "trigger"]
 # ``vuln`` is ``vuln_<risk>``, the risk read from the event's data.
 Subscription = Literal["system", "vuln", "scope"]
+# Who builds a type's mail: an event's builder in email/notifications.py (``BUILDERS``: the system notices, one per
+# case that says more than its facts, and the vulnerability and scope mails), or a trigger's alert in email/alerts.py
+# (from a window's tally or a group's events, so the trigger evaluator calls it).
+Mail = Literal["system", "user_created", "role_changed", "integration_disabled", "integration_degraded",
+               "recipient_unsubscribed", "vulnerability", "vulnerability_status", "scope", "alert_threshold",
+               "alert_events"]
 
 
 class EventKind(NamedTuple):  # not a dataclass: its generated methods cost every cold start ~1 ms
-    """One event type. ``subscription``: the integrations it is mailed to (``None``: never on its own);
-    ``template``: its email template (``chalicelib/templates/<template>.html``); ``mail_headline``: a system mail's
-    headline, with ``{user}``, ``{as_role}``, ``{role}``, ``{name}`` and ``{previous_name}``; ``triggers``: the
-    trigger metrics or condition types it counts for. A ``trigger.*`` kind is an alert; its data is the condition."""
+    """One event type. ``subscription``: the integrations it is mailed to (``None``: never on its own); ``mail``:
+    who builds its mail (``None``: never mailed); ``mail_headline``: a system notice's headline, with ``{user}``,
+    ``{as_role}``, ``{role}``, ``{name}`` and ``{previous_name}`` (without one, ``headline``);
+    ``triggers``: the trigger metrics or condition types it counts for; ``template``: its own email template
+    (``chalicelib/email/templates/<template>.html``) instead of the one named as its builder. A ``trigger.*`` kind
+    is an alert; its data is the condition."""
 
     origin: Origin
     data: type[Model]
     headline: str
     subscription: Subscription | None = None
-    template: str | None = None
+    mail: Mail | None = None
     mail_headline: str = ""
     triggers: tuple[str, ...] = ()
+    template: str | None = None
+
+    def mail_template(self) -> str | None:
+        """The email template its mail is rendered with."""
+        return self.template or self.mail
 
 
 EVENTS: dict[str, EventKind] = {
-    "user.created": EventKind("platform", UserData, "User added", "system", "system",
-                              "New user added: {user}{as_role}", triggers=("user_added",)),
+    "user.created": EventKind("platform", UserData, "User added", "system", "user_created",
+                              "New user added: {user}{as_role}", triggers=("user_added",), template="system"),
     "user.deleted": EventKind("platform", UserData, "User deleted", "system", "system", "User deleted: {user}"),
-    "user.role_changed": EventKind("platform", UserData, "User role changed", "system", "system",
-                                   "Role of {user} changed to {role}"),
+    "user.role_changed": EventKind("platform", UserData, "User role changed", "system", "role_changed",
+                                   "Role of {user} changed to {role}", template="system"),
     "application.created": EventKind("platform", ApplicationData, "Application created", "system", "system",
                                      "Application created: {name}"),
     "application.deleted": EventKind("platform", ApplicationData, "Application deleted", "system", "system",
@@ -205,17 +218,18 @@ EVENTS: dict[str, EventKind] = {
     "api.changed": EventKind("platform", EventData, "API changed", triggers=("api_changed",)),
     "attack.detected": EventKind("platform", AttackData, "Attack detected", triggers=("attacks", "hits")),
     "incident.detected": EventKind("platform", IncidentData, "Incident detected", triggers=("incidents",)),
-    "integration.disabled": EventKind("service", IntegrationEventData, "Integration disabled", "system", "system",
-                                      "Integration disabled: {name}"),
+    "integration.disabled": EventKind("service", IntegrationEventData, "Integration disabled", "system",
+                                      "integration_disabled", "Integration disabled: {name}", template="system"),
     "integration.deleted": EventKind("service", IntegrationEventData, "Integration deleted", "system", "system",
                                      "Integration deleted: {name}"),
-    "integration.degraded": EventKind("service", IntegrationEventData, "Integration failing", "system", "system",
-                                      "Integration failing: {name}"),
+    "integration.degraded": EventKind("service", IntegrationEventData, "Integration failing", "system",
+                                      "integration_degraded", "Integration failing: {name}", template="system"),
     "integration.recipient_unsubscribed": EventKind("service", RecipientLeftData, "Recipient unsubscribed", "system",
-                                                    "system", "Recipient unsubscribed from {name}"),
-    "trigger.threshold": EventKind("trigger", ThresholdCondition, "Threshold alert", template="alert_threshold"),
-    "trigger.api_changed": EventKind("trigger", ApiChangedCondition, "API changes alert", template="alert_events"),
-    "trigger.user_added": EventKind("trigger", UserAddedCondition, "New user alert", template="alert_events"),
+                                                    "recipient_unsubscribed", "Recipient unsubscribed from {name}",
+                                                    template="system"),
+    "trigger.threshold": EventKind("trigger", ThresholdCondition, "Threshold alert", mail="alert_threshold"),
+    "trigger.api_changed": EventKind("trigger", ApiChangedCondition, "API changes alert", mail="alert_events"),
+    "trigger.user_added": EventKind("trigger", UserAddedCondition, "New user alert", mail="alert_events"),
 }
 
 

@@ -55,7 +55,7 @@ def deliveries_rows():
 def test_worker_stopped_between_claim_and_send_ends_dead_not_lost(acme, pipeline, frozen_clock, monkeypatch):
     acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
     acme.call("POST", "/v1/events", {"events": [VULN]})
-    from chalicelib.email import mailer
+    from chalicelib.aws import mailer
 
     def crash(*args, **kwargs):
         raise SystemExit("worker killed")

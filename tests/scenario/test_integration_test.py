@@ -57,7 +57,7 @@ def test_ses_error_text_is_reported_and_disabled_integration_can_be_enabled(acme
 
 
 def test_unverified_sender_sends_nothing(acme, monkeypatch):
-    from chalicelib.email import mailer
+    from chalicelib.aws import mailer
 
     monkeypatch.setattr(mailer, "identity_status", lambda address: "Pending")
     status, body = acme.call("POST", "/v1/integrations/test", {"name": "D", "emails": "d@acme.io"})

@@ -4,6 +4,7 @@ import itertools
 from datetime import datetime
 from typing import Any
 
+from chalicelib.models.events import EVENTS
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
 from tests.support.pipeline import outbox
@@ -84,6 +85,20 @@ def test_system_scope_and_user_events_use_their_templates(acme, pipeline):
     subjects = sorted(m.subject for m in outbox() if m.to == ["ops@acme.io"])
     assert subjects == ["Scope changed: 1 host added, 1 domain removed",
                         "[Admin access] Role of bob@acme.io changed to admin"]
+
+
+def test_every_system_type_of_the_platform_is_mailed_with_its_headline_even_without_details(acme, pipeline):
+    # GIVEN an integration subscribed to system events
+    acme.integration(name="Ops", emails="ops@acme.io", events=["system"])
+    system = [t for t, kind in EVENTS.items() if kind.origin == "platform" and kind.subscription == "system"]
+    # WHEN each platform type mailed to system subscribers arrives with no details at all
+    post_events(acme, *({"id": f"bare-{n}", "type": event_type, "time": "2026-11-25T10:00:00Z", "data": {}}
+                        for n, event_type in enumerate(system)))
+    pipeline.drain()
+    # THEN each is mailed under its registry headline, the missing names said as such
+    assert len(system) == 6 and sorted(m.subject for m in outbox() if m.to == ["ops@acme.io"]) == [
+        "Application created: —", "Application deleted: —", "Application renamed: — → —",
+        "New user added: unknown user", "Role of unknown user changed to —", "User deleted: unknown user"]
 
 
 def test_html_is_escaped_and_headers_cannot_be_injected(acme, pipeline):

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
-from chalicelib.aws import counters_repo
+from chalicelib.aws import counters_repo, mailer
 from chalicelib.aws.clients import client
 from chalicelib.delivery.worker import MISCONFIGURED_METRIC
-from chalicelib.email import mailer
 from chalicelib.integrations.health import BREAKER_METRIC
 from chalicelib.settings import get_settings
 from local.pollers import clock_jumper, poll_once

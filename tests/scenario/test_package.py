@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from deploy import declared
 from deploy.template import dead_letter_queues
-from local import resources
 from tests.support.packaging import PACKAGE_TIMEOUT, ROOT
 
 pytestmark = pytest.mark.xdist_group("package")  # one worker: `chalice package` (a session fixture) runs once
@@ -105,7 +105,7 @@ def test_compiled_dependencies_are_built_for_lambda_not_this_machine(packaged: P
 
 
 def test_template_declares_the_resources_of_the_merge_template(sam: dict[str, Any]) -> None:
-    ours = resources.template()["Resources"]
+    ours = declared.template()["Resources"]
     tables = {name: resource for name, resource in ours.items() if resource["Type"] == "AWS::DynamoDB::Table"}
 
     assert tables
@@ -129,7 +129,7 @@ def test_the_deploy_runs_the_data_migration_of_this_version_after_the_report_wor
 def test_functions_get_the_resource_names_from_the_template(sam: dict[str, Any]) -> None:
     variables = sam["Globals"]["Function"]["Environment"]["Variables"]
 
-    assert variables == resources.template()["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables == declared.template()["Globals"]["Function"]["Environment"]["Variables"]
     assert all(resource["Properties"]["Runtime"].startswith("python3")
                for resource in sam["Resources"].values() if resource["Type"] == "AWS::Serverless::Function")
 
@@ -140,6 +140,16 @@ def test_delivery_worker_reports_partial_batch_failures(sam: dict[str, Any]) -> 
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # a bounded number of workers share the account's SES send rate (with the per-second counter)
     assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "DeliveryConcurrency"}}
+
+
+def test_every_queue_handler_reports_partial_batch_failures_or_takes_one_message(sam: dict[str, Any]) -> None:
+    """Without a partial batch response, one failed message would make SQS retry its whole batch (app.py)."""
+    sources = {name: source["Properties"] for name, function in _functions(sam).items()
+               for source in function["Properties"].get("Events", {}).values() if source["Type"] == "SQS"}
+    one_at_a_time = {name for name, source in sources.items() if source["BatchSize"] == 1}
+    assert one_at_a_time == {"ReportWorker"}
+    assert all(source.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+               for name, source in sources.items() if name not in one_at_a_time)
 
 
 def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -193,7 +203,7 @@ def test_each_function_has_a_role_of_its_own_with_only_what_it_uses(sam: dict[st
 
 def test_every_table_queue_and_the_bucket_is_used_by_some_function(sam: dict[str, Any]) -> None:
     granted = json.dumps([_role_policies(sam, function) for function in _functions(sam).values()])
-    ours = resources.template()["Resources"]
+    ours = declared.template()["Resources"]
     filled_by_aws = dead_letter_queues(sam)  # by SQS's redrive, Lambda's destinations or EventBridge
     for name, resource in ours.items():
         if resource["Type"] in {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"} \

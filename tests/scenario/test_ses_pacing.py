@@ -10,8 +10,7 @@ import pytest
 from moto.ses.models import SESQuota
 
 from chalicelib import clock
-from chalicelib.aws import counters_repo
-from chalicelib.email import mailer
+from chalicelib.aws import counters_repo, mailer
 from chalicelib.settings import get_settings
 from tests.scenario.test_auto_disable import run_health_check
 from tests.support.pipeline import outbox

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.email import mailer
+from chalicelib.aws import mailer
 from tests.support.pipeline import outbox
 
 VULN = {"type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",

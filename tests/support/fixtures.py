@@ -8,8 +8,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib.aws import clients
-from chalicelib.email import mailer
+from chalicelib.aws import clients, mailer
 from chalicelib.settings import get_settings
 from local import moto_speed, resources
 from tests.support import permissions

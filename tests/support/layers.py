@@ -8,16 +8,23 @@ graph has no cycle.
 """
 
 import ast
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE = ("chalicelib", "settings", "errors", "clock", "observability", "vocabulary", "models")
+BASE = ("chalicelib", "resources", "settings", "errors", "clock", "observability", "vocabulary", "models")
 # Lowest first: a package may import only packages of an earlier entry (base modules: each other too).
 LAYERS: tuple[tuple[str, ...], ...] = (
     BASE, ("stores",), ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",),
     ("triggers",), ("reports",), ("events",), ("integrations",), ("tenants",), ("wiring",), ("api", "console"),
     ("app",))
+# What the base imports besides the standard library and itself, and why (docs/architecture.md names them).
+BASE_LIBRARIES: dict[str, str] = {
+    "pydantic": "models and settings", "pydantic_core": "pydantic's own schema types and errors",
+    "email_validator": "the one address rule (models/common.py)", "iso3166": "country codes (events, vocabulary)",
+    "aws_lambda_powertools": "observability's logger and metrics", "chalice": "observability's middleware",
+}
 FRONT_ENDS = ("api", "console")
 MAX_LINES = 400
 
@@ -94,6 +101,22 @@ def imports(root: Path) -> list[Import]:
                 if imported.split(".")[0] in ("chalicelib", "app"):
                     found.append(Import(str(path.relative_to(root)), node.lineno, source, importer, imported))
     return sorted(found, key=lambda imp: (imp.path, imp.line))
+
+
+def libraries(root: Path, packages: Iterable[str] = BASE) -> dict[str, set[str]]:
+    """Top-level names outside the standard library and the tree that the modules of ``packages`` import (lazy
+    imports included): name → the importing modules."""
+    found: dict[str, set[str]] = {}
+    for module, path in modules(root).items():
+        if package(module) not in packages:
+            continue
+        for node in _statements(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                continue
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for top in {name.split(".")[0] for name in names} - {"chalicelib", "app"} - sys.stdlib_module_names:
+                found.setdefault(top, set()).add(module)
+    return found
 
 
 def _rank(name: str, layers: tuple[tuple[str, ...], ...]) -> int | None:

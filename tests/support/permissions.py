@@ -30,8 +30,8 @@ import pytest
 from chalice.test import TestHTTPClient, TestLambdaClient
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from chalicelib.resources import SETTINGS
 from chalicelib.settings import get_settings
-from local import resources
 from tests.support import iam, packaging
 from tests.support.iam import Stack, Unmapped, Use, Where, listed
 
@@ -211,8 +211,7 @@ def stack(template: Mapping[str, Any]) -> Stack:
     """``template`` with the physical names moto has: the settings' names for the resources the functions are
     wired to (``Globals``), a declared name for the others, a made-up one (as CloudFormation would) otherwise."""
     settings = get_settings()
-    wired = {logical: getattr(settings, variable.lower())
-             for variable, (logical, _) in resources.wired_resources().items()}
+    wired = {one.logical_id: getattr(settings, setting) for setting, one in SETTINGS.items()}
     declared = {logical: _declared_name(resource.get("Properties", {}))
                 for logical, resource in template["Resources"].items()}
     names = {logical: wired.get(logical) or f"email-report-{logical}-EXAMPLE" for logical in template["Resources"]}

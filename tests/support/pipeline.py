@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.email import mailer
+from chalicelib.aws import mailer
 from chalicelib.settings import get_settings
 from local.outbox import messages
 from local.pollers import drain

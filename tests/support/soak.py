@@ -21,11 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock, wiring
-from chalicelib.aws import clients, counters_repo, deliveries_repo
+from chalicelib.aws import clients, counters_repo, deliveries_repo, mailer
 from chalicelib.aws.clients import client
 from chalicelib.aws.dynamo import scan_all
 from chalicelib.delivery import worker
-from chalicelib.email import mailer
 from chalicelib.events import ingest
 from chalicelib.integrations import service
 from chalicelib.models.integrations import IntegrationCreate

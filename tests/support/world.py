@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.api.routing import OPERATIONS, Operation
+from chalicelib.resources import TABLES, TenantData
 from chalicelib.settings import get_settings
 from tests.support.api import TenantHandle
 from tests.support.checks import scan
@@ -124,24 +125,22 @@ def make_objects(tenant: TenantHandle, pipeline: Any) -> dict[str, str]:
     return {name: MAKERS[name](tenant, pipeline) for name in path_params()}
 
 
-TENANT_TABLES = ("tenants_table", "tokens_table", "integrations_table", "deliveries_table", "reports_table",
-                 "triggers_table", "events_table", "suppressions_table")
-
-
 USE_MARKS = {"last_used_at"}  # written by any authenticated request, refused ones included
 
 
 def snapshot(tenant_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Every stored row of the tenant in the tables that hold tenant data (rate-limit counters and the tokens'
-    last use aside)."""
+    """Every stored row of the tenant, by table setting, in each table declared to hold tenants' data (the tokens'
+    last use aside). A row is the tenant's when its ``tenant_id`` or its hash key is the tenant's id or its hash key
+    is one of the tenant's ``<tenant>#…`` partitions (the counters' keys name the tenant inside: none matches)."""
     settings = get_settings()
     found: dict[str, list[dict[str, Any]]] = {}
-    for setting in TENANT_TABLES:
-        if not hasattr(settings, setting) or not _table_exists(getattr(settings, setting)):
+    for declared in TABLES:
+        if declared.tenant_data is TenantData.NONE or not _table_exists(getattr(settings, declared.setting)):
             continue
-        rows = [{key: value for key, value in item.items() if key not in USE_MARKS} for item in scan(setting)
-                if tenant_id in (item.get("tenant_id"), item.get("id"))]
-        found[setting] = sorted(rows, key=repr)
+        rows = [{key: value for key, value in item.items() if key not in USE_MARKS} for item in scan(declared.setting)
+                if tenant_id in (item.get("tenant_id"), item[declared.hash_key])
+                or str(item[declared.hash_key]).startswith(f"{tenant_id}#")]
+        found[declared.setting] = sorted(rows, key=repr)
     return found
 
 

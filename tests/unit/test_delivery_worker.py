@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
+from chalicelib.aws import mailer
 from chalicelib.delivery import schedule, worker
-from chalicelib.email import mailer
 from chalicelib.models.deliveries import Delivery
 from chalicelib.models.integrations import Integration
 from chalicelib.stores import Stores

@@ -1,6 +1,6 @@
 """The layers of docs/architecture.md hold: imports point down, front ends never reach ``chalicelib.aws``, the
-console never imports the API, no cycle between ``chalicelib``'s packages, no module over 400 lines (the checker:
-tests/support/layers.py).
+console never imports the API, no cycle between ``chalicelib``'s packages, the base imports only the libraries
+named, no module over 400 lines (the checker: tests/support/layers.py).
 
 The two lists below hold known breaks while a fix is on its way (none today): a NEW break fails the suite, and so
 does an entry that no longer breaks anything.
@@ -37,6 +37,12 @@ def test_every_known_import_break_still_exists(found: list[layers.Import]) -> No
 
     gone = [f"{pair}: {note}" for pair, note in KNOWN_IMPORTS.items() if pair not in graph]
     assert not gone, "fixed, so delete from KNOWN_IMPORTS in tests/unit/test_layers.py:\n" + "\n".join(gone)
+
+
+def test_the_base_imports_the_standard_library_and_only_the_libraries_the_docs_name() -> None:
+    used = layers.libraries(ROOT)
+
+    assert set(used) == set(layers.BASE_LIBRARIES), {name: sorted(where) for name, where in used.items()}
 
 
 def test_no_module_is_over_400_lines() -> None:
@@ -138,3 +144,10 @@ def test_long_modules_are_found(tmp_path: Path) -> None:
     root = tree(tmp_path, {"chalicelib/big.py": "x = 1\n" * 401, "chalicelib/fine.py": "x = 1\n" * 400})
 
     assert layers.long_modules(root) == {"chalicelib/big.py": 401}
+
+
+def test_a_library_the_base_imports_lazily_is_seen_and_the_standard_library_is_not(tmp_path: Path) -> None:
+    root = tree(tmp_path, {"chalicelib/clock.py": "import json\n\n\ndef f():\n    from boto3 import session\n",
+                           "chalicelib/aws/repo.py": "import boto3\n"})
+
+    assert layers.libraries(root) == {"boto3": {"chalicelib.clock"}}

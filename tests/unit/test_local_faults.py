@@ -2,8 +2,8 @@
 
 import pytest
 
+from chalicelib.aws import mailer
 from chalicelib.delivery import worker
-from chalicelib.email import mailer
 from chalicelib.models.deliveries import Attempt
 from local.faults import failing_sends
 

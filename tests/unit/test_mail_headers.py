@@ -18,7 +18,8 @@ from email.policy import compat32, strict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.email import alerts, compose, mailer, notifications
+from chalicelib.aws import mailer
+from chalicelib.email import alerts, compose, notifications
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content, build, header_text
 from chalicelib.models.events import Event

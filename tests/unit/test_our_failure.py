@@ -3,7 +3,7 @@ recipient's are the integration's; and the health pass's circuit breaker bound."
 
 import pytest
 
-from chalicelib.email import mailer
+from chalicelib.aws import mailer
 from chalicelib.integrations.health import breaker_open
 from chalicelib.settings import get_settings
 

@@ -1,4 +1,5 @@
-"""SES adapter: send a raw message, and the checks Test integration runs."""
+"""SES adapter: send a raw message, the account's send rate, the checks Test integration runs, and whose side an
+SES error is on (ours or the recipient's)."""
 
 import re
 from datetime import datetime, timedelta
