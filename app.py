@@ -17,7 +17,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SNSEvent, SQSEvent
 
-from chalicelib import clock, observability
+from chalicelib import clock, observability, wiring
 from chalicelib.api import deliveries, events, integrations, openapi, reports, suppressions, tenants
 from chalicelib.api.routing import normalise_framework_errors
 from chalicelib.api.triggers import bp as triggers_bp
@@ -43,10 +43,9 @@ app.register_blueprint(triggers_bp)
 
 @app.on_sqs_message(queue=get_settings().delivery_queue, batch_size=10)
 def delivery_worker(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib import wiring
     from chalicelib.delivery import worker
 
-    return worker.handle_batch(event.to_dict(), event.context, wiring.stores())
+    return worker.handle_batch(wiring.stores(), event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=get_settings().route_queue, batch_size=10)

@@ -13,7 +13,6 @@ from datetime import datetime
 
 import offline
 
-from chalicelib import wiring
 from chalicelib.aws import deliveries_repo, mailer
 from chalicelib.aws.dynamo import scan_all
 from chalicelib.delivery import worker
@@ -23,6 +22,7 @@ from chalicelib.models.integrations import IntegrationCreate
 from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
+from chalicelib.wiring import stores
 from local.pollers import drain
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
@@ -61,7 +61,7 @@ def run(failure_rate: float) -> dict[str, float]:
             fake_clock.moment = max(fake_clock.moment, moment)
 
         drain(get_settings().route_queue, lambda event: ingest.handle_batch(event, None), jump_to)
-        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(event, None, wiring.stores()), jump_to)
+        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(stores(), event, None), jump_to)
         elapsed = time.perf_counter() - started
         mailer.send_raw = real_send
         statuses = Counter(item["status"] for item in scan_all(table, ProjectionExpression="#s",

@@ -320,14 +320,14 @@ class Batch:
         logger.info("delivery will be retried", extra={**log, "next_try_at": done.next_try_at, "error": done.error})
 
 
-def process(body: dict[str, Any], stores: Stores) -> None:
+def process(stores: Stores, body: dict[str, Any]) -> None:
     """One message on its own (a batch of one)."""
     batch = Batch.read(stores, [body])
     batch.process(body)
     batch.record()
 
 
-def handle_batch(event: dict[str, Any], context: Any, stores: Stores) -> dict[str, Any]:
+def handle_batch(stores: Stores, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch → partial batch response, so one bad message never re-runs the others."""
     bodies = []
     for record in event.get("Records", []):

@@ -4,7 +4,7 @@ deliveries; writes that must not clobber are conditional, proven with concurrent
 from collections import Counter
 from typing import Any
 
-from chalicelib import clock, wiring
+from chalicelib import clock
 from chalicelib.auth import Caller
 from chalicelib.aws import deliveries_repo, integrations_repo, tenants_repo
 from chalicelib.delivery import worker
@@ -13,6 +13,7 @@ from chalicelib.models.integrations import IntegrationUpdate
 from chalicelib.models.tenants import TenantUpdate
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.support.api import Api, TenantHandle
 from tests.support.checks import scan
@@ -144,7 +145,7 @@ def test_concurrent_claims_of_one_try_send_exactly_once(acme: TenantHandle, pipe
 
 def _try(message: dict[str, Any]) -> str:
     try:
-        worker.process(dict(message), wiring.stores())
+        worker.process(stores(), dict(message))
     except worker.TryInFlight:
         return "in flight"
     return "done"

@@ -6,13 +6,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from chalicelib import wiring
 from chalicelib.aws import counters_repo, deliveries_repo
 from chalicelib.delivery import worker
 from chalicelib.integrations.health import Ratio, summarise, window_ratio
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
 from chalicelib.stores.deliveries import Outcome
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.scenario.test_auto_disable import run_health_check, state
 from tests.support.checks import assert_error, scan
@@ -70,7 +70,7 @@ def test_a_rejected_address_never_stops_the_others_and_only_it_is_retried(acme, 
     assert shown["active"] is True and shown["health"] == "failing" and BAD in shown["health_detail"]
     # WHEN SQS redelivers the first try's message, and then the schedule runs out
     body = {"tenant_id": acme.id, "delivery_id": first["id"], "try": 1, "due": first["created_at"]}
-    worker.process(body, wiring.stores())
+    worker.process(stores(), body)
     pipeline.drain()
     # THEN nobody got it twice, only bad@ was retried (17 tries), and the delivery is dead naming it
     assert (received("good@acme.io"), received("other@acme.io"), received(BAD)) == (1, 1, 0)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import clock, wiring
+from chalicelib import clock
 from chalicelib.aws import clients, counters_repo, deliveries_repo, mailer
 from chalicelib.aws.clients import client
 from chalicelib.aws.dynamo import scan_all
@@ -32,6 +32,7 @@ from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.stores import Stores
 from chalicelib.tenants.service import create_tenant
+from chalicelib.wiring import stores
 from local import outbox
 from local.pollers import clock_jumper, drain, poll_once
 
@@ -83,7 +84,7 @@ class Chaos:
 @contextmanager
 def chaos_installed(chaos: Chaos) -> Iterator[Stores]:
     """The worker's stores with crashes after a claim and after a record, and SES with faults."""
-    real = wiring.stores()
+    real = stores()
     store = copy.copy(real.deliveries)
     store.claim = chaos.after("after_claim", real.deliveries.claim, lambda claimed: claimed[0])  # type: ignore[method-assign]
     store.record = chaos.after("after_record", real.deliveries.record, lambda _: True)  # type: ignore[method-assign]
@@ -127,7 +128,7 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
         sim.moment += VISIBILITY_TIMEOUT
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        response = worker.handle_batch(event, None, stores)
+        response = worker.handle_batch(chaotic, event, None)
         chaos.maybe_crash("before_ack")
         return response
 
@@ -137,7 +138,7 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
 
     # events arrive 100 at a time and each hundred is drained before the next: moto's SQS scans its whole queue
     # on every receive, so one queue of 3,000 messages made the run quadratic
-    with chaos_installed(chaos) as stores:
+    with chaos_installed(chaos) as chaotic:
         for first in range(0, events, 100):
             ingest.ingest(tenant.id, [{"id": f"soak-{n}", "type": "vulnerability.detected",
                                        "time": sim.moment.isoformat(),
