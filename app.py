@@ -49,7 +49,7 @@ app.register_blueprint(triggers_bp)
 def delivery_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.delivery import worker
 
-    return worker.handle_batch(event.to_dict(), event.context)
+    return worker.handle_batch(wiring.stores(), event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=get_settings().route_queue, batch_size=10)

@@ -62,7 +62,7 @@ def run(failure_rate: float) -> dict[str, float]:
             fake_clock.moment = max(fake_clock.moment, moment)
 
         drain(get_settings().route_queue, lambda event: ingest.handle_batch(stores(), event, None), jump_to)
-        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(event, None), jump_to)
+        drain(get_settings().delivery_queue, lambda event: worker.handle_batch(stores(), event, None), jump_to)
         elapsed = time.perf_counter() - started
         mailer.send_raw = real_send
         statuses = Counter(item["status"] for item in scan_all(table, ProjectionExpression="#s",

@@ -1,50 +1,38 @@
-"""What a delivery worker batch reads at once: its tenants (a tombstone reads as no tenant), its integrations and
-the suppression entries of the addresses its messages expect, in one BatchGetItem; the entries of addresses
-the integrations gained since, in another."""
+"""What a delivery worker batch reads at once, in one consistent BatchGetItem: its tenants (a tombstone reads as
+no tenant), its integrations, the suppression entries of the addresses its messages expect, and its deliveries."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.aws import integrations_repo, suppressions_repo, tenants_repo
 from chalicelib.aws.dynamo import batch_get
-from chalicelib.models.integrations import Integration
-from chalicelib.models.tenants import Tenant
+from chalicelib.models.deliveries import Delivery
 from chalicelib.settings import get_settings
+from chalicelib.stores.deliveries import Keys, Pair, Snapshot
 
 
-def _suppression_keys(addresses: set[tuple[str, str]]) -> list[dict[str, str]]:
+def _suppression_keys(addresses: set[Pair]) -> list[dict[str, str]]:
     return [{"tenant_id": tenant_id, "email": suppressions_repo.key(address)} for tenant_id, address in addresses]
 
 
-def _listed(items: list[dict[str, Any]], addresses: set[tuple[str, str]]) -> set[tuple[str, str]]:
+def _listed(items: list[dict[str, Any]], addresses: set[Pair]) -> set[Pair]:
     listed = {(item["tenant_id"], item["email"]) for item in items}
     return {(tenant_id, address) for tenant_id, address in addresses
             if (tenant_id, suppressions_repo.key(address)) in listed}
 
 
-@dataclass(frozen=True)
-class Reads:
-    tenants: dict[str, Tenant]  # the live ones
-    integrations: dict[tuple[str, str], Integration]  # by (tenant_id, integration_id), those that exist
-    suppressed: set[tuple[str, str]]  # (tenant_id, address) of the expected addresses that are suppressed
-
-
-def read(tenant_ids: set[str], integrations: set[tuple[str, str]], expected: set[tuple[str, str]]) -> Reads:
-    """Tenants, integrations and which of the ``expected`` ``(tenant_id, address)`` pairs are suppressed."""
+def read(keys: Keys) -> Snapshot:
+    """The batch's reads. An integration written before unsubscribe keys existed gets its key here, once (its
+    mail's unsubscribe links need it)."""
     settings = get_settings()
-    found = batch_get({settings.tenants_table: [{"id": tenant_id} for tenant_id in tenant_ids],
-                       settings.integrations_table: [integrations_repo.key(*pair) for pair in integrations],
-                       settings.suppressions_table: _suppression_keys(expected)})
-    tenants = {item["id"]: tenant for item in found[settings.tenants_table]
-               if (tenant := tenants_repo.from_item(item)) is not None}
-    read = [integrations_repo.from_item(item) for item in found[settings.integrations_table]]
-    return Reads(tenants, {(integration.tenant_id, integration.id): integration for integration in read},
-                 _listed(found[settings.suppressions_table], expected))
-
-
-def suppressed(addresses: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of the ``(tenant_id, address)`` pairs are on their tenant's suppression list."""
-    if not addresses:
-        return set()
-    name = get_settings().suppressions_table
-    return _listed(batch_get({name: _suppression_keys(addresses)})[name], addresses)
+    found = batch_get({settings.tenants_table: [{"id": tenant_id} for tenant_id in keys.tenants],
+                       settings.integrations_table: [integrations_repo.key(*pair) for pair in keys.integrations],
+                       settings.suppressions_table: _suppression_keys(keys.addresses),
+                       settings.deliveries_table: [{"tenant_id": tenant_id, "id": delivery_id}
+                                                   for tenant_id, delivery_id in keys.deliveries]})
+    tenants = {item["id"] for item in found[settings.tenants_table] if tenants_repo.from_item(item) is not None}
+    integrations = [integrations_repo.with_key(integrations_repo.from_item(item))
+                    for item in found[settings.integrations_table]]
+    deliveries = [Delivery.model_validate(item) for item in found[settings.deliveries_table]]
+    return Snapshot(tenants, {(integration.tenant_id, integration.id): integration for integration in integrations},
+                    _listed(found[settings.suppressions_table], keys.addresses),
+                    {(delivery.tenant_id, delivery.id): delivery for delivery in deliveries})

@@ -11,8 +11,10 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from chalicelib import clock
-from chalicelib.aws.clients import table
+from chalicelib.aws import batch_reads, counters_repo
+from chalicelib.aws.clients import client, table
 from chalicelib.aws.dynamo import (
+    cancellation_reasons,
     from_attribute_values,
     is_condition_failure,
     plain,
@@ -20,10 +22,12 @@ from chalicelib.aws.dynamo import (
     query_page,
     to_attribute_values,
     transact,
+    transact_retrying,
     written,
 )
-from chalicelib.models.deliveries import Attempt, Delivery
+from chalicelib.models.deliveries import Delivery
 from chalicelib.settings import get_settings
+from chalicelib.stores.deliveries import Outcome
 
 
 def _table() -> Any:
@@ -50,11 +54,6 @@ def _item(delivery: Delivery) -> dict[str, Any]:
     if delivery.thread:
         item["thread"] = delivery.thread
     return item
-
-
-def create(delivery: Delivery) -> bool:
-    """Write a new delivery; ``False`` if a delivery with this id exists (re-routed event)."""
-    return create_all([delivery])[0]
 
 
 def create_all(deliveries: list[Delivery]) -> list[bool]:
@@ -105,60 +104,95 @@ def _update(tenant_id: str, delivery_id: str, expression: str, values: dict[str,
     return written(_table().update_item, **params)
 
 
-def claim(tenant_id: str, delivery_id: str, number: int, at: datetime,
-          recipients: list[str]) -> tuple[bool, Delivery | None]:
-    """Claim try ``number`` for ``recipients``: succeeds for exactly one worker, and only if try ``number - 1``
-    was the last. The recipients are recorded with it, so a stopped worker's try still names them. Returns
-    whether it was claimed and the delivery as it is now (``None`` if there is none): one request either way."""
-    try:
-        response = _table().update_item(
-            Key=_key(tenant_id, delivery_id), ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            UpdateExpression="SET claimed = :n, claimed_at = :at, #status = :sending, updated_at = :at, "
-                             "recipients_pending = :to",
-            ConditionExpression="claimed = :prev AND #status IN (:queued, :retrying)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":n": number, ":prev": number - 1, ":at": at.isoformat(), ":sending": "sending",
-                                       ":queued": "queued", ":retrying": "retrying", ":to": recipients},
-        )
-    except ClientError as error:
-        if not is_condition_failure(error):
-            raise
-        old = error.response.get("Item")
-        return False, Delivery.model_validate(from_attribute_values(old)) if old else None
-    return True, Delivery.model_validate(plain(response["Attributes"]))
-
-
 _FINISH = ("SET attempts = list_append(attempts, :attempts), #status = :status, updated_at = :at, "
            "next_try_at = :next, last_error = :error, reason = :reason, recipients_pending = :pending, "
            "recipients_sent = list_append(if_not_exists(recipients_sent, :none), :sent)")
 
 
-def _finish_values(attempts: list[Attempt], status: str, next_try_at: datetime | None, last_error: str | None,
-                   reason: str | None) -> dict[str, Any]:
+def _finish_values(outcome: Outcome) -> dict[str, Any]:
+    """The messages of a claimed try (one per recipient) and the delivery's new status: the addresses that got it
+    join ``recipients_sent``, the others are left in ``recipients_pending``."""
+    attempts = outcome.attempts
     sent = [attempt.recipient for attempt in attempts if attempt.outcome == "sent"]
     pending = [attempt.recipient for attempt in attempts if attempt.outcome != "sent" and attempt.recipient]
     values = {":attempts": [attempt.model_dump(mode="json", exclude_none=True) for attempt in attempts],
-              ":status": status, ":at": attempts[0].at, ":next": next_try_at, ":error": last_error, ":reason": reason,
-              ":sent": sent, ":pending": pending, ":none": []}
+              ":status": outcome.status, ":at": attempts[0].at, ":next": outcome.next_try_at,
+              ":error": outcome.error, ":reason": outcome.reason, ":sent": sent, ":pending": pending, ":none": []}
     return {key: _json(value) for key, value in values.items()}
 
 
-def finish_attempt(delivery: Delivery, attempts: list[Attempt], status: str, next_try_at: datetime | None,
-                   last_error: str | None, reason: str | None = None) -> None:
-    """Record the messages of the claimed try (one per recipient) and the delivery's new status: the
-    addresses that got it join ``recipients_sent``, the others are left in ``recipients_pending``."""
-    _update(delivery.tenant_id, delivery.id, _FINISH, _finish_values(attempts, status, next_try_at, last_error, reason))
-
-
-def finish_attempt_op(delivery: Delivery, attempts: list[Attempt], status: str, next_try_at: datetime | None,
-                      last_error: str | None, reason: str | None = None) -> dict[str, Any]:
-    """:func:`finish_attempt` as a write for a transaction."""
-    return {"Update": {
-        "TableName": get_settings().deliveries_table, "Key": to_attribute_values(_key(delivery.tenant_id, delivery.id)),
+def _record_ops(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """The writes recording ``outcomes``: each try's messages and status, and the request counters of each
+    integration once (a transaction may not touch an item twice)."""
+    counters: dict[tuple[str, str], tuple[int, int]] = {}
+    for outcome in outcomes:
+        pair = (outcome.delivery.tenant_id, outcome.delivery.integration_id)
+        total, failed = counters.get(pair, (0, 0))
+        counters[pair] = (total + outcome.counted[0], failed + outcome.counted[1])
+    at = outcomes[0].attempts[0].at if outcomes else clock.now()
+    return [{"Update": {
+        "TableName": get_settings().deliveries_table,
+        "Key": to_attribute_values(_key(outcome.delivery.tenant_id, outcome.delivery.id)),
         "UpdateExpression": _FINISH, "ExpressionAttributeNames": {"#status": "status"},
-        "ExpressionAttributeValues": to_attribute_values(_finish_values(attempts, status, next_try_at, last_error,
-                                                                        reason)),
-    }}
+        "ExpressionAttributeValues": to_attribute_values(_finish_values(outcome)),
+    }} for outcome in outcomes] + [op for (tenant_id, integration_id), (total, failed) in counters.items() if total
+                                  for op in counters_repo.count_requests_ops(tenant_id, integration_id, at, total,
+                                                                             failed)]
+
+
+def record(outcomes: list[Outcome]) -> None:
+    """Record claimed tries with their request counters, in one transaction."""
+    if outcomes:
+        transact_retrying(_record_ops(outcomes))
+
+
+_CLAIM = ("SET claimed = :n, claimed_at = :at, #status = :sending, updated_at = :at, recipients_pending = :to")
+# a write since the read appends attempts or moves ``claimed``: either fails the claim, so the read stays true
+_CLAIMABLE = "claimed = :prev AND #status IN (:queued, :retrying) AND size(attempts) = :seen"
+
+
+def claim(delivery: Delivery, number: int, at: datetime, recipients: list[str],
+          recording: Outcome | None = None) -> tuple[bool, Delivery | None]:
+    """Claim try ``number`` of ``delivery`` as read (succeeds for exactly one worker), recording ``recording`` in
+    the same transaction (:class:`~chalicelib.stores.deliveries.DeliveryStore`). The recipients are written with
+    the claim, so a stopped worker's try still names them. One request unless the claim fails in a transaction."""
+    update = {
+        "TableName": get_settings().deliveries_table, "Key": to_attribute_values(_key(delivery.tenant_id, delivery.id)),
+        "UpdateExpression": _CLAIM, "ConditionExpression": _CLAIMABLE,
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": to_attribute_values({
+            ":n": number, ":prev": number - 1, ":at": at.isoformat(), ":sending": "sending", ":queued": "queued",
+            ":retrying": "retrying", ":to": recipients, ":seen": len(delivery.attempts)}),
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    claimed = delivery.model_copy(update={"claimed": number, "claimed_at": at, "status": "sending", "updated_at": at,
+                                          "recipients_pending": recipients})
+    if recording is not None and recording.delivery.id == delivery.id:  # one item twice: a transaction refuses it
+        record([recording])
+        recording = None
+    if recording is None:
+        try:
+            client("dynamodb").update_item(**update)
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            return False, _stored(error.response.get("Item"))
+        return True, claimed
+    ops = [{"Update": update}, *_record_ops([recording])]
+    for _ in range(5):
+        reasons = cancellation_reasons(ops)
+        if reasons is None:
+            return True, claimed
+        if reasons[0].get("Code") == "ConditionalCheckFailed":
+            record([recording])
+            return False, _stored(reasons[0].get("Item"))
+        if not any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+            raise RuntimeError(f"claim transaction cancelled: {[reason.get('Code') for reason in reasons]}")
+    raise RuntimeError("claim transaction still conflicting after 5 tries")
+
+
+def _stored(item: dict[str, Any] | None) -> Delivery | None:
+    return Delivery.model_validate(from_attribute_values(item)) if item else None
 
 
 def finish(tenant_id: str, delivery_id: str, status: str, at: datetime, reason: str, claimed: int = 0) -> bool:
@@ -182,3 +216,17 @@ def restart(delivery: Delivery, at: datetime) -> bool:
                     ":skipped": "skipped"},
                    "#status IN (:dead, :skipped)")
 
+
+
+class DynamoDeliveries:
+    """The deliveries store on DynamoDB (:class:`~chalicelib.stores.deliveries.DeliveryStore`)."""
+
+    create_all = staticmethod(create_all)
+    get = staticmethod(get)
+    log_page = staticmethod(log_page)
+    restart = staticmethod(restart)
+    read = staticmethod(batch_reads.read)
+    reserve_sends = staticmethod(counters_repo.take_sends)
+    claim = staticmethod(claim)
+    record = staticmethod(record)
+    finish = staticmethod(finish)

@@ -66,6 +66,16 @@ def send_deliveries(messages: list[tuple[dict[str, Any], int]]) -> None:
     send_all(get_settings().delivery_queue, messages)
 
 
+class DeliveryMessages:
+    """The delivery queue (:class:`~chalicelib.stores.deliveries.DeliveryQueue`)."""
+
+    def send(self, messages: list[tuple[dict[str, Any], int]]) -> None:
+        send_deliveries(messages)
+
+    def chain(self, body: dict[str, Any], now: datetime) -> bool:
+        return chain(get_settings().delivery_queue, body, now)
+
+
 ROUTES_PER_MESSAGE = 10  # a batch of 100 events is one SendMessageBatch, sent before the route worker can begin
 
 

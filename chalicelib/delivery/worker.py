@@ -2,23 +2,26 @@
 
 A batch reads at once its tenants (a deleted one's tombstone → ``skipped``), its integrations (deleted or disabled
 → ``skipped``; read at every try, so a removed address is never retried and an added one gets the mail too) and
-which of their addresses are suppressed, and reserves its SES sends in the account's per-second counter (sends
-over ``MaxSendRate`` wait for a later second). Each try is claimed with a conditional write that returns the
-delivery (a redelivered message sends nothing twice); each address that has not got it yet gets a message of its
-own; then one transaction records every try's outcome with the hourly request counters, and the next tries are
-queued. Failures of our own capacity (throttling, quota, SES outages) or setup (sender identity not verified,
-AccessDenied, configuration set missing, account paused) neither count against the integration nor spend its
-retry schedule: they are retried with a backoff for up to a day, and our setup's are logged at ERROR to page us.
+which of their addresses are suppressed, and the deliveries themselves, and reserves its SES sends in the account's
+per-second counter (sends over ``MaxSendRate`` wait for a later second). Each try is claimed with a conditional
+write on the delivery as read (a redelivered message sends nothing twice), and that write also records the try the
+batch sent before it, with its hourly request counters; the batch's last try is recorded at its end, then the next
+tries are queued. So a worker stopped at any point leaves at most one try "outcome unknown" (dead-lettered, to be
+redriven): the one it was sending; the tries before it are recorded and those after it are not claimed yet.
+
+Failures of our own capacity (throttling, quota, SES outages) or setup (sender identity not verified, AccessDenied,
+configuration set missing, account paused) neither count against the integration nor spend its retry schedule:
+they are retried with a backoff for up to a day, and our setup's are logged at ERROR to page us.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import batch_reads, counters_repo, deliveries_repo, integrations_repo, mailer, queue
-from chalicelib.aws.dynamo import transact_retrying
+from chalicelib.aws import mailer, queue
+from chalicelib.aws.queue import seconds_until
 from chalicelib.delivery import outbox, schedule
 from chalicelib.delivery.send import send_each
 from chalicelib.email.list_headers import MailingList
@@ -27,6 +30,8 @@ from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.models.integrations import Integration
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
+from chalicelib.stores import Stores
+from chalicelib.stores.deliveries import DeliveryStore, Keys, Message, Outcome, Snapshot
 from chalicelib.suppressions import service as suppressions
 
 INTERRUPTED = ("the worker stopped during this try, so it is unknown whether the email went out; "
@@ -93,95 +98,120 @@ def _this_schedule(delivery: Delivery, number: int) -> list[Attempt]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What the batch's reads say about a delivery's try: why nobody gets it, or who may."""
+    """What the batch's reads say about a delivery's try: the delivery as read, why nobody gets it, or who may."""
 
+    delivery: Delivery | None
     skip: str | None
     wanted: list[str]
     allowed: list[str]
     listing: MailingList
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """A claimed try, sent: what the batch's transaction writes for it."""
+def _skip(tenant_live: bool, body: dict[str, Any], integration: Integration | None) -> str | None:
+    if not tenant_live:
+        return "the tenant was deleted"
+    if body.get("to"):  # a notice about the integration itself goes out whatever its state
+        return None
+    if integration is None:
+        return "the integration was deleted"
+    if not integration.active:
+        return outbox.skipped_while_disabled(integration)
+    return None if integration.emails else NO_RECIPIENTS
 
-    delivery: Delivery
-    attempts: list[Attempt]
-    status: str
-    next_try_at: datetime | None
-    error: str | None
-    reason: str | None
-    counted: tuple[int, int]  # (requests, failed) for the integration's failure ratio
+
+def _merged(snapshot: Snapshot, more: Snapshot) -> Snapshot:
+    return replace(snapshot, integrations=snapshot.integrations | more.integrations,
+                   suppressed=snapshot.suppressed | more.suppressed)
+
+
+def _expected(body: dict[str, Any]) -> list[str]:
+    """The addresses a message names: its fixed recipients, or its integration's when it was queued."""
+    return body.get("to") or body.get("addresses", [])
+
+
+def _plan(body: dict[str, Any], integration_id: str | None, snapshot: Snapshot) -> Plan:
+    tenant_id = body["tenant_id"]
+    integration = snapshot.integrations.get((tenant_id, integration_id or ""))
+    skip = _skip(tenant_id in snapshot.tenants, body, integration)
+    wanted = [] if skip else body.get("to") or (integration.emails if integration else [])
+    return Plan(snapshot.deliveries.get((tenant_id, body["delivery_id"])), skip, wanted,
+                [address for address in wanted if (tenant_id, address) not in snapshot.suppressed],
+                MailingList(tenant_id, integration_id, integration.unsubscribe_key if integration else None))
+
+
+def read_plans(store: DeliveryStore, bodies: list[dict[str, Any]], now: datetime) -> dict[str, Plan]:
+    """What each due message's try may do, from the batch's reads in one request: tenants, integrations,
+    deliveries and the suppression entries of the addresses the messages name. A message queued before messages
+    named their integration costs a second read, an address the integration gained since it was queued a third."""
+    due = [body for body in bodies if isinstance(body, dict) and {"tenant_id", "delivery_id", "due"} <= set(body)
+           and datetime.fromisoformat(body["due"]) <= now]
+    snapshot = store.read(Keys(
+        tenants={body["tenant_id"] for body in due},
+        integrations={(body["tenant_id"], body["integration_id"]) for body in due if body.get("integration_id")},
+        addresses={(body["tenant_id"], address) for body in due for address in _expected(body)},
+        deliveries={(body["tenant_id"], body["delivery_id"]) for body in due}))
+    named = {body["delivery_id"]: body.get("integration_id") or getattr(
+        snapshot.deliveries.get((body["tenant_id"], body["delivery_id"])), "integration_id", None) for body in due}
+    if unnamed := {(body["tenant_id"], found) for body in due
+                   if not body.get("integration_id") and (found := named[body["delivery_id"]])}:
+        snapshot = _merged(snapshot, store.read(Keys(integrations=unnamed)))
+    plans = {body["delivery_id"]: _plan(body, named[body["delivery_id"]], snapshot) for body in due}
+    if unread := {(body["tenant_id"], address) for body in due for address in plans[body["delivery_id"]].wanted
+                  if address not in _expected(body)}:
+        snapshot = _merged(snapshot, store.read(Keys(addresses=unread)))
+        plans = {body["delivery_id"]: _plan(body, named[body["delivery_id"]], snapshot) for body in due}
+    return plans
 
 
 class Batch:
-    """The messages of one SQS batch, with what they share: reads, the SES send reservation, the writes."""
+    """The messages of one SQS batch, with what they share: the reads, the SES send reservation, the writes. Each
+    claim also records the try sent before it, so at any moment at most one try is claimed and unrecorded."""
 
-    def __init__(self, bodies: list[dict[str, Any]]) -> None:
-        self.now = clock.now()
-        self.messages: list[tuple[dict[str, Any], int]] = []  # next tries and paced ones, queued after the record
-        self.recorded: list[Recorded] = []
+    def __init__(self, stores: Stores, plans: dict[str, Plan], now: datetime) -> None:
+        self.store, self.queue = stores.deliveries, stores.delivery_queue
+        self.plans, self.now = plans, now
+        self.messages: list[Message] = []  # next tries and paced ones, queued after the record
+        self.sent: list[Outcome] = []
+        self.unrecorded: Outcome | None = None  # the last try sent: recorded with the next claim, or by record()
+        self._claimed: set[str] = set()
         self._before: int | None = None  # sends reserved in this second before this batch's
         self._used = 0
-        due = [body for body in bodies if isinstance(body, dict) and {"tenant_id", "delivery_id", "due"} <= set(body)
-               and datetime.fromisoformat(body["due"]) <= self.now]
-        integration_ids = {body["delivery_id"]: body.get("integration_id") or self._integration_id(body)
-                           for body in due}
-        reads = batch_reads.read(
-            {body["tenant_id"] for body in due},
-            {(body["tenant_id"], found) for body in due if (found := integration_ids[body["delivery_id"]])},
-            {(body["tenant_id"], address) for body in due for address in body.get("to") or body.get("addresses", [])})
-        suppressed = set(reads.suppressed)
-        wanted: dict[str, tuple[str, list[str]]] = {}
-        skips: dict[str, str | None] = {}
-        listings: dict[str, MailingList] = {}
-        keyed: dict[str, Integration] = {}
-        for body in due:
-            tenant_id, delivery_id = body["tenant_id"], body["delivery_id"]
-            integration = reads.integrations.get((tenant_id, integration_ids[delivery_id]))
-            skips[delivery_id] = ("the tenant was deleted" if tenant_id not in reads.tenants
-                                  else None if body.get("to") else "the integration was deleted" if integration is None
-                                  else outbox.skipped_while_disabled(integration) if not integration.active
-                                  else None if integration.emails else NO_RECIPIENTS)
-            if integration is not None and not skips[delivery_id]:  # its unsubscribe links need its key
-                integration = keyed.get(integration.id) or integrations_repo.with_key(integration)
-                keyed[integration.id] = integration
-            listings[delivery_id] = MailingList(tenant_id, integration_ids[delivery_id],
-                                                integration.unsubscribe_key if integration else None)
-            wanted[delivery_id] = (tenant_id, [] if skips[delivery_id] else body.get("to") or integration.emails)
-            if not body.get("to") and set(wanted[delivery_id][1]) - set(body.get("addresses", [])):
-                # addresses added since the message was queued: their suppression entries were not read
-                suppressed |= batch_reads.suppressed({(tenant_id, address) for address in wanted[delivery_id][1]})
-        self.plans = {delivery_id: Plan(skips[delivery_id], addresses,
-                                        [a for a in addresses if (tenant_id, a) not in suppressed],
-                                        listings[delivery_id])
-                      for delivery_id, (tenant_id, addresses) in wanted.items()}
 
-    @staticmethod
-    def _integration_id(body: dict[str, Any]) -> str | None:
-        """A message queued before messages named their integration: read it from the delivery."""
-        delivery = deliveries_repo.get(body["tenant_id"], body["delivery_id"])
-        return delivery.integration_id if delivery else None
+    @classmethod
+    def read(cls, stores: Stores, bodies: list[dict[str, Any]]) -> "Batch":
+        now = clock.now()
+        return cls(stores, read_plans(stores.deliveries, bodies, now), now)
 
     def process(self, body: dict[str, Any]) -> None:
         """Make try ``body["try"]`` of ``body["delivery_id"]`` if it is due and still wanted."""
         number, now = int(body["try"]), self.now
-        if queue.chain(get_settings().delivery_queue, body, now):  # later than SQS can delay in one hop
+        if self.queue.chain(body, now):  # later than SQS can delay in one hop
             return
         tenant_id, delivery_id = body["tenant_id"], body["delivery_id"]
         plan = self.plans[delivery_id]
         if plan.skip:
-            if deliveries_repo.finish(tenant_id, delivery_id, "skipped", now, plan.skip):
+            if self.store.finish(tenant_id, delivery_id, "skipped", now, plan.skip):
                 count("DeliveriesSkipped")
                 logger.info("delivery skipped", extra={"reason": plan.skip})
             return
         if plan.allowed and not self._fits(body, len(plan.allowed)):
             return
-        claimed, delivery = deliveries_repo.claim(tenant_id, delivery_id, number, now, plan.allowed)
-        if not claimed:
+        if delivery_id in self._claimed:
+            raise TryInFlight(delivery_id)  # a second message for a try this batch holds
+        read = plan.delivery
+        if read is None:
+            return
+        if read.claimed != number - 1 or read.status not in ("queued", "retrying"):
+            if read.status not in FINAL_STATUSES and number == read.claimed:
+                self._settle_claimed_try(read, body)
+            return  # ended, or a stale message of an earlier schedule
+        claimed, delivery = self.store.claim(read, number, now, plan.allowed, self.unrecorded)
+        self.unrecorded = None
+        if not claimed or delivery is None:
             if delivery is not None and delivery.status not in FINAL_STATUSES and number == delivery.claimed:
                 self._settle_claimed_try(delivery, body)
-            return  # gone, ended, or a stale message of an earlier schedule
+            return  # gone, ended, or claimed by another worker since the read
+        self._claimed.add(delivery_id)
         logger.append_keys(integration_id=delivery.integration_id)  # dropped after the record (queue.process_batch)
         served = {_key(address) for address in delivery.recipients_sent}
         recipients = [address for address in plan.allowed if _key(address) not in served]
@@ -193,38 +223,39 @@ class Batch:
             status = "skipped" if suppressed else "sent"
             why = (f"every address is {suppressions.listed(suppressed)}" if suppressed
                    else "the addresses that had not got it were removed from the integration")
-            deliveries_repo.finish(tenant_id, delivery_id, status, now, why, claimed=number)
+            self.store.finish(tenant_id, delivery_id, status, now, why, claimed=number)
             count("DeliveriesSkipped" if status == "skipped" else "DeliveriesSent")
             logger.info(f"delivery {status}", extra={"reason": why})
             return
         attempts = _send(delivery, recipients, suppressed, number, now, plan.listing)
-        self.recorded.append(self._outcome(delivery, body, attempts, number))
+        self.unrecorded = self._outcome(delivery, body, attempts, number)
+        self.sent.append(self.unrecorded)
 
     def _fits(self, body: dict[str, Any], sends: int) -> bool:
         """Whether ``sends`` more messages fit this second's share of ``MaxSendRate``; if not, the message is
         queued again for the second they will fit in. The batch reserves all its sends in one write."""
         if self._before is None:
             wanted = sum(len(plan.allowed) for plan in self.plans.values() if not plan.skip)
-            self._before = counters_repo.take_sends(self.now, wanted)
+            self._before = self.store.reserve_sends(self.now, wanted)
         position = self._before + self._used + 1
         self._used += sends
         per_second = max(1, int(mailer.max_send_rate()))
         if position <= per_second:
             return True
         due = clock.shift(self.now.replace(microsecond=0), timedelta(seconds=(position - 1) // per_second))
-        self.messages.append(({**body, "due": due.isoformat()}, queue.seconds_until(due, self.now)))
+        self.messages.append(({**body, "due": due.isoformat()}, seconds_until(due, self.now)))
         count("DeliveriesPaced")
         return False
 
     def _outcome(self, delivery: Delivery, body: dict[str, Any], attempts: list[Attempt],
-                 number: int) -> Recorded:
+                 number: int) -> Outcome:
         """The try's new status and next try: recipient-side failures follow the retry schedule; a try that
         failed only for our own capacity waits with a backoff instead, up to a day."""
         error = failures(attempts)
         theirs = sum(recipient_side(attempt) for attempt in attempts)
         counted = (sum(attempt.outcome == "sent" for attempt in attempts) + theirs, theirs)
         if error is None:
-            return Recorded(delivery, attempts, "sent", None, None, None, counted)
+            return Outcome(delivery, attempts, "sent", counted=counted)
         earlier = _this_schedule(delivery, number)
         if theirs:
             delay = schedule.delay_after(1 + len({a.number for a in earlier if recipient_side(a)}))
@@ -235,17 +266,17 @@ class Batch:
             delay = schedule.sender_delay(waits, earlier[0].at if earlier else self.now, self.now)
             spent = OUR_CAPACITY
         if delay is None:
-            return Recorded(delivery, attempts, "dead", None, error, spent, counted)
+            return Outcome(delivery, attempts, "dead", None, error, spent, counted)
         next_try = clock.shift(self.now, timedelta(seconds=delay))
         self.messages.append(({**body, "try": number + 1, "due": next_try.isoformat()}, delay))
-        return Recorded(delivery, attempts, "retrying", next_try, error, None, counted)
+        return Outcome(delivery, attempts, "retrying", next_try, error, None, counted)
 
     def _settle_claimed_try(self, delivery: Delivery, body: dict[str, Any]) -> None:
         """A message for the try already claimed: finish what a stopped worker left, or wait for a live one."""
         number, now = delivery.claimed, self.now
         if delivery.status == "retrying" and delivery.next_try_at:
             self.messages.append(({**body, "try": number + 1, "due": delivery.next_try_at.isoformat()},
-                                  queue.seconds_until(delivery.next_try_at, now)))
+                                  seconds_until(delivery.next_try_at, now)))
             return
         if delivery.status != "sending":
             return
@@ -257,28 +288,20 @@ class Batch:
         in_flight: list[str | None] = [a for a in delivery.recipients_pending if _key(a) not in served] or [None]
         attempts = [Attempt(number=number, at=now, outcome="interrupted", recipient=address,
                             error_code="Interrupted", error=INTERRUPTED) for address in in_flight]
-        deliveries_repo.finish_attempt(delivery, attempts, "dead", None, INTERRUPTED)
+        self.store.record([Outcome(delivery, attempts, "dead", error=INTERRUPTED)])
         count("DeliveriesDead")
 
     def record(self) -> None:
-        """Every sent try's outcome and the request counters in one transaction, then the queued messages."""
-        if self.recorded:
-            counters: dict[tuple[str, str], tuple[int, int]] = {}
-            for done in self.recorded:
-                pair = (done.delivery.tenant_id, done.delivery.integration_id)
-                total, failed = counters.get(pair, (0, 0))
-                counters[pair] = (total + done.counted[0], failed + done.counted[1])
-            transact_retrying(
-                [deliveries_repo.finish_attempt_op(done.delivery, done.attempts, done.status, done.next_try_at,
-                                                   done.error, done.reason) for done in self.recorded]
-                + [op for (tenant_id, integration_id), (total, failed) in counters.items() if total
-                   for op in counters_repo.count_requests_ops(tenant_id, integration_id, self.now, total, failed)])
-        queue.send_deliveries(self.messages)
-        for done in self.recorded:
+        """The last try sent (with its request counters), then the queued messages."""
+        if self.unrecorded:
+            self.store.record([self.unrecorded])
+            self.unrecorded = None
+        self.queue.send(self.messages)
+        for done in self.sent:
             self._log(done)
 
     @staticmethod
-    def _log(done: Recorded) -> None:
+    def _log(done: Outcome) -> None:
         log = {"tenant_id": done.delivery.tenant_id, "integration_id": done.delivery.integration_id,
                "delivery_id": done.delivery.id, "try": done.attempts[0].number, "recipients": len(done.attempts)}
         if done.status == "sent":
@@ -298,14 +321,14 @@ class Batch:
         logger.info("delivery will be retried", extra={**log, "next_try_at": done.next_try_at, "error": done.error})
 
 
-def process(body: dict[str, Any]) -> None:
+def process(stores: Stores, body: dict[str, Any]) -> None:
     """One message on its own (a batch of one)."""
-    batch = Batch([body])
+    batch = Batch.read(stores, [body])
     batch.process(body)
     batch.record()
 
 
-def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_batch(stores: Stores, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch → partial batch response, so one bad message never re-runs the others."""
     bodies = []
     for record in event.get("Records", []):
@@ -313,5 +336,5 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
             bodies.append(json.loads(record["body"]))
         except (KeyError, TypeError, ValueError):
             continue  # reported as failed by its own handling
-    batch = Batch(bodies)
+    batch = Batch.read(stores, bodies)
     return queue.process_batch(event, context, batch.process, after=batch.record)

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import deliveries_repo
 from chalicelib.integrations import service
 from chalicelib.models.common import MAX_RECIPIENTS
 from chalicelib.models.deliveries import Delivery
@@ -107,7 +106,7 @@ def assess(stores: Stores, integration: Integration, now: datetime) -> Health:
     integration still has (retrying or dead), or when the failed share reaches the warning ratio; ``disabled``
     when disabled."""
     settings = get_settings()
-    newest, _ = deliveries_repo.log_page(integration.tenant_id, integration.id, _NEWEST, None, None)
+    newest, _ = stores.deliveries.log_page(integration.tenant_id, integration.id, _NEWEST, None, None)
     fresh = integration.failure_window_start
     tried = next((d for d in newest if d.attempts and (fresh is None or d.updated_at >= fresh)), None)
     current = {address.casefold() for address in integration.emails}
@@ -151,7 +150,7 @@ def _window_deliveries(stores: Stores, integration: Integration, start: datetime
     found: list[Delivery] = []
     cursor = None
     for _ in range(_SUMMARY_PAGES):
-        items, cursor = deliveries_repo.log_page(integration.tenant_id, integration.id, 100, cursor, None)
+        items, cursor = stores.deliveries.log_page(integration.tenant_id, integration.id, 100, cursor, None)
         found += [delivery for delivery in items if delivery.updated_at >= start]
         # ids sort by creation; a try is at most an hour after its delivery was created (the schedule)
         if not cursor or (items and items[-1].created_at < clock.shift(start, -HOUR)):

@@ -5,6 +5,7 @@ implementations live in ``chalicelib/aws``, in-memory ones in ``tests/support/fa
 from dataclasses import dataclass
 
 from chalicelib.stores.counters import CounterStore
+from chalicelib.stores.deliveries import DeliveryQueue, DeliveryStore
 from chalicelib.stores.events import EventStore
 from chalicelib.stores.integrations import IntegrationStore
 from chalicelib.stores.schedules import ScheduleStore
@@ -20,4 +21,5 @@ class Stores:
     events: EventStore
     schedules: ScheduleStore
     tenants: TenantStore
-    # deliveries: DeliveryStore  (stores/deliveries.py, the deliveries work)
+    deliveries: DeliveryStore
+    delivery_queue: DeliveryQueue

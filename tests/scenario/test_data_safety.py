@@ -145,7 +145,7 @@ def test_concurrent_claims_of_one_try_send_exactly_once(acme: TenantHandle, pipe
 
 def _try(message: dict[str, Any]) -> str:
     try:
-        worker.process(dict(message))
+        worker.process(stores(), dict(message))
     except worker.TryInFlight:
         return "in flight"
     return "done"

@@ -9,6 +9,7 @@ from chalicelib.aws import deliveries_repo, queue
 from chalicelib.aws.clients import client
 from chalicelib.delivery import worker
 from chalicelib.settings import get_settings
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.support.pipeline import outbox
 
@@ -32,7 +33,7 @@ def test_delays_over_sqs_maximum_are_chained(acme, monkeypatch, frozen_clock):
         acme.call("POST", "/v1/events", {"events": [VULN]})
         row = next(d for d in deliveries_rows() if d["integration_id"] == soc["id"])
         sent.clear()
-        worker.process({"tenant_id": acme.id, "delivery_id": row["id"], "try": 1, "due": due})
+        worker.process(stores(), {"tenant_id": acme.id, "delivery_id": row["id"], "try": 1, "due": due})
         assert sent == [1800]  # asked again for the rest; SQS caps one hop at 900 s
         monkeypatch.undo()
         monkeypatch.setenv("SQS_MAX_DELAY_SECONDS", "900")
@@ -91,11 +92,13 @@ def test_lost_next_try_message_is_requeued_by_the_redelivered_one(acme, pipeline
     monkeypatch.setattr(queue, "send_deliveries",  # crash before sending
                         lambda messages: dropped.extend(body["try"] for body, _ in messages))
     for row in rows:
-        worker.process({"tenant_id": acme.id, "delivery_id": row["id"], "try": 1, "due": row["created_at"]})
+        worker.process(stores(), {"tenant_id": acme.id, "delivery_id": row["id"], "try": 1,
+                                  "due": row["created_at"]})
     monkeypatch.setattr(queue, "send_deliveries", real)
     assert set(dropped) == {2}
     for row in rows:  # SQS redelivers try 1: its outcome is recorded, so only the next try is queued again
-        worker.process({"tenant_id": acme.id, "delivery_id": row["id"], "try": 1, "due": row["created_at"]})
+        worker.process(stores(), {"tenant_id": acme.id, "delivery_id": row["id"], "try": 1,
+                                  "due": row["created_at"]})
     flaky_ses.failures.clear()
     pipeline.drain()
     assert {d["status"] for d in pipeline.deliveries()} == {"sent"}

@@ -11,6 +11,8 @@ from chalicelib.delivery import worker
 from chalicelib.integrations.health import Ratio, summarise, window_ratio
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.settings import get_settings
+from chalicelib.stores.deliveries import Outcome
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.support.checks import assert_error, scan
 from tests.support.integrations import BAD, VULN, soc_with_a_rejected_address, state
@@ -55,7 +57,7 @@ def test_a_rejected_address_never_stops_the_others_and_only_it_is_retried(acme, 
     assert shown["active"] is True and shown["health"] == "failing" and BAD in shown["health_detail"]
     # WHEN SQS redelivers the first try's message, and then the schedule runs out
     body = {"tenant_id": acme.id, "delivery_id": first["id"], "try": 1, "due": first["created_at"]}
-    worker.process(body)
+    worker.process(stores(), body)
     pipeline.drain()
     # THEN nobody got it twice, only bad@ was retried (17 tries), and the delivery is dead naming it
     assert (received("good@acme.io"), received("other@acme.io"), received(BAD)) == (1, 1, 0)
@@ -228,8 +230,8 @@ def test_a_delivery_skipped_at_its_try_stays_redrivable(acme, pipeline):
     acme.call("DELETE", f"/v1/integrations/{soc['id']}")
     row = deliveries_repo.get(acme.id, skipped["id"])
     assert row is not None
-    deliveries_repo.finish_attempt(row, [Attempt(number=9, at=row.updated_at, outcome="failed", recipient="x@y")],
-                                   "dead", None, "x")
+    deliveries_repo.record([Outcome(row, [Attempt(number=9, at=row.updated_at, outcome="failed", recipient="x@y")],
+                                    "dead", error="x")])
     error = assert_error(acme.call("POST", f"/v1/deliveries/{skipped['id']}/redrive"), 409)
     assert "deleted" in error["message"]
 

@@ -3,6 +3,7 @@ domain's decision tests in tests/unit."""
 
 from chalicelib.stores import Stores
 from tests.support.fakes.counters import FakeCounters
+from tests.support.fakes.deliveries import FakeDeliveries, FakeQueue
 from tests.support.fakes.events import FakeEvents
 from tests.support.fakes.integrations import FakeIntegrations
 from tests.support.fakes.schedules import FakeSchedules
@@ -12,4 +13,4 @@ from tests.support.fakes.tenants import FakeTenants
 def fake_stores() -> Stores:
     integrations = FakeIntegrations()
     return Stores(integrations=integrations, counters=FakeCounters(), events=FakeEvents(), schedules=FakeSchedules(),
-                  tenants=FakeTenants(integrations))
+                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue())
