@@ -22,10 +22,11 @@ from chalicelib.email import reports as mails
 from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
-from chalicelib.models.reports import Report, ReportDownload, ReportFigure, filename
+from chalicelib.models.report_data import PreviewFormat, ReportPreview
+from chalicelib.models.reports import Report, ReportFigure, filename
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger, milliseconds
-from chalicelib.reports import links, scheduler
+from chalicelib.reports import data_files, links, scheduler
 from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
@@ -92,6 +93,7 @@ def generate(tenant: Tenant, period: Period) -> Report:
     data, document = _render(tenant, period)
     key = object_key(tenant, period)
     blobs.put(key, document)
+    data_files.store(key, data)
     report = _report(tenant, period, key, data, len(document), rid)
     if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
         return reports_repo.get(tenant.id, rid) or report
@@ -157,14 +159,20 @@ def handle_batch(event: dict[str, Any], context: Any,
     return queue.process_batch(event, context, one, whole_batch_fails=True)
 
 
-def preview(tenant: Tenant, period: Period) -> ReportDownload:
-    """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF."""
+def preview(tenant: Tenant, period: Period, output: PreviewFormat = "pdf") -> ReportPreview:
+    """Render ``period`` now (not stored as a report, not sent): an expiring link to the PDF or (``csv``) the zip
+    of its tables, or (``json``) the tables inline."""
     now = clock.now()
-    data, document = _render(tenant, period)
     rid = f"preview-{now:%Y%m%dT%H%M%S}-{period.frequency}-{period.key}"
     key = f"previews/{tenant.id}/{rid}.pdf"
-    blobs.put(key, document)
-    return links.download(tenant, _report(tenant, period, key, data, len(document), rid))
+    if output == "pdf":
+        data, document = _render(tenant, period)
+        blobs.put(key, document)
+        size = len(document)
+    else:
+        data = content_of(tenant, period)
+        size = data_files.store(key, data) if output == "csv" else 0
+    return data_files.preview(tenant, _report(tenant, period, key, data, size, rid), data, output)
 
 
 def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:

@@ -23,10 +23,13 @@ EMAIL_LINK_PATH = "/report-links/"  # under the console's URL
 _MAX_LINK = 200
 
 
-def download(tenant: Tenant, report: Report, seconds: int | None = None) -> ReportDownload:
-    """``report`` with a presigned link to its PDF, valid ``seconds`` (``REPORT_DOWNLOAD_SECONDS``)."""
+def download(tenant: Tenant, report: Report, seconds: int | None = None,
+             file: tuple[str, str] | None = None) -> ReportDownload:
+    """``report`` with a presigned link to its PDF (or to ``file``: another of its objects, as key and download
+    name), valid ``seconds`` (``REPORT_DOWNLOAD_SECONDS``)."""
     seconds = seconds or get_settings().report_download_seconds
-    url = blobs.presigned_url(report.object_key, seconds, filename(tenant.name, report.frequency, report.period_key))
+    key, name = file or (report.object_key, filename(tenant.name, report.frequency, report.period_key))
+    url = blobs.presigned_url(key, seconds, name)
     return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
                           download_url=url, download_expires_at=clock.shift(clock.now(), timedelta(seconds=seconds)))
 

@@ -2,7 +2,6 @@
 report queue → report worker (PDF in S3, one delivery per integration) → delivery worker → SES outbox."""
 
 import io
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlparse
 
@@ -11,7 +10,7 @@ from pypdf import PdfReader
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
-from local.pollers import poll_once
+from tests.support import report_data
 from tests.support.checks import assert_error, scan
 from tests.support.pipeline import outbox
 
@@ -40,15 +39,7 @@ def pdf_text(data: bytes) -> str:
 def fire(api, pipeline, frozen_clock):
     """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
     def run(when: datetime) -> None:
-        frozen_clock.moment = when
-        scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                     "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-                     "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
-                     "version": "0"}
-        api.client.lambda_.invoke("report_scheduler", scheduled)
-        while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
-            pass
-        pipeline.drain()
+        report_data.fire(api, pipeline, frozen_clock, when)
     return run
 
 
