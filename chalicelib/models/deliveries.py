@@ -51,6 +51,7 @@ class Delivery(Model):
     html: str = Field("", exclude=True)
     text: str = Field("", exclude=True)
     attachment_key: str | None = Field(None, exclude=True)
+    data_key: str | None = Field(None, exclude=True)  # a report's CSV zip, attached after the PDF
     thread: str | None = Field(None, exclude=True, description="the mail's thread key (email/threads.py)")
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
@@ -105,27 +105,47 @@ def subscribers(tenant_id: str, frequency: str) -> list[Integration]:
     return [i for i in integrations_repo.all_for_tenant(tenant_id) if i.active and i.subscribes(f"report_{frequency}")]
 
 
-def _mail(tenant: Tenant, report: Report) -> tuple[Content, str | None]:
-    """The report's email and the S3 key of its attachment, or, above the attachment limit, no attachment and
-    a link (one for all the report's integrations)."""
-    if report.size_bytes > get_settings().report_attachment_limit_bytes:
-        return mails.mail(tenant.name, report, *links.email_link(report)), None
-    return mails.mail(tenant.name, report), report.object_key
+class _Mail(NamedTuple):
+    content: Content
+    attachment_key: str | None
+    data_key: str | None
+
+
+def _data_size(tenant: Tenant, report: Report) -> int:
+    """The size of the report's CSV zip, written now for a report stored before the zip existed."""
+    key = data_files.zip_key(report.object_key)
+    if not blobs.exists(key):
+        data_files.store(report.object_key, content_of(tenant, period_from_key(report.frequency, report.timezone,
+                                                                               report.period_key)))
+    return blobs.size(key)
+
+
+def _mail(tenant: Tenant, report: Report, with_data: bool) -> _Mail:
+    """The report's email and the S3 keys of its attachments (the PDF, and the CSV zip ``with_data``), or, when
+    they are above the attachment limit together, no attachment and links to both: a reader gets the whole
+    report either way, never half of it attached."""
+    size = report.size_bytes + (_data_size(tenant, report) if with_data else 0)
+    if size > get_settings().report_attachment_limit_bytes:
+        link, expires = links.email_link(report)
+        return _Mail(mails.mail(tenant.name, report, link, expires, with_data=with_data, size=size), None, None)
+    return _Mail(mails.mail(tenant.name, report, with_data=with_data, size=size), report.object_key,
+                 data_files.zip_key(report.object_key) if with_data else None)
 
 
 def deliver(tenant: Tenant, report: Report) -> int:
     """One delivery per active subscribed integration that has not had this report; returns how many."""
-    mail: tuple[Content, str | None] | None = None
+    made: dict[bool, _Mail] = {}  # with the data or not: each made on its first claim (a repeated job makes no link)
     sent = 0
     for integration in subscribers(tenant.id, report.frequency):
         if not reports_repo.claim(report, integration.id, clock.now()):
             continue
-        if mail is None:  # made on the first claim: a repeated job for a delivered report makes no link
-            mail = _mail(tenant, report)
-        content, attachment = mail
-        threaded = replace(content, thread=threads.report(tenant.id, integration.id, report.frequency))
+        if integration.attach_data not in made:
+            made[integration.attach_data] = _mail(tenant, report, integration.attach_data)
+        mail = made[integration.attach_data]
+        threaded = replace(mail.content, thread=threads.report(tenant.id, integration.id, report.frequency))
         delivery = outbox.enqueue(integration, threaded, report.period_end, f"report:{report.id}", kind="report",
-                                  event_type=f"report_{report.frequency}", attachment_key=attachment)
+                                  event_type=f"report_{report.frequency}", attachment_key=mail.attachment_key,
+                                  data_key=mail.data_key)
         reports_repo.mark_enqueued(report, integration.id, delivery.id)
         sent += 1
     logger.info("report delivered", extra={"tenant_id": tenant.id, "report_id": report.id, "deliveries": sent})
