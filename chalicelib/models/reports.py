@@ -70,6 +70,9 @@ class Report(Model):
     empty: bool
     partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
     figures: list[ReportFigure]
+    sha256: str | None = Field(None, description=(
+        "hex SHA-256 of the stored PDF: a copy whose digest (sha256sum) differs is not this report; none for a "
+        "report stored before digests were kept, or a csv/json preview"))
     object_key: str = Field(exclude=True)
 
 

@@ -9,6 +9,7 @@
   :func:`sample` renders made-up data for Test integration.
 """
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -75,14 +76,16 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
     return data, document
 
 
-def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:
+def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str,
+            document: bytes | None = None) -> Report:
     from chalicelib.reports.pdf_layout import period_label  # fpdf2, as in _render
 
     return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
                   period_label=period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
                   generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
-                  figures=_figures(data), object_key=key)
+                  figures=_figures(data), object_key=key,
+                  sha256=hashlib.sha256(document).hexdigest() if document else None)
 
 
 def generate(tenant: Tenant, period: Period) -> Report:
@@ -94,7 +97,7 @@ def generate(tenant: Tenant, period: Period) -> Report:
     key = object_key(tenant, period)
     blobs.put(key, document)
     data_files.store(key, data)
-    report = _report(tenant, period, key, data, len(document), rid)
+    report = _report(tenant, period, key, data, len(document), rid, document)
     if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
         return reports_repo.get(tenant.id, rid) or report
     count("ReportsRendered")
@@ -188,10 +191,10 @@ def preview(tenant: Tenant, period: Period, output: PreviewFormat = "pdf") -> Re
     if output == "pdf":
         data, document = _render(tenant, period)
         blobs.put(key, document)
-        size = len(document)
-    else:
-        data = content_of(tenant, period)
-        size = data_files.store(key, data) if output == "csv" else 0
+        return data_files.preview(tenant, _report(tenant, period, key, data, len(document), rid, document), data,
+                                  output)
+    data = content_of(tenant, period)
+    size = data_files.store(key, data) if output == "csv" else 0
     return data_files.preview(tenant, _report(tenant, period, key, data, size, rid), data, output)
 
 

@@ -1,6 +1,7 @@
 """``attach_data`` (issue 26 item 3): an integration that asks for it gets the report's CSV zip beside the PDF,
 set through the API and the console form; above the attachment limit together, the mail links to both."""
 
+import hashlib
 import io
 import re
 import zipfile
@@ -120,3 +121,22 @@ def test_the_console_form_sets_and_clears_attach_data(admin, acme):  # noqa: F81
     saved = admin.post(f"/console/integrations/{data['id']}", form_fields(page.csrf, name="Data"))
     assert saved.status == 303, saved.body
     assert acme.call("GET", f"/v1/integrations/{data['id']}")[1]["attach_data"] is False
+
+
+def test_every_stored_report_shows_the_sha256_its_mailed_and_downloaded_pdf_has(api, pipeline, frozen_clock,
+                                                                               browser, acme):  # noqa: F811
+    # GIVEN a report stored and mailed
+    acme.integration(name="Monthly", emails="monthly@acme.io", events=["report_monthly"])
+    fire(api, pipeline, frozen_clock, datetime(2026, 12, 1, 0, 5, tzinfo=UTC))
+    [listed] = acme.call("GET", "/v1/reports")[1]["items"]
+
+    # THEN the API gives its SHA-256, the one of the PDF downloaded and of the PDF attached to the mail
+    status, report = acme.call("GET", f"/v1/reports/{listed['id']}")
+    assert status == 200 and report["sha256"] == listed["sha256"]
+    downloaded = linked(report["download_url"])
+    [(_, attached)] = _mail_to("monthly@acme.io").attachments
+    assert hashlib.sha256(downloaded).hexdigest() == hashlib.sha256(attached).hexdigest() == report["sha256"]
+    assert re.fullmatch("[0-9a-f]{64}", report["sha256"])
+    # AND the console's reports page shows it beside the report
+    assert browser.sign_in(acme.token).status == 303
+    assert f"SHA-256 <code>{report['sha256']}</code>" in browser.get("/console/reports").body
