@@ -17,7 +17,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SNSEvent, SQSEvent
 
-from chalicelib import clock, observability
+from chalicelib import clock, observability, wiring
 from chalicelib.api import deliveries, events, integrations, openapi, reports, suppressions, tenants
 from chalicelib.api.routing import normalise_framework_errors
 from chalicelib.api.triggers import bp as triggers_bp
@@ -52,7 +52,7 @@ def delivery_worker(event: SQSEvent) -> dict[str, Any]:
 def event_router(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.events import ingest
 
-    return ingest.handle_batch(event.to_dict(), event.context)
+    return ingest.handle_batch(wiring.stores(), event.to_dict(), event.context)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
@@ -60,7 +60,8 @@ def health_check(event: CloudWatchEvent) -> dict[str, int]:
     from chalicelib.aws.idempotency import once
     from chalicelib.integrations import health
 
-    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(clock.now()), event.context)
+    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(wiring.stores(), clock.now()),
+                event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
@@ -107,7 +108,7 @@ def trigger_groups(event: SQSEvent) -> dict[str, Any]:
 
 @app.on_cw_event({"source": [bridge.SOURCE], "detail-type": list(PLATFORM_EVENTS)})
 def platform_events(event: CloudWatchEvent) -> dict[str, Any]:
-    return bridge.handle(event.to_dict()).model_dump(mode="json")
+    return bridge.handle(wiring.stores(), event.to_dict()).model_dump(mode="json")
 
 
 @app.on_sns_message(topic=get_settings().ses_feedback_topic)

@@ -22,6 +22,7 @@ from chalicelib.models.integrations import IntegrationCreate
 from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
+from chalicelib.wiring import stores
 from local.pollers import drain
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
@@ -30,11 +31,12 @@ INTEGRATIONS = 3
 
 def run(failure_rate: float) -> dict[str, float]:
     with offline.aws() as fake_clock:
-        tenant = create_tenant(TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
-        default = service.page(tenant.id, 10, None).items[0]
-        service.delete(tenant.id, default.id)
+        tenant = create_tenant(stores(), TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
+        default = service.page(stores(), tenant.id, 10, None).items[0]
+        service.delete(stores(), tenant.id, default.id)
         for n in range(INTEGRATIONS):
-            service.create(tenant.id, IntegrationCreate(name=f"I{n}", emails=f"i{n}@example.com", events=["vuln"]))
+            service.create(stores(), tenant.id,
+                           IntegrationCreate(name=f"I{n}", emails=f"i{n}@example.com", events=["vuln"]))
         rng = random.Random(7)
         real_send = mailer.send_raw
         calls = Counter()
@@ -54,12 +56,12 @@ def run(failure_rate: float) -> dict[str, float]:
             batch = [{"id": f"e{n}", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
                       "data": {"risk": "high", "title": f"Finding {n}"}}
                      for n in range(first, min(EVENTS, first + 100))]
-            ingest.ingest(tenant.id, batch)
+            ingest.ingest(stores(), tenant.id, batch)
 
         def jump_to(moment: datetime) -> None:
             fake_clock.moment = max(fake_clock.moment, moment)
 
-        drain(get_settings().route_queue, lambda event: ingest.handle_batch(event, None), jump_to)
+        drain(get_settings().route_queue, lambda event: ingest.handle_batch(stores(), event, None), jump_to)
         drain(get_settings().delivery_queue, lambda event: worker.handle_batch(event, None), jump_to)
         elapsed = time.perf_counter() - started
         mailer.send_raw = real_send

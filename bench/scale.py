@@ -259,13 +259,14 @@ def measure_mail() -> dict[str, Any]:
     from chalicelib.integrations import service
     from chalicelib.settings import get_settings
     from chalicelib.tenants.service import create_tenant
+    from chalicelib.wiring import stores
     from local.pollers import poll_once
 
     _, IntegrationCreate, _, TenantCreate = _models()
     mock, client = _started(Moment(WEDNESDAY))
-    created = create_tenant(TenantCreate(name="Bench", primary_email="sec@bench.example"))
+    created = create_tenant(stores(), TenantCreate(name="Bench", primary_email="sec@bench.example"))
     for name in ("SOC", "On call"):
-        service.create(created.tenant.id, IntegrationCreate.model_validate(
+        service.create(stores(), created.tenant.id, IntegrationCreate.model_validate(
             {"name": name, "emails": f"{name.replace(' ', '')}@bench.example", "events": ["vuln_high"]}))
     events = [{"id": f"v{n}", "type": "vulnerability.detected", "time": "2026-11-25T09:00:00Z",
                "data": {"risk": "high", "title": f"SQLi {n}", "host": "api.bench.example"}} for n in range(EVENTS)]

@@ -21,6 +21,7 @@ from chalicelib.models.tenants import TenantCreate
 from chalicelib.models.triggers import TriggerCreate
 from chalicelib.tenants.service import create_tenant
 from chalicelib.triggers import service as triggers
+from chalicelib.wiring import stores
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "600"))
 NEVER = 10**9
@@ -49,8 +50,8 @@ MATCHING = 10
 def run(with_triggers: bool) -> dict[str, object]:
     requests: Counter[str] = Counter()
     with offline.aws() as fake:
-        tenant = create_tenant(TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
-        soc = integrations.page(tenant.id, 10, None).items[0]
+        tenant = create_tenant(stores(), TenantCreate(name="Bench", primary_email="bench@example.com")).tenant
+        soc = integrations.page(stores(), tenant.id, 10, None).items[0]
         if with_triggers:
             for n, condition in enumerate(CONDITIONS):
                 triggers.create(tenant.id, TriggerCreate.model_validate(
@@ -64,7 +65,7 @@ def run(with_triggers: bool) -> dict[str, object]:
                       "data": {"type": "sqli", "host": "api.acme.io", "hits": 3, "ip": f"10.1.{n // 250}.{n % 250}",
                                "country": "DE", "path": f"/v2/orders/{n}", "blocked": n % 2 == 0,
                                "application": "shop"}} for n in range(first, min(EVENTS, first + 100))]
-            results = ingest.ingest(tenant.id, batch).results
+            results = ingest.ingest(stores(), tenant.id, batch).results
             assert {r.status for r in results} == {"accepted"}
             fake.moment = fake.moment.replace(second=(first // 100) % 60)
         elapsed = time.perf_counter() - started

@@ -18,10 +18,10 @@ from typing import NamedTuple
 from chalicelib import clock
 from chalicelib.aws import secrets as secrets_store
 from chalicelib.aws import tenants_repo, tokens_repo
-from chalicelib.aws.tokens_repo import TokenRecord
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.models.tenants import Tenant
 from chalicelib.settings import get_settings
+from chalicelib.stores.tenants import TokenRecord
 
 PREFIX = "ert"
 GRANTS: dict[str, frozenset[str]] = {

@@ -86,6 +86,8 @@ class Settings(BaseModel):
     trigger_group_max_events: int = Field(200, ge=1, le=500)
     trigger_counter_ttl_days: int = Field(2, ge=1)
     trigger_cache_seconds: float = Field(5, ge=0)
+    trigger_preview_rate_limit: int = Field(20, ge=1)  # backtests per tenant (each reads 30 days of hours)
+    trigger_preview_rate_window_seconds: int = Field(600, ge=60)
 
     test_rate_limit: int = Field(5, ge=1)  # per integration (unsaved drafts count as one)
     test_tenant_rate_limit: int = Field(10, ge=1)  # per tenant, across its integrations and drafts

@@ -31,6 +31,7 @@ from chalicelib.aws import clients
 from chalicelib.models.tenants import Tenant, TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
+from chalicelib.wiring import stores
 from local import demo_data, fair_queues, faults, loops, outbox, resources
 from local.moto_server import MotoServer, lift_ses_quota
 
@@ -155,7 +156,7 @@ def serve(stack: StackSettings) -> None:
         clients.reset()
         settings = get_settings()
         resources.create_all(settings)
-        demo = create_tenant(DEMO_TENANT)
+        demo = create_tenant(stores(), DEMO_TENANT)
         print("Email Report local stack. Data is kept in memory only: it is gone when the stack stops.")
         print(f"MOTO_URL={moto.url}")
         print(f"API_URL={api_url}")

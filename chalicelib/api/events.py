@@ -4,6 +4,7 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
 from chalicelib.models.events import EventBatch, EventResults
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 
@@ -13,4 +14,4 @@ bp = Blueprint(__name__)
 def post_events(call: Call) -> EventResults:
     from chalicelib.events import ingest  # with trigger evaluation and security data: only this route needs it
 
-    return ingest.ingest(call.tenant_id, call.body.events, call.caller.tenant if call.caller else None)
+    return ingest.ingest(stores(), call.tenant_id, call.body.events, call.caller.tenant if call.caller else None)

@@ -15,6 +15,7 @@ from chalicelib.models.integrations import (
 )
 from chalicelib.suppressions import service as suppressions
 from chalicelib.tenants import service as tenant_service
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 TAG = "integrations"
@@ -22,51 +23,51 @@ TAG = "integrations"
 
 def _shown(integration: Integration) -> Integration:
     """As the API answers it: with its suppressed addresses and its sending health."""
-    return health.flag(suppressions.flag(integration), clock.now())
+    return health.flag(stores(), suppressions.flag(integration), clock.now())
 
 
 @route(bp, "GET", "/v1/integrations", summary="List integrations", access="viewer", tag=TAG, query=PageQuery,
        response=IntegrationPage)
 def list_integrations(call: Call) -> IntegrationPage:
-    page = service.page(call.tenant_id, call.query.limit, call.query.cursor)
-    items = [health.flag(item, clock.now()) for item in suppressions.flag_all(call.tenant_id, page.items)]
+    page = service.page(stores(), call.tenant_id, call.query.limit, call.query.cursor)
+    items = [health.flag(stores(), item, clock.now()) for item in suppressions.flag_all(call.tenant_id, page.items)]
     return page.model_copy(update={"items": items})
 
 
 @route(bp, "POST", "/v1/integrations", summary="Create an integration (at most MAX_INTEGRATIONS_PER_TENANT)",
        access="admin", tag=TAG, body=IntegrationCreate, response=Integration, status=201, errors=(409,))
 def create_integration(call: Call) -> Integration:
-    return _shown(service.create(call.tenant_id, call.body))
+    return _shown(service.create(stores(), call.tenant_id, call.body))
 
 
 @route(bp, "GET", "/v1/integrations/{integration_id}", summary="Read an integration", access="viewer", tag=TAG,
        response=Integration)
 def get_integration(call: Call, integration_id: str) -> Integration:
-    return _shown(service.get(call.tenant_id, integration_id))
+    return _shown(service.get(stores(), call.tenant_id, integration_id))
 
 
 @route(bp, "PATCH", "/v1/integrations/{integration_id}", summary="Change an integration", access="admin",
        tag=TAG, body=IntegrationUpdate, response=Integration, errors=(409,))
 def update_integration(call: Call, integration_id: str) -> Integration:
-    return _shown(service.update(call.tenant_id, integration_id, call.body))
+    return _shown(service.update(stores(), call.tenant_id, integration_id, call.body))
 
 
 @route(bp, "DELETE", "/v1/integrations/{integration_id}", summary="Delete an integration", access="admin",
        tag=TAG, status=204)
 def delete_integration(call: Call, integration_id: str) -> None:
-    service.delete(call.tenant_id, integration_id)
+    service.delete(stores(), call.tenant_id, integration_id)
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/enable", summary="Enable an integration", access="admin",
        tag=TAG, response=Integration, errors=(409,))
 def enable_integration(call: Call, integration_id: str) -> Integration:
-    return _shown(service.enable(call.tenant_id, integration_id))
+    return _shown(service.enable(stores(), call.tenant_id, integration_id))
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/disable", summary="Disable an integration (keeps settings)",
        access="admin", tag=TAG, response=Integration, errors=(409,))
 def disable_integration(call: Call, integration_id: str) -> Integration:
-    return _shown(service.disable(call.tenant_id, integration_id)[0])
+    return _shown(service.disable(stores(), call.tenant_id, integration_id)[0])
 
 
 @route(bp, "POST", "/v1/integrations/{integration_id}/test", summary="Test a saved integration", access="admin",
@@ -74,9 +75,9 @@ def disable_integration(call: Call, integration_id: str) -> Integration:
 def test_integration(call: Call, integration_id: str) -> TestResult:
     from chalicelib.integrations import checks  # renders sample emails and reports: loaded on first use
 
-    integration = service.get(call.tenant_id, integration_id)
+    integration = service.get(stores(), call.tenant_id, integration_id)
     checks.rate_limit(call.tenant_id, integration.id)
-    return checks.run(tenant_service.get_tenant(call.caller), integration)
+    return checks.run(tenant_service.get_tenant(stores(), call.caller), integration)
 
 
 @route(bp, "POST", "/v1/integrations/test", summary="Test an unsaved integration (nothing is saved)",
@@ -85,4 +86,4 @@ def test_draft_integration(call: Call) -> TestResult:
     from chalicelib.integrations import checks
 
     checks.rate_limit(call.tenant_id, "draft")
-    return checks.run(tenant_service.get_tenant(call.caller), call.body)
+    return checks.run(tenant_service.get_tenant(stores(), call.caller), call.body)

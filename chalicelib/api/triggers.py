@@ -3,6 +3,7 @@
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, route
+from chalicelib.models.backtest import TriggerPreview
 from chalicelib.models.common import PageQuery
 from chalicelib.models.triggers import Trigger, TriggerCreate, TriggerPage, TriggerUpdate
 from chalicelib.triggers import service
@@ -21,6 +22,13 @@ def list_triggers(call: Call) -> TriggerPage:
        access="admin", tag=TAG, body=TriggerCreate, response=Trigger, status=201, errors=(404, 409))
 def create_trigger(call: Call) -> Trigger:
     return service.create(call.tenant_id, call.body)
+
+
+@route(bp, "POST", "/v1/triggers/preview", summary="Backtest a trigger before saving it: the alerts it would have "
+       "sent over the last 30 days, from the stored hourly data (bounds where that data cannot tell)",
+       access="admin", tag=TAG, body=TriggerCreate, response=TriggerPreview, errors=(404, 429))
+def preview_trigger(call: Call) -> TriggerPreview:
+    return service.preview(call.tenant_id, call.body)
 
 
 @route(bp, "GET", "/v1/triggers/{trigger_id}", summary="Read a trigger", access="viewer", tag=TAG,

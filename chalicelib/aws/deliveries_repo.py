@@ -41,7 +41,7 @@ def _json(value: Any) -> Any:
 def _item(delivery: Delivery) -> dict[str, Any]:
     item = {
         **delivery.model_dump(mode="json", exclude_none=True),
-        "tenant_id": delivery.tenant_id, "html": delivery.html, "text": delivery.text,
+        "tenant_id": delivery.tenant_id, "html": delivery.html, "text": delivery.text, "severity": delivery.severity,
         "log_key": f"{delivery.tenant_id}#{delivery.integration_id}",
         "expires_at": clock.expiry(delivery.created_at, timedelta(days=get_settings().delivery_ttl_days)),
     }

@@ -1,7 +1,7 @@
-"""Integrations table: ``tenant_id`` + ``sk``; ``int#<id>`` items, ``name#<name>`` uniqueness claims and one
-``count`` item per tenant (the cap on integrations)."""
+"""The integration store (``stores.integrations.IntegrationStore``) on the integrations table: ``tenant_id`` +
+``sk``; ``int#<id>`` items, ``name#<name>`` uniqueness claims and one ``count`` item per tenant (the cap on
+integrations)."""
 
-import secrets
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -19,7 +19,7 @@ from chalicelib.aws.dynamo import (
     written,
 )
 from chalicelib.errors import Conflict
-from chalicelib.models.integrations import Integration
+from chalicelib.models.integrations import Integration, new_unsubscribe_key
 from chalicelib.settings import get_settings
 
 PREFIX = "int#"
@@ -89,17 +89,12 @@ def get(tenant_id: str, integration_id: str) -> Integration | None:
     return from_item(item) if item else None
 
 
-def new_key() -> str:
-    """A random key for an integration's unsubscribe links."""
-    return secrets.token_urlsafe(32)
-
-
 def with_key(integration: Integration) -> Integration:
     """``integration`` with its unsubscribe key; one written before keys existed gets one now (once: the write
     bumps the version, so a change read before it is refused and retried rather than dropping the key)."""
     if integration.unsubscribe_key:
         return integration
-    new = integration.model_copy(update={"unsubscribe_key": new_key(), "version": integration.version + 1})
+    new = integration.model_copy(update={"unsubscribe_key": new_unsubscribe_key(), "version": integration.version + 1})
     if written(table(_name()).update_item, Key=key(integration.tenant_id, integration.id),
                UpdateExpression="SET unsubscribe_key = :k, version = version + :one",
                ConditionExpression="attribute_exists(sk) AND attribute_not_exists(unsubscribe_key)",

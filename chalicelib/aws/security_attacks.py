@@ -9,14 +9,11 @@ from typing import Any
 
 from chalicelib.aws.dynamo import plain, to_attribute_values
 from chalicelib.aws.security_table import expires, seen_op, table_name, write
-from chalicelib.models.security import INTERNAL, Counts, HourlyAggregate, is_internal, utc_hour
+from chalicelib.models.security import INTERNAL, OTHER, Counts, HourlyAggregate, is_internal, utc_hour
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 MAX_LABEL = 200
-OTHER_HOSTS = "(other hosts)"
-OTHER_TYPES = "(other types)"
-OTHER_IPS = "(other IPs)"
-OTHER_ENDPOINTS = "(other endpoints)"
+OTHER_HOSTS, OTHER_TYPES, OTHER_IPS, OTHER_ENDPOINTS = (OTHER[key] for key in ("hosts", "types", "ips", "endpoints"))
 # Named IPs and endpoints per hour item. Every attack's UpdateItem is billed by the whole item's size (1 WCU per KB,
 # twice in a transaction), so the item stays at a few KB: 20 × (3 copies: two counters and the set) of ≤ 120-byte
 # endpoints and ≤ 45-byte IPs keeps it ≤ 12 KB at worst, ~4 KB for usual names; a report still gets a top 10 per hour.
@@ -25,8 +22,7 @@ MAX_ENDPOINT = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 _DIMENSIONS = {"types": ("ta:", "th:"), "hosts": ("ha:", "hh:"), "ips": ("ia:", "ih:"),
                "countries": ("ca:", "ch:"), "endpoints": ("ea:", "eh:"), "applications": ("aa:", "ah:")}
-_OTHER = {"types": OTHER_TYPES, "hosts": OTHER_HOSTS, "ips": OTHER_IPS, "countries": "(other countries)",
-          "endpoints": OTHER_ENDPOINTS, "applications": "(other applications)"}
+_OTHER = OTHER
 _BOUNDED = {"ips": "kept_ips", "endpoints": "kept_endpoints"}
 _COUNTRY_OF_IP = "ic:"
 # Hours whose IP or endpoint set this process saw full: a full set never changes, so later events of that hour

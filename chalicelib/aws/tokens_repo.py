@@ -16,18 +16,9 @@ from chalicelib import clock
 from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import all_pages, delete_op, plain, put_op, query_page, written
 from chalicelib.settings import get_settings
+from chalicelib.stores.tenants import TokenRecord
 
 LAST_USED_EVERY = timedelta(hours=1)
-
-
-class TokenRecord(NamedTuple):
-    id: str
-    tenant_id: str
-    name: str
-    role: str
-    secret_hash: str
-    created_at: str
-    last_used_at: str | None = None
 
 
 def _table() -> Any:

@@ -21,6 +21,7 @@ from chalicelib.reports import links
 from chalicelib.reports import service as reports_service
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
+from chalicelib.wiring import stores
 
 # Test integration (``integrations.checks``) is imported where it is used: app.py is imported by every Lambda,
 # so the API's cold start must not load it.
@@ -123,14 +124,14 @@ class Row(NamedTuple):
 
 def _row(integration: Integration, timezone: str) -> Row:
     now = clock.now()
-    assessed = health.assess(integration, now)
+    assessed = health.assess(stores(), integration, now)
     return Row(assessed.on(integration), assessed.newest, assessed.ratio, outlook(integration, timezone, now))
 
 
 @page(bp, "GET", "/console/integrations")
 def integrations(session: Session) -> Response:
     cursor = web.query(bp.current_request).get("cursor")
-    listed = service.page(session.tenant_id, PAGE_SIZE, cursor)
+    listed = service.page(stores(), session.tenant_id, PAGE_SIZE, cursor)
     flagged = suppressions.flag_all(session.tenant_id, listed.items)
     return session.render("integrations.html", rows=[_row(i, session.tenant.timezone) for i in flagged],
                           next_cursor=listed.next_cursor, notice=_notice(),
@@ -139,7 +140,7 @@ def integrations(session: Session) -> Response:
 
 def _form_page(session: Session, form: IntegrationForm, integration: Integration | None = None,
                result: TestResult | None = None, status_code: int = 200) -> Response:
-    flagged = health.flag(suppressions.flag(integration), clock.now()) if integration else None
+    flagged = health.flag(stores(), suppressions.flag(integration), clock.now()) if integration else None
     return session.render("integration_form.html", status_code, form=form, integration=flagged, result=result,
                           frequencies=FREQUENCIES, vuln_levels=VULN_LEVELS, notice=_notice())
 
@@ -161,7 +162,7 @@ def create_integration(session: Session, form: dict[str, list[str]]) -> Response
         checks.rate_limit(session.tenant_id, "draft")
         return _form_page(session, draft, result=checks.run(session.tenant, data))
     try:
-        service.create(session.tenant_id, data)
+        service.create(stores(), session.tenant_id, data)
     except AppError as error:
         if not draft.refused(error):
             raise
@@ -171,7 +172,7 @@ def create_integration(session: Session, form: dict[str, list[str]]) -> Response
 
 @page(bp, "GET", "/console/integrations/{integration_id}")
 def integration(session: Session, integration_id: str) -> Response:
-    current = service.get(session.tenant_id, integration_id)
+    current = service.get(stores(), session.tenant_id, integration_id)
     return _form_page(session, IntegrationForm.of(current), current)
 
 
@@ -179,7 +180,7 @@ def integration(session: Session, integration_id: str) -> Response:
 def save_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
     from chalicelib.integrations import checks
 
-    current = service.get(session.tenant_id, integration_id)
+    current = service.get(stores(), session.tenant_id, integration_id)
     draft = IntegrationForm.parse(form)
     data = draft.validated()
     if data is None:
@@ -188,7 +189,7 @@ def save_integration(session: Session, form: dict[str, list[str]], integration_i
         checks.rate_limit(session.tenant_id, current.id)
         return _form_page(session, draft, current, result=checks.run(session.tenant, data))
     try:
-        service.update(session.tenant_id, integration_id, IntegrationUpdate(**draft.changes(data)))
+        service.update(stores(), session.tenant_id, integration_id, IntegrationUpdate(**draft.changes(data)))
     except ValidationFailed as error:
         if not draft.refused(error):
             raise
@@ -206,33 +207,33 @@ def save_integration(session: Session, form: dict[str, list[str]], integration_i
 def test_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
     from chalicelib.integrations import checks
 
-    current = service.get(session.tenant_id, integration_id)
+    current = service.get(stores(), session.tenant_id, integration_id)
     checks.rate_limit(session.tenant_id, current.id)
     return session.render("test_result.html", integration=current, result=checks.run(session.tenant, current))
 
 
 @page(bp, "POST", "/console/integrations/{integration_id}/enable", admin=True)
 def enable_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
-    service.enable(session.tenant_id, integration_id)
+    service.enable(stores(), session.tenant_id, integration_id)
     return web.redirect(web.url("/integrations", notice="enabled"))
 
 
 @page(bp, "POST", "/console/integrations/{integration_id}/disable", admin=True)
 def disable_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
-    service.disable(session.tenant_id, integration_id)
+    service.disable(stores(), session.tenant_id, integration_id)
     return web.redirect(web.url("/integrations", notice="disabled"))
 
 
 @page(bp, "POST", "/console/integrations/{integration_id}/add-back", admin=True)
 def add_back(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
     """An address that unsubscribed, put back by an admin with one click."""
-    service.add_back(session.tenant_id, integration_id, field(form, "address"))
+    service.add_back(stores(), session.tenant_id, integration_id, field(form, "address"))
     return web.redirect(web.url(f"/integrations/{integration_id}", notice="added-back"))
 
 
 @page(bp, "GET", "/console/integrations/{integration_id}/delete", admin=True)
 def confirm_delete(session: Session, integration_id: str) -> Response:
-    return session.render("confirm_delete.html", integration=service.get(session.tenant_id, integration_id),
+    return session.render("confirm_delete.html", integration=service.get(stores(), session.tenant_id, integration_id),
                           primary=False)
 
 
@@ -243,10 +244,10 @@ def _sends_to_primary(session: Session, integration: Integration) -> bool:
 @page(bp, "POST", "/console/integrations/{integration_id}/delete", admin=True)
 def delete_integration(session: Session, form: dict[str, list[str]], integration_id: str) -> Response:
     """Deleting the integration that mails the company's primary address asks a second time."""
-    current = service.get(session.tenant_id, integration_id)
+    current = service.get(stores(), session.tenant_id, integration_id)
     if _sends_to_primary(session, current) and field(form, "primary_confirmed") != "yes":
         return session.render("confirm_delete.html", integration=current, primary=True)
-    service.delete(session.tenant_id, integration_id)
+    service.delete(stores(), session.tenant_id, integration_id)
     return web.redirect(web.url("/integrations", notice="deleted"))
 
 
@@ -257,7 +258,7 @@ def delete_integration(session: Session, form: dict[str, list[str]], integration
 def deliveries(session: Session, integration_id: str) -> Response:
     params = web.query(bp.current_request)
     status = params.get("status") if params.get("status") in DELIVERY_STATUSES else None
-    current = service.get(session.tenant_id, integration_id)
+    current = service.get(stores(), session.tenant_id, integration_id)
     listed = log.page(session.tenant_id, integration_id,
                       DeliveryQuery(limit=PAGE_SIZE, cursor=params.get("cursor") or None, status=status))
     return session.render("deliveries.html", integration=current, entries=[log_view.entry(d) for d in listed.items],

@@ -1,5 +1,6 @@
 """Console pages for triggers (additional alerts): list, add, edit, delete, on the triggers service."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +12,11 @@ from chalicelib.console.forms import capitalised
 from chalicelib.console.web import Session, page
 from chalicelib.errors import AppError
 from chalicelib.integrations import service as integrations
+from chalicelib.models.backtest import TriggerPreview
 from chalicelib.models.integrations import Integration
 from chalicelib.models.triggers import Trigger, TriggerCreate, TriggerUpdate
 from chalicelib.triggers import service
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 PAGE_SIZE = 50
@@ -117,14 +120,14 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def _integrations(tenant_id: str) -> list[Integration]:
-    return integrations.page(tenant_id, 100, None).items
+    return integrations.page(stores(), tenant_id, 100, None).items
 
 
 def _form_page(session: Session, form: TriggerForm, trigger: Trigger | None = None,
-               status_code: int = 200) -> Response:
+               status_code: int = 200, backtest: TriggerPreview | None = None) -> Response:
     return session.render("trigger_form.html", status_code, form=form, trigger=trigger, kinds=KINDS,
                           metrics=METRICS, intervals=INTERVALS, filters=FILTERS,
-                          integrations=_integrations(session.tenant_id))
+                          integrations=_integrations(session.tenant_id), backtest=backtest)
 
 
 @page(bp, "GET", "/console/triggers")
@@ -141,27 +144,52 @@ def new_trigger(session: Session) -> Response:
     return _form_page(session, TriggerForm())
 
 
-def _save(session: Session, draft: TriggerForm, trigger: Trigger | None) -> Response:
+def _submit(session: Session, draft: TriggerForm, trigger: Trigger | None,
+            act: Callable[[TriggerCreate], Response]) -> Response:
+    """``act`` on the trigger the form describes, or the form again with each refusal next to its field."""
     data = draft.validated()
     if data is None:
         return _form_page(session, draft, trigger, 422)
     try:
+        return act(data)
+    except AppError as error:
+        if error.status not in (404, 409, 422) or not draft.refused(error):  # 404 with details: a chosen
+            raise                                                            # integration was deleted meanwhile
+        return _form_page(session, draft, trigger, error.status)
+
+
+def _save(session: Session, draft: TriggerForm, trigger: Trigger | None) -> Response:
+    def save(data: TriggerCreate) -> Response:
         if trigger is None:
             service.create(session.tenant_id, data)
         else:
             service.update(session.tenant_id, trigger.id, TriggerUpdate(
                 name=data.name, comment=data.comment or "", active=data.active,
                 integration_ids=data.integration_ids, condition=data.condition))
-    except AppError as error:
-        if error.status not in (404, 409, 422) or not draft.refused(error):  # 404 with details: a chosen
-            raise                                                            # integration was deleted meanwhile
-        return _form_page(session, draft, trigger, error.status)
-    return web.redirect(web.url("/triggers", notice="saved" if trigger else "created"))
+        return web.redirect(web.url("/triggers", notice="saved" if trigger else "created"))
+
+    return _submit(session, draft, trigger, save)
+
+
+def _backtest(session: Session, draft: TriggerForm, trigger: Trigger | None) -> Response:
+    """The form as typed, unsaved, with its backtest beside it."""
+    return _submit(session, draft, trigger, lambda data: _form_page(
+        session, draft, trigger, backtest=service.preview(session.tenant_id, data)))
 
 
 @page(bp, "POST", "/console/triggers", admin=True)
 def create_trigger(session: Session, form: dict[str, list[str]]) -> Response:
     return _save(session, TriggerForm.parse(form), None)
+
+
+@page(bp, "POST", "/console/triggers/preview", admin=True)
+def preview_new_trigger(session: Session, form: dict[str, list[str]]) -> Response:
+    return _backtest(session, TriggerForm.parse(form), None)
+
+
+@page(bp, "POST", "/console/triggers/{trigger_id}/preview", admin=True)
+def preview_trigger(session: Session, form: dict[str, list[str]], trigger_id: str) -> Response:
+    return _backtest(session, TriggerForm.parse(form), service.get(session.tenant_id, trigger_id))
 
 
 @page(bp, "GET", "/console/triggers/{trigger_id}")

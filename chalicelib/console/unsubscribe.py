@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import limits
 from chalicelib.console import web
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 PATH = "/console/unsubscribe/{token}"
@@ -20,7 +21,7 @@ def _answer(act: bool, token: str) -> Response:
 
     if act:  # a POST acts, so it is counted: per link and per client address (limits.door)
         limits.enforce(*limits.door("unsubscribe", web.client_address(bp.current_request), token))
-    link, changed = unsubscribe.leave(token) if act else (unsubscribe.follow(token), False)
+    link, changed = unsubscribe.leave(stores(), token) if act else (unsubscribe.follow(stores(), token), False)
     return web.render_public("unsubscribe.html", link=link, changed=changed, token=token)
 
 

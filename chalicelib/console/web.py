@@ -28,6 +28,7 @@ from chalicelib.models.tenants import Tenant
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
+from chalicelib.wiring import stores
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -270,8 +271,8 @@ def _session(request: Any, routes: Any) -> Session:
     session_id = cookies(request).get(SESSION_COOKIE, "")
     caller = auth.authenticate_session(session_id)
     caller.require("viewer")
-    return Session(caller, tenant_service.get_tenant(caller), csrf_token(session_id), "/local/outbox" in routes,
-                   "/console/triggers" in routes)
+    return Session(caller, tenant_service.get_tenant(stores(), caller), csrf_token(session_id),
+                   "/local/outbox" in routes, "/console/triggers" in routes)
 
 
 def _valid_path_param(value: str, address: bool) -> bool:

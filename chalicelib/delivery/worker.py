@@ -60,7 +60,8 @@ def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
 def _send(delivery: Delivery, recipients: list[str], suppressed: list[str], number: int,
           now: datetime, listing: MailingList) -> list[Attempt]:
     """One message per recipient; an attempt record for each, naming the address and SES's answer."""
-    content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery), delivery.thread)
+    content = Content(delivery.subject, delivery.html, delivery.text, _attachments(delivery), delivery.thread,
+                      severity=delivery.severity)
     tags = {"tenant_id": delivery.tenant_id, "integration_id": delivery.integration_id, "delivery_id": delivery.id}
     return [Attempt(number=number, at=now, recipient=outcome.recipient, suppressed=suppressed,
                     **({"outcome": "sent", "message_id": outcome.message_id} if outcome.error is None else

@@ -19,7 +19,9 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
+from chalicelib.email import severity
 from chalicelib.models.common import INVISIBLE, mail_address
+from chalicelib.models.deliveries import Severity
 
 TEST_PREFIX = "[Test message] "
 # The body parts' lines: RFC 5322 allows 998.
@@ -122,9 +124,10 @@ class Content:
     # a key of email/threads.py: References and In-Reply-To name <thread@sender domain>; as_test drops it
     thread: str | None = None
     summary: str = ""  # what happened, in one line (the subject stays the same across a thread): digests list it
+    severity: Severity = "info"  # email/severity.py decides it
 
     def as_test(self) -> "Content":
-        return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments)
+        return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments, severity=self.severity)
 
 
 DELIVERY_HEADER = "X-Email-Report-Delivery"
@@ -140,7 +143,8 @@ def header_fields(sender: str, sender_name: str, recipients: list[str], content:
               ("Subject", _encode(content.subject)),
               ("Date", [formatdate(usegmt=True)]),
               ("Message-ID", [make_msgid(domain=domain)]),
-              ("Auto-Submitted", ["auto-generated"])]  # RFC 3834: auto-responders stay quiet
+              ("Auto-Submitted", ["auto-generated"]),  # RFC 3834: auto-responders stay quiet
+              *((name, [value]) for name, value in severity.headers(content.severity))]
     if content.thread and _DOT_ATOM.fullmatch(content.thread):
         fields += [(name, [f"<{content.thread}@{domain}>"]) for name in ("References", "In-Reply-To")]
     if delivery_id and (words := _encode(delivery_id)):

@@ -6,10 +6,12 @@ Every mail says what happened in words and, when something is to be done, what t
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from chalicelib import clock, vocabulary
+from chalicelib.email import severity
 from chalicelib.email.compose import compose
 from chalicelib.email.message import Content, header_text
 from chalicelib.models.events import EVENTS, Event, ScopeData, VulnerabilityData
@@ -364,4 +366,5 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     if build is None or template is None:
         raise ValueError(f"{event.type} events are not mailed on their own")
     subject, headline, context = build(event, sla, timezone)
-    return compose(template, subject, tenant_name, _when(event, timezone), test, headline=headline, **context)
+    return replace(compose(template, subject, tenant_name, _when(event, timezone), test, headline=headline, **context),
+                   severity=severity.of_event(event.type, event.data))

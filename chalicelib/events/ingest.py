@@ -3,7 +3,7 @@
 Only the platform's event types come in from outside (``POST /v1/events``, EventBridge); this service's own notices
 are :func:`emit`-ted, under ids no producer can post (``models.events.own_id``).
 
-Routing an id is claimed first (``events_repo.claim``, a lease; a new event is recorded with its claim): of any
+Routing an id is claimed first (``EventStore.claim``, a lease; a new event is recorded with its claim): of any
 number of concurrent copies exactly one routes and counts it. A copy that finds the claim taken queues a route
 message for when the lease ends, and the route worker routes the event then if it is still unrouted, so an event
 whose router died is not lost.
@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib import clock
-from chalicelib.aws import events_repo, integrations_repo, queue, tenants_repo
+from chalicelib.aws import queue
 from chalicelib.errors import NotFound
 from chalicelib.events import router, security
 from chalicelib.models.common import ErrorDetail, ErrorInfo
@@ -31,6 +31,8 @@ from chalicelib.models.tenants import Tenant
 from chalicelib.models.triggers import Trigger
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
+from chalicelib.stores import Stores
+from chalicelib.stores.events import Claim, StoredEvent
 from chalicelib.triggers import evaluate
 from chalicelib.triggers import service as trigger_service
 
@@ -42,8 +44,8 @@ def _rejected(event_id: Any, error: ValidationError, prefix: str = "") -> EventR
                        error=ErrorInfo(code="validation_failed", message="the event is invalid", details=details))
 
 
-def _tenant(tenant_id: str) -> Tenant:
-    tenant = tenants_repo.get(tenant_id)
+def _tenant(stores: Stores, tenant_id: str) -> Tenant:
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         raise NotFound(f"no tenant {tenant_id!r}")
     return tenant
@@ -53,12 +55,13 @@ class Audience:
     """A tenant with its integrations and active triggers, each read once (when first needed) for all the events
     of one ingest call."""
 
-    def __init__(self, tenant: Tenant) -> None:
+    def __init__(self, stores: Stores, tenant: Tenant) -> None:
+        self.stores = stores
         self.tenant = tenant
 
     @cached_property
     def integrations(self) -> list[Integration]:
-        return integrations_repo.all_for_tenant(self.tenant.id)
+        return self.stores.integrations.all_for_tenant(self.tenant.id)
 
     @cached_property
     def triggers(self) -> list[Trigger]:
@@ -73,25 +76,25 @@ def _route(audience: Audience, event: Event, received_at: datetime, farewell: In
                                                                       lambda: audience.triggers),
                               event, received_at, farewell, vulnerability)
     alerts = evaluate.evaluate(tenant, event, received_at, lambda: audience.triggers)
-    events_repo.mark_routed(tenant.id, event.id)
+    audience.stores.events.mark_routed(tenant.id, event.id)
     count("EventsIngested")
     logger.info("event routed", extra={"tenant_id": tenant.id, "event_id": event.id, "event_type": event.type,
                                        "deliveries": deliveries, "trigger_alerts": alerts})
 
 
-def _new_claim(now: datetime) -> events_repo.Claim:
-    return events_repo.Claim(uuid.uuid4().hex, clock.shift(now, timedelta(seconds=get_settings().route_lease_seconds)))
+def _new_claim(now: datetime) -> Claim:
+    return Claim(uuid.uuid4().hex, clock.shift(now, timedelta(seconds=get_settings().route_lease_seconds)))
 
 
-def _route_if_claimed(audience: Audience, event: Event, stored: dict[str, Any], farewell: Integration | None = None,
+def _route_if_claimed(audience: Audience, event: Event, stored: StoredEvent, farewell: Integration | None = None,
                       held: bool = False, handed: str | None = None) -> None:
     """Route the event if this caller ``held`` its claim (it has just recorded the event with a fresh one) or wins
     it now (``handed``: the claim it was given, taken over with a fresh lease); else (another router holds it) make
     sure it is looked at again when that claim ends."""
     now = clock.now()
     taken = _new_claim(now)
-    if held or events_repo.claim(audience.tenant.id, event.id, now, taken, handed):
-        _route(audience, event, datetime.fromisoformat(stored["received_at"]), farewell)
+    if held or audience.stores.events.claim(audience.tenant.id, event.id, now, taken, handed):
+        _route(audience, event, stored.received_at, farewell)
     else:
         queue.send_routes(audience.tenant.id, [(event.id, None)], taken.until, now)
 
@@ -110,11 +113,11 @@ def _checked(raw: Any) -> Event | EventResult:
     return event
 
 
-def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) -> EventResults:
+def ingest(stores: Stores, tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) -> EventResults:
     """``POST /v1/events`` and the EventBridge handler: a result per event, in order; ``tenant`` when the caller
     has just read it (the API's authentication), so it is not read twice. The valid events are recorded at once,
     then routed here if their deliveries fit the inline budget, else queued for the route worker."""
-    audience = Audience(tenant or _tenant(tenant_id))
+    audience = Audience(stores, tenant or _tenant(stores, tenant_id))
     checked = [_checked(raw) for raw in raw_events]
     unique: dict[str, Event] = {}
     for item in checked:
@@ -122,9 +125,9 @@ def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) 
             unique.setdefault(item.id, item)  # a repeated id in one batch is the first one's duplicate
     now = clock.now()
     held = _new_claim(now)  # a new event is recorded claimed by this call: routing it costs no extra write
-    stored = dict(zip(unique, events_repo.record_all(audience.tenant.id, list(unique.values()), now, held),
+    stored = dict(zip(unique, stores.events.record_all(audience.tenant.id, list(unique.values()), now, held),
                       strict=True))
-    unrouted = [event for event in unique.values() if not stored[event.id][1].get("routed")]
+    unrouted = [event for event in unique.values() if not stored[event.id][1].routed]
     inline = sum(router.reach(event, lambda: audience.integrations) for event in unrouted) \
         <= get_settings().inline_deliveries
     results: list[EventResult] = []
@@ -135,7 +138,7 @@ def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) 
             results.append(item)
             continue
         new, row = stored[item.id]
-        if item.id not in answered and not row.get("routed"):
+        if item.id not in answered and not row.routed:
             if inline:
                 _route_if_claimed(audience, item, row, held=new)
             else:
@@ -148,30 +151,30 @@ def ingest(tenant_id: str, raw_events: list[Any], tenant: Tenant | None = None) 
     return EventResults(results=results)
 
 
-def route_queued(body: dict[str, Any]) -> None:
+def route_queued(stores: Stores, body: dict[str, Any]) -> None:
     """The route worker: route each stored event of the message if nobody has (or is still doing so); a claim held
     elsewhere is looked at again when it ends. A failure brings the whole message back: what was routed is skipped."""
     now = clock.now()
     if body.get("due") and queue.chain(get_settings().route_queue, body, now):
         return
-    tenant = tenants_repo.get(body["tenant_id"])
+    tenant = stores.tenants.get(body["tenant_id"])
     if tenant is None:
         return  # deleted with its tenant
-    audience = Audience(tenant)  # the tenant's integrations and triggers, read once for the message's events
-    kept = events_repo.get_many(tenant.id, [entry["id"] for entry in body["events"]])
+    audience = Audience(stores, tenant)  # the tenant's integrations and triggers, read once for the message's events
+    kept = stores.events.get_many(tenant.id, [entry["id"] for entry in body["events"]])
     for entry in body["events"]:
         stored = kept.get(entry["id"])
-        if stored is None or stored.get("routed"):
+        if stored is None or stored.routed:
             continue  # expired, or routed by another copy
-        _route_if_claimed(audience, Event.model_validate_json(stored["event"]), stored, handed=entry.get("claim"))
+        _route_if_claimed(audience, stored.event, stored, handed=entry.get("claim"))
 
 
-def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_batch(stores: Stores, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch of route messages → partial batch response."""
-    return queue.process_batch(event, context, route_queued)
+    return queue.process_batch(event, context, lambda body: route_queued(stores, body))
 
 
-def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None,
+def emit(stores: Stores, tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integration | None = None,
          event_id: str | None = None) -> None:
     """An event of this service itself (``integration.*``), routed at once (a deletion notice goes out before the
     integration is removed); give ``event_id`` when the event can happen only once, so a concurrent or repeated
@@ -185,6 +188,6 @@ def emit(tenant_id: str, event_type: str, data: dict[str, Any], farewell: Integr
         logger.error("service event rejected", extra={"event": raw, "result": _rejected(raw["id"], error).model_dump()})
         return
     held = _new_claim(clock.now())
-    new, stored = events_repo.record(tenant_id, event, clock.now(), held)
-    if not stored.get("routed"):
-        _route_if_claimed(Audience(_tenant(tenant_id)), event, stored, farewell, held=new)
+    new, stored = stores.events.record(tenant_id, event, clock.now(), held)
+    if not stored.routed:
+        _route_if_claimed(Audience(stores, _tenant(stores, tenant_id)), event, stored, farewell, held=new)

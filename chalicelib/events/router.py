@@ -8,7 +8,7 @@ changes no current status sends nothing. The mailed data is completed from the s
 """
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,33 +54,51 @@ def vulnerability_notice(event: Event, change: VulnerabilityChange | None) -> Ev
     return event.model_copy(update={"type": mailed, "data": {k: v for k, v in data.items() if v not in (None, "")}})
 
 
-def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: Event, received_at: datetime,
-          farewell: Integration | None = None, vulnerability: VulnerabilityChange | None = None) -> int:
-    """One delivery per active subscribed integration; ``farewell`` (the integration the event is about)
-    is told even though it is being disabled or deleted; ``vulnerability`` is what a vulnerability event
-    changed; ``integrations()`` are the tenant's (read once for a batch of events, if one routes anywhere).
-    A disabled subscribed integration gets a ``skipped`` row saying so, which can be redriven once it is enabled;
-    one that takes a digest gets an entry in it instead (``digests.collect``). Returns the number of deliveries
-    queued."""
+@dataclass(frozen=True)
+class Plan:
+    """Who gets an event: the event as mailed, the subscription it is sent under, and one target per integration."""
+
+    mailed: Event
+    kind: str
+    targets: list[outbox.Target]
+
+
+def plan(event: Event, integrations: Callable[[], list[Integration]], farewell: Integration | None = None,
+         vulnerability: VulnerabilityChange | None = None) -> Plan | None:
+    """One target per subscribed integration: an active one is sent the mail; a disabled one gets a ``skipped`` row
+    saying so (redriven once it is enabled); ``farewell`` (the integration the event is about) is told even though it
+    is being disabled or deleted. ``None`` when nobody gets it."""
     mailed = vulnerability_notice(event, vulnerability) if event.type in VULNERABILITY_EVENTS else event
     if mailed is None:
-        return 0
+        return None
     kind = subscription(mailed)
     if kind is None:
-        return 0
+        return None
     subscribed = [i for i in integrations() if i.subscribes(kind)]
     if farewell and farewell.subscribes(kind) and all(i.id != farewell.id for i in subscribed):
         subscribed.append(farewell)
     if not subscribed:
-        return 0
-    content = replace(notifications.render(mailed, tenant.name, tenant.timezone, sla=tenant.sla_days),
-                      thread=threads.of_event(tenant.id, mailed))
+        return None
     targets = []
     for integration in subscribed:
         told = farewell is not None and integration.id == farewell.id
         skipped = None if integration.active or told else outbox.skipped_while_disabled(integration)
         targets.append(outbox.Target(integration, told, skipped))
-    targets = collect.divert(tenant.id, tenant.timezone, targets, content, event.id, kind, mailed.type,
+    return Plan(mailed, kind, targets)
+
+
+def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: Event, received_at: datetime,
+          farewell: Integration | None = None, vulnerability: VulnerabilityChange | None = None) -> int:
+    """Deliver :func:`plan`'s targets; ``vulnerability`` is what a vulnerability event changed; ``integrations()``
+    are the tenant's (read once for a batch of events, if one routes anywhere). One that takes a digest gets an
+    entry in it instead (``digests.collect``). Returns the number of deliveries queued."""
+    found = plan(event, integrations, farewell, vulnerability)
+    if found is None:
+        return 0
+    mailed, kind = found.mailed, found.kind
+    content = replace(notifications.render(mailed, tenant.name, tenant.timezone, sla=tenant.sla_days),
+                      thread=threads.of_event(tenant.id, mailed))
+    targets = collect.divert(tenant.id, tenant.timezone, found.targets, content, event.id, kind, mailed.type,
                              mailed.time)
     if targets:
         outbox.enqueue_all(targets, content, received_at, event.id, event_type=event.type, subscription=kind)

@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.aws import counters_repo, deliveries_repo, integrations_repo
+from chalicelib.aws import deliveries_repo
 from chalicelib.integrations import service
 from chalicelib.models.common import MAX_RECIPIENTS
 from chalicelib.models.deliveries import Delivery
 from chalicelib.models.integrations import Integration
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
+from chalicelib.stores import Stores
 
 HOUR = timedelta(hours=1)
 _NEWEST = 5  # deliveries read to find the newest one that was tried
@@ -78,12 +79,12 @@ def window_ratio(buckets: list[tuple[datetime, int, int]], now: datetime, hours:
     return Ratio(round(weighted_total, 6), round(weighted_failed, 6))
 
 
-def recent_ratio(integration: Integration, now: datetime) -> Ratio:
+def recent_ratio(stores: Stores, integration: Integration, now: datetime) -> Ratio:
     """The integration's failed share of send requests over the last ``failure_window_hours``, or since it was
     last enabled or given new addresses if that is later."""
     hours = get_settings().failure_window_hours
     start, fresh = clock.shift(now, -timedelta(hours=hours)), integration.failure_window_start
-    buckets = counters_repo.request_buckets(integration.tenant_id, integration.id, max(start, fresh or start))
+    buckets = stores.counters.request_buckets(integration.tenant_id, integration.id, max(start, fresh or start))
     return window_ratio(buckets, now, hours, fresh, integration.failure_window_baseline)
 
 
@@ -101,7 +102,7 @@ class Health:
         return integration.model_copy(update={"health": self.status, "health_detail": self.detail})
 
 
-def assess(integration: Integration, now: datetime) -> Health:
+def assess(stores: Stores, integration: Integration, now: datetime) -> Health:
     """``failing`` as soon as the newest delivery tried since the window restarted did not reach an address the
     integration still has (retrying or dead), or when the failed share reaches the warning ratio; ``disabled``
     when disabled."""
@@ -110,7 +111,7 @@ def assess(integration: Integration, now: datetime) -> Health:
     fresh = integration.failure_window_start
     tried = next((d for d in newest if d.attempts and (fresh is None or d.updated_at >= fresh)), None)
     current = {address.casefold() for address in integration.emails}
-    ratio = recent_ratio(integration, now)
+    ratio = recent_ratio(stores, integration, now)
     detail = None
     if (tried and tried.status in ("retrying", "dead") and tried.last_error
             and (not tried.recipients_pending or any(a.casefold() in current for a in tried.recipients_pending))):
@@ -121,9 +122,9 @@ def assess(integration: Integration, now: datetime) -> Health:
     return Health(status, detail, newest[0] if newest else None, ratio)
 
 
-def flag(integration: Integration, now: datetime) -> Integration:
+def flag(stores: Stores, integration: Integration, now: datetime) -> Integration:
     """The integration with ``health`` and ``health_detail`` filled in."""
-    return assess(integration, now).on(integration)
+    return assess(stores, integration, now).on(integration)
 
 
 def summarise(deliveries: list[Delivery], start: datetime) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def summarise(deliveries: list[Delivery], start: datetime) -> dict[str, Any]:
     }
 
 
-def _window_deliveries(integration: Integration, start: datetime) -> list[Delivery]:
+def _window_deliveries(stores: Stores, integration: Integration, start: datetime) -> list[Delivery]:
     """The integration's deliveries updated in the window, newest first; bounded (a notice, not an audit)."""
     found: list[Delivery] = []
     cursor = None
@@ -158,10 +159,10 @@ def _window_deliveries(integration: Integration, start: datetime) -> list[Delive
     return found
 
 
-def verdict(integration: Integration, now: datetime) -> tuple[str, Ratio] | None:
+def verdict(stores: Stores, integration: Integration, now: datetime) -> tuple[str, Ratio] | None:
     """What one integration's ratio calls for: ``("disable", ratio)``, ``("warn", ratio)`` or ``None``."""
     settings = get_settings()
-    ratio = recent_ratio(integration, now)
+    ratio = recent_ratio(stores, integration, now)
     if ratio.total < settings.auto_disable_min_requests:
         return None
     if ratio.share >= settings.auto_disable_ratio:
@@ -175,12 +176,12 @@ def breaker_open(disables: int, evaluated: int) -> bool:
     return disables > max(BREAKER_COUNT, BREAKER_SHARE * evaluated)
 
 
-def _disable(integration: Integration, ratio: Ratio, now: datetime) -> str | None:
+def _disable(stores: Stores, integration: Integration, ratio: Ratio, now: datetime) -> str | None:
     hours = get_settings().failure_window_hours
     reason = f"auto-disabled: {ratio.describe(hours)}"
     start = ratio.since or clock.shift(now, -timedelta(hours=hours))
-    details = summarise(_window_deliveries(integration, start), start)
-    _, changed = service.disable(integration.tenant_id, integration.id, reason, details)
+    details = summarise(_window_deliveries(stores, integration, start), start)
+    _, changed = service.disable(stores, integration.tenant_id, integration.id, reason, details)
     if not changed:
         return None
     count("IntegrationsAutoDisabled")
@@ -189,32 +190,32 @@ def _disable(integration: Integration, ratio: Ratio, now: datetime) -> str | Non
     return "disabled"
 
 
-def _warn(integration: Integration, ratio: Ratio, now: datetime) -> str | None:
+def _warn(stores: Stores, integration: Integration, ratio: Ratio, now: datetime) -> str | None:
     """The 40% warning to ``system`` subscribers, once per window."""
     hours = get_settings().failure_window_hours
-    if not counters_repo.mark_once(f"warned#{integration.tenant_id}#{integration.id}", now, timedelta(hours=hours)):
+    if not stores.counters.mark_once(f"warned#{integration.tenant_id}#{integration.id}", now, timedelta(hours=hours)):
         return None
     data = {"integration_id": integration.id, "name": integration.name, "reason": ratio.describe(hours)}
     from chalicelib.events import ingest  # the event pipeline: the console's health column needs none of it
 
-    ingest.emit(integration.tenant_id, "integration.degraded", data)
+    ingest.emit(stores, integration.tenant_id, "integration.degraded", data)
     return "warned"
 
 
-def check_all(now: datetime) -> dict[str, int]:
+def check_all(stores: Stores, now: datetime) -> dict[str, int]:
     """The scheduled pass over every active integration that failed enough in the window to reach a threshold.
     It judges them all before acting: when the breaker opens (:func:`breaker_open`) it disables none, and pages."""
     settings = get_settings()
-    failing = counters_repo.failing(clock.shift(now, -timedelta(hours=settings.failure_window_hours)))
+    failing = stores.counters.failing(clock.shift(now, -timedelta(hours=settings.failure_window_hours)))
     # every failure in full, never less than any window (pro rata or fresh) counts: no candidate is missed
     least = min(settings.failure_warning_ratio, settings.auto_disable_ratio) * settings.auto_disable_min_requests
     judged = [key for key, buckets in failing.items() if sum(failed for _, _, failed in buckets) >= least]
     outcomes = {"failing": len(failing), "checked": 0, "disabled": 0, "warned": 0, "held": 0}
     found: list[tuple[Integration, str, Ratio]] = []
-    for integration in integrations_repo.get_many(judged):
+    for integration in stores.integrations.get_many(judged):
         if integration.active:
             outcomes["checked"] += 1
-            if judgement := verdict(integration, now):
+            if judgement := verdict(stores, integration, now):
                 found.append((integration, *judgement))
     disables = sum(action == "disable" for _, action, _ in found)
     if breaker_open(disables, outcomes["checked"]):
@@ -226,7 +227,7 @@ def check_all(now: datetime) -> dict[str, int]:
         if action == "disable" and outcomes["held"]:
             continue
         with logger.append_context_keys(tenant_id=integration.tenant_id, integration_id=integration.id):
-            outcome = (_disable if action == "disable" else _warn)(integration, ratio, now)
+            outcome = (_disable if action == "disable" else _warn)(stores, integration, ratio, now)
         if outcome:
             outcomes[outcome] += 1
     return outcomes

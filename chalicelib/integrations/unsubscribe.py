@@ -7,7 +7,6 @@ signed with another key, or names a deleted tenant or integration is :class:`Not
 
 from typing import NamedTuple
 
-from chalicelib.aws import integrations_repo, tenants_repo
 from chalicelib.email import list_headers
 from chalicelib.errors import NotFound
 from chalicelib.events import ingest
@@ -15,6 +14,7 @@ from chalicelib.integrations import service
 from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
+from chalicelib.stores import Stores
 
 _NOT_ON_IT = "This address does not get mail from this integration any more."
 
@@ -28,11 +28,11 @@ class Link(NamedTuple):
     left: bool
 
 
-def follow(token: str) -> Link:
+def follow(stores: Stores, token: str) -> Link:
     """What ``token`` names, checked; changes nothing (a GET, a link scanner's prefetch)."""
     tenant_id, integration_id, address = list_headers.claims(token)
-    tenant = tenants_repo.get(tenant_id)
-    integration = integrations_repo.get(tenant_id, integration_id) if tenant else None
+    tenant = stores.tenants.get(tenant_id)
+    integration = stores.integrations.get(tenant_id, integration_id) if tenant else None
     if tenant is None or integration is None or not integration.unsubscribe_key:
         raise NotFound(list_headers.NOT_VALID)  # a deleted integration's link says what any invalid link says
     list_headers.verify(token, integration.unsubscribe_key)
@@ -44,17 +44,17 @@ def follow(token: str) -> Link:
     raise NotFound(_NOT_ON_IT)
 
 
-def leave(token: str) -> tuple[Link, bool]:
+def leave(stores: Stores, token: str) -> tuple[Link, bool]:
     """Take the link's address off its integration and notify ``system`` subscribers; ``False``: it had already
     left (repeating the POST changes nothing)."""
-    link = follow(token)
+    link = follow(stores, token)
     if link.left:
         return link, False
-    integration, changed = service.remove_recipient(link.tenant.id, link.integration.id, link.address)
+    integration, changed = service.remove_recipient(stores, link.tenant.id, link.integration.id, link.address)
     if changed:
         count("RecipientsUnsubscribed")
         logger.info("recipient unsubscribed", extra={"tenant_id": link.tenant.id, "integration_id": integration.id})
-        ingest.emit(link.tenant.id, "integration.recipient_unsubscribed",
+        ingest.emit(stores, link.tenant.id, "integration.recipient_unsubscribed",
                     {"integration_id": integration.id, "name": integration.name, "address": link.address,
                      "recipients_left": len(integration.emails)},
                     event_id=f"unsubscribed-{integration.id}-{integration.version}")

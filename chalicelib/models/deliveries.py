@@ -7,6 +7,7 @@ from pydantic import Field
 
 from chalicelib.models.common import Model, PageQuery
 
+Severity = Literal["high", "medium", "low", "info"]  # a mail's X-Email-Report-Severity (email/severity.py)
 DeliveryStatus = Literal["queued", "sending", "retrying", "sent", "dead", "skipped"]
 FINAL_STATUSES = frozenset({"sent", "dead", "skipped"})
 
@@ -53,6 +54,7 @@ class Delivery(Model):
     attachment_key: str | None = Field(None, exclude=True)
     data_key: str | None = Field(None, exclude=True)  # a report's CSV zip, attached after the PDF
     thread: str | None = Field(None, exclude=True, description="the mail's thread key (email/threads.py)")
+    severity: Severity = Field("info", exclude=True, description="what its mail says in X-Email-Report-Severity")
 
 
 class DeliveryQuery(PageQuery):

@@ -1,5 +1,6 @@
 """Email integrations: who gets which kinds of mail, and what Test integration answers."""
 
+import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -108,3 +109,8 @@ class TestResult(Model):
     ok: bool
     steps: list[TestStep]
     can_enable: bool = False
+
+
+def new_unsubscribe_key() -> str:
+    """A random key for an integration's unsubscribe links."""
+    return secrets.token_urlsafe(32)

@@ -13,6 +13,11 @@ from chalicelib.models.events import VulnerabilityStatus
 Risk = Literal["high", "medium", "low"]
 RISKS: tuple[Risk, ...] = ("high", "medium", "low")
 
+# An hour item's bucket for the names beyond its bounded top (aws/security_attacks.py): counted without their name.
+OTHER = {"types": "(other types)", "hosts": "(other hosts)", "ips": "(other IPs)", "countries": "(other countries)",
+         "endpoints": "(other endpoints)", "applications": "(other applications)"}
+OTHER_NAMES = frozenset(OTHER.values())
+
 
 class Counts(Model):
     attacks: int = 0

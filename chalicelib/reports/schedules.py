@@ -1,4 +1,4 @@
-"""Keeping the report schedules (``aws/report_schedules_repo``) in step with integrations and time zones; the
+"""Keeping the report schedules (``stores.schedules``) in step with integrations and time zones; the
 scheduler itself is ``reports/scheduler.py``. Loaded by every API cold start that saves an integration, so it
 imports neither the periods nor the queue.
 
@@ -9,9 +9,10 @@ migration (``tenants/upgrade.py``) gives schedules to data from before them (:fu
 
 from typing import get_args
 
-from chalicelib.aws import integrations_repo, report_schedules_repo, reports_repo
+from chalicelib.aws import report_schedules_repo, reports_repo
 from chalicelib.models.integrations import Integration
 from chalicelib.models.reports import Report, ReportFrequency
+from chalicelib.stores import Stores
 
 FREQUENCIES: tuple[str, ...] = get_args(ReportFrequency)
 
@@ -22,7 +23,7 @@ def _frequencies(integration: Integration | None) -> set[str]:
     return {frequency for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")}
 
 
-def follow(before: Integration | None, after: Integration | None) -> None:
+def follow(stores: Stores, before: Integration | None, after: Integration | None) -> None:
     """After an integration was created (``before`` ``None``), changed or deleted (``after`` ``None``): its
     report frequencies have a schedule; a frequency it dropped loses its schedule if no other active
     integration of the tenant still takes it."""
@@ -30,24 +31,24 @@ def follow(before: Integration | None, after: Integration | None) -> None:
     if saved is None:
         return
     for frequency in _frequencies(after):
-        report_schedules_repo.subscribe(saved.tenant_id, frequency)
+        stores.schedules.subscribe(saved.tenant_id, frequency)
     if dropped := _frequencies(before) - _frequencies(after):
-        _unschedule(saved.tenant_id, dropped)
+        _unschedule(stores, saved.tenant_id, dropped)
 
 
-def _unschedule(tenant_id: str, frequencies: set[str]) -> None:
+def _unschedule(stores: Stores, tenant_id: str, frequencies: set[str]) -> None:
     """Remove the schedules nobody takes. The tokens are read before the integrations: a subscription that
     races this one writes its integration, then a new token, so the removal fails or the schedule comes back."""
-    tokens = {frequency: report_schedules_repo.subscription(tenant_id, frequency) for frequency in frequencies}
-    taken = set().union(*map(_frequencies, integrations_repo.all_for_tenant(tenant_id, consistent=True)))
+    tokens = {frequency: stores.schedules.subscription(tenant_id, frequency) for frequency in frequencies}
+    taken = set().union(*map(_frequencies, stores.integrations.all_for_tenant(tenant_id, consistent=True)))
     for frequency, token in tokens.items():
         if token is not None and frequency not in taken:
-            report_schedules_repo.remove(tenant_id, frequency, token)
+            stores.schedules.remove(tenant_id, frequency, token)
 
 
-def replace_schedules(tenant_id: str) -> None:
+def replace_schedules(stores: Stores, tenant_id: str) -> None:
     """The tenant's time zone changed: its schedules are due now, to be placed anew in the new zone."""
-    report_schedules_repo.make_due(tenant_id, FREQUENCIES)
+    stores.schedules.make_due(tenant_id, FREQUENCIES)
 
 
 def restore(tenant_id: str, integrations: list[Integration]) -> None:

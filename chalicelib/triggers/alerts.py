@@ -7,7 +7,7 @@ from chalicelib import clock
 from chalicelib.aws import integrations_repo, triggers_repo
 from chalicelib.delivery import outbox
 from chalicelib.digests import collect
-from chalicelib.email import threads
+from chalicelib.email import severity, threads
 from chalicelib.email.message import Content
 from chalicelib.models.events import alert_type
 from chalicelib.models.integrations import Integration
@@ -42,7 +42,8 @@ def send(trigger: Trigger, content: Content, source_id: str, created_at: datetim
     chosen = [known[integration_id] for integration_id in trigger.integration_ids if integration_id in known]
     targets = [integration for integration in chosen if integration.active]
     event_type = alert_type(trigger.condition.type)
-    content = replace(content, thread=threads.trigger(trigger.tenant_id, trigger.id))
+    content = replace(content, thread=threads.trigger(trigger.tenant_id, trigger.id),
+                      severity=severity.of_event(event_type, trigger.condition.model_dump()))
     instant = collect.divert(trigger.tenant_id, timezone, [outbox.Target(
         integration, skipped=None if integration.active else outbox.skipped_while_disabled(integration))
         for integration in chosen], content, source_id, "alert", event_type, created_at)

@@ -2,14 +2,24 @@
 
 import time
 import uuid
+from datetime import timedelta
 
-from chalicelib import clock
-from chalicelib.aws import integrations_repo, triggers_repo
+from chalicelib import clock, limits
+from chalicelib.aws import integrations_repo, security_repo, tenants_repo, triggers_repo
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.models.backtest import TriggerPreview
 from chalicelib.models.integrations import Integration
-from chalicelib.models.triggers import MAX_TRIGGER_INTEGRATIONS, Trigger, TriggerCreate, TriggerPage, TriggerUpdate
+from chalicelib.models.triggers import (
+    MAX_TRIGGER_INTEGRATIONS,
+    ThresholdCondition,
+    Trigger,
+    TriggerCreate,
+    TriggerPage,
+    TriggerUpdate,
+)
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
+from chalicelib.triggers import backtest
 
 MANUAL = "manual"
 _WRITE_TRIES = 3
@@ -53,6 +63,27 @@ def create(tenant_id: str, body: TriggerCreate) -> Trigger:
         raise Conflict(f"a tenant can have at most {limit} triggers; delete one first")
     _active.pop(tenant_id, None)
     return trigger
+
+
+def preview(tenant_id: str, body: TriggerCreate) -> TriggerPreview:
+    """What ``body`` would have sent over the last 30 days (``backtest``), checked as :func:`create` checks it;
+    stores nothing. Rate-limited per tenant (429)."""
+    assert body.integration_ids and body.condition
+    _check_integrations(tenant_id, body.integration_ids)
+    if not isinstance(body.condition, ThresholdCondition):
+        raise ValidationFailed("a backtest covers threshold conditions (attacks, hits or incidents)",
+                               [{"path": "condition", "message": "stored data counts attacks, hits and "
+                                                                 "incidents, not API changes or new users"}])
+    settings = get_settings()
+    limits.enforce(limits.Limit(f"trigger-previews#{tenant_id}", settings.trigger_preview_rate_limit,
+                                settings.trigger_preview_rate_window_seconds, "trigger backtests per tenant"))
+    tenant = tenants_repo.get(tenant_id)
+    if tenant is None:
+        raise NotFound("no such tenant")
+    start, end = backtest.period(clock.now(), tenant.timezone)
+    half = timedelta(minutes=30)  # the read takes hours by their midpoint: widen it to every hour that overlaps
+    data = security_repo.read(tenant_id, start - half, end + half, vulnerabilities=False)
+    return backtest.run(body.condition, tenant.timezone, start, end, data.aggregates, data.incidents)
 
 
 def get(tenant_id: str, trigger_id: str) -> Trigger:

@@ -113,7 +113,8 @@ def _equal(kind: str, wanted: str, value: str) -> bool:
     return wanted.casefold() == value.casefold()
 
 
-def _rule_matches(kind: str, rule: FilterRule, values: list[str]) -> bool:
+def rule_matches(kind: str, rule: FilterRule, values: list[str]) -> bool:
+    """Whether an event with ``values`` of the field ``kind`` passes ``rule``."""
     found = any(_equal(kind, wanted, value) for wanted in rule.values for value in values)
     return not found if rule.exclude else found
 
@@ -124,7 +125,7 @@ def matches(filters: TriggerFilters, event: Event) -> bool:
     if not rules:
         return True
     values = event_values(event)
-    return all(_rule_matches(kind, rule, values[kind]) for kind, rule in rules.items())
+    return all(rule_matches(kind, rule, values[kind]) for kind, rule in rules.items())
 
 
 def crossed(threshold: int, old: int, new: int) -> bool:

@@ -33,6 +33,7 @@ EXPECTED_HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version
                     "x-email-report-delivery",
                     "auto-submitted", "list-id", "list-unsubscribe", "list-unsubscribe-post",  # RFC 3834, 2919, 8058
                     "references", "in-reply-to",  # a vulnerability's, a trigger's or a report series' thread
+                    "x-email-report-severity", "importance", "priority",  # for mail rules (email/severity.py)
                     "x-ses-message-tags", "x-ses-configuration-set"}  # instructions SES acts on and removes
 
 

@@ -319,10 +319,11 @@ def test_disable_enable_and_delete_with_a_confirmation(admin: Browser, acme: Ten
 
 def test_auto_disabled_integrations_show_the_reason_and_figures(admin: Browser, acme: TenantHandle) -> None:
     from chalicelib.integrations import service
+    from chalicelib.wiring import stores
 
     created = acme.integration(name="Flaky", emails="soc@acme.io")["id"]
     reason = "auto-disabled: 75% of send requests failed in the last 12 hours (15 of 20)"
-    service.disable(acme.id, created, reason)
+    service.disable(stores(), acme.id, created, reason)
 
     body = admin.get("/console/integrations").body
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.aws import counters_repo
 from chalicelib.integrations import service
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.scenario.test_console import admin, browser, integration_id  # noqa: F401 - fixtures shared with the console tests
 from tests.scenario.test_no_alert_lost import BAD, VULN, soc_with_a_rejected_address
@@ -107,7 +108,8 @@ def test_deleting_the_integration_that_sends_to_the_primary_email_asks_twice(adm
 def test_saving_a_fixed_auto_disabled_integration_offers_test_then_enable(admin, acme, flaky_ses):  # noqa: F811
     # GIVEN SOC auto-disabled because SES refuses bad@
     soc = soc_with_a_rejected_address(acme, flaky_ses)
-    service.disable(acme.id, soc["id"], "auto-disabled: 89% of send requests failed in the last 12 hours (17 of 19)")
+    service.disable(stores(), acme.id, soc["id"],
+                    "auto-disabled: 89% of send requests failed in the last 12 hours (17 of 19)")
     page = admin.get(f"/console/integrations/{soc['id']}")
     # WHEN the admin replaces the bad address and saves
     fields = [("csrf", page.csrf), ("action", "save"), ("name", "SOC"), ("emails", "good@acme.io, other@acme.io"),

@@ -13,6 +13,7 @@ from chalicelib.models.integrations import IntegrationUpdate
 from chalicelib.models.tenants import TenantUpdate
 from chalicelib.settings import get_settings
 from chalicelib.tenants import service as tenant_service
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.support.api import Api, TenantHandle
 from tests.support.checks import scan
@@ -110,7 +111,7 @@ def test_concurrent_patches_of_different_fields_lose_none(acme: TenantHandle, mo
     widen_race_window(monkeypatch, integrations_repo, "get")
     patches = [IntegrationUpdate(name="Renamed"), IntegrationUpdate(emails=["z@acme.io"]),
                IntegrationUpdate(events=["vuln_high", "scope"])]
-    concurrently([lambda p=p: service.update(acme.id, integration["id"], p) for p in patches])
+    concurrently([lambda p=p: service.update(stores(), acme.id, integration["id"], p) for p in patches])
     # THEN every change is there
     stored = acme.call("GET", f"/v1/integrations/{integration['id']}")[1]
     assert (stored["name"], stored["emails"], stored["events"]) == ("Renamed", ["z@acme.io"], ["vuln_high", "scope"])
@@ -121,7 +122,7 @@ def test_concurrent_tenant_patches_of_different_fields_lose_none(acme: TenantHan
     widen_race_window(monkeypatch, tenants_repo, "get")
     patches = [TenantUpdate(name="Acme Corp"), TenantUpdate(timezone="Asia/Tokyo"),
                TenantUpdate(primary_email="soc@acme.io")]
-    concurrently([lambda p=p: tenant_service.update_tenant(caller, p) for p in patches])
+    concurrently([lambda p=p: tenant_service.update_tenant(stores(), caller, p) for p in patches])
     stored = acme.call("GET", "/v1/tenant")[1]
     assert (stored["name"], stored["timezone"], stored["primary_email"]) == ("Acme Corp", "Asia/Tokyo", "soc@acme.io")
 

@@ -12,6 +12,7 @@ import pytest
 from chalicelib import clock
 from chalicelib.aws import events_repo
 from chalicelib.events import router
+from chalicelib.stores.events import Claim
 from chalicelib.triggers import evaluate
 from tests.support.api import Api, TenantHandle
 from tests.support.checks import scan
@@ -71,7 +72,7 @@ def test_an_event_whose_router_died_holding_its_claim_is_routed_when_the_claim_e
     event = PlatformEvent.model_validate(USER)
     now = clock.now()
     events_repo.record(acme.id, event, now)
-    assert events_repo.claim(acme.id, event.id, now, events_repo.Claim("dead", clock.shift(now, timedelta(minutes=2))))
+    assert events_repo.claim(acme.id, event.id, now, Claim("dead", clock.shift(now, timedelta(minutes=2))))
 
     # WHEN the producer retries while the dead router's claim still runs
     status, body = acme.call("POST", "/v1/events", {"events": [USER]})

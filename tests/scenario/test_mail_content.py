@@ -4,6 +4,7 @@ from typing import Any
 
 from chalicelib import vocabulary
 from chalicelib.events import ingest
+from chalicelib.wiring import stores
 from tests.scenario.test_notifications import post_events
 from tests.support.pipeline import outbox
 from tests.unit.test_mail_content import ORDERS
@@ -101,7 +102,7 @@ def test_manual_disable_says_how_to_resume(acme, pipeline):
 def test_auto_disable_notice_names_the_error_the_addresses_the_dead_letters_and_the_steps(acme, pipeline):
     # WHEN the service disables an integration automatically, with what it knows about the failures
     soc = acme.integration(name="SOC", emails="soc@acme.io, bad@acme.io", events=["vuln_high"])
-    ingest.emit(acme.id, "integration.disabled", {
+    ingest.emit(stores(), acme.id, "integration.disabled", {
         "integration_id": soc["id"], "name": "SOC", "mode": "automatic",
         "reason": "auto-disabled: 60% of send requests failed in the last 12 hours (6 of 10)",
         "error": "Email address is not verified. The following identities failed the check: bad@acme.io",
@@ -123,7 +124,7 @@ def test_auto_disable_notice_names_the_error_the_addresses_the_dead_letters_and_
 
 def test_degraded_warning_gives_its_figures_and_what_to_do(acme, pipeline):
     soc = acme.integration(name="SOC", emails="soc@acme.io", events=["vuln_high"])
-    ingest.emit(acme.id, "integration.degraded", {
+    ingest.emit(stores(), acme.id, "integration.degraded", {
         "integration_id": soc["id"], "name": "SOC", "failing_addresses": ["bad@acme.io"],
         "reason": "45% of send requests failed in the last 12 hours (9 of 20)"})
     pipeline.drain()

@@ -23,7 +23,7 @@ _LATIN = "=?iso-8859-1?q?=0AX-Injected:_1?="
 WORDS = (_BCC, _REPLY_TO, _BODY, _NESTED, _LATIN)
 OURS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type", "x-email-report-delivery",
         "auto-submitted", "list-id", "list-unsubscribe", "list-unsubscribe-post", "references", "in-reply-to",
-        "x-ses-message-tags", "x-ses-configuration-set"}
+        "x-ses-message-tags", "x-ses-configuration-set", "x-email-report-severity", "importance", "priority"}
 # What event data must never bring into a body: NUL, bidi overrides and isolates, zero-width, BOM, line separators.
 HIDDEN = "\x00\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\ufeff\u2028\u2029"
 

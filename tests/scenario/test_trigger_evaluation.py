@@ -9,6 +9,7 @@ from chalicelib import clock
 from chalicelib.events import ingest
 from chalicelib.settings import get_settings
 from chalicelib.triggers.windows import window
+from chalicelib.wiring import stores
 from local.pollers import poll_once
 from tests.support.api import Api, TenantHandle
 from tests.support.clock import FrozenClock
@@ -142,7 +143,7 @@ def test_concurrent_increments_fire_exactly_once(acme: TenantHandle, soc: dict[s
         batch = [{"id": f"t{n}-{k}", "type": "attack.detected", "time": "2026-11-25T10:00:00Z",
                   "data": {"type": "xss", "host": "api.acme.io"}} for k in range(5)]
         for raw in batch:
-            assert ingest.ingest(tenant_id, [raw]).results[0].status == "accepted"
+            assert ingest.ingest(stores(), tenant_id, [raw]).results[0].status == "accepted"
 
     concurrently([lambda n=n: worker(n) for n in range(8)])  # re-raises what a thread raised
     pipeline.drain()

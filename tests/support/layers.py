@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE = ("chalicelib", "resources", "settings", "errors", "clock", "observability", "vocabulary", "models")
+BASE = ("chalicelib", "resources", "settings", "errors", "clock", "observability", "vocabulary", "models", "stores")
 # Lowest first: a package may import only packages of an earlier entry (base modules: each other too).
 LAYERS: tuple[tuple[str, ...], ...] = (
     BASE, ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",), ("triggers",),
-    ("reports",), ("events",), ("integrations",), ("tenants",), ("api", "console"), ("app",))
+    ("reports",), ("events",), ("integrations",), ("tenants",), ("wiring",), ("api", "console"), ("app",))
 # What the base imports besides the standard library and itself, and why (docs/architecture.md names them).
 BASE_LIBRARIES: dict[str, str] = {
     "pydantic": "models and settings", "pydantic_core": "pydantic's own schema types and errors",
@@ -26,6 +26,10 @@ BASE_LIBRARIES: dict[str, str] = {
 }
 FRONT_ENDS = ("api", "console")
 MAX_LINES = 400
+DOMAIN = tuple(name for layer in LAYERS[LAYERS.index(("aws",)) + 1:LAYERS.index(("wiring",))] for name in layer)
+# aws/ modules that hold a table's names and item shapes (the rest are a queue, a bucket, SES, secrets, clients)
+TABLE_MODULES = ("batch_reads", "dynamo", "due_index", "security_attacks", "security_table", "security_vulnerabilities",
+                 "tenant_data", "tenant_store")
 
 
 @dataclass(frozen=True)
@@ -200,3 +204,15 @@ def long_modules(root: Path, limit: int = MAX_LINES) -> dict[str, int]:
     counted = {str(path.relative_to(root)): len(path.read_text(encoding="utf-8").splitlines())
                for path in sorted((root / "chalicelib").rglob("*.py"))}
     return {path: lines for path, lines in counted.items() if lines > limit}
+
+
+def table_imports(found: Iterable[Import]) -> dict[str, set[str]]:
+    """Domain module → the table modules of ``aws/`` it imports (``*_repo`` and :data:`TABLE_MODULES`), where a
+    store (``chalicelib/stores``) should stand between them."""
+    reached: dict[str, set[str]] = {}
+    for imp in found:
+        module = imp.imported.split(".")[2] if imp.imported.count(".") >= 2 else ""
+        if package(imp.importer) in DOMAIN and package(imp.imported) == "aws" and (
+                module.endswith("_repo") or module in TABLE_MODULES):
+            reached.setdefault(imp.importer, set()).add(module)
+    return reached

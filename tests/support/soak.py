@@ -30,6 +30,7 @@ from chalicelib.models.integrations import IntegrationCreate
 from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
+from chalicelib.wiring import stores
 from local import outbox
 from local.pollers import clock_jumper, drain, poll_once
 
@@ -103,11 +104,11 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
     sim = SoakClock(now or clock.now())
     clock.set_source(sim)
     chaos = Chaos(random.Random(seed))
-    tenant = create_tenant(TenantCreate(name="Soak", primary_email="soak@example.com")).tenant
-    for integration in service.page(tenant.id, 10, None).items:
-        service.delete(tenant.id, integration.id)
+    tenant = create_tenant(stores(), TenantCreate(name="Soak", primary_email="soak@example.com")).tenant
+    for integration in service.page(stores(), tenant.id, 10, None).items:
+        service.delete(stores(), tenant.id, integration.id)
     # I0 has two addresses: each gets its own message, and neither may get one twice
-    integrations = [service.create(tenant.id, IntegrationCreate(
+    integrations = [service.create(stores(), tenant.id, IntegrationCreate(
         name=f"I{n}", emails=f"i{n}@example.com" + (", i0b@example.com" if n == 0 else ""), events=["vuln"]))
         for n in range(3)]
     already_sent = len(outbox.messages())
@@ -134,11 +135,11 @@ def run(events: int, seed: int = 1, now: datetime | None = None) -> dict[str, An
     # on every receive, so one queue of 3,000 messages made the run quadratic
     with chaos_installed(chaos):
         for first in range(0, events, 100):
-            ingest.ingest(tenant.id, [{"id": f"soak-{n}", "type": "vulnerability.detected",
+            ingest.ingest(stores(), tenant.id, [{"id": f"soak-{n}", "type": "vulnerability.detected",
                                        "time": sim.moment.isoformat(),
                                        "data": {"risk": "high", "title": f"Finding {n}"}}
                                       for n in range(first, min(events, first + 100))])
-            drain(get_settings().route_queue, lambda event: ingest.handle_batch(event, None), jump_to)
+            drain(get_settings().route_queue, lambda event: ingest.handle_batch(stores(), event, None), jump_to)
             while True:
                 try:
                     if not poll_once(name, invoke, on_undeleted=visibility_timeout_passes,

@@ -5,6 +5,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.domain import emitted
+
+__all__ = ["emitted"]
+
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,18 @@ KNOWN_IMPORTS: dict[tuple[str, str], str] = {
 KNOWN_LONG: dict[str, str] = {
 }
 
+# Domain modules that still read or write a table themselves instead of through a store (chalicelib/stores,
+# docs/architecture.md): the list only shrinks.
+STILL_ON_TABLES = {
+    "chalicelib.auth", "chalicelib.delivery.log", "chalicelib.delivery.outbox", "chalicelib.delivery.worker",
+    "chalicelib.digests.collect", "chalicelib.digests.outlook", "chalicelib.digests.send", "chalicelib.events.security",
+    "chalicelib.integrations.checks", "chalicelib.integrations.health", "chalicelib.limits",
+    "chalicelib.reports.generation", "chalicelib.reports.links", "chalicelib.reports.scheduler",
+    "chalicelib.reports.schedules", "chalicelib.reports.service", "chalicelib.suppressions.service",
+    "chalicelib.tenants.upgrade", "chalicelib.triggers.alerts", "chalicelib.triggers.evaluate",
+    "chalicelib.triggers.service", "chalicelib.triggers.windows",
+}
+
 
 @pytest.fixture(scope="module")
 def found() -> list[layers.Import]:
@@ -52,6 +64,15 @@ def test_no_module_is_over_400_lines() -> None:
     assert not new, f"split these modules (at most {layers.MAX_LINES} lines): {new}"
     gone = sorted(set(KNOWN_LONG) - set(long))
     assert not gone, f"no longer over {layers.MAX_LINES} lines, so delete from KNOWN_LONG: {gone}"
+
+
+def test_no_more_domain_modules_reach_a_table_than_before(found: list[layers.Import]) -> None:
+    reached = layers.table_imports(found)
+
+    new = {module: sorted(tables) for module, tables in reached.items() if module not in STILL_ON_TABLES}
+    assert not new, f"domain code reaches tables directly; give it a store (chalicelib/stores) instead: {new}"
+    gone = sorted(STILL_ON_TABLES - set(reached))
+    assert not gone, f"on stores now, so delete from STILL_ON_TABLES in tests/unit/test_layers.py: {gone}"
 
 
 def test_the_walk_sees_the_app_and_every_package(found: list[layers.Import]) -> None:
@@ -151,3 +172,16 @@ def test_a_library_the_base_imports_lazily_is_seen_and_the_standard_library_is_n
                            "chalicelib/aws/repo.py": "import boto3\n"})
 
     assert layers.libraries(root) == {"boto3": {"chalicelib.clock"}}
+
+
+def test_table_imports_name_the_domain_modules_that_import_a_table_module(tmp_path: Path) -> None:
+    root = tree(tmp_path, {
+        "chalicelib/aws/orders_repo.py": "", "chalicelib/aws/queue.py": "", "chalicelib/aws/dynamo.py": "",
+        "chalicelib/reports/jobs.py": "from chalicelib.aws import orders_repo, queue\n",
+        "chalicelib/events/ingest.py": "from chalicelib.aws import queue\n",
+        "chalicelib/triggers/rules.py": "def read():\n    from chalicelib.aws.dynamo import transact\n",
+        "chalicelib/api/routes.py": "from chalicelib.aws import orders_repo\n",
+    })
+
+    assert layers.table_imports(layers.imports(root)) == {"chalicelib.reports.jobs": {"orders_repo"},
+                                                          "chalicelib.triggers.rules": {"dynamo"}}

@@ -8,12 +8,14 @@ import base64
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import compat32, strict
+from typing import get_args
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +24,7 @@ from chalicelib.aws import mailer
 from chalicelib.email import alerts, compose, notifications
 from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Content, build, header_text
+from chalicelib.models.deliveries import Severity
 from chalicelib.models.events import Event
 from chalicelib.models.triggers import Tally, ThresholdCondition, Trigger, UserAddedCondition
 
@@ -146,11 +149,12 @@ def assert_exactly(raw: bytes, expected: list[tuple[str, str | None]], content: 
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(sorted(MAILS)), text=HOSTILE, sender_name=HOSTILE, ids=HOSTILE)
+@given(kind=st.sampled_from(sorted(MAILS)), text=HOSTILE, sender_name=HOSTILE, ids=HOSTILE,
+       level=st.sampled_from(get_args(Severity)))
 def test_no_text_in_any_field_becomes_a_header_or_a_body_of_its_own(kind: str, text: str, sender_name: str,
-                                                                     ids: str) -> None:
+                                                                     ids: str, level: Severity) -> None:
     # GIVEN a mail whose every header-bound field carries the text, addressed as send_each addresses it
-    content = MAILS[kind](text)
+    content = replace(MAILS[kind](text), severity=level)
     personal, list_headers = MailingList(ids, ids, "k" * 43).addressed(content, RECIPIENT)
     extra = mailer.ses_headers(tenant_id=ids, integration_id=ids, delivery_id=ids) | list_headers
     # WHEN the message is built
@@ -160,7 +164,8 @@ def test_no_text_in_any_field_becomes_a_header_or_a_body_of_its_own(kind: str, t
     expected: list[tuple[str, str | None]] = [
         ("From", f"{display} <{SENDER}>".lstrip()), ("To", RECIPIENT),
         ("Subject", header_text(personal.subject)), ("Date", None), ("Message-ID", None),
-        ("Auto-Submitted", "auto-generated"),
+        ("Auto-Submitted", "auto-generated"), ("X-Email-Report-Severity", level),
+        *([("Importance", "high"), ("Priority", "urgent")] if level == "high" else []),
         *([("X-Email-Report-Delivery", header_text(ids))] if header_text(ids) else []),
         *((name, header_text(value, 998)) for name, value in extra.items())]
     assert_exactly(raw, expected, personal)

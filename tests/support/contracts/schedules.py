@@ -1,0 +1,31 @@
+"""The report schedules' contract."""
+
+from chalicelib.stores import Stores
+
+
+class ScheduleStoreContract:
+    def test_each_subscription_gets_a_new_token_and_a_removal_needs_the_current_one(self, stores: Stores) -> None:
+        stores.schedules.subscribe("t1", "daily")
+        first = stores.schedules.subscription("t1", "daily")
+        stores.schedules.subscribe("t1", "daily")
+        second = stores.schedules.subscription("t1", "daily")
+
+        assert first and second and first != second
+        assert not stores.schedules.remove("t1", "daily", first)
+        assert stores.schedules.remove("t1", "daily", second)
+        assert stores.schedules.subscription("t1", "daily") is None
+
+    def test_schedules_are_per_tenant_and_frequency(self, stores: Stores) -> None:
+        stores.schedules.subscribe("t1", "weekly")
+
+        assert stores.schedules.subscription("t1", "monthly") is None
+        assert stores.schedules.subscription("t2", "weekly") is None
+        assert stores.schedules.remove("t1", "weekly")
+
+    def test_making_schedules_due_creates_none(self, stores: Stores) -> None:
+        stores.schedules.subscribe("t1", "daily")
+
+        stores.schedules.make_due("t1", ("daily", "weekly", "monthly"))
+
+        assert stores.schedules.subscription("t1", "daily") is not None
+        assert stores.schedules.subscription("t1", "weekly") is None

@@ -1,0 +1,15 @@
+"""In-memory stores that pass the same contract suites (``tests/support/contracts``) as the DynamoDB ones, for the
+domain's decision tests in tests/unit."""
+
+from chalicelib.stores import Stores
+from tests.support.fakes.counters import FakeCounters
+from tests.support.fakes.events import FakeEvents
+from tests.support.fakes.integrations import FakeIntegrations
+from tests.support.fakes.schedules import FakeSchedules
+from tests.support.fakes.tenants import FakeTenants
+
+
+def fake_stores() -> Stores:
+    integrations = FakeIntegrations()
+    return Stores(integrations=integrations, counters=FakeCounters(), events=FakeEvents(), schedules=FakeSchedules(),
+                  tenants=FakeTenants(integrations))
