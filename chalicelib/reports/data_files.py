@@ -4,15 +4,18 @@ and their JSON, both written with the PDF from the one :class:`ReportData`, so t
 import json
 
 from chalicelib.aws import blobs
+from chalicelib.errors import ValidationFailed
 from chalicelib.models.report_data import DataFormat, PreviewFormat, ReportDataDownload, ReportPreview, ReportTables
 from chalicelib.models.reports import Report, filename
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import csv_zip, links
 from chalicelib.reports.content import ReportData
-from chalicelib.reports.data import as_json, tables
+from chalicelib.reports.data import Table, as_json, tables
 from chalicelib.reports.periods import period_from_key
 
 ZIP_TYPE = "application/zip"
+# Lambda answers a synchronous call with at most 6 MB; tables larger than this as JSON are served as the CSV zip
+INLINE_LIMIT = 5 * 1024 * 1024
 
 
 def zip_key(pdf_key: str) -> str:
@@ -35,20 +38,29 @@ def store(pdf_key: str, report: ReportData) -> int:
     stem = filename(report.tenant_name, report.frequency, report.period_key).removesuffix(".pdf")
     archive = csv_zip.zipped(report_tables, stem, report.generated_at)
     blobs.put(zip_key(pdf_key), archive, ZIP_TYPE)
-    blobs.put(json_key(pdf_key), json.dumps(as_json(report_tables), ensure_ascii=False).encode(), "application/json")
+    blobs.put(json_key(pdf_key), _json(report_tables), "application/json")
     return len(archive)
 
 
-def read(pdf_key: str) -> ReportTables:
-    """The stored tables of the report whose PDF is ``pdf_key``."""
-    return ReportTables.model_validate_json(blobs.get(json_key(pdf_key)))
+def _json(report_tables: list[Table]) -> bytes:
+    return json.dumps(as_json(report_tables), ensure_ascii=False).encode()
+
+
+def _inline(payload: bytes) -> ReportTables:
+    """Tables to answer inline, or a 422 pointing at the zip when they are too large for one answer."""
+    if len(payload) > INLINE_LIMIT:
+        raise ValidationFailed("the tables are too large to answer inline",
+                               [{"path": "format", "message": f"the tables are {len(payload) / 1024 / 1024:,.1f} MB "
+                                 f"of JSON, above the {INLINE_LIMIT // 1024 // 1024} MB one answer can carry; "
+                                 "ask for format csv (a link to the zip)"}])
+    return ReportTables.model_validate_json(payload)
 
 
 def preview(tenant: Tenant, report: Report, data: ReportData, output: PreviewFormat) -> ReportPreview:
     """A preview's answer: a link to its PDF or zip (stored by the caller), or the tables inline."""
     own = {"tenant_id": tenant.id, "object_key": report.object_key, "format": output}
     if output == "json":
-        return ReportPreview(**report.model_dump(), **own, data=ReportTables.model_validate(as_json(tables(data))))
+        return ReportPreview(**report.model_dump(), **own, data=_inline(_json(tables(data))))
     file = None if output == "pdf" else (zip_key(report.object_key),
                                          zip_name(tenant.name, report.frequency, report.period_key))
     return ReportPreview(**links.download(tenant, report, file=file).model_dump(), **own)
@@ -65,7 +77,7 @@ def stored(tenant: Tenant, report: Report, output: DataFormat) -> ReportDataDown
         store(key, generation.content_of(tenant, period_from_key(report.frequency, report.timezone,
                                                                   report.period_key)))
     if output == "json":
-        return ReportDataDownload(report_id=report.id, format=output, data=read(key))
+        return ReportDataDownload(report_id=report.id, format=output, data=_inline(blobs.get(json_key(key))))
     download = links.download(tenant, report, file=(zip_key(key), zip_name(tenant.name, report.frequency,
                                                                            report.period_key)))
     return ReportDataDownload(report_id=report.id, format=output, download_url=download.download_url,

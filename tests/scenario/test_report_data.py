@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
+from chalicelib.reports import data_files
 from tests.support.report_data import as_cells, fire, linked, read_zip
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -144,3 +145,20 @@ def test_a_stored_report_serves_its_tables_and_another_tenant_gets_404(berlin, a
     assert berlin.call("GET", f"/v1/reports/{rid}/data")[0] == 422
     other = api.tenant("Globex", "sec@globex.example")
     assert other.call("GET", f"/v1/reports/{rid}/data?format=json")[0] == 404
+
+
+def test_tables_too_large_for_one_answer_are_a_422_pointing_at_the_zip(berlin, api, pipeline, frozen_clock,
+                                                                        monkeypatch):
+    berlin.integration(name="CISO", emails="ciso@oelwerk.example", events=["report_monthly"])
+    fire(api, pipeline, frozen_clock, datetime(2026, 11, 30, 23, 5, tzinfo=UTC))
+    rid = berlin.call("GET", "/v1/reports")[1]["items"][0]["id"]
+    # GIVEN a limit below these tables' JSON (Lambda's answer holds 6 MB; 20,000 rows are about 6.5 MB)
+    monkeypatch.setattr(data_files, "INLINE_LIMIT", 1000)
+
+    # WHEN they are asked for inline, THEN a 422 says to ask for csv; the zip is still served
+    status, refused = berlin.call("POST", "/v1/reports/preview",
+                                  {"frequency": "monthly", "period_end": "2026-11-30", "format": "json"})
+    assert status == 422 and "ask for format csv" in refused["error"]["details"][0]["message"], refused
+    status, refused = berlin.call("GET", f"/v1/reports/{rid}/data?format=json")
+    assert status == 422 and refused["error"]["details"][0]["path"] == "format", refused
+    assert berlin.call("GET", f"/v1/reports/{rid}/data?format=csv")[0] == 200
