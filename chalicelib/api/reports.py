@@ -6,7 +6,8 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.api.routing import Call, route
 from chalicelib.errors import ValidationFailed
-from chalicelib.models.reports import ReportDownload, ReportPage, ReportPreview, ReportPreviewRequest, ReportQuery
+from chalicelib.models.report_data import ReportDataDownload, ReportDataQuery, ReportPreview, ReportPreviewFormatRequest
+from chalicelib.models.reports import ReportDownload, ReportPage, ReportQuery
 from chalicelib.reports import service
 from chalicelib.tenants import service as tenant_service
 from chalicelib.wiring import stores
@@ -27,8 +28,14 @@ def get_report(call: Call, report_id: str) -> ReportDownload:
     return service.get(tenant_service.get_tenant(stores(), call.caller), report_id)
 
 
-@route(bp, "POST", "/v1/reports/preview", summary="Render a report now and return an expiring link",
-       access="admin", tag=TAG, body=ReportPreviewRequest, response=ReportPreview, errors=(422, 429))
+@route(bp, "GET", "/v1/reports/{report_id}/data", summary="A report's tables: a link to a CSV zip, or JSON",
+       access="viewer", tag=TAG, query=ReportDataQuery, response=ReportDataDownload, errors=(404, 422))
+def report_data(call: Call, report_id: str) -> ReportDataDownload:
+    return service.data(tenant_service.get_tenant(stores(), call.caller), report_id, call.query.format)
+
+
+@route(bp, "POST", "/v1/reports/preview", summary="Render a report now: a link to its PDF or CSV zip, or JSON",
+       access="admin", tag=TAG, body=ReportPreviewFormatRequest, response=ReportPreview, errors=(422, 429))
 def preview_report(call: Call) -> ReportPreview:
     tenant = tenant_service.get_tenant(stores(), call.caller)
     try:
@@ -36,4 +43,4 @@ def preview_report(call: Call) -> ReportPreview:
     except ValueError as error:
         raise ValidationFailed("the period cannot be previewed",
                                [{"path": "period_end", "message": str(error)}]) from None
-    return service.preview(tenant, period)
+    return service.preview(tenant, period, call.body.format)

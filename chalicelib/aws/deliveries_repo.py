@@ -51,6 +51,8 @@ def _item(delivery: Delivery) -> dict[str, Any]:
     }
     if delivery.attachment_key:
         item["attachment_key"] = delivery.attachment_key
+    if delivery.data_key:
+        item["data_key"] = delivery.data_key
     if delivery.thread:
         item["thread"] = delivery.thread
     return item

@@ -14,7 +14,7 @@ from chalicelib.models.integrations import Integration, IntegrationCreate
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
 # The integration fields the form shows: a save changes these and nothing else.
-FIELDS = ("name", "emails", "events", "notifications")
+FIELDS = ("name", "emails", "events", "notifications", "attach_data")
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -29,6 +29,7 @@ class IntegrationForm:
     vulns: list[str] = field(default_factory=lambda: list(VULN_EVENTS))
     scope: bool = False
     notifications: str = "instant"
+    attach_data: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -37,7 +38,8 @@ class IntegrationForm:
                    reports=[event for event in REPORT_EVENTS if event in integration.events],
                    system="system" in integration.events,
                    vulns=[event for event in VULN_EVENTS if event in integration.events],
-                   scope="scope" in integration.events, notifications=integration.notifications)
+                   scope="scope" in integration.events, notifications=integration.notifications,
+                   attach_data=integration.attach_data)
 
     @classmethod
     def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
@@ -45,7 +47,8 @@ class IntegrationForm:
         return cls(name=(form.get("name") or [""])[0], emails=(form.get("emails") or [""])[0],
                    reports=[event for event in REPORT_EVENTS if event in events], system="system" in events,
                    vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events,
-                   notifications=(form.get("notifications") or ["instant"])[0])
+                   notifications=(form.get("notifications") or ["instant"])[0],
+                   attach_data="attach_data" in form.get("options", []))
 
     def events(self) -> list[str]:
         chosen = self.reports + (["system"] if self.system else [])
@@ -56,7 +59,8 @@ class IntegrationForm:
         self.errors = {}
         try:
             data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
-                                                     "events": self.events(), "notifications": self.notifications})
+                                                     "events": self.events(), "notifications": self.notifications,
+                                                     "attach_data": self.attach_data})
         except ValidationError as exc:
             for error in exc.errors(include_url=False):  # every rejected address, each with its own message
                 name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)

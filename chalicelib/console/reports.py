@@ -42,8 +42,10 @@ def download_report(session: Session, report_id: str) -> Response:
 def console_report_link(link: str) -> Response:
     """The link in the email of a report too large to attach: no sign-in (the email's readers need none for an
     attachment either); a valid link redirects to a fresh S3 link, an expired one says so."""
-    report = links.follow(link)
-    logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id})
+    data = web.query(bp.current_request).get("part") == "data"  # the mail's second link: the CSV zip
+    report = links.follow(link, data)
+    logger.info("emailed report link followed", extra={"tenant_id": report.tenant_id, "report_id": report.id,
+                                                        "data": data})
     return web.redirect(report.download_url)
 
 

@@ -32,7 +32,7 @@ class Target:
 
 def enqueue_all(targets: list[Target], content: "Content", created_at: datetime, source_id: str, *,
                 kind: str = "notification", event_type: str | None = None, subscription: str | None = None,
-                attachment_key: str | None = None) -> list[Delivery]:
+                attachment_key: str | None = None, data_key: str | None = None) -> list[Delivery]:
     """Create the delivery rows (idempotent on ``source_id``; one transaction per 25) and queue their first tries
     (ten messages per request)."""
     now = clock.now()
@@ -40,8 +40,8 @@ def enqueue_all(targets: list[Target], content: "Content", created_at: datetime,
         id=delivery_id(created_at, source_id, target.integration.id), tenant_id=target.integration.tenant_id,
         integration_id=target.integration.id, kind=kind, event_id=source_id, event_type=event_type,
         subscription=subscription, subject=content.subject, html=content.html, text=content.text,
-        severity=content.severity,
-        attachment_key=attachment_key, recipients=target.integration.emails if target.farewell else None,
+        severity=content.severity, attachment_key=attachment_key, data_key=data_key,
+        recipients=target.integration.emails if target.farewell else None,
         bypass_active=target.farewell, created_at=created_at, updated_at=now,
         next_try_at=None if target.skipped else now, status="skipped" if target.skipped else "queued",
         reason=target.skipped, thread=content.thread,

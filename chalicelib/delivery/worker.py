@@ -52,11 +52,14 @@ def _key(address: str) -> str:
 
 
 def _attachments(delivery: Delivery) -> tuple[Attachment, ...]:
-    if not delivery.attachment_key:
+    """A report's PDF, and its CSV zip when the integration takes the data; each named by its key's last part."""
+    keys = [(key, mime) for key, mime in ((delivery.attachment_key, "application/pdf"),
+                                          (delivery.data_key, "application/zip")) if key]
+    if not keys:
         return ()
     from chalicelib.aws import blobs  # only report deliveries need S3
 
-    return (Attachment(delivery.attachment_key.rpartition("/")[2], blobs.get(delivery.attachment_key)),)
+    return tuple(Attachment(key.rpartition("/")[2], blobs.get(key), mime) for key, mime in keys)
 
 
 def _send(delivery: Delivery, recipients: list[str], suppressed: list[str], number: int,

@@ -7,6 +7,8 @@ from chalicelib.email.compose import compose
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models.reports import PERIOD_NOUNS, Figure, Report, ReportFigure, filename
 
+DATA_PART = "?part=data"  # on an emailed report link: the CSV zip instead of the PDF
+
 
 def size_words(size: int) -> str:
     """``820 KB``, ``12.4 MB``."""
@@ -29,9 +31,9 @@ def local_time(moment: datetime, timezone: str) -> str:
 
 
 def mail(tenant_name: str, report: Report, link: str | None = None, link_expires: datetime | None = None,
-         test: bool = False, sample: bool = False) -> Content:
-    """The report email: the company and the period, headline figures, and either the attachment (added by the
-    worker) or a link; every time in the tenant's zone."""
+         test: bool = False, sample: bool = False, with_data: bool = False, size: int | None = None) -> Content:
+    """The report email: the company and the period, headline figures, and either the attachments (added by the
+    worker: the PDF, and ``with_data`` the CSV zip; ``size`` together) or links; every time in the tenant's zone."""
     noun = PERIOD_NOUNS[report.frequency]
     subject = f"{report.frequency.capitalize()} security report"  # one subject per series: its mails thread
     what = f"SAMPLE {report.frequency} security report (made-up figures)" if sample else subject.lower()
@@ -42,7 +44,8 @@ def mail(tenant_name: str, report: Report, link: str | None = None, link_expires
         "report", subject, tenant_name, f"Generated {local_time(report.generated_at, report.timezone)}", test,
         headline=headline, period_label=report.period_label, sample=sample,
         timezone=report.timezone, noun=noun, empty=report.empty, figures=figures, link=link, link_expires=expires,
-        size=size_words(report.size_bytes))
+        size=size_words(size or report.size_bytes), with_data=with_data,
+        data_link=f"{link}{DATA_PART}" if link and with_data else None)
 
 
 def sample(tenant_name: str, report: Report, document: bytes) -> Content:

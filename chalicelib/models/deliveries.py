@@ -52,6 +52,7 @@ class Delivery(Model):
     html: str = Field("", exclude=True)
     text: str = Field("", exclude=True)
     attachment_key: str | None = Field(None, exclude=True)
+    data_key: str | None = Field(None, exclude=True)  # a report's CSV zip, attached after the PDF
     thread: str | None = Field(None, exclude=True, description="the mail's thread key (email/threads.py)")
     severity: Severity = Field("info", exclude=True, description="what its mail says in X-Email-Report-Severity")
 

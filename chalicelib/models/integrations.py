@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool
 
 from chalicelib.models.common import Emails, Model, Name, Patch, Strict
 from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
@@ -28,6 +28,8 @@ Notifications = Literal["instant", "hourly", "daily"]
 NOTIFICATIONS_HELP = ("instant: one mail per notification; hourly or daily: one digest per hour or day of the "
                       "tenant's time zone (reports, Test integration and notices about the integration stay apart)")
 
+ATTACH_DATA_HELP = ("report mails carry the report's tables as a zip of CSV files beside the PDF; above "
+                    "REPORT_ATTACHMENT_LIMIT_BYTES together, both are links instead")
 
 class Unsubscribed(Model):
     """A recipient who left through the one-click unsubscribe link of a mail."""
@@ -63,6 +65,7 @@ class Integration(Model):
         "clears its entry"))
     unsubscribe_key: str | None = Field(None, exclude=True)  # signs its links; None: written before keys existed
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
+    attach_data: bool = Field(False, description=ATTACH_DATA_HELP)
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -73,6 +76,7 @@ class IntegrationCreate(Strict):
     emails: Emails
     events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
+    attach_data: StrictBool = Field(False, description=ATTACH_DATA_HELP)
 
 
 class IntegrationUpdate(Patch):
@@ -80,6 +84,7 @@ class IntegrationUpdate(Patch):
     emails: Emails | None = None
     events: Events | None = None
     notifications: Notifications | None = None
+    attach_data: StrictBool | None = None
 
 
 class IntegrationPage(Model):

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from chalicelib.models.common import Model, PageQuery, Strict
-from chalicelib.models.trends import TrendPoint
 
 ReportFrequency = Literal["daily", "weekly", "monthly"]
 PERIOD_NOUNS: dict[ReportFrequency, str] = {"daily": "day", "weekly": "week", "monthly": "month"}
@@ -71,18 +70,15 @@ class Report(Model):
     empty: bool
     partial: bool = Field(False, description="a preview of a period that has not ended: figures up to generated_at")
     figures: list[ReportFigure]
+    sha256: str | None = Field(None, description=(
+        "hex SHA-256 of the stored PDF: a copy whose digest (sha256sum) differs is not this report; none for a "
+        "report stored before digests were kept, or a csv/json preview"))
     object_key: str = Field(exclude=True)
 
 
 class ReportDownload(Report):
     download_url: str
     download_expires_at: datetime
-
-
-class ReportPreview(ReportDownload):
-    trends: list[TrendPoint] = Field(default_factory=list, description=(
-        "the same figures over the last 12 months (monthly), 12 weeks (weekly) or 30 days (daily), oldest first, "
-        "ending with the previewed period"))
 
 
 class ReportPage(Model):

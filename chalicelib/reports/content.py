@@ -75,6 +75,9 @@ class VulnerabilityRow(NamedTuple):
     days: int | None  # open: days open at the period's end; fixed in the period: days it took
     overdue: bool  # open longer than its risk's SLA at the period's end
     reopened: datetime | None = None  # reopened: when its current open run began (its age counts from there)
+    id: str = ""
+    fixed: datetime | None = None  # closed at the period's end: when
+    due: datetime | None = None  # open at the period's end: when its risk's SLA runs out
 
 
 class IncidentRow(NamedTuple):
@@ -86,6 +89,7 @@ class IncidentRow(NamedTuple):
     host: str
     attack_type: str
     status: str
+    id: str = ""
 
 
 class VulnerabilityFigures(Model):
@@ -257,13 +261,17 @@ def _vulnerability_figures(vulnerabilities: list[Vulnerability], start: datetime
 def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, int],
          zone: ZoneInfo) -> VulnerabilityRow:
     status = v.status_at(end) or v.status
-    age, fix = _age(v, end), moves(v, start, end).fix
+    since, fix = v.open_since(end), moves(v, start, end).fix
+    age = None if since is None else end - since
     days = age if age is not None else fix if status == "closed" else None
-    since = v.open_since(end) if status == "reopened" else None
+    fixed = max((change.at for change in v.history if change.status == "closed" and change.at < end), default=None) \
+        if status == "closed" else None
     return VulnerabilityRow(detected=v.at.astimezone(zone), risk=v.risk, title=v.title, host=v.host,
                             target=_target(v), status=status, days=None if days is None else days.days,
                             overdue=age is not None and age > timedelta(days=sla_days[v.risk]),
-                            reopened=since.astimezone(zone) if since else None)
+                            reopened=since.astimezone(zone) if since and status == "reopened" else None, id=v.id,
+                            fixed=fixed.astimezone(zone) if fixed else None,
+                            due=(since + timedelta(days=sla_days[v.risk])).astimezone(zone) if since else None)
 
 
 def _target(vulnerability: Vulnerability) -> str:
@@ -318,5 +326,5 @@ def build_report(tenant_name: str, period: Period, current: SecurityData, previo
 
 def _incident_row(incident: Incident, zone: ZoneInfo) -> IncidentRow:
     return IncidentRow(time=incident.at.astimezone(zone), risk=incident.risk, title=incident.title,
-                       host=incident.host, status=incident.status,
+                       host=incident.host, status=incident.status, id=incident.id,
                        attack_type=type_name(incident.attack_type) if incident.attack_type else "")

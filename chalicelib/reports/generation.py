@@ -9,11 +9,12 @@
   :func:`sample` renders made-up data for Test integration.
 """
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
@@ -23,12 +24,13 @@ from chalicelib.email import reports as mails
 from chalicelib.email import threads
 from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
-from chalicelib.models.reports import Report, ReportFigure, ReportPreview, filename
+from chalicelib.models.report_data import PreviewFormat, ReportPreview
+from chalicelib.models.reports import Report, ReportFigure, filename
 from chalicelib.models.security import SecurityData
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.trends import TrendPoint
 from chalicelib.observability import count, logger, milliseconds
-from chalicelib.reports import links, scheduler, trends
+from chalicelib.reports import data_files, links, scheduler, trends
 from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
@@ -91,14 +93,16 @@ def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
     return data, document
 
 
-def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str) -> Report:
+def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str,
+            document: bytes | None = None) -> Report:
     from chalicelib.reports.pdf_layout import period_label  # fpdf2, as in _render
 
     return Report(id=rid, tenant_id=tenant.id, frequency=period.frequency, period_key=period.key,
                   period_label=period_label(data), timezone=period.timezone, first_day=period.first_day,
                   last_day=period.last_day, period_start=period.start, period_end=period.end,
                   generated_at=clock.now(), size_bytes=size, empty=data.is_empty, partial=data.partial,
-                  figures=_figures(data), object_key=key)
+                  figures=_figures(data), object_key=key,
+                  sha256=hashlib.sha256(document).hexdigest() if document else None)
 
 
 def generate(tenant: Tenant, period: Period) -> Report:
@@ -109,7 +113,8 @@ def generate(tenant: Tenant, period: Period) -> Report:
     data, document = _render(tenant, period)
     key = object_key(tenant, period)
     blobs.put(key, document)
-    report = _report(tenant, period, key, data, len(document), rid)
+    data_files.store(key, data)
+    report = _report(tenant, period, key, data, len(document), rid, document)
     if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
         return reports_repo.get(tenant.id, rid) or report
     count("ReportsRendered")
@@ -120,27 +125,47 @@ def subscribers(tenant_id: str, frequency: str) -> list[Integration]:
     return [i for i in integrations_repo.all_for_tenant(tenant_id) if i.active and i.subscribes(f"report_{frequency}")]
 
 
-def _mail(tenant: Tenant, report: Report) -> tuple[Content, str | None]:
-    """The report's email and the S3 key of its attachment, or, above the attachment limit, no attachment and
-    a link (one for all the report's integrations)."""
-    if report.size_bytes > get_settings().report_attachment_limit_bytes:
-        return mails.mail(tenant.name, report, *links.email_link(report)), None
-    return mails.mail(tenant.name, report), report.object_key
+class _Mail(NamedTuple):
+    content: Content
+    attachment_key: str | None
+    data_key: str | None
+
+
+def _data_size(tenant: Tenant, report: Report) -> int:
+    """The size of the report's CSV zip, written now for a report stored before the zip existed."""
+    key = data_files.zip_key(report.object_key)
+    if not blobs.exists(key):
+        data_files.store(report.object_key, content_of(tenant, period_from_key(report.frequency, report.timezone,
+                                                                               report.period_key)))
+    return blobs.size(key)
+
+
+def _mail(tenant: Tenant, report: Report, with_data: bool) -> _Mail:
+    """The report's email and the S3 keys of its attachments (the PDF, and the CSV zip ``with_data``), or, when
+    they are above the attachment limit together, no attachment and links to both: a reader gets the whole
+    report either way, never half of it attached."""
+    size = report.size_bytes + (_data_size(tenant, report) if with_data else 0)
+    if size > get_settings().report_attachment_limit_bytes:
+        link, expires = links.email_link(report)
+        return _Mail(mails.mail(tenant.name, report, link, expires, with_data=with_data, size=size), None, None)
+    return _Mail(mails.mail(tenant.name, report, with_data=with_data, size=size), report.object_key,
+                 data_files.zip_key(report.object_key) if with_data else None)
 
 
 def deliver(tenant: Tenant, report: Report) -> int:
     """One delivery per active subscribed integration that has not had this report; returns how many."""
-    mail: tuple[Content, str | None] | None = None
+    made: dict[bool, _Mail] = {}  # with the data or not: each made on its first claim (a repeated job makes no link)
     sent = 0
     for integration in subscribers(tenant.id, report.frequency):
         if not reports_repo.claim(report, integration.id, clock.now()):
             continue
-        if mail is None:  # made on the first claim: a repeated job for a delivered report makes no link
-            mail = _mail(tenant, report)
-        content, attachment = mail
-        threaded = replace(content, thread=threads.report(tenant.id, integration.id, report.frequency))
+        if integration.attach_data not in made:
+            made[integration.attach_data] = _mail(tenant, report, integration.attach_data)
+        mail = made[integration.attach_data]
+        threaded = replace(mail.content, thread=threads.report(tenant.id, integration.id, report.frequency))
         delivery = outbox.enqueue(integration, threaded, report.period_end, f"report:{report.id}", kind="report",
-                                  event_type=f"report_{report.frequency}", attachment_key=attachment)
+                                  event_type=f"report_{report.frequency}", attachment_key=mail.attachment_key,
+                                  data_key=mail.data_key)
         reports_repo.mark_enqueued(report, integration.id, delivery.id)
         sent += 1
     logger.info("report delivered", extra={"tenant_id": tenant.id, "report_id": report.id, "deliveries": sent})
@@ -174,16 +199,20 @@ def handle_batch(event: dict[str, Any], context: Any,
     return queue.process_batch(event, context, one, whole_batch_fails=True)
 
 
-def preview(tenant: Tenant, period: Period) -> ReportPreview:
-    """Render ``period`` now (not stored as a report, not sent) and return an expiring link to the PDF, with the
-    report's trends."""
+def preview(tenant: Tenant, period: Period, output: PreviewFormat = "pdf") -> ReportPreview:
+    """Render ``period`` now (not stored as a report, not sent): an expiring link to the PDF or (``csv``) the zip
+    of its tables, or (``json``) the tables inline."""
     now = clock.now()
-    data, document = _render(tenant, period)
     rid = f"preview-{now:%Y%m%dT%H%M%S}-{period.frequency}-{period.key}"
     key = f"previews/{tenant.id}/{rid}.pdf"
-    blobs.put(key, document)
-    download = links.download(tenant, _report(tenant, period, key, data, len(document), rid))
-    return ReportPreview(**download.model_dump(), tenant_id=tenant.id, object_key=key, trends=data.trends)
+    if output == "pdf":
+        data, document = _render(tenant, period)
+        blobs.put(key, document)
+        return data_files.preview(tenant, _report(tenant, period, key, data, len(document), rid, document), data,
+                                  output)
+    data = content_of(tenant, period)
+    size = data_files.store(key, data) if output == "csv" else 0
+    return data_files.preview(tenant, _report(tenant, period, key, data, size, rid), data, output)
 
 
 def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:

@@ -23,10 +23,13 @@ EMAIL_LINK_PATH = "/report-links/"  # under the console's URL
 _MAX_LINK = 200
 
 
-def download(tenant: Tenant, report: Report, seconds: int | None = None) -> ReportDownload:
-    """``report`` with a presigned link to its PDF, valid ``seconds`` (``REPORT_DOWNLOAD_SECONDS``)."""
+def download(tenant: Tenant, report: Report, seconds: int | None = None,
+             file: tuple[str, str] | None = None) -> ReportDownload:
+    """``report`` with a presigned link to its PDF (or to ``file``: another of its objects, as key and download
+    name), valid ``seconds`` (``REPORT_DOWNLOAD_SECONDS``)."""
     seconds = seconds or get_settings().report_download_seconds
-    url = blobs.presigned_url(report.object_key, seconds, filename(tenant.name, report.frequency, report.period_key))
+    key, name = file or (report.object_key, filename(tenant.name, report.frequency, report.period_key))
+    url = blobs.presigned_url(key, seconds, name)
     return ReportDownload(**report.model_dump(), tenant_id=tenant.id, object_key=report.object_key,
                           download_url=url, download_expires_at=clock.shift(clock.now(), timedelta(seconds=seconds)))
 
@@ -44,8 +47,8 @@ def email_link(report: Report) -> tuple[str, datetime]:
     return f"{settings.console_url.rstrip('/')}{EMAIL_LINK_PATH}{report.tenant_id}.{secret}", expires
 
 
-def follow(link: str) -> ReportDownload:
-    """The report behind an emailed link, with a fresh download URL.
+def follow(link: str, data: bool = False) -> ReportDownload:
+    """The report behind an emailed link, with a fresh download URL to its PDF, or ``data`` its CSV zip.
 
     :class:`NotFound` for a link that was never made (or whose report is gone), :class:`Gone` once expired."""
     tenant_id, _, secret = link.rpartition(".")
@@ -60,4 +63,9 @@ def follow(link: str) -> ReportDownload:
     tenant, report = tenants_repo.get(tenant_id), reports_repo.get(tenant_id, report_id)
     if tenant is None or report is None:
         raise NotFound("The report of this link no longer exists.")
+    if data:
+        from chalicelib.reports.data_files import zip_key, zip_name  # which imports this module
+
+        return download(tenant, report, file=(zip_key(report.object_key),
+                                              zip_name(tenant.name, report.frequency, report.period_key)))
     return download(tenant, report)

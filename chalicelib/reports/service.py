@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from chalicelib import clock, limits
 from chalicelib.aws import integrations_repo, reports_repo
 from chalicelib.errors import NotFound
-from chalicelib.models.reports import ReportDownload, ReportFrequency, ReportPage, ReportPreview
+from chalicelib.models.report_data import DataFormat, PreviewFormat, ReportDataDownload, ReportPreview
+from chalicelib.models.reports import Report, ReportDownload, ReportFrequency, ReportPage
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
@@ -23,12 +24,24 @@ def page(tenant_id: str, limit: int, cursor: str | None, frequency: str | None) 
     return ReportPage(items=items, next_cursor=next_cursor)
 
 
-def get(tenant: Tenant, report_id: str) -> ReportDownload:
-    """The tenant's stored report with a fresh download link; another tenant's is as absent as a missing one."""
+def _stored(tenant: Tenant, report_id: str) -> Report:
+    """The tenant's stored report; another tenant's is as absent as a missing one."""
     report = reports_repo.get(tenant.id, report_id)
     if report is None:
         raise NotFound(f"no report {report_id!r}")
-    return links.download(tenant, report)
+    return report
+
+
+def get(tenant: Tenant, report_id: str) -> ReportDownload:
+    """The tenant's stored report with a fresh download link."""
+    return links.download(tenant, _stored(tenant, report_id))
+
+
+def data(tenant: Tenant, report_id: str, output: DataFormat) -> ReportDataDownload:
+    """The stored report's tables: a link to their CSV zip, or inline."""
+    from chalicelib.reports import data_files  # the report content model loads for a data request only
+
+    return data_files.stored(tenant, _stored(tenant, report_id), output)
 
 
 def preview_period(tenant: Tenant, frequency: ReportFrequency, period_end: date | None, now: datetime) -> "Period":
@@ -59,12 +72,12 @@ def rate_limit_previews(tenant_id: str) -> None:
                                 settings.preview_rate_window_seconds, "previews per tenant"))
 
 
-def preview(tenant: Tenant, period: "Period") -> ReportPreview:
-    """``period`` (from :func:`preview_period`) rendered now, with an expiring link; 429 past the rate limit."""
+def preview(tenant: Tenant, period: "Period", output: PreviewFormat = "pdf") -> ReportPreview:
+    """``period`` (from :func:`preview_period`) rendered now as ``output``; 429 past the rate limit."""
     rate_limit_previews(tenant.id)
     from chalicelib.reports import generation  # the renderer (fpdf2) loads for a preview, not every API cold start
 
-    return generation.preview(tenant, period)
+    return generation.preview(tenant, period, output)
 
 
 class NextReport(NamedTuple):
