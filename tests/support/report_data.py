@@ -3,7 +3,6 @@ the csv module."""
 
 import csv
 import io
-import uuid
 import zipfile
 from datetime import datetime
 from typing import Any
@@ -11,7 +10,7 @@ from urllib.parse import unquote, urlparse
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
-from local.pollers import poll_once
+from tests.support.reports import run_scheduler
 
 
 def linked(url: str) -> bytes:
@@ -41,11 +40,5 @@ def as_cells(records: list[dict]) -> list[dict[str, str]]:
 def fire(api: Any, pipeline: Any, frozen_clock: Any, when: datetime) -> None:
     """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
     frozen_clock.moment = when
-    scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
-                 "version": "0"}
-    api.client.lambda_.invoke("report_scheduler", scheduled)
-    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
-        pass
+    run_scheduler(api, when)
     pipeline.drain()
