@@ -101,3 +101,12 @@ LOOPS: dict[str, Callable[[Client, str], Run]] = {
 }
 """What runs beside the API, by name, standing in for the event sources Chalice's local server lacks: each is built
 from the app (behind chalice's test client) and the demo tenant's id."""
+
+CONCURRENCY = {"delivery-queue": 2}
+"""Lambda takes a queue's batches concurrently (up to ``DeliveryConcurrency``, 225, for the delivery worker): with two
+delivery pollers, another tenant's alert is received while a batch of one tenant's burst is still being sent."""
+
+
+def processes() -> list[str]:
+    """Each loop's name, once per process to run it in."""
+    return [name for name in LOOPS for _ in range(CONCURRENCY.get(name, 1))]

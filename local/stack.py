@@ -108,7 +108,7 @@ def serve(stack: StackSettings) -> None:
         print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
         print("Press Ctrl-C to stop.")
         print(f"Sent mail: {api_url}/local/outbox")
-        with workers.running(list(loops.LOOPS), demo.tenant.id):
+        with workers.running(loops.processes(), demo.tenant.id):
             server.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping.")
