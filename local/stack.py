@@ -41,6 +41,7 @@ class StackSettings(BaseSettings):
     port: int = 8000
     moto_port: int = 5000
     operator_token: SecretStr | None = None
+    demo_data: bool = True  # false: no demo security data nor report (a benchmark wants a stack doing nothing else)
 
 
 def point_service_at(endpoint_url: str, operator_token: str) -> None:
@@ -108,7 +109,8 @@ def serve(stack: StackSettings) -> None:
         print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
         print("Press Ctrl-C to stop.")
         print(f"Sent mail: {api_url}/local/outbox")
-        with workers.running(loops.processes(), demo.tenant.id):
+        with workers.running([name for name in loops.processes() if stack.demo_data or name != "demo-data"],
+                             demo.tenant.id):
             server.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping.")
