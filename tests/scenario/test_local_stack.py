@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from local.loops import processes
+from local.workers import NICENESS
 from tests.support.stack_process import HttpApi, RunningStack, local_stack
 
 HTTP_TIMEOUT = 10
@@ -137,8 +138,14 @@ def worker_processes(pid: int) -> dict[int, str]:
     return {child: command[3] for child, command in commands.items() if command[1:3] == ["-m", "local.workers"]}
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+
+
 def test_ctrl_c_stops_the_stack_and_its_worker_processes(stack: RunningStack) -> None:
     workers = worker_processes(stack.process.pid)
+    # below the API's process: a worker never slows the API down
+    assert {niceness(pid) for pid in workers} == {min(niceness(stack.process.pid) + NICENESS, 19)}
     expected = processes()
     if "demo-data" not in workers.values():
         expected.remove("demo-data")  # done: it ends once the demo tenant's data and report are queued
