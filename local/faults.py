@@ -7,7 +7,8 @@
 ``LOCAL_CLOCK_RATE=600``
     the service's clock runs that many times faster than real time (and SQS delays are off, as the
     worker re-queues a try until it is due), so the retry schedule's 51 minutes pass in about 5 s
-    and a failing delivery becomes a dead letter while you watch.
+    and a failing delivery becomes a dead letter while you watch. The stack's worker processes
+    (:mod:`local.workers`) share its clock: ``LOCAL_CLOCK_START``, set here, is the moment it started from.
 """
 
 import os
@@ -27,6 +28,7 @@ class FaultSettings(BaseSettings):
 
     local_ses_fail_domain: str | None = None
     local_clock_rate: float = Field(1.0, gt=0)
+    local_clock_start: datetime | None = None
 
 
 def fast_clock(rate: float, start: datetime) -> Callable[[], datetime]:
@@ -50,9 +52,10 @@ def install() -> list[str]:
     faults = FaultSettings()
     switched: list[str] = []
     if faults.local_clock_rate != 1:
-        os.environ["SQS_MAX_DELAY_SECONDS"] = "0"
+        start = faults.local_clock_start or datetime.now(UTC)
+        os.environ.update({"SQS_MAX_DELAY_SECONDS": "0", "LOCAL_CLOCK_START": start.isoformat()})
         get_settings.cache_clear()
-        clock.set_source(fast_clock(faults.local_clock_rate, datetime.now(UTC)))
+        clock.set_source(fast_clock(faults.local_clock_rate, start))
         switched.append(f"LOCAL_CLOCK_RATE={faults.local_clock_rate:g}: the service's clock runs "
                         f"{faults.local_clock_rate:g}x faster than real time")
     if faults.local_ses_fail_domain:

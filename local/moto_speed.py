@@ -4,20 +4,26 @@
   roll back on a failed condition, so each transaction costs time and memory in proportion to the tables' size
   (the 1,000-event soak spent most of its time there and grew past 3 GB). Here the backup is the touched items only
   (a transaction touches each item at most once), restored on rollback; moto's checks and writes are its own.
-- SQS: to drop a message past its retention, moto's receive asks the queue's attributes once per message, and
-  answering computes the queue's message counts over every message: each receive was quadratic in the queue's
-  length. Here the retention period is read from the queue itself.
+- SQS: moto computes a queue's three message counts, each over every message, whenever it reads the queue's
+  attributes: its receive read them once per message (for the retention period), and its send once per message
+  sent (for ``ContentBasedDeduplication``), so a receive was quadratic in the queue's length and a send linear (a
+  10,000-mail burst spent most of the local stack's time counting). Here the receive reads the retention period
+  from the queue itself, and a send's attributes leave the counts at 0; ``GetQueueAttributes`` counts as before.
 """
 
 import copy
+import threading
 import types
 from typing import Any
 
 from moto.core.utils import unix_time
 from moto.dynamodb import models
-from moto.sqs.models import Message, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
 
 _installed = False
+_COUNTS = ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
+           "approximate_number_of_messages_not_visible")
+_sending = threading.local()  # moto serves each request in a thread of its own
 
 
 def _keep_tables(value: Any, memo: Any = None) -> Any:
@@ -67,3 +73,22 @@ def install() -> None:
 
     SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
         is_message_valid_based_on_retention_period)
+    _uncounted_while_sending()
+
+
+def _uncounted_while_sending() -> None:
+    """A send reads the queue's attributes for ``ContentBasedDeduplication`` only: no counting then."""
+    for name in _COUNTS:
+        counted = getattr(Queue, name)
+        setattr(Queue, name, property(lambda queue, count=counted.fget: 0 if getattr(_sending, "on", False)
+                                      else count(queue)))
+    send_message = SQSBackend.send_message
+
+    def send_uncounted(self: SQSBackend, *args: Any, **kwargs: Any) -> Message:
+        _sending.on = True
+        try:
+            return send_message(self, *args, **kwargs)
+        finally:
+            _sending.on = False
+
+    SQSBackend.send_message = send_uncounted  # type: ignore[method-assign]

@@ -1,7 +1,7 @@
 """Queue pollers: what Lambda's SQS event source does, for the local stack and the tests.
 
 Receive real messages from (moto's) SQS, hand them to the handler as a Lambda SQS event,
-and delete the ones the handler did not report in ``batchItemFailures``.
+and delete the ones the handler did not report in ``batchItemFailures`` (in one ``DeleteMessageBatch``).
 
 Tenants are served fairly: every message carries its tenant as ``MessageGroupId`` (``chalicelib.aws.queue``), which
 on AWS makes our standard queues SQS fair queues. moto does not emulate fair-queue ordering (it hands out messages
@@ -72,9 +72,9 @@ def poll_once(queue_name: str, invoke: Invoke, wait_seconds: int = 0, max_messag
             on_undeleted(received)
         raise
     failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
-    for message in received:
-        if message["MessageId"] not in failed:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    if done := [message for message in received if message["MessageId"] not in failed]:  # one request, as Lambda
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
+                                                        for n, message in enumerate(done)])
     if on_undeleted and failed:
         on_undeleted([message for message in received if message["MessageId"] in failed])
     return len(received)

@@ -1,4 +1,5 @@
-"""The local stack (`make run`): moto's server, the resources, a demo tenant and the API in one process.
+"""The local stack (`make run`): moto's server, the resources, a demo tenant and the API in this process; the queue
+pollers and schedules each in a process of their own (:mod:`local.workers`), as on AWS each is a Lambda of its own.
 
 Data lives in moto's memory only and is gone when the stack stops. The stack prints
 ``KEY=value`` lines (``API_URL``, ``ADMIN_TOKEN``, ...) that scripts and tests read.
@@ -10,40 +11,27 @@ import os
 import secrets
 import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalice.app import SQSEventConfig
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, create_local_server
-from chalice.test import Client
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chalicelib import clock
 from chalicelib.aws import clients
-from chalicelib.models.tenants import Tenant, TenantCreate
+from chalicelib.models.tenants import TenantCreate
 from chalicelib.settings import get_settings
 from chalicelib.tenants.service import create_tenant
 from chalicelib.wiring import stores
-from local import demo_data, fair_queues, faults, loops, outbox, resources
+from local import fair_queues, faults, loops, outbox, resources, workers
 from local.moto_server import MotoServer, lift_ses_quota
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 STAGE = "local"
 DEMO_TENANT = TenantCreate(name="Demo", primary_email="security@demo.example")
-_LOOP_STOP_TIMEOUT = 5.0
-HEALTH_CHECK_SECONDS = 300  # the deployed schedules' rates
-REPORT_SCHEDULE_SECONDS = 3600
-DIGEST_PASS_SECONDS = 300
-DEMO_DAYS = 14
 
 
 class StackSettings(BaseSettings):
@@ -54,54 +42,7 @@ class StackSettings(BaseSettings):
     port: int = 8000
     moto_port: int = 5000
     operator_token: SecretStr | None = None
-
-
-@dataclass(frozen=True)
-class Loop:
-    """A background loop (queue poller, schedule): ``run(stop)`` works until ``stop`` is set, then returns."""
-
-    name: str
-    run: Callable[[threading.Event], None]
-
-
-def background_loops(app: Any, demo: Tenant) -> list[Loop]:
-    """What runs beside the API, standing in for the event sources Chalice's local server lacks: a poller for
-    every queue a function of the app reads, so a queue added there is polled here too."""
-    lambdas = Client(app, stage_name=STAGE, project_dir=str(PROJECT_DIR))
-    return [
-        Loop("demo-data", lambda stop: _seed_demo(demo, stop)),
-        *[Loop(source.queue, loops.queue_poller(lambdas, source.queue, source.name))
-          for source in app.event_sources if isinstance(source, SQSEventConfig)],
-        Loop("health-check", loops.schedule(lambdas, "health_check", HEALTH_CHECK_SECONDS)),
-        Loop("report-scheduler", loops.schedule(lambdas, "report_scheduler", REPORT_SCHEDULE_SECONDS)),
-        Loop("digest-pass", loops.schedule(lambdas, "digest_pass", DIGEST_PASS_SECONDS)),
-    ]
-
-
-def _seed_demo(demo: Tenant, stop: threading.Event) -> None:
-    """Two weeks of made-up security data, then last week's report (it appears in the outbox)."""
-    now = clock.now()
-    demo_data.seed(demo.id, now, demo.timezone, days=DEMO_DAYS, stop=stop)
-    if stop.is_set():
-        return
-    demo_data.first_report(demo, now)
-    print("Demo security data seeded; last week's report is on its way to the outbox.")
-
-
-@contextmanager
-def running(loops: list[Loop]) -> Iterator[None]:
-    """Run each loop in a daemon thread; on exit ask them to stop and wait (bounded) for them."""
-    stop = threading.Event()
-    threads = [threading.Thread(target=loop.run, args=(stop,), name=loop.name, daemon=True) for loop in loops]
-    for thread in threads:
-        thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        deadline = time.monotonic() + _LOOP_STOP_TIMEOUT
-        for thread in threads:  # one shared deadline: daemon threads left over end with the process
-            thread.join(max(0.0, deadline - time.monotonic()))
+    demo_data: bool = True  # false: no demo security data nor report (a benchmark wants a stack doing nothing else)
 
 
 def point_service_at(endpoint_url: str, operator_token: str) -> None:
@@ -169,7 +110,8 @@ def serve(stack: StackSettings) -> None:
         print(f'Try: curl -H "Authorization: Bearer $ADMIN_TOKEN" {api_url}/v1/integrations')
         print("Press Ctrl-C to stop.")
         print(f"Sent mail: {api_url}/local/outbox")
-        with running(background_loops(config.chalice_app, demo.tenant)):
+        with workers.running([name for name in loops.processes() if stack.demo_data or name != "demo-data"],
+                             demo.tenant.id):
             server.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping.")

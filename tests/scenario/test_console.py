@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import Api, TenantHandle
-from tests.support.console import Browser, integration_id
+from tests.support.console import Browser, form_fields, integration_id
 
 
 def test_sign_in_keeps_the_token_in_an_http_only_same_site_strict_secure_cookie(browser: Browser,
@@ -91,17 +91,6 @@ def test_a_viewer_sees_everything_read_only_and_the_server_refuses_changes(brows
     assert browser.get("/console/integrations/new").status == 403
     assert acme.call("GET", f"/v1/integrations/{primary}")[1]["active"] is True
     assert len(acme.call("GET", "/v1/integrations")[1]["items"]) == 1
-
-
-def form_fields(csrf: str, frequency: str = "weekly", **overrides: Any) -> list[tuple[str, str]]:
-    """The form as a browser posts it; ``frequency`` ticks that report's checkbox ("none": no report)."""
-    fields = {"name": "SOC", "emails": "soc@acme.io, lead@acme.io",
-              "events": ["system", "vuln_high", "vuln_medium", "vuln_low", "scope"], **overrides}
-    fields["events"] = ([f"report_{frequency}"] if frequency != "none" else []) + fields["events"]
-    pairs = [("csrf", csrf), ("action", fields.pop("action", "save"))]
-    for key, value in fields.items():
-        pairs += [(key, item) for item in value] if isinstance(value, list) else [(key, value)]
-    return pairs
 
 
 def test_the_add_form_shows_each_error_next_to_its_field_and_keeps_what_was_typed(admin: Browser,

@@ -5,10 +5,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local.loops import processes
+from local.workers import NICENESS
 from tests.support.stack_process import HttpApi, RunningStack, local_stack
 
 HTTP_TIMEOUT = 10
@@ -127,6 +130,28 @@ def test_test_integration_reads_the_lifted_ses_quota(stack: RunningStack) -> Non
     assert body["steps"][1]["step"] == "ses_sending" and body["steps"][1]["detail"].startswith("no 24-hour")
 
 
-def test_ctrl_c_stops_the_stack(stack: RunningStack) -> None:
+def worker_processes(pid: int) -> dict[int, str]:
+    """The stack's child processes (Linux's /proc) and the loop each runs."""
+    children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    commands = {child: Path(f"/proc/{child}/cmdline").read_text().split("\0") for child in children}
+    return {child: command[3] for child, command in commands.items() if command[1:3] == ["-m", "local.workers"]}
+
+
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+
+
+def test_ctrl_c_stops_the_stack_and_its_worker_processes(stack: RunningStack) -> None:
+    workers = worker_processes(stack.process.pid)
+    # below the API's process: a worker never slows the API down
+    assert {niceness(pid) for pid in workers} == {min(niceness(stack.process.pid) + NICENESS, 19)}
+    expected = processes()
+    if "demo-data" not in workers.values():
+        expected.remove("demo-data")  # done: it ends once the demo tenant's data and report are queued
+    # each poller and schedule in a process of its own, two for the delivery queue
+    assert sorted(workers.values()) == sorted(expected) and expected.count("delivery-queue") == 2
+
     assert stack.stop() == 0
     assert stack.process.poll() == 0
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

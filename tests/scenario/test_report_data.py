@@ -5,43 +5,12 @@ API; titles with commas, quotes, line breaks and non-ASCII survive the CSV."""
 import io
 import zipfile
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
 
 from chalicelib.reports import data_files
-from tests.support.report_data import as_cells, fire, linked, read_zip
-
-BERLIN = ZoneInfo("Europe/Berlin")
-TRICKY = 'Injection, "quoted" in /search\nsecond line — ümlaut ログイン'
-
-
-def at(day: int, hour: int = 12, month: int = 11) -> str:
-    return datetime(2026, month, day, hour, tzinfo=BERLIN).astimezone(UTC).isoformat()
-
-
-LEDGER = [
-    {"id": "v1", "type": "vulnerability.detected", "time": at(3),
-     "data": {"id": "V1", "risk": "high", "title": TRICKY, "host": "pay.example", "path": "/search",
-              "method": "get", "parameter": "q"}},
-    {"id": "v1c", "type": "vulnerability.status_changed", "time": at(8), "data": {"id": "V1", "status": "closed"}},
-    {"id": "v2", "type": "vulnerability.detected", "time": at(10, month=10),
-     "data": {"id": "V2", "risk": "medium", "title": "Weak TLS, old ciphers", "host": "api.example"}},
-    {"id": "v3", "type": "vulnerability.detected", "time": at(1, month=10),
-     "data": {"id": "V3", "risk": "low", "title": "Verbose errors", "host": "api.example"}},
-    {"id": "v3c", "type": "vulnerability.status_changed", "time": at(5, month=10),
-     "data": {"id": "V3", "status": "closed"}},
-    {"id": "v3r", "type": "vulnerability.status_changed", "time": at(20), "data": {"id": "V3", "status": "open"}},
-    {"id": "i1", "type": "incident.detected", "time": at(4),
-     "data": {"title": "Credential stuffing, \"admin\"", "risk": "high", "status": "open", "host": "pay.example"}},
-    {"id": "i0", "type": "incident.detected", "time": at(20, month=10),
-     "data": {"title": "Scan from Örebro", "risk": "low", "status": "open", "host": "api.example"}},
-    *({"id": f"a{n}", "type": "attack.detected", "time": at(2 + n % 20),
-       "data": {"type": "sqli", "host": "pay.example", "path": "/login" if n % 3 else "/search", "hits": 2,
-                "ip": "203.0.113.7" if n % 2 else "198.51.100.9", "country": "DE" if n % 2 else "US"}}
-      for n in range(9)),
-]
+from tests.support.report_data import LEDGER, TRICKY, as_cells, fire, linked, read_zip
 
 
 @pytest.fixture

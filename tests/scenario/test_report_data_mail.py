@@ -14,10 +14,9 @@ from chalicelib.aws import tenants_repo
 from chalicelib.reports import generation
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
-from tests.scenario.test_console import Browser, admin, browser, form_fields  # noqa: F401 - console fixtures
-from tests.scenario.test_report_data import LEDGER
+from tests.support.console import form_fields
 from tests.support.pipeline import outbox
-from tests.support.report_data import as_cells, fire, linked, read_zip
+from tests.support.report_data import LEDGER, as_cells, fire, linked, read_zip
 
 NOVEMBER_OVER = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)  # just after midnight in Berlin, 1 December
 
@@ -108,7 +107,7 @@ def test_above_the_limit_together_both_are_links(tenant, api, pipeline, frozen_c
         "-vulnerabilities.csv")
 
 
-def test_the_console_form_sets_and_clears_attach_data(admin, acme):  # noqa: F811 - console fixtures
+def test_the_console_form_sets_and_clears_attach_data(admin, acme):
     csrf = admin.get("/console/integrations/new").csrf
     added = admin.post("/console/integrations", form_fields(csrf, name="Data", options=["attach_data"]))
     assert added.status == 303, added.body
@@ -124,7 +123,7 @@ def test_the_console_form_sets_and_clears_attach_data(admin, acme):  # noqa: F81
 
 
 def test_every_stored_report_shows_the_sha256_its_mailed_and_downloaded_pdf_has(api, pipeline, frozen_clock,
-                                                                               browser, acme):  # noqa: F811
+                                                                               browser, acme):
     # GIVEN a report stored and mailed
     acme.integration(name="Monthly", emails="monthly@acme.io", events=["report_monthly"])
     fire(api, pipeline, frozen_clock, datetime(2026, 12, 1, 0, 5, tzinfo=UTC))

@@ -86,3 +86,14 @@ def trigger_form(csrf: str, integration_id: str, **overrides: Any) -> dict[str, 
 
 def primary_id(acme: TenantHandle) -> str:
     return acme.call("GET", "/v1/integrations")[1]["items"][0]["id"]
+
+
+def form_fields(csrf: str, frequency: str = "weekly", **overrides: Any) -> list[tuple[str, str]]:
+    """The form as a browser posts it; ``frequency`` ticks that report's checkbox ("none": no report)."""
+    fields = {"name": "SOC", "emails": "soc@acme.io, lead@acme.io",
+              "events": ["system", "vuln_high", "vuln_medium", "vuln_low", "scope"], **overrides}
+    fields["events"] = ([f"report_{frequency}"] if frequency != "none" else []) + fields["events"]
+    pairs = [("csrf", csrf), ("action", fields.pop("action", "save"))]
+    for key, value in fields.items():
+        pairs += [(key, item) for item in value] if isinstance(value, list) else [(key, value)]
+    return pairs

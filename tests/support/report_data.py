@@ -4,9 +4,10 @@ the csv module."""
 import csv
 import io
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
+from zoneinfo import ZoneInfo
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
@@ -42,3 +43,36 @@ def fire(api: Any, pipeline: Any, frozen_clock: Any, when: datetime) -> None:
     frozen_clock.moment = when
     run_scheduler(api, when)
     pipeline.drain()
+
+
+# A small ledger for a Berlin tenant (November 2026): vulnerabilities fixed and reopened, incidents, attacks; one title
+# with every character a CSV must quote.
+BERLIN = ZoneInfo("Europe/Berlin")
+TRICKY = 'Injection, "quoted" in /search\nsecond line — ümlaut ログイン'
+
+
+def at(day: int, hour: int = 12, month: int = 11) -> str:
+    return datetime(2026, month, day, hour, tzinfo=BERLIN).astimezone(UTC).isoformat()
+
+
+LEDGER = [
+    {"id": "v1", "type": "vulnerability.detected", "time": at(3),
+     "data": {"id": "V1", "risk": "high", "title": TRICKY, "host": "pay.example", "path": "/search",
+              "method": "get", "parameter": "q"}},
+    {"id": "v1c", "type": "vulnerability.status_changed", "time": at(8), "data": {"id": "V1", "status": "closed"}},
+    {"id": "v2", "type": "vulnerability.detected", "time": at(10, month=10),
+     "data": {"id": "V2", "risk": "medium", "title": "Weak TLS, old ciphers", "host": "api.example"}},
+    {"id": "v3", "type": "vulnerability.detected", "time": at(1, month=10),
+     "data": {"id": "V3", "risk": "low", "title": "Verbose errors", "host": "api.example"}},
+    {"id": "v3c", "type": "vulnerability.status_changed", "time": at(5, month=10),
+     "data": {"id": "V3", "status": "closed"}},
+    {"id": "v3r", "type": "vulnerability.status_changed", "time": at(20), "data": {"id": "V3", "status": "open"}},
+    {"id": "i1", "type": "incident.detected", "time": at(4),
+     "data": {"title": "Credential stuffing, \"admin\"", "risk": "high", "status": "open", "host": "pay.example"}},
+    {"id": "i0", "type": "incident.detected", "time": at(20, month=10),
+     "data": {"title": "Scan from Örebro", "risk": "low", "status": "open", "host": "api.example"}},
+    *({"id": f"a{n}", "type": "attack.detected", "time": at(2 + n % 20),
+       "data": {"type": "sqli", "host": "pay.example", "path": "/login" if n % 3 else "/search", "hits": 2,
+                "ip": "203.0.113.7" if n % 2 else "198.51.100.9", "country": "DE" if n % 2 else "US"}}
+      for n in range(9)),
+]
