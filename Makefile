@@ -52,7 +52,7 @@ poppler:
 TEST_WORKERS ?= auto
 test: install lint lint-env chromium poppler
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p tests.support.no_moto tests/unit
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/scenario tests/browser
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=10 tests/scenario tests/browser
 
 # The local stack: moto's server, the resources, a demo tenant and the API (PORT, MOTO_PORT, OPERATOR_TOKEN).
 run: install
