@@ -83,7 +83,8 @@ class ReportPreview(ReportDownload):
 
 
 class ReportDataQuery(Strict):
-    format: DataFormat = Field(description="csv: a link to the zip of CSV files; json: the tables inline")
+    format: DataFormat = Field("csv", description="csv (default): a link to the zip of CSV files; json: the tables "
+                                                 "inline")
 
 
 class ReportDataDownload(Model):

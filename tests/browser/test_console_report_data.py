@@ -1,15 +1,18 @@
 """The console's "Report data" checkbox in a browser: it sets and clears ``attach_data`` (checked through the
 API)."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_console_browser import admin, api, card, shoot, stack  # noqa: F401 - the module's fixtures
+from tests.support.browser import api, card, shoot
 from tests.support.stack_process import RunningStack
+
+pytestmark = pytest.mark.xdist_group("browser")  # one worker: the browser group
 
 ATTACH = "Attach the report's tables as CSV files (a zip) beside the PDF"
 
 
-def test_the_report_data_checkbox_sets_and_clears_attach_data(admin: Page, stack: RunningStack) -> None:  # noqa: F811
+def test_the_report_data_checkbox_sets_and_clears_attach_data(admin: Page, stack: RunningStack) -> None:
     # GIVEN an integration taking monthly reports, without the data
     created = api(stack, "POST", "/v1/integrations", {"name": "Analysts", "emails": "analysts@demo.example",
                                                       "events": ["report_monthly"]})

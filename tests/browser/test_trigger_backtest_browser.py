@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import clock
-from tests.browser.test_console_browser import NARROW, WIDE, admin, shoot  # noqa: F401 - admin: the signed-in tab
+from tests.support.browser import NARROW, WIDE, shoot
 from tests.support.stack_process import HttpApi, RunningStack, local_stack
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -52,7 +52,7 @@ def attacked(stack: RunningStack) -> int:
 
 
 def test_the_backtest_chart_shows_beside_the_unsaved_form_at_desktop_and_phone_widths(
-        admin: Page, stack: RunningStack, attacked: int) -> None:  # noqa: F811 - the imported fixture
+        admin: Page, stack: RunningStack, attacked: int) -> None:
     admin.get_by_role("link", name="Triggers").click()
     admin.get_by_role("link", name="Add trigger").first.click()
     expect(admin.get_by_role("heading", name="Backtest: last 30 days")).to_be_visible()

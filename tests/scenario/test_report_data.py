@@ -109,9 +109,11 @@ def test_a_stored_report_serves_its_tables_and_another_tenant_gets_404(berlin, a
         read_zip(linked(zipped["download_url"]))
     assert inline["data"] == _preview(berlin, "json")["data"]
 
-    # AND a bad format is a 422, another tenant's report a 404
+    # AND no format means csv, a bad format is a 422, another tenant's report a 404
+    default = berlin.call("GET", f"/v1/reports/{rid}/data")[1]
+    assert default["format"] == "csv"
+    assert read_zip(linked(default["download_url"])) == read_zip(linked(zipped["download_url"]))
     assert berlin.call("GET", f"/v1/reports/{rid}/data?format=xlsx")[0] == 422
-    assert berlin.call("GET", f"/v1/reports/{rid}/data")[0] == 422
     other = api.tenant("Globex", "sec@globex.example")
     assert other.call("GET", f"/v1/reports/{rid}/data?format=json")[0] == 404
 
