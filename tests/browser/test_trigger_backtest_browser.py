@@ -28,7 +28,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 
 def call(stack: RunningStack, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    status, answer, _ = HttpApi(stack.api_url).call(method, path, stack.values["ADMIN_TOKEN"], body)
+    status, answer, _ = HttpApi(stack.api_url).call(method, path, body, token=stack.values["ADMIN_TOKEN"])
     return status, answer
 
 
