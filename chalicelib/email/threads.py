@@ -5,6 +5,7 @@ Apple Mail and Thunderbird group them.
 One thread per report series (integration × frequency), per trigger (its repeated alerts) and per vulnerability
 (detected, fixed, reopened). Other notifications and Test integration samples start none. A key is a hash: the id
 a recipient sees names no tenant, integration, trigger or vulnerability.
+An integration's SLA reminders are one thread too.
 """
 
 import hashlib
@@ -21,6 +22,10 @@ def _key(kind: str, *parts: str) -> str:
 
 def report(tenant_id: str, integration_id: str, frequency: str) -> str:
     return _key("report", tenant_id, integration_id, frequency)
+
+
+def sla_reminders(tenant_id: str, integration_id: str) -> str:
+    return _key("sla", tenant_id, integration_id)
 
 
 def trigger(tenant_id: str, trigger_id: str) -> str:

@@ -29,7 +29,7 @@ class Delivery(Model):
     id: str
     tenant_id: str = Field(exclude=True)
     integration_id: str
-    kind: Literal["notification", "report", "alert", "digest"] = "notification"
+    kind: Literal["notification", "report", "alert", "digest", "reminder"] = "notification"
     event_id: str | None = None
     event_type: str | None = None
     subject: str

@@ -30,6 +30,8 @@ NOTIFICATIONS_HELP = ("instant: one mail per notification; hourly or daily: one 
 
 ATTACH_DATA_HELP = ("report mails carry the report's tables as a zip of CSV files beside the PDF; above "
                     "REPORT_ATTACHMENT_LIMIT_BYTES together, both are links instead")
+SLA_REMINDERS_HELP = ("one mail a week (when the tenant's week ends) listing the vulnerabilities open past their "
+                      "risk's SLA (tenant sla_days); none when nothing is overdue")
 
 class Unsubscribed(Model):
     """A recipient who left through the one-click unsubscribe link of a mail."""
@@ -66,6 +68,7 @@ class Integration(Model):
     unsubscribe_key: str | None = Field(None, exclude=True)  # signs its links; None: written before keys existed
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: bool = Field(False, description=ATTACH_DATA_HELP)
+    sla_reminders: bool = Field(False, description=SLA_REMINDERS_HELP)
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -77,6 +80,7 @@ class IntegrationCreate(Strict):
     events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: StrictBool = Field(False, description=ATTACH_DATA_HELP)
+    sla_reminders: StrictBool = Field(False, description=SLA_REMINDERS_HELP)
 
 
 class IntegrationUpdate(Patch):
@@ -85,6 +89,7 @@ class IntegrationUpdate(Patch):
     events: Events | None = None
     notifications: Notifications | None = None
     attach_data: StrictBool | None = None
+    sla_reminders: StrictBool | None = None
 
 
 class IntegrationPage(Model):

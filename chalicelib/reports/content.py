@@ -274,6 +274,15 @@ def _row(v: Vulnerability, start: datetime, end: datetime, sla_days: dict[Risk, 
                             due=(since + timedelta(days=sla_days[v.risk])).astimezone(zone) if since else None)
 
 
+def overdue_rows(vulnerabilities: list[Vulnerability], moment: datetime, sla_days: dict[Risk, int],
+                 timezone: str) -> list[VulnerabilityRow]:
+    """The rows of the vulnerabilities overdue at ``moment`` by the reports' own rule (:func:`_row`), most overdue
+    first (the earliest due date), times in ``timezone``: what an SLA reminder lists."""
+    sla, zone = {**SlaDays().model_dump(), **sla_days}, ZoneInfo(timezone)
+    rows = [row for row in (_row(v, moment, moment, sla, zone) for v in vulnerabilities) if row.overdue]
+    return sorted(rows, key=lambda row: (row.due, _RISK_ORDER[row.risk], row.title, row.id))
+
+
 def _target(vulnerability: Vulnerability) -> str:
     parts = [vulnerability.method.upper(), vulnerability.path]
     target = " ".join(part for part in parts if part)

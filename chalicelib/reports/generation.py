@@ -30,7 +30,7 @@ from chalicelib.models.security import SecurityData
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.trends import TrendPoint
 from chalicelib.observability import count, logger, milliseconds
-from chalicelib.reports import data_files, links, scheduler, trends
+from chalicelib.reports import data_files, links, reminders, scheduler, trends
 from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
@@ -172,16 +172,26 @@ def deliver(tenant: Tenant, report: Report) -> int:
     return sent
 
 
+def _remind(tenant: Tenant, week: Period) -> int:
+    """The week's SLA reminders, reading the open vulnerabilities only when an integration takes them."""
+    takers = reminders.reminded(integrations_repo.all_for_tenant(tenant.id))
+    if not takers:
+        return 0
+    return reminders.remind(tenant, week, takers, security_repo.vulnerabilities_of(tenant.id, week.end, week.end))
+
+
 def run(job: dict[str, Any]) -> int:
-    """One report job: render (once) and deliver (once per integration); returns the deliveries created."""
+    """One report job: render (once) and deliver (once per integration); a weekly one also sends the SLA reminders
+    (``reports/reminders.py``); returns the deliveries created."""
     tenant = tenants_repo.get(job["tenant_id"])
     if tenant is None:
         return 0
     frequency: Frequency = job["frequency"]
-    if not subscribers(tenant.id, frequency):
-        return 0
     period = period_from_key(frequency, job["timezone"], job["period_key"])
-    return deliver(tenant, generate(tenant, period))
+    reminded = _remind(tenant, period) if frequency == "weekly" else 0
+    if not subscribers(tenant.id, frequency):
+        return reminded
+    return reminded + deliver(tenant, generate(tenant, period))
 
 
 def handle_batch(event: dict[str, Any], context: Any,

@@ -18,9 +18,11 @@ FREQUENCIES: tuple[str, ...] = get_args(ReportFrequency)
 
 
 def _frequencies(integration: Integration | None) -> set[str]:
+    """The report schedules the integration needs; SLA reminders ride the weekly one (``reports/reminders.py``)."""
     if integration is None or not integration.active:
         return set()
-    return {frequency for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")}
+    return {frequency for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")
+            or (frequency == "weekly" and integration.sla_reminders)}
 
 
 def follow(stores: Stores, before: Integration | None, after: Integration | None) -> None:

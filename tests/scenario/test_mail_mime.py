@@ -88,7 +88,7 @@ def test_the_mails_of_one_thing_share_id_and_subject_and_different_things_do_not
         if found.thread:
             threads[found.thread].append(parse(found.raw))
 
-    assert len(threads) == 4  # the vulnerability, two triggers, the weekly report series
+    assert len(threads) == 5  # the vulnerability, two triggers, the weekly report series, the SLA reminders
     for messages in threads.values():
         assert len({(m["References"], m["Subject"]) for m in messages}) == 1
     assert len({messages[0]["References"] for messages in threads.values()}) == len(threads)

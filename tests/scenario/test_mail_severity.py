@@ -20,6 +20,7 @@ EXPECTED = {
     "vulnerability_detected": "high", "vulnerability_fixed": "info", "alert_threshold": "high",
     "alert_threshold_again": "high", "test_notification": "high", "test_report": "info", "report_attached": "info",
     "report_linked": "info", "recipient_unsubscribed": "info", "digest": "info",
+    "sla_reminder": "high",
 }
 
 

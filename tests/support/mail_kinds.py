@@ -96,6 +96,8 @@ def _setup(world: World) -> None:
                                   ("Watch", "watch@acme.io", ["vuln_low"]), ("Old", "old@acme.io", ["vuln_low"]),
                                   ("Weekly", "weekly@acme.io", ["report_weekly"])):
         world.ids[name] = tenant.integration(name=name, emails=address, events=events)["id"]
+    world.ids["Overdue"] = tenant.integration(name="Overdue", emails="overdue@acme.io", events=["system"],
+                                              sla_reminders=True)["id"]
     for name, condition in (("Spike", {"type": "threshold", "metric": "attacks", "interval": "minute",
                                        "threshold": 1}), ("Newcomers", {"type": "user_added"})):
         status, body = tenant.call("POST", "/v1/triggers", {"name": name, "integration_ids": [world.ids["Watch"]],
@@ -152,6 +154,16 @@ def _hourly_digest(world: World) -> None:
     world.pipeline.drain()
 
 
+def _overdue_next_week(world: World) -> None:
+    """A high-risk vulnerability that runs past its 7-day SLA the day before the next week ends (UTC): that week's
+    end brings the Overdue integration its SLA reminder (weeks before listed nothing overdue)."""
+    today = world.clock.moment.date()
+    week_end = datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time(), UTC)
+    world.post("vulnerability.detected", week_end - timedelta(days=8),
+               **{**VULNERABILITY, "id": "V-9", "title": "Stale SQLi in the login API"})
+    world.fire_reports(week_end + timedelta(minutes=5))
+
+
 VULNERABILITY = {"id": "V-7", "risk": "high", "title": "SQLi in the orders API", "type": "sqli", "host": "api.acme.io",
                  "path": "/v2/orders", "method": "GET", "parameter": "order_id",
                  "link": "https://platform.example/vulnerabilities/V-7"}
@@ -192,6 +204,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("report_linked", "weekly@acme.io", "Weekly", _over_the_attachment_limit, _weekly),
     Kind("recipient_unsubscribed", "ops@acme.io", "Ops", _unsubscribe_weekly),
     Kind("digest", "digest@acme.io", "Digest", _hourly_digest),
+    Kind("sla_reminder", "overdue@acme.io", "Overdue", _overdue_next_week,
+         lambda w: threads.sla_reminders(w.tenant.id, w.ids["Overdue"])),
 )
 
 

@@ -4,11 +4,13 @@ the report mail and its Test-integration sample show the same product, tenant an
 import html
 from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.email import alerts, compose, notifications, reports
+from chalicelib.email import alerts, compose, notifications, reminders, reports
 from chalicelib.email.message import Content
 from chalicelib.models.events import Event
 from chalicelib.models.reports import Report, ReportFigure
+from chalicelib.models.security import Vulnerability
 from chalicelib.models.triggers import Tally, ThresholdCondition, Trigger, UserAddedCondition
+from chalicelib.reports.content import overdue_rows
 
 AT = datetime(2026, 11, 25, 10, tzinfo=UTC)
 REPORT = Report(id="r", tenant_id="acme", frequency="weekly", period_key="2026-W48",
@@ -34,6 +36,9 @@ def every_kind() -> dict[str, Content]:
                                       [alerts.entry(event)]),
         "report": reports.mail("Acme Corp", REPORT),
         "report sample": reports.sample("Acme Corp", REPORT, b"%PDF-1.4"),
+        "sla reminder": reminders.mail("Acme Corp", overdue_rows(
+            [Vulnerability(id="v", at=AT - timedelta(days=9), risk="high", title="SQLi")], AT, {}, "UTC"), AT, "UTC",
+            {"high": 7, "medium": 30, "low": 90}),
     }
 
 

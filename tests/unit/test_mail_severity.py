@@ -8,6 +8,7 @@ import pytest
 from chalicelib.email import severity
 from chalicelib.models.deliveries import Severity
 from chalicelib.models.events import EVENTS
+from chalicelib.models.security import Risk
 
 
 @pytest.mark.parametrize(("event_type", "data", "expected"), [
@@ -35,6 +36,13 @@ def test_every_mailed_event_type_has_a_severity() -> None:
     mailed = [event_type for event_type, kind in EVENTS.items() if kind.mail_template()]
     found = {event_type: severity.of_event(event_type, {"risk": "low"}) for event_type in mailed}
     assert set(found.values()) <= set(get_args(Severity)) and len(found) == len(mailed)
+
+
+@pytest.mark.parametrize(("risks", "expected"), [
+    (["low"], "low"), (["low", "medium", "low"], "medium"), (["medium", "high"], "high"), (["high"], "high"),
+])
+def test_an_sla_reminder_says_the_highest_risk_it_lists(risks: list[Risk], expected: Severity) -> None:
+    assert severity.of_overdue(risks) == expected
 
 
 @pytest.mark.parametrize("level", get_args(Severity))

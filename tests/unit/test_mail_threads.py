@@ -14,12 +14,13 @@ TENANT = "f68a02d5-b3cb-4962-b33c-7c577444e33f"
 def test_a_key_is_stable_per_thing_and_differs_between_things():
     keys = [threads.report(TENANT, "i-1", "weekly"), threads.report(TENANT, "i-1", "daily"),
             threads.report(TENANT, "i-2", "weekly"), threads.report("other", "i-1", "weekly"),
-            threads.trigger(TENANT, "i-1"), threads.vulnerability(TENANT, "V-7"), threads.vulnerability(TENANT, "V-8")]
+            threads.trigger(TENANT, "i-1"), threads.vulnerability(TENANT, "V-7"), threads.vulnerability(TENANT, "V-8"),
+            threads.sla_reminders(TENANT, "i-1"), threads.sla_reminders(TENANT, "i-2")]
 
     assert keys[0] == threads.report(TENANT, "i-1", "weekly")
     assert len(set(keys)) == len(keys)
     for key in keys:  # a dot-atom, and a hash: no tenant, integration or vulnerability id shows
-        assert re.fullmatch(r"(report|trigger|vulnerability)\.[0-9a-f]{32}", key), key
+        assert re.fullmatch(r"(report|trigger|vulnerability|sla)\.[0-9a-f]{32}", key), key
         assert TENANT not in key and "V-7" not in key
 
 
