@@ -4,10 +4,11 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from chalicelib.models.common import Emails, Model, Name, Patch, Strict
 from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
+from chalicelib.models.reports import ReportFrequency
 
 DEFAULT_EVENTS: tuple[str, ...] = VULN_EVENTS
 DEFAULT_INTEGRATION_EVENTS: tuple[str, ...] = ("report_weekly", "system", *VULN_EVENTS, "scope")
@@ -30,6 +31,12 @@ NOTIFICATIONS_HELP = ("instant: one mail per notification; hourly or daily: one 
 
 ATTACH_DATA_HELP = ("report mails carry the report's tables as a zip of CSV files beside the PDF; above "
                     "REPORT_ATTACHMENT_LIMIT_BYTES together, both are links instead")
+
+REPORT_HOUR_HELP = ("the hour (0-23, the tenant's local time) at which reports arrive: the report of a period "
+                    "that ended is sent at that hour of the next day; a skipped spring hour moves to the next valid "
+                    "time, a repeated autumn hour is taken once")
+ReportHour = Annotated[StrictInt, Field(ge=0, le=23, description=REPORT_HOUR_HELP)]
+
 
 class Unsubscribed(Model):
     """A recipient who left through the one-click unsubscribe link of a mail."""
@@ -66,6 +73,9 @@ class Integration(Model):
     unsubscribe_key: str | None = Field(None, exclude=True)  # signs its links; None: written before keys existed
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: bool = Field(False, description=ATTACH_DATA_HELP)
+    report_hour: int = Field(0, ge=0, le=23, description=REPORT_HOUR_HELP)
+    next_reports: dict[ReportFrequency, datetime] = Field(default_factory=dict, description=(
+        "when the next report of each frequency it takes goes out, in the tenant's zone (empty while disabled)"))
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -77,6 +87,7 @@ class IntegrationCreate(Strict):
     events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: StrictBool = Field(False, description=ATTACH_DATA_HELP)
+    report_hour: ReportHour = 0
 
 
 class IntegrationUpdate(Patch):
@@ -85,6 +96,7 @@ class IntegrationUpdate(Patch):
     events: Events | None = None
     notifications: Notifications | None = None
     attach_data: StrictBool | None = None
+    report_hour: ReportHour | None = None
 
 
 class IntegrationPage(Model):

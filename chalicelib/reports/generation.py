@@ -1,7 +1,8 @@
 """The report worker: render a period's report once, store it, and deliver it once per subscribed integration.
 
 - :func:`run` (one job from the report queue): :func:`generate` renders the PDF once per (tenant, frequency,
-  period) into S3 and records it; then each active subscribed integration is *claimed* with a conditional write
+  period) into S3 and records it; then each active subscribed integration whose report hour is the job's (or the
+  one a send-now names) is *claimed* with a conditional write
   and gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
   derived from the report and the integration, so a worker that stops between claim and enqueue is finished
   by the next job without a second email.
@@ -152,11 +153,11 @@ def _mail(tenant: Tenant, report: Report, with_data: bool) -> _Mail:
                  data_files.zip_key(report.object_key) if with_data else None)
 
 
-def deliver(tenant: Tenant, report: Report) -> int:
-    """One delivery per active subscribed integration that has not had this report; returns how many."""
+def deliver(tenant: Tenant, report: Report, integrations: list[Integration]) -> int:
+    """One delivery per integration (active, subscribed) that has not had this report; returns how many."""
     made: dict[bool, _Mail] = {}  # with the data or not: each made on its first claim (a repeated job makes no link)
     sent = 0
-    for integration in subscribers(tenant.id, report.frequency):
+    for integration in integrations:
         if not reports_repo.claim(report, integration.id, clock.now()):
             continue
         if integration.attach_data not in made:
@@ -172,16 +173,25 @@ def deliver(tenant: Tenant, report: Report) -> int:
     return sent
 
 
+def _addressed(job: dict[str, Any]) -> list[Integration]:
+    """The job's integrations: the one a send-now names (``integration_id``), else the subscribers whose report
+    hour is the job's (a job queued before report hours has none: hour 0, everybody's then)."""
+    chosen = subscribers(job["tenant_id"], job["frequency"])
+    if "integration_id" in job:
+        return [integration for integration in chosen if integration.id == job["integration_id"]]
+    return [integration for integration in chosen if integration.report_hour == job.get("report_hour", 0)]
+
+
 def run(job: dict[str, Any]) -> int:
-    """One report job: render (once) and deliver (once per integration); returns the deliveries created."""
+    """One report job: render (once per period, by the first job of it) and deliver (once per integration) to
+    the job's integrations; returns the deliveries created."""
     tenant = tenants_repo.get(job["tenant_id"])
     if tenant is None:
         return 0
-    frequency: Frequency = job["frequency"]
-    if not subscribers(tenant.id, frequency):
+    if not (integrations := _addressed(job)):
         return 0
-    period = period_from_key(frequency, job["timezone"], job["period_key"])
-    return deliver(tenant, generate(tenant, period))
+    period = period_from_key(job["frequency"], job["timezone"], job["period_key"])
+    return deliver(tenant, generate(tenant, period), integrations)
 
 
 def handle_batch(event: dict[str, Any], context: Any,
