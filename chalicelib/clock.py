@@ -65,10 +65,18 @@ def midnight(day: date, timezone: str) -> datetime:
     """The UTC instant at which the local ``day`` begins in ``timezone``; ``ValueError`` if that lies outside the
     calendar. A skipped midnight (clocks spring forward over 00:00) gives the transition, a repeated one its first
     occurrence."""
+    return at_hour(day, 0, timezone)
+
+
+def at_hour(day: date, hour: int, timezone: str) -> datetime:
+    """The UTC instant at which the wall clock of ``timezone`` first reads ``hour``:00 on the local ``day``;
+    ``ValueError`` if that lies outside the calendar. A reading the clock skipped (02:00 of a spring-forward night)
+    gives the instant it jumped over it, the next valid time (03:00); a repeated one (02:00 of an autumn night)
+    its first occurrence, so a rule "at hour H" fires once."""
     try:
-        return _instant(datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)))
+        return _instant(datetime.combine(day, time(hour), tzinfo=ZoneInfo(timezone)))
     except OverflowError:
-        raise ValueError(f"midnight of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
+        raise ValueError(f"{hour:02d}:00 of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
 
 
 def _instant(wall: datetime) -> datetime:

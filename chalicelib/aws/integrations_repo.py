@@ -42,7 +42,7 @@ def _item(integration: Integration) -> dict[str, Any]:
     return {
         **key(integration.tenant_id, integration.id),
         **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning", "health",
-                                                       "health_detail"}),  # computed on read
+                                                       "health_detail", "next_reports"}),  # computed on read
         "version": integration.version, "failure_window_baseline": list(integration.failure_window_baseline),
         **({"unsubscribe_key": integration.unsubscribe_key} if integration.unsubscribe_key else {}),
     }

@@ -1,5 +1,6 @@
-"""Report schedules in the reports table: one ``schedule#<frequency>`` item per (tenant, frequency) that an
-integration subscribes to, with ``due_at`` (UTC) when the scheduler must next look at it.
+"""Report schedules in the reports table: one ``schedule#<frequency>[@<hour>]`` item per (tenant, frequency,
+report hour) that an integration subscribes to (``stores.schedules.schedule_name``: hour 0 keeps the plain name),
+with ``due_at`` (UTC) when the scheduler must next look at it.
 
 The sparse ``due`` index (``due_shard`` + ``due_at``, keys only) lets the hourly scheduler read just what is
 due: a quiet hour is one Query per shard, whatever the number of tenants. ``subscription`` changes with
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
+
 from chalicelib.aws import due_index
 from chalicelib.aws.clients import table
 from chalicelib.aws.due_index import stamp
 from chalicelib.aws.dynamo import written
 from chalicelib.settings import get_settings
+from chalicelib.stores.schedules import parse_name, schedule_name
 
 PREFIX = "schedule#"
 SHARD_PREFIX = "due#"
@@ -24,63 +28,70 @@ AT_ONCE = "0000-00-00T00:00:00Z"  # before every stamp: due at the next firing, 
 
 @dataclass(frozen=True)
 class Due:
-    """A schedule item found due: whose, which frequency, and the ``due_at`` it was found with."""
+    """A schedule item found due: whose, which frequency and report hour, and the ``due_at`` it was found with."""
 
     tenant_id: str
     frequency: str
     due_at: str
+    hour: int = 0
 
 
 def _table() -> Any:
     return table(get_settings().reports_table)
 
 
-def _key(tenant_id: str, frequency: str) -> dict[str, str]:
-    return {"tenant_id": tenant_id, "sk": PREFIX + frequency}
+def _key(tenant_id: str, frequency: str, hour: int = 0) -> dict[str, str]:
+    return {"tenant_id": tenant_id, "sk": PREFIX + schedule_name(frequency, hour)}
 
 
 def shard(tenant_id: str) -> str:
     return due_index.shard(SHARD_PREFIX, tenant_id)
 
 
-def subscribe(tenant_id: str, frequency: str, first_due: datetime | None = None) -> None:
+def subscribe(tenant_id: str, frequency: str, first_due: datetime | None = None, hour: int = 0) -> None:
     """Make sure the schedule exists; a new one is due at ``first_due``, or at once, an existing one keeps its
     time."""
     _table().update_item(
-        Key=_key(tenant_id, frequency),
+        Key=_key(tenant_id, frequency, hour),
         UpdateExpression="SET due_at = if_not_exists(due_at, :due), due_shard = :shard, subscription = :token",
         ExpressionAttributeValues={":due": stamp(first_due) if first_due else AT_ONCE, ":shard": shard(tenant_id),
                                    ":token": uuid.uuid4().hex},
     )
 
 
-def subscription(tenant_id: str, frequency: str) -> str | None:
+def subscription(tenant_id: str, frequency: str, hour: int = 0) -> str | None:
     """The schedule's subscription token, or ``None`` when there is no schedule."""
-    item = _table().get_item(Key=_key(tenant_id, frequency), ConsistentRead=True,
+    item = _table().get_item(Key=_key(tenant_id, frequency, hour), ConsistentRead=True,
                              ProjectionExpression="subscription").get("Item")
     return item["subscription"] if item else None
 
 
-def remove(tenant_id: str, frequency: str, token: str | None = None) -> bool:
+def remove(tenant_id: str, frequency: str, token: str | None = None, hour: int = 0) -> bool:
     """Delete the schedule (only while its subscription is still ``token``, when given); ``False`` if not."""
-    params: dict[str, Any] = {"Key": _key(tenant_id, frequency)}
+    params: dict[str, Any] = {"Key": _key(tenant_id, frequency, hour)}
     if token is not None:
         params |= {"ConditionExpression": "subscription = :token", "ExpressionAttributeValues": {":token": token}}
     return written(_table().delete_item, **params)
 
 
 def make_due(tenant_id: str, frequencies: tuple[str, ...]) -> None:
-    """Make the tenant's existing schedules due at once (its time zone changed)."""
-    for frequency in frequencies:
-        written(_table().update_item, Key=_key(tenant_id, frequency), UpdateExpression="SET due_at = :due",
-                ConditionExpression="attribute_exists(sk)", ExpressionAttributeValues={":due": AT_ONCE})
+    """Make the tenant's existing schedules of ``frequencies``, at every report hour, due at once (its time zone
+    changed): one Query finds them (a handful of keys), one conditional write each."""
+    found = _table().query(KeyConditionExpression=Key("tenant_id").eq(tenant_id) & Key("sk").begins_with(PREFIX),
+                           ProjectionExpression="sk", ConsistentRead=True)["Items"]
+    for item in found:
+        if parse_name(str(item["sk"]).removeprefix(PREFIX))[0] in frequencies:
+            written(_table().update_item, Key={"tenant_id": tenant_id, "sk": item["sk"]},
+                    UpdateExpression="SET due_at = :due", ConditionExpression="attribute_exists(sk)",
+                    ExpressionAttributeValues={":due": AT_ONCE})
 
 
 def due_page(shard_key: str, now: datetime, limit: int,
              start: dict[str, Any] | None = None) -> tuple[list[Due], dict[str, Any] | None]:
     """Up to ``limit`` schedules of one shard due at ``now``, and where the next page starts (or ``None``)."""
     items, more = due_index.query(shard_key, now, limit, start)
-    return [Due(item["tenant_id"], item["sk"].removeprefix(PREFIX), item["due_at"]) for item in items], more
+    named = [(item, parse_name(item["sk"].removeprefix(PREFIX))) for item in items]
+    return [Due(item["tenant_id"], frequency, item["due_at"], hour) for item, (frequency, hour) in named], more
 
 
 def advance(moves: list[tuple[Due, datetime]]) -> None:
@@ -88,6 +99,7 @@ def advance(moves: list[tuple[Due, datetime]]) -> None:
     in between keeps the tenant's schedules due at once). One conditional write each: 1 WRU, where a
     transaction of 100 would take 2 per item."""
     for due, next_due in moves:
-        written(_table().update_item, Key=_key(due.tenant_id, due.frequency), UpdateExpression="SET due_at = :next",
+        written(_table().update_item, Key=_key(due.tenant_id, due.frequency, due.hour),
+                UpdateExpression="SET due_at = :next",
                 ConditionExpression="due_at = :seen",
                 ExpressionAttributeValues={":next": stamp(next_due), ":seen": due.due_at})

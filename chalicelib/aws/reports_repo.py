@@ -75,6 +75,13 @@ def claim(report: Report, integration_id: str, at: datetime) -> bool:
     return not item.get("enqueued", False)
 
 
+def delivered(tenant_id: str, report_id: str, integration_id: str) -> str | None:
+    """The delivery id of the report's mail to the integration, once that delivery exists."""
+    item = _table().get_item(Key={"tenant_id": tenant_id, "sk": f"{CLAIM}{report_id}#{integration_id}"},
+                             ConsistentRead=True).get("Item") or {}
+    return str(item["delivery_id"]) if item.get("enqueued") else None
+
+
 def mark_enqueued(report: Report, integration_id: str, delivery_id: str) -> None:
     _table().update_item(Key=_claim_key(report, integration_id),
                          UpdateExpression="SET enqueued = :yes, delivery_id = :delivery",

@@ -14,7 +14,7 @@ from chalicelib.models.integrations import Integration, IntegrationCreate
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
 # The integration fields the form shows: a save changes these and nothing else.
-FIELDS = ("name", "emails", "events", "notifications", "attach_data", "sla_reminders")
+FIELDS = ("name", "emails", "events", "notifications", "attach_data", "sla_reminders", "report_hour")
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -31,6 +31,7 @@ class IntegrationForm:
     notifications: str = "instant"
     attach_data: bool = False
     sla_reminders: bool = False
+    report_hour: int | str = 0  # as typed when not a number, for the model's own error
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -40,7 +41,8 @@ class IntegrationForm:
                    system="system" in integration.events,
                    vulns=[event for event in VULN_EVENTS if event in integration.events],
                    scope="scope" in integration.events, notifications=integration.notifications,
-                   attach_data=integration.attach_data, sla_reminders=integration.sla_reminders)
+                   attach_data=integration.attach_data, sla_reminders=integration.sla_reminders,
+                   report_hour=integration.report_hour)
 
     @classmethod
     def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
@@ -50,7 +52,8 @@ class IntegrationForm:
                    vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events,
                    notifications=(form.get("notifications") or ["instant"])[0],
                    attach_data="attach_data" in form.get("options", []),
-                   sla_reminders="sla_reminders" in form.get("options", []))
+                   sla_reminders="sla_reminders" in form.get("options", []),
+                   report_hour=_number((form.get("report_hour") or ["0"])[0]))
 
     def events(self) -> list[str]:
         chosen = self.reports + (["system"] if self.system else [])
@@ -63,7 +66,8 @@ class IntegrationForm:
             data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
                                                      "events": self.events(), "notifications": self.notifications,
                                                      "attach_data": self.attach_data,
-                                                     "sla_reminders": self.sla_reminders})
+                                                     "sla_reminders": self.sla_reminders,
+                                                     "report_hour": self.report_hour})
         except ValidationError as exc:
             for error in exc.errors(include_url=False):  # every rejected address, each with its own message
                 name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)
@@ -85,6 +89,10 @@ class IntegrationForm:
                 said = error.message if error.status == 409 else str(detail.get("message") or error.message)
                 self.errors.setdefault(name, capitalised(said))
         return bool(self.errors)
+
+
+def _number(typed: str) -> int | str:
+    return int(typed) if typed.strip().isdecimal() else typed
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -24,16 +24,17 @@ _WRITE_TRIES = 3
 
 def new_integration(tenant_id: str, name: str, emails: list[str], events: list[str],
                     notifications: str = "instant", attach_data: bool = False,
-                    sla_reminders: bool = False) -> Integration:
+                    sla_reminders: bool = False, report_hour: int = 0) -> Integration:
     moment = clock.now()
     return Integration(id=str(uuid.uuid4()), tenant_id=tenant_id, name=name, emails=emails, events=events,
                        created_at=moment, updated_at=moment, unsubscribe_key=new_unsubscribe_key(),
-                       notifications=notifications, attach_data=attach_data, sla_reminders=sla_reminders)
+                       notifications=notifications, attach_data=attach_data, sla_reminders=sla_reminders,
+                       report_hour=report_hour)
 
 
 def create(stores: Stores, tenant_id: str, data: IntegrationCreate) -> Integration:
     integration = new_integration(tenant_id, data.name, data.emails, data.events, data.notifications,
-                                  data.attach_data, data.sla_reminders)
+                                  data.attach_data, data.sla_reminders, data.report_hour)
     stores.integrations.create(integration)
     schedules.follow(stores, None, integration)
     return integration

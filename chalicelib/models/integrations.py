@@ -4,10 +4,11 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from chalicelib.models.common import Emails, Model, Name, Patch, Strict
 from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
+from chalicelib.models.reports import ReportFrequency
 
 DEFAULT_EVENTS: tuple[str, ...] = VULN_EVENTS
 DEFAULT_INTEGRATION_EVENTS: tuple[str, ...] = ("report_weekly", "system", *VULN_EVENTS, "scope")
@@ -32,6 +33,12 @@ ATTACH_DATA_HELP = ("report mails carry the report's tables as a zip of CSV file
                     "REPORT_ATTACHMENT_LIMIT_BYTES together, both are links instead")
 SLA_REMINDERS_HELP = ("one mail a week (when the tenant's week ends) listing the vulnerabilities open past their "
                       "risk's SLA (tenant sla_days); none when nothing is overdue")
+
+REPORT_HOUR_HELP = ("the hour (0-23, the tenant's local time) at which reports arrive: the report of a period "
+                    "that ended is sent at that hour of the next day; a skipped spring hour moves to the next valid "
+                    "time, a repeated autumn hour is taken once")
+ReportHour = Annotated[StrictInt, Field(ge=0, le=23, description=REPORT_HOUR_HELP)]
+
 
 class Unsubscribed(Model):
     """A recipient who left through the one-click unsubscribe link of a mail."""
@@ -69,6 +76,9 @@ class Integration(Model):
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: bool = Field(False, description=ATTACH_DATA_HELP)
     sla_reminders: bool = Field(False, description=SLA_REMINDERS_HELP)
+    report_hour: int = Field(0, ge=0, le=23, description=REPORT_HOUR_HELP)
+    next_reports: dict[ReportFrequency, datetime] = Field(default_factory=dict, description=(
+        "when the next report of each frequency it takes goes out, in the tenant's zone (empty while disabled)"))
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -81,6 +91,7 @@ class IntegrationCreate(Strict):
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: StrictBool = Field(False, description=ATTACH_DATA_HELP)
     sla_reminders: StrictBool = Field(False, description=SLA_REMINDERS_HELP)
+    report_hour: ReportHour = 0
 
 
 class IntegrationUpdate(Patch):
@@ -90,6 +101,7 @@ class IntegrationUpdate(Patch):
     notifications: Notifications | None = None
     attach_data: StrictBool | None = None
     sla_reminders: StrictBool | None = None
+    report_hour: ReportHour | None = None
 
 
 class IntegrationPage(Model):

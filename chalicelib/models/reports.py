@@ -113,3 +113,17 @@ class ReportPreviewRequest(Strict):
     period_end: IsoDate | None = Field(None, description=(
         "last included day (YYYY-MM-DD, tenant's time zone), from today minus the data retention "
         "(SECURITY_RETENTION_DAYS) to the last day of the current period; default: the last complete period"))
+
+
+class ReportSendRequest(ReportPreviewRequest):
+    """Which period to send now: an ended one, chosen as for a preview."""
+
+
+class ReportSend(Model):
+    """A report period queued for one integration now (``POST /v1/integrations/{id}/reports/send``)."""
+
+    report_id: str
+    integration_id: str
+    frequency: ReportFrequency
+    period_key: str
+    status: Literal["queued"] = "queued"

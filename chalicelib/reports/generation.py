@@ -1,7 +1,8 @@
 """The report worker: render a period's report once, store it, and deliver it once per subscribed integration.
 
 - :func:`run` (one job from the report queue): :func:`generate` renders the PDF once per (tenant, frequency,
-  period) into S3 and records it; then each active subscribed integration is *claimed* with a conditional write
+  period) into S3 and records it; then each active subscribed integration whose report hour is the job's (or the
+  one a send-now names) is *claimed* with a conditional write
   and gets one delivery through the delivery pipeline (retries, dead letters, delivery log). The delivery id is
   derived from the report and the integration, so a worker that stops between claim and enqueue is finished
   by the next job without a second email.
@@ -152,11 +153,11 @@ def _mail(tenant: Tenant, report: Report, with_data: bool) -> _Mail:
                  data_files.zip_key(report.object_key) if with_data else None)
 
 
-def deliver(tenant: Tenant, report: Report) -> int:
-    """One delivery per active subscribed integration that has not had this report; returns how many."""
+def deliver(tenant: Tenant, report: Report, integrations: list[Integration]) -> int:
+    """One delivery per integration (active, subscribed) that has not had this report; returns how many."""
     made: dict[bool, _Mail] = {}  # with the data or not: each made on its first claim (a repeated job makes no link)
     sent = 0
-    for integration in subscribers(tenant.id, report.frequency):
+    for integration in integrations:
         if not reports_repo.claim(report, integration.id, clock.now()):
             continue
         if integration.attach_data not in made:
@@ -172,26 +173,39 @@ def deliver(tenant: Tenant, report: Report) -> int:
     return sent
 
 
-def _remind(tenant: Tenant, week: Period) -> int:
-    """The week's SLA reminders, reading the open vulnerabilities only when an integration takes them."""
-    takers = reminders.reminded(integrations_repo.all_for_tenant(tenant.id))
+def _addressed(job: dict[str, Any]) -> list[Integration]:
+    """The job's integrations: the one a send-now names (``integration_id``), else the subscribers whose report
+    hour is the job's (a job queued before report hours has none: hour 0, everybody's then)."""
+    chosen = subscribers(job["tenant_id"], job["frequency"])
+    if "integration_id" in job:
+        return [integration for integration in chosen if integration.id == job["integration_id"]]
+    return [integration for integration in chosen if integration.report_hour == job.get("report_hour", 0)]
+
+
+def _remind(tenant: Tenant, week: Period, job: dict[str, Any]) -> int:
+    """The week's SLA reminders for the integrations of the job's report hour (a send-now job sends none), reading
+    the open vulnerabilities only when one takes them; a reminder's id is the week's and the integration's."""
+    if "integration_id" in job:
+        return 0
+    takers = [integration for integration in reminders.reminded(integrations_repo.all_for_tenant(tenant.id))
+              if integration.report_hour == job.get("report_hour", 0)]
     if not takers:
         return 0
     return reminders.remind(tenant, week, takers, security_repo.vulnerabilities_of(tenant.id, week.end, week.end))
 
 
 def run(job: dict[str, Any]) -> int:
-    """One report job: render (once) and deliver (once per integration); a weekly one also sends the SLA reminders
-    (``reports/reminders.py``); returns the deliveries created."""
+    """One report job: render (once per period, by the first job of it) and deliver (once per integration) to
+    the job's integrations; a weekly one also sends the SLA reminders of its hour (``reports/reminders.py``);
+    returns the deliveries created."""
     tenant = tenants_repo.get(job["tenant_id"])
     if tenant is None:
         return 0
-    frequency: Frequency = job["frequency"]
-    period = period_from_key(frequency, job["timezone"], job["period_key"])
-    reminded = _remind(tenant, period) if frequency == "weekly" else 0
-    if not subscribers(tenant.id, frequency):
+    period = period_from_key(job["frequency"], job["timezone"], job["period_key"])
+    reminded = _remind(tenant, period, job) if job["frequency"] == "weekly" else 0
+    if not (integrations := _addressed(job)):
         return reminded
-    return reminded + deliver(tenant, generate(tenant, period))
+    return reminded + deliver(tenant, generate(tenant, period), integrations)
 
 
 def handle_batch(event: dict[str, Any], context: Any,

@@ -143,11 +143,29 @@ def period_from_key(frequency: Frequency, timezone: str, key: str) -> Period:
     return period
 
 
-def periods_ended_between(frequency: Frequency, timezone: str, after: datetime, until: datetime) -> list[Period]:
-    """Periods whose end lies in ``(after, until]``, oldest first: what an hourly scheduler owes."""
+def report_time(period: Period, hour: int) -> datetime:
+    """When the report of ``period`` goes to an integration with ``report_hour`` ``hour``: that hour of the local day
+    after the period (``clock.at_hour``: a skipped hour gives the next valid time, a repeated one its first
+    occurrence); hour 0 is the period's end."""
+    return clock.at_hour(_plus_days(period.last_day, 1), hour, period.timezone)
+
+
+def periods_ended_between(frequency: Frequency, timezone: str, after: datetime, until: datetime,
+                          hour: int = 0) -> list[Period]:
+    """Periods whose :func:`report_time` at ``hour`` (hour 0: their end) lies in ``(after, until]``, oldest first:
+    what an hourly scheduler owes."""
     ended: list[Period] = []
-    period = period_containing(frequency, timezone, until).previous()
-    while period.end > after:
-        ended.append(period)
+    period = period_containing(frequency, timezone, until).previous()  # the current one's report time is later
+    while (at := report_time(period, hour)) > after:
+        if at <= until:
+            ended.append(period)
         period = period.previous()
     return ended[::-1]
+
+
+def next_report_time(frequency: Frequency, timezone: str, hour: int, now: datetime) -> datetime:
+    """The first report time at ``hour`` after ``now``: the last period's, while its hour has not come, else the
+    current period's."""
+    current = period_containing(frequency, timezone, now)
+    last = report_time(current.previous(), hour)
+    return last if last > now else report_time(current, hour)

@@ -1,10 +1,11 @@
 """The hourly report scheduler: queues a job for every (tenant, frequency, period) that just ended.
 
-A schedule item per subscribed (tenant, frequency) says when it is next due (``aws/report_schedules_repo``):
-the end of its current period in the tenant's time zone. Each hour the scheduler reads only the due ones, and
-for each queues every period that ended in the last ``report_lookback_hours``, or since its ``due_at`` when the
+A schedule item per subscribed (tenant, frequency, report hour) says when it is next due
+(``aws/report_schedules_repo``): the report time of its next period in the tenant's time zone (``report_hour`` of
+the day after the period; hour 0 is the period's end). Each hour the scheduler reads only the due ones, and for
+each queues every period whose report time fell in the last ``report_lookback_hours``, or since its ``due_at`` when the
 scheduler missed that (an upgrade or an outage: up to ``CATCH_UP``), so a late or missed firing is harmless (the
-report claims make a repeated one harmless), and moves it to its next period's end. A quiet
+report claims make a repeated one harmless), and moves it to its next report time. A quiet
 hour is one Query per shard; a busy one reads what is due (100 tenants per request), queues ten jobs per
 request and moves each schedule on with one conditional write. One invocation handles at most ``PAGE``
 schedules: the rest goes through the report queue as *pages*, each continuing one shard where the previous
@@ -21,7 +22,7 @@ from chalicelib.aws import due_index, queue, report_schedules_repo, tenants_repo
 from chalicelib.aws.report_schedules_repo import Due
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
-from chalicelib.reports.periods import Frequency, Period, period_containing, periods_ended_between
+from chalicelib.reports.periods import Frequency, Period, next_report_time, periods_ended_between, report_time
 from chalicelib.settings import get_settings
 
 PAGE = 1000  # schedules one invocation handles; each makes one job (more after a scheduler outage: CATCH_UP)
@@ -30,10 +31,11 @@ CATCH_UP = timedelta(days=35)
 SHARD = "schedule_shard"  # a page message's marker
 
 
-def job(tenant: Tenant, period: Period) -> dict[str, str]:
-    """The report-queue message for one (tenant, frequency, period)."""
+def job(tenant: Tenant, period: Period, hour: int = 0) -> dict[str, Any]:
+    """The report-queue message for one (tenant, frequency, period), for the integrations whose report hour is
+    ``hour`` (the report is rendered once, by the first of them)."""
     return {"tenant_id": tenant.id, "frequency": period.frequency, "timezone": tenant.timezone,
-            "period_key": period.key}
+            "period_key": period.key, "report_hour": hour}
 
 
 def _page(shard: str, now: datetime, start: dict[str, Any] | None) -> dict[str, Any]:
@@ -62,19 +64,19 @@ def _handle(due: list[Due], now: datetime) -> int:
     Queued before moved: a stop in between queues them again next hour, which the report claims absorb."""
     tenants = {tenant.id: tenant for tenant in tenants_repo.get_many({item.tenant_id for item in due})}
     lookback = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
-    jobs: list[dict[str, str]] = []
+    jobs: list[dict[str, Any]] = []
     moves: list[tuple[Due, datetime]] = []
     late = 0
     for item in due:
         tenant = tenants.get(item.tenant_id)
         if tenant is None:  # deleted: its data goes with it, this item too
-            report_schedules_repo.remove(item.tenant_id, item.frequency)
+            report_schedules_repo.remove(item.tenant_id, item.frequency, hour=item.hour)
             continue
         frequency = cast(Frequency, item.frequency)
-        periods = periods_ended_between(frequency, tenant.timezone, owed_since(item, lookback, now), now)
-        late += sum(period.end <= lookback for period in periods)
-        jobs += [job(tenant, period) for period in periods]
-        moves.append((item, period_containing(frequency, tenant.timezone, now).end))
+        periods = periods_ended_between(frequency, tenant.timezone, owed_since(item, lookback, now), now, item.hour)
+        late += sum(report_time(period, item.hour) <= lookback for period in periods)
+        jobs += [job(tenant, period, item.hour) for period in periods]
+        moves.append((item, next_report_time(frequency, tenant.timezone, item.hour, now)))
     if late:  # the scheduler did not run for a while (an upgrade, an outage): caught up, not skipped
         count("ReportPeriodsCaughtUp", late)
         logger.warning("report periods that ended before the look-back queued late", extra={"periods": late})

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock, limits
-from chalicelib.aws import integrations_repo, reports_repo
-from chalicelib.errors import NotFound
+from chalicelib.aws import integrations_repo, queue, reports_repo
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.models.integrations import Integration
 from chalicelib.models.report_data import DataFormat, PreviewFormat, ReportDataDownload, ReportPreview
-from chalicelib.models.reports import Report, ReportDownload, ReportFrequency, ReportPage
+from chalicelib.models.reports import Report, ReportDownload, ReportFrequency, ReportPage, ReportSend
 from chalicelib.models.tenants import Tenant
+from chalicelib.observability import logger
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
 
@@ -80,20 +82,57 @@ def preview(tenant: Tenant, period: "Period", output: PreviewFormat = "pdf") -> 
     return generation.preview(tenant, period, output)
 
 
+def send_now(tenant: Tenant, integration: Integration, frequency: ReportFrequency, period_end: date | None,
+             now: datetime) -> ReportSend:
+    """Queue the report of a period that ended (:func:`preview_period`'s days, default the last complete one) for
+    ``integration`` alone; the report worker renders it if nobody has and delivers it through the usual claim, so
+    the scheduled run of that period skips this integration afterwards and it never gets the period twice.
+    ``Conflict`` (409) while disabled, not taking ``frequency``, or already sent that period; ``ValueError`` for a
+    period not to send; 429 past the rate limit (the previews' figures, counted apart)."""
+    from chalicelib.reports import scheduler
+    from chalicelib.reports.generation import report_id
+
+    if not integration.active:
+        raise Conflict("the integration is disabled: enable it to send it reports")
+    if not integration.subscribes(f"report_{frequency}"):
+        raise Conflict(f"the integration does not take the {frequency} report (events: report_{frequency})")
+    period = preview_period(tenant, frequency, period_end, now)
+    if period.end > now:
+        raise ValueError(f"the {period.noun} ending {period.last_day.isoformat()} has not ended yet; only an ended "
+                         f"{period.noun} can be sent")
+    rid = report_id(period)
+    if delivery := reports_repo.delivered(tenant.id, rid, integration.id):
+        raise Conflict(f"the {frequency} report {period.key} was already sent to this integration "
+                       f"(delivery {delivery}); the delivery log shows it")
+    settings = get_settings()
+    limits.enforce(limits.Limit(f"report-sends#{tenant.id}", settings.preview_rate_limit,
+                                settings.preview_rate_window_seconds, "report sends per tenant"))
+    queue.send(settings.report_queue, {**scheduler.job(tenant, period), "integration_id": integration.id})
+    logger.info("report send queued", extra={"tenant_id": tenant.id, "integration_id": integration.id,
+                                             "report_id": rid})
+    return ReportSend(report_id=rid, integration_id=integration.id, frequency=frequency, period_key=period.key)
+
+
+def next_reports(tenant: Tenant, integration: Integration, now: datetime) -> dict[ReportFrequency, datetime]:
+    """When the integration's next report of each frequency it takes goes out (its report hour of the day after
+    the period), in the tenant's zone; none while it is disabled."""
+    from chalicelib.reports.periods import FREQUENCIES, next_report_time  # calendar arithmetic, as in previews
+
+    if not integration.active:
+        return {}
+    zone = ZoneInfo(tenant.timezone)
+    return {frequency: next_report_time(frequency, tenant.timezone, integration.report_hour, now).astimezone(zone)
+            for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")}
+
+
 class NextReport(NamedTuple):
     integration: str
     frequency: ReportFrequency
-    at: datetime  # the end of the current period, in the tenant's zone: the scheduler sends within the hour after
+    at: datetime  # the integration's report time, in the tenant's zone: the scheduler sends within the hour after
 
 
 def upcoming(tenant: Tenant, now: datetime) -> list[NextReport]:
     """When each active integration's next report of each frequency it takes goes out, soonest first."""
-    from chalicelib.reports.periods import FREQUENCIES, period_containing  # calendar arithmetic, as in previews
-
-    zone = ZoneInfo(tenant.timezone)
-    ends = {frequency: period_containing(frequency, tenant.timezone, now).end.astimezone(zone)
-            for frequency in FREQUENCIES}
-    found = [NextReport(integration.name, frequency, ends[frequency])
-             for integration in integrations_repo.all_for_tenant(tenant.id) if integration.active
-             for frequency in FREQUENCIES if integration.subscribes(f"report_{frequency}")]
+    found = [NextReport(integration.name, frequency, at) for integration in integrations_repo.all_for_tenant(tenant.id)
+             for frequency, at in next_reports(tenant, integration, now).items()]
     return sorted(found, key=lambda next_report: (next_report.at, next_report.integration))

@@ -1,20 +1,31 @@
-"""Report schedules: one per (tenant, frequency) that some active integration takes."""
+"""Report schedules: one per (tenant, frequency, report hour) that some active integration takes."""
 
 from datetime import datetime
 from typing import Protocol
 
 
+def schedule_name(frequency: str, hour: int = 0) -> str:
+    """``weekly`` (hour 0: the name schedules had before report hours, so theirs stay valid), ``weekly@08``."""
+    return frequency if hour == 0 else f"{frequency}@{hour:02d}"
+
+
+def parse_name(name: str) -> tuple[str, int]:
+    """(frequency, hour) of a :func:`schedule_name`."""
+    frequency, _, hour = name.partition("@")
+    return frequency, int(hour or 0)
+
+
 class ScheduleStore(Protocol):
-    def subscribe(self, tenant_id: str, frequency: str, first_due: datetime | None = None) -> None:
+    def subscribe(self, tenant_id: str, frequency: str, first_due: datetime | None = None, hour: int = 0) -> None:
         """Make sure the schedule exists (due at ``first_due``, or at once) and give it a new subscription token;
         an existing one keeps its due time."""
 
-    def subscription(self, tenant_id: str, frequency: str) -> str | None:
+    def subscription(self, tenant_id: str, frequency: str, hour: int = 0) -> str | None:
         """The schedule's current subscription token, if it exists."""
 
-    def remove(self, tenant_id: str, frequency: str, token: str | None = None) -> bool:
+    def remove(self, tenant_id: str, frequency: str, token: str | None = None, hour: int = 0) -> bool:
         """Remove the schedule (if any), only while its token is still ``token`` when given; ``False``: the token
         was not the schedule's."""
 
     def make_due(self, tenant_id: str, frequencies: tuple[str, ...]) -> None:
-        """The tenant's existing schedules of ``frequencies`` are due now."""
+        """The tenant's existing schedules of ``frequencies``, at every hour, are due now."""

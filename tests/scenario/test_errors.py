@@ -106,7 +106,7 @@ ABSURD_IDS = ["x" * 10_000, "%00", "%0d%0aSet-Cookie:%20a=b", "a%2Fb", "%2E%2E",
 @pytest.mark.parametrize("op", WITH_ID, ids=lambda op: f"{op.method} {op.path}")
 @pytest.mark.parametrize("value", ABSURD_IDS, ids=lambda value: value[:20])
 def test_absurd_ids_are_not_found(acme: TenantHandle, op: Any, value: str) -> None:
-    body = {"name": "x"} if op.body else None
+    body = ({"frequency": "weekly"} if op.path.endswith("/reports/send") else {"name": "x"}) if op.body else None
     if op.access == "operator":  # the operator's operations refuse tenant tokens before reading any id
         response = acme.api.call(op.method, concrete(op.path, value), body, headers=OPERATOR)[:2]
     else:

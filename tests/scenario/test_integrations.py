@@ -41,7 +41,8 @@ def test_create_from_a_comma_separated_string(acme: TenantHandle) -> None:
         "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
         "suppressed_addresses": [], "warning": None, "failure_window_start": None, "health": "ok",
         "health_detail": None, "unsubscribed": [],
-        "notifications": "instant", "attach_data": False, "sla_reminders": False,
+        "notifications": "instant", "attach_data": False, "sla_reminders": False, "report_hour": 0,
+        "next_reports": {"weekly": "2026-11-30T00:00:00Z"},
     }
     # AND it is stored with a name claim, and reads back the same
     assert f"int#{body['id']}" in sort_keys(acme) and "name#soc" in sort_keys(acme)
@@ -244,7 +245,8 @@ def test_patch_changes_only_the_given_fields_and_bumps_updated_at(acme: TenantHa
     status, body = acme.call("PATCH", f"/v1/integrations/{created['id']}", {"events": ["vuln", "report_daily"]})
     # THEN only the events and updated_at change
     assert status == 200, body
-    assert body == {**created, "events": ["report_daily", *VULNS], "updated_at": "2026-11-25T10:05:00Z"}
+    assert body == {**created, "events": ["report_daily", *VULNS], "updated_at": "2026-11-25T10:05:00Z",
+                    "next_reports": {"daily": "2026-11-26T00:00:00Z"}}
     assert acme.call("GET", f"/v1/integrations/{created['id']}") == (200, body)
 
 

@@ -70,6 +70,26 @@ def test_a_dropped_report_loses_its_schedule_only_when_no_other_active_integrati
     assert stores.schedules.subscription("t1", "weekly") and not stores.schedules.subscription("t1", "daily")
 
 
+def test_a_report_hour_has_its_own_schedule_which_moves_with_the_hour(stores: Stores) -> None:
+    soc = create(stores, "SOC", "report_weekly")
+    ops = create(stores, "Ops", "report_weekly")
+
+    service.update(stores, "t1", soc, IntegrationUpdate(report_hour=8))
+    assert stores.schedules.subscription("t1", "weekly", 8) and stores.schedules.subscription("t1", "weekly")
+    service.update(stores, "t1", ops, IntegrationUpdate(report_hour=8))
+    assert stores.schedules.subscription("t1", "weekly") is None  # nobody takes hour 0 any more
+    service.update(stores, "t1", soc, IntegrationUpdate(report_hour=23))
+
+    assert [h for h in range(24) if stores.schedules.subscription("t1", "weekly", h)] == [8, 23]
+
+
+def test_a_report_hour_is_0_to_23_and_a_whole_number() -> None:
+    for bad in (-1, 24, 8.5, "8", True, None):
+        with pytest.raises(ValueError):
+            IntegrationCreate.model_validate({"name": "SOC", "emails": ["soc@acme.io"], "report_hour": bad})
+    assert IntegrationCreate(name="SOC", emails=["soc@acme.io"]).report_hour == 0
+
+
 def test_disable_keeps_the_settings_tells_system_subscribers_once_and_drops_its_schedules(
         stores: Stores, emitted: list[Emitted]) -> None:
     soc = create(stores, "SOC", "system", "report_monthly")

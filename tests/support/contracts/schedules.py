@@ -29,3 +29,14 @@ class ScheduleStoreContract:
 
         assert stores.schedules.subscription("t1", "daily") is not None
         assert stores.schedules.subscription("t1", "weekly") is None
+
+    def test_each_report_hour_is_a_schedule_of_its_own(self, stores: Stores) -> None:
+        stores.schedules.subscribe("t1", "weekly", hour=8)
+
+        assert stores.schedules.subscription("t1", "weekly") is None
+        assert (token := stores.schedules.subscription("t1", "weekly", hour=8)) is not None
+        stores.schedules.make_due("t1", ("weekly",))
+        assert stores.schedules.subscription("t1", "weekly", hour=8) == token  # made due, not replaced
+        assert stores.schedules.subscription("t1", "weekly", hour=9) is None
+        assert stores.schedules.remove("t1", "weekly", token, hour=8)
+        assert stores.schedules.subscription("t1", "weekly", hour=8) is None

@@ -3,21 +3,23 @@
 import uuid
 from datetime import datetime
 
+from chalicelib.stores.schedules import parse_name, schedule_name
+
 
 class FakeSchedules:
     def __init__(self) -> None:
-        self.due: dict[tuple[str, str], datetime | None] = {}  # None: due at once
+        self.due: dict[tuple[str, str], datetime | None] = {}  # (tenant, schedule name) -> None: due at once
         self.tokens: dict[tuple[str, str], str] = {}
 
-    def subscribe(self, tenant_id: str, frequency: str, first_due: datetime | None = None) -> None:
-        self.due.setdefault((tenant_id, frequency), first_due)
-        self.tokens[tenant_id, frequency] = uuid.uuid4().hex
+    def subscribe(self, tenant_id: str, frequency: str, first_due: datetime | None = None, hour: int = 0) -> None:
+        self.due.setdefault((tenant_id, schedule_name(frequency, hour)), first_due)
+        self.tokens[tenant_id, schedule_name(frequency, hour)] = uuid.uuid4().hex
 
-    def subscription(self, tenant_id: str, frequency: str) -> str | None:
-        return self.tokens.get((tenant_id, frequency))
+    def subscription(self, tenant_id: str, frequency: str, hour: int = 0) -> str | None:
+        return self.tokens.get((tenant_id, schedule_name(frequency, hour)))
 
-    def remove(self, tenant_id: str, frequency: str, token: str | None = None) -> bool:
-        key = (tenant_id, frequency)
+    def remove(self, tenant_id: str, frequency: str, token: str | None = None, hour: int = 0) -> bool:
+        key = (tenant_id, schedule_name(frequency, hour))
         if token is not None and self.tokens.get(key) != token:
             return False
         self.tokens.pop(key, None)
@@ -25,6 +27,6 @@ class FakeSchedules:
         return True
 
     def make_due(self, tenant_id: str, frequencies: tuple[str, ...]) -> None:
-        for frequency in frequencies:
-            if (tenant_id, frequency) in self.due:
-                self.due[tenant_id, frequency] = None
+        for tenant, name in self.due:
+            if tenant == tenant_id and parse_name(name)[0] in frequencies:
+                self.due[tenant, name] = None
