@@ -65,10 +65,17 @@ def midnight(day: date, timezone: str) -> datetime:
     """The UTC instant at which the local ``day`` begins in ``timezone``; ``ValueError`` if that lies outside the
     calendar. A skipped midnight (clocks spring forward over 00:00) gives the transition, a repeated one its first
     occurrence."""
+    return reading(day, time(0), timezone)
+
+
+def reading(day: date, wall: time, timezone: str) -> datetime:
+    """The UTC instant at which the clock of ``timezone`` reads ``wall`` on the local ``day`` (:func:`midnight` for
+    any time of day): a skipped reading gives the transition, a repeated one its first occurrence; ``ValueError``
+    outside the calendar."""
     try:
-        return _instant(datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)))
+        return _instant(datetime.combine(day, wall, tzinfo=ZoneInfo(timezone)))
     except OverflowError:
-        raise ValueError(f"midnight of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
+        raise ValueError(f"{wall:%H:%M} of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
 
 
 def _instant(wall: datetime) -> datetime:

@@ -14,7 +14,7 @@ from chalicelib.models.integrations import Integration, IntegrationCreate
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
 # The integration fields the form shows: a save changes these and nothing else.
-FIELDS = ("name", "emails", "events", "notifications", "attach_data")
+FIELDS = ("name", "emails", "events", "notifications", "attach_data", "quiet_hours")
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -30,6 +30,8 @@ class IntegrationForm:
     scope: bool = False
     notifications: str = "instant"
     attach_data: bool = False
+    quiet_start: str = ""  # both empty: no quiet hours
+    quiet_end: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -39,7 +41,9 @@ class IntegrationForm:
                    system="system" in integration.events,
                    vulns=[event for event in VULN_EVENTS if event in integration.events],
                    scope="scope" in integration.events, notifications=integration.notifications,
-                   attach_data=integration.attach_data)
+                   attach_data=integration.attach_data,
+                   quiet_start=integration.quiet_hours.start if integration.quiet_hours else "",
+                   quiet_end=integration.quiet_hours.end if integration.quiet_hours else "")
 
     @classmethod
     def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
@@ -48,11 +52,16 @@ class IntegrationForm:
                    reports=[event for event in REPORT_EVENTS if event in events], system="system" in events,
                    vulns=[event for event in VULN_EVENTS if event in events], scope="scope" in events,
                    notifications=(form.get("notifications") or ["instant"])[0],
-                   attach_data="attach_data" in form.get("options", []))
+                   attach_data="attach_data" in form.get("options", []),
+                   quiet_start=(form.get("quiet_start") or [""])[0].strip(),
+                   quiet_end=(form.get("quiet_end") or [""])[0].strip())
 
     def events(self) -> list[str]:
         chosen = self.reports + (["system"] if self.system else [])
         return chosen + self.vulns + (["scope"] if self.scope else [])
+
+    def quiet_hours(self) -> dict[str, str] | None:
+        return {"start": self.quiet_start, "end": self.quiet_end} if self.quiet_start or self.quiet_end else None
 
     def validated(self) -> IntegrationCreate | None:
         """The integration the form describes, or ``None`` with ``errors`` filled in."""
@@ -60,7 +69,8 @@ class IntegrationForm:
         try:
             data = IntegrationCreate.model_validate({"name": self.name, "emails": self.emails,
                                                      "events": self.events(), "notifications": self.notifications,
-                                                     "attach_data": self.attach_data})
+                                                     "attach_data": self.attach_data,
+                                                     "quiet_hours": self.quiet_hours()})
         except ValidationError as exc:
             for error in exc.errors(include_url=False):  # every rejected address, each with its own message
                 name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)

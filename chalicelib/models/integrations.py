@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 
 from chalicelib.models.common import Emails, Model, Name, Patch, Strict
 from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
@@ -30,6 +30,25 @@ NOTIFICATIONS_HELP = ("instant: one mail per notification; hourly or daily: one 
 
 ATTACH_DATA_HELP = ("report mails carry the report's tables as a zip of CSV files beside the PDF; above "
                     "REPORT_ATTACHMENT_LIMIT_BYTES together, both are links instead")
+
+QUIET_HOURS_HELP = ("a local time range of the tenant's time zone (it may cross midnight) during which notifications "
+                    "other than high-risk ones are held and sent as one digest at its end; null: none")
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["22:00"],
+                                 description="HH:MM, 24-hour clock")]
+
+
+class QuietHours(Strict):
+    """From ``start`` to ``end`` on the local clock, e.g. 22:00 to 07:00 (ending the next day)."""
+
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "QuietHours":
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
+
 
 class Unsubscribed(Model):
     """A recipient who left through the one-click unsubscribe link of a mail."""
@@ -66,6 +85,7 @@ class Integration(Model):
     unsubscribe_key: str | None = Field(None, exclude=True)  # signs its links; None: written before keys existed
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: bool = Field(False, description=ATTACH_DATA_HELP)
+    quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -77,14 +97,18 @@ class IntegrationCreate(Strict):
     events: Events = Field(default_factory=lambda: list(DEFAULT_EVENTS))
     notifications: Notifications = Field("instant", description=NOTIFICATIONS_HELP)
     attach_data: StrictBool = Field(False, description=ATTACH_DATA_HELP)
+    quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
 
 
 class IntegrationUpdate(Patch):
+    NULLABLE = frozenset({"quiet_hours"})
+
     name: Name | None = None
     emails: Emails | None = None
     events: Events | None = None
     notifications: Notifications | None = None
     attach_data: StrictBool | None = None
+    quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
 
 
 class IntegrationPage(Model):

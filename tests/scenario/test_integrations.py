@@ -41,7 +41,7 @@ def test_create_from_a_comma_separated_string(acme: TenantHandle) -> None:
         "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
         "suppressed_addresses": [], "warning": None, "failure_window_start": None, "health": "ok",
         "health_detail": None, "unsubscribed": [],
-        "notifications": "instant", "attach_data": False,
+        "notifications": "instant", "attach_data": False, "quiet_hours": None,
     }
     # AND it is stored with a name claim, and reads back the same
     assert f"int#{body['id']}" in sort_keys(acme) and "name#soc" in sort_keys(acme)
