@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from chalicelib import clock
 from local.outbox import Mail
 from tests.support.console import Browser, form_fields
 from tests.support.events import trigger
-from tests.support.lambdas import fire, flush_groups
+from tests.support.lambdas import flush_groups, run_digest_pass
 from tests.support.pipeline import outbox
 
 _ids = itertools.count()
@@ -57,13 +58,7 @@ def post(berlin, pipeline, frozen_clock) -> Callable[..., None]:
 
 @pytest.fixture
 def run_pass(api, pipeline, frozen_clock) -> Callable[[datetime], dict[str, int]]:
-    """Fire the digest pass at ``when`` (UTC), then run the deliveries it queued."""
-    def run(when: datetime) -> dict[str, int]:
-        frozen_clock.moment = when
-        outcome = fire(api, "digest_pass", f"pass-{when.isoformat()}")
-        pipeline.drain()
-        return outcome
-    return run
+    return partial(run_digest_pass, api, pipeline, frozen_clock)
 
 
 def quiet(tenant: Any, notifications: str = "instant", hours: dict[str, str] | None = None) -> dict[str, Any]:
