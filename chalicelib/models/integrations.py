@@ -33,7 +33,7 @@ ATTACH_DATA_HELP = ("report mails carry the report's tables as a zip of CSV file
 
 QUIET_HOURS_HELP = ("a local time range of the tenant's time zone (it may cross midnight) during which notifications "
                     "other than high-risk ones are held and sent as one digest at its end; null: none")
-ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["22:00"],
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                                  description="HH:MM, 24-hour clock")]
 
 
