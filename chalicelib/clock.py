@@ -65,18 +65,24 @@ def midnight(day: date, timezone: str) -> datetime:
     """The UTC instant at which the local ``day`` begins in ``timezone``; ``ValueError`` if that lies outside the
     calendar. A skipped midnight (clocks spring forward over 00:00) gives the transition, a repeated one its first
     occurrence."""
-    return at_hour(day, 0, timezone)
+    return reading(day, time(0), timezone)
 
 
 def at_hour(day: date, hour: int, timezone: str) -> datetime:
-    """The UTC instant at which the wall clock of ``timezone`` first reads ``hour``:00 on the local ``day``;
-    ``ValueError`` if that lies outside the calendar. A reading the clock skipped (02:00 of a spring-forward night)
-    gives the instant it jumped over it, the next valid time (03:00); a repeated one (02:00 of an autumn night)
+    """The UTC instant at which the wall clock of ``timezone`` first reads ``hour``:00 on the local ``day``
+    (:func:`reading`): the spring-forward night's skipped 02:00 gives the next valid time (03:00), a repeated one
     its first occurrence, so a rule "at hour H" fires once."""
+    return reading(day, time(hour), timezone)
+
+
+def reading(day: date, wall: time, timezone: str) -> datetime:
+    """The UTC instant at which the clock of ``timezone`` reads ``wall`` on the local ``day`` (:func:`midnight` for
+    any time of day): a skipped reading gives the transition, a repeated one its first occurrence; ``ValueError``
+    outside the calendar."""
     try:
-        return _instant(datetime.combine(day, time(hour), tzinfo=ZoneInfo(timezone)))
+        return _instant(datetime.combine(day, wall, tzinfo=ZoneInfo(timezone)))
     except OverflowError:
-        raise ValueError(f"{hour:02d}:00 of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
+        raise ValueError(f"{wall:%H:%M} of {day.isoformat()} in {timezone} {OUTSIDE_CALENDAR}") from None
 
 
 def _instant(wall: datetime) -> datetime:

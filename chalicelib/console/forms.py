@@ -14,7 +14,8 @@ from chalicelib.models.integrations import Integration, IntegrationCreate
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
 VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vuln_low", "Low risk"))
 # The integration fields the form shows: a save changes these and nothing else.
-FIELDS = ("name", "emails", "events", "notifications", "attach_data", "sla_reminders", "report_hour")
+FIELDS = ("name", "emails", "events", "notifications", "attach_data", "sla_reminders", "report_hour",
+          "quiet_hours")
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -32,6 +33,8 @@ class IntegrationForm:
     attach_data: bool = False
     sla_reminders: bool = False
     report_hour: int | str = 0  # as typed when not a number, for the model's own error
+    quiet_start: str = ""  # both empty: no quiet hours
+    quiet_end: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -42,7 +45,9 @@ class IntegrationForm:
                    vulns=[event for event in VULN_EVENTS if event in integration.events],
                    scope="scope" in integration.events, notifications=integration.notifications,
                    attach_data=integration.attach_data, sla_reminders=integration.sla_reminders,
-                   report_hour=integration.report_hour)
+                   report_hour=integration.report_hour,
+                   quiet_start=integration.quiet_hours.start if integration.quiet_hours else "",
+                   quiet_end=integration.quiet_hours.end if integration.quiet_hours else "")
 
     @classmethod
     def parse(cls, form: dict[str, list[str]]) -> "IntegrationForm":
@@ -53,11 +58,16 @@ class IntegrationForm:
                    notifications=(form.get("notifications") or ["instant"])[0],
                    attach_data="attach_data" in form.get("options", []),
                    sla_reminders="sla_reminders" in form.get("options", []),
-                   report_hour=_number((form.get("report_hour") or ["0"])[0]))
+                   report_hour=_number((form.get("report_hour") or ["0"])[0]),
+                   quiet_start=(form.get("quiet_start") or [""])[0].strip(),
+                   quiet_end=(form.get("quiet_end") or [""])[0].strip())
 
     def events(self) -> list[str]:
         chosen = self.reports + (["system"] if self.system else [])
         return chosen + self.vulns + (["scope"] if self.scope else [])
+
+    def quiet_hours(self) -> dict[str, str] | None:
+        return {"start": self.quiet_start, "end": self.quiet_end} if self.quiet_start or self.quiet_end else None
 
     def validated(self) -> IntegrationCreate | None:
         """The integration the form describes, or ``None`` with ``errors`` filled in."""
@@ -67,7 +77,8 @@ class IntegrationForm:
                                                      "events": self.events(), "notifications": self.notifications,
                                                      "attach_data": self.attach_data,
                                                      "sla_reminders": self.sla_reminders,
-                                                     "report_hour": self.report_hour})
+                                                     "report_hour": self.report_hour,
+                                                     "quiet_hours": self.quiet_hours()})
         except ValidationError as exc:
             for error in exc.errors(include_url=False):  # every rejected address, each with its own message
                 name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)

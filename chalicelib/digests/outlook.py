@@ -15,18 +15,20 @@ from chalicelib.models.integrations import Integration
 class Outlook:
     """``waiting`` notifications gathered and not mailed yet; ``next_at``: when the digest of the oldest of their
     periods goes out (its end plus the settling time; the pass runs every five minutes), ``None`` when none wait;
-    ``current``: the period now gathering."""
+    ``current``: the hourly or daily period now gathering."""
 
     waiting: int
     next_at: datetime | None
-    current: DigestPeriod
+    current: DigestPeriod | None
 
 
 def outlook(integration: Integration, timezone: str, now: datetime) -> Outlook | None:
-    """``None`` for an integration that takes its notifications at once."""
-    if integration.notifications == "instant":
+    """``None`` for an integration that takes its notifications at once and keeps no quiet hours (one that does
+    has no ``current`` period: only what its quiet hours hold waits)."""
+    if integration.notifications == "instant" and integration.quiet_hours is None:
         return None
     pending = {due: n for due, n in digests_repo.waiting(integration.tenant_id, integration.id).items() if n}
     ends = [datetime.fromisoformat(due.due_at) for due in pending]
-    return Outlook(sum(pending.values()), clock.shift(min(ends), SETTLE) if ends else None,
-                   period_containing(integration.notifications, timezone, now))
+    current = None if integration.notifications == "instant" else \
+        period_containing(integration.notifications, timezone, now)
+    return Outlook(sum(pending.values()), clock.shift(min(ends), SETTLE) if ends else None, current)

@@ -10,6 +10,7 @@ nothing; an integration switched back to instant still gets the digest of the pe
 """
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from chalicelib import clock
 from chalicelib.aws import digests_repo, due_index, integrations_repo, tenants_repo
@@ -17,6 +18,7 @@ from chalicelib.aws.digests_repo import Due
 from chalicelib.delivery import outbox
 from chalicelib.digests.periods import DigestPeriod
 from chalicelib.email import digests as mail
+from chalicelib.models.digests import DigestKind
 from chalicelib.models.integrations import Integration
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
@@ -30,7 +32,7 @@ def _deliver(due: Due, tenant: Tenant, integration: Integration) -> bool:
     entries = digests_repo.entries(due)
     if not entries:
         return False
-    period = DigestPeriod(due.frequency, tenant.timezone, datetime.fromisoformat(due.start),
+    period = DigestPeriod(cast(DigestKind, due.frequency), tenant.timezone, datetime.fromisoformat(due.start),
                           datetime.fromisoformat(due.due_at))
     content = mail.render(tenant.name, tenant.timezone, due.frequency, period.label(), entries)
     skipped = None if integration.active else outbox.skipped_while_disabled(integration)

@@ -41,11 +41,16 @@ def groups(entries: list[DigestEntry], timezone: str) -> list[Group]:
     return found
 
 
+def _title(frequency: str) -> str:
+    """``Hourly digest``, ``Daily digest``, ``Quiet hours digest``."""
+    return f"{'Quiet hours' if frequency == 'quiet' else frequency.capitalize()} digest"
+
+
 def subject(frequency: str, period: str, grouped: list[Group]) -> str:
     """``Hourly digest: 12 notifications, 3 high-risk — Wed 25 Nov 2026, 10:00–11:00 CET``."""
     total = sum(group.count for group in grouped)
     high = next((group.count for group in grouped if group.name == GROUPS["vuln_high"]), 0)
-    return (f"{frequency.capitalize()} digest: {_plural(total, 'notification')}"
+    return (f"{_title(frequency)}: {_plural(total, 'notification')}"
             f"{f', {high} high-risk' if high else ''} — {period}")
 
 
@@ -55,6 +60,6 @@ def render(tenant_name: str, timezone: str, frequency: str, period: str, entries
     integration's sample, so marked."""
     grouped = groups(entries, timezone)
     total = sum(group.count for group in grouped)
-    headline = f"{frequency.capitalize()} digest: {_plural(total, 'notification')}"
+    headline = f"{_title(frequency)}: {_plural(total, 'notification')}"
     return compose("digest", subject(frequency, period, grouped), tenant_name, f"{period} ({timezone})", test,
                    headline=headline, groups=grouped, period=period, timezone=timezone)

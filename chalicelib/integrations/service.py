@@ -11,6 +11,7 @@ from chalicelib.models.integrations import (
     IntegrationCreate,
     IntegrationPage,
     IntegrationUpdate,
+    QuietHours,
     Unsubscribed,
     new_unsubscribe_key,
 )
@@ -24,17 +25,18 @@ _WRITE_TRIES = 3
 
 def new_integration(tenant_id: str, name: str, emails: list[str], events: list[str],
                     notifications: str = "instant", attach_data: bool = False,
-                    sla_reminders: bool = False, report_hour: int = 0) -> Integration:
+                    sla_reminders: bool = False, report_hour: int = 0,
+                    quiet_hours: QuietHours | None = None) -> Integration:
     moment = clock.now()
     return Integration(id=str(uuid.uuid4()), tenant_id=tenant_id, name=name, emails=emails, events=events,
                        created_at=moment, updated_at=moment, unsubscribe_key=new_unsubscribe_key(),
                        notifications=notifications, attach_data=attach_data, sla_reminders=sla_reminders,
-                       report_hour=report_hour)
+                       report_hour=report_hour, quiet_hours=quiet_hours)
 
 
 def create(stores: Stores, tenant_id: str, data: IntegrationCreate) -> Integration:
     integration = new_integration(tenant_id, data.name, data.emails, data.events, data.notifications,
-                                  data.attach_data, data.sla_reminders, data.report_hour)
+                                  data.attach_data, data.sla_reminders, data.report_hour, data.quiet_hours)
     stores.integrations.create(integration)
     schedules.follow(stores, None, integration)
     return integration
@@ -82,7 +84,7 @@ def _addresses_changed(current: Integration, changes: dict[str, object]) -> bool
 def update(stores: Stores, tenant_id: str, integration_id: str, patch: IntegrationUpdate) -> Integration:
     """New addresses are the usual fix of a failing integration: they start a fresh failure window too."""
     def edit(current: Integration) -> dict[str, object]:
-        changes = patch.model_dump(exclude_unset=True)
+        changes = {name: getattr(patch, name) for name in patch.model_fields_set}  # models stay models
         if not _addresses_changed(current, changes):
             return changes
         return {**changes, **_fresh_window(stores, current), **_added_back(current, changes["emails"])}

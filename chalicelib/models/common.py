@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
@@ -34,9 +35,12 @@ class Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 
-def _without_null(schema: dict[str, Any]) -> None:
-    """The schema of a :class:`Patch`: its fields are optional, never nullable (``X | None = None`` says both)."""
-    for prop in schema.get("properties", {}).values():
+def _without_null(schema: dict[str, Any], model: type[Any]) -> None:
+    """The schema of a :class:`Patch`: its fields are optional, never nullable (``X | None = None`` says both),
+    except its ``NULLABLE`` ones."""
+    for name, prop in schema.get("properties", {}).items():
+        if name in model.NULLABLE:
+            continue
         if prop.get("default", "") is None:
             del prop["default"]
         options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
@@ -47,14 +51,16 @@ def _without_null(schema: dict[str, Any]) -> None:
 
 
 class Patch(Strict):
-    """Partial update: a field left out keeps its value; ``null`` is not a value."""
+    """Partial update: a field left out keeps its value; ``null`` is not a value, except for a ``NULLABLE`` field
+    (an optional setting, where ``null`` turns it off)."""
 
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
     model_config = ConfigDict(json_schema_extra=_without_null)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
             raise ValueError("must not be null; leave the field out to keep its value")
         return value
 

@@ -9,6 +9,7 @@ from pydantic import Field
 from chalicelib.models.common import Model
 
 DigestFrequency = Literal["hourly", "daily"]
+DigestKind = DigestFrequency | Literal["quiet"]  # a quiet digest: what an integration's quiet hours held
 
 # The groups of a digest, in the order the mail shows them; an entry's group is the subscription it was sent for
 # (``vuln_high`` …) or ``alert`` for a trigger's alert.

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
 
 from chalicelib.models.common import Emails, Model, Name, Patch, Strict
 from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
@@ -38,6 +38,25 @@ REPORT_HOUR_HELP = ("the hour (0-23, the tenant's local time) at which reports a
                     "that ended is sent at that hour of the next day; a skipped spring hour moves to the next valid "
                     "time, a repeated autumn hour is taken once")
 ReportHour = Annotated[StrictInt, Field(ge=0, le=23, description=REPORT_HOUR_HELP)]
+
+
+QUIET_HOURS_HELP = ("a local time range of the tenant's time zone (it may cross midnight) during which notifications "
+                    "other than high-risk ones are held and sent as one digest at its end; null: none")
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                                 description="HH:MM, 24-hour clock")]
+
+
+class QuietHours(Strict):
+    """From ``start`` to ``end`` on the local clock, e.g. 22:00 to 07:00 (ending the next day)."""
+
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "QuietHours":
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
 
 
 class Unsubscribed(Model):
@@ -79,6 +98,7 @@ class Integration(Model):
     report_hour: int = Field(0, ge=0, le=23, description=REPORT_HOUR_HELP)
     next_reports: dict[ReportFrequency, datetime] = Field(default_factory=dict, description=(
         "when the next report of each frequency it takes goes out, in the tenant's zone (empty while disabled)"))
+    quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -92,9 +112,12 @@ class IntegrationCreate(Strict):
     attach_data: StrictBool = Field(False, description=ATTACH_DATA_HELP)
     sla_reminders: StrictBool = Field(False, description=SLA_REMINDERS_HELP)
     report_hour: ReportHour = 0
+    quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
 
 
 class IntegrationUpdate(Patch):
+    NULLABLE = frozenset({"quiet_hours"})
+
     name: Name | None = None
     emails: Emails | None = None
     events: Events | None = None
@@ -102,6 +125,7 @@ class IntegrationUpdate(Patch):
     attach_data: StrictBool | None = None
     sla_reminders: StrictBool | None = None
     report_hour: ReportHour | None = None
+    quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
 
 
 class IntegrationPage(Model):

@@ -137,6 +137,18 @@ def test_the_digest_choice_is_offered_saved_and_listed(admin: Page) -> None:
     expect(card(admin, "Digest team")).to_contain_text("Daily digest")
 
 
+def test_quiet_hours_are_set_on_the_form_and_listed(admin: Page) -> None:
+    admin.goto("/console/integrations/new")
+    admin.get_by_label("Name").fill("Night shift")
+    admin.get_by_label("Email addresses").fill("night@demo.example")
+    admin.get_by_label("From", exact=True).fill("22:00")
+    admin.get_by_label("To", exact=True).fill("07:00")
+    shoot(admin, "integration-quiet-hours-1280")
+    admin.get_by_role("button", name="Add integration").click()
+    expect(admin.get_by_role("status")).to_have_text("Integration added.")
+    expect(card(admin, "Night shift")).to_contain_text("Instant · quiet hours 22:00–07:00")
+
+
 def test_disable_enable_and_delete_with_a_confirmation(admin: Page) -> None:
     admin.goto("/console/integrations")
     soc = card(admin, "SOC team")

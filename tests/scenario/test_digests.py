@@ -4,6 +4,7 @@ end (in the tenant's time zone) → one mail through the delivery worker → mot
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from tests.support.checks import scan
 from tests.support.concurrency import concurrently
 from tests.support.console import Browser
 from tests.support.events import trigger
-from tests.support.lambdas import aws_requests, fire, flush_groups
+from tests.support.lambdas import aws_requests, fire, flush_groups, run_digest_pass
 from tests.support.pipeline import outbox
 from tests.support.scale import default_integrations
 
@@ -54,13 +55,7 @@ def mails_to(address: str) -> list[Any]:
 
 @pytest.fixture
 def run_pass(api, pipeline, frozen_clock) -> Callable[[datetime], dict[str, int]]:
-    """Fire the digest pass at ``when`` (UTC), then run the deliveries it queued."""
-    def run(when: datetime) -> dict[str, int]:
-        frozen_clock.moment = when
-        outcome = fire(api, "digest_pass", f"pass-{when.isoformat()}")
-        pipeline.drain()
-        return outcome
-    return run
+    return partial(run_digest_pass, api, pipeline, frozen_clock)
 
 
 @pytest.fixture

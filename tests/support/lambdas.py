@@ -3,6 +3,7 @@
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -21,6 +22,14 @@ def fire(api: Api, handler: str, event_id: str) -> Any:
                                                 resources=[])
     event["id"] = event_id
     return api.client.lambda_.invoke(handler, event).payload
+
+
+def run_digest_pass(api: Api, pipeline: Pipeline, frozen_clock: FrozenClock, when: datetime) -> dict[str, int]:
+    """The digest pass fired at ``when`` (UTC), then the deliveries it queued run."""
+    frozen_clock.moment = when
+    outcome: dict[str, int] = fire(api, "digest_pass", f"pass-{when.isoformat()}")
+    pipeline.drain()
+    return outcome
 
 
 def run_health_check(api: Api, event_id: str = "evt-1") -> dict[str, int]:

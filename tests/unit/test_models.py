@@ -245,8 +245,12 @@ def test_token_role_defaults_to_viewer_and_is_restricted() -> None:
 
 
 def test_patch_schemas_do_not_offer_null() -> None:
+    # except where null turns an optional setting off (Patch.NULLABLE): those offer it
     for model in (IntegrationUpdate, TenantUpdate, TriggerUpdate):
         for name, prop in model.model_json_schema()["properties"].items():
+            if name in model.NULLABLE:
+                assert {"type": "null"} in prop["anyOf"], name
+                continue
             assert {"type": "null"} not in prop.get("anyOf", []) and prop.get("type") != "null", name
             assert prop.get("default", "") is not None, name
 
