@@ -6,21 +6,30 @@ from typing import Any
 
 import pytest
 
+from chalicelib.console import web
+from chalicelib.settings import get_settings
 from tests.support.api import Api, TenantHandle
 from tests.support.console import Browser, form_fields, integration_id
 
 
-def test_sign_in_keeps_the_token_in_an_http_only_same_site_strict_secure_cookie(browser: Browser,
-                                                                               acme: TenantHandle) -> None:
-    # GIVEN the sign-in page WHEN the admin token is posted
+@pytest.mark.parametrize("secure", [True, False])
+def test_sign_in_keeps_the_token_in_an_http_only_same_site_strict_secure_cookie(
+        browser: Browser, acme: TenantHandle, monkeypatch: pytest.MonkeyPatch, secure: bool) -> None:
+    # GIVEN CONSOLE_SECURE_COOKIE as every deployed stage has it (on) or as the plain-http local stack has it (off);
+    # set on the settings the console reads, since the test client's "local" stage would otherwise decide it
+    settings = get_settings().model_copy(update={"console_secure_cookie": secure})
+    monkeypatch.setattr(web, "get_settings", lambda: settings)
+
+    # WHEN the admin token is posted to the sign-in page
     signed_in = browser.sign_in(acme.token)
 
     # THEN the session cookie is set with every safety attribute and the Integrations page follows
     assert signed_in.status == 303 and signed_in.headers["Location"] == "/console/integrations"
     cookie = signed_in.headers["Set-Cookie"]
     assert cookie.startswith("er_session=") and acme.token not in cookie  # a session id, never the API token
-    for attribute in ("HttpOnly", "SameSite=Strict", "Secure", "Path=/console"):
+    for attribute in ("HttpOnly", "SameSite=Strict", "Path=/console"):
         assert attribute in cookie
+    assert ("; Secure" in cookie) is secure
     page = browser.get("/console/integrations")
     assert page.status == 200 and "Primary email" in page.body and "sec@acme.io" in page.body
     assert "Content-Security-Policy" in page.headers and page.headers["Cache-Control"] == "no-store"

@@ -92,6 +92,8 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "EventBatch": {"events": [{"id": "sample-1", "type": "user.created", "time": "2026-11-25T09:00:00Z",
                                "data": {"email": "new@example.com"}}]},
     "ReportPreviewRequest": {"frequency": "daily"},
+    "ReportPreviewFormatRequest": {"frequency": "daily"},
+    "ReportSendRequest": {"frequency": "weekly"},
     "TriggerCreate": {"name": "Sample", "integration_ids": ["00000000-0000-4000-8000-000000000000"],
                       "condition": {"type": "user_added"}},
     "TriggerUpdate": {"name": "pwned"},
