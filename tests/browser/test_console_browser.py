@@ -77,7 +77,7 @@ def test_add_an_integration_through_the_form_test_it_and_find_the_mails_in_the_o
     admin.goto("/console/integrations/new")
     admin.get_by_label("Name").fill("SOC team")
     admin.get_by_label("Email addresses").fill("soc@demo.example, not-an-address")
-    admin.get_by_role("checkbox", name="Weekly").check()
+    admin.get_by_role("checkbox", name="Weekly", exact=True).check()
     admin.get_by_label("System related").check()
     admin.get_by_label("Scope (exposed assets) changed").check()
     admin.get_by_role("button", name="Add integration").click()

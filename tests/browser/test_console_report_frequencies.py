@@ -16,9 +16,9 @@ def test_editing_an_address_keeps_every_report_frequency_set_through_the_api(adm
     admin.goto("/console/integrations")
     card(admin, "CISO").get_by_role("link", name="Edit CISO").click()
     # THEN each frequency is a checkbox showing what is set
-    expect(admin.get_by_role("checkbox", name="Weekly")).to_be_checked()
-    expect(admin.get_by_role("checkbox", name="Monthly")).to_be_checked()
-    expect(admin.get_by_role("checkbox", name="Daily")).not_to_be_checked()
+    expect(admin.get_by_role("checkbox", name="Weekly", exact=True)).to_be_checked()
+    expect(admin.get_by_role("checkbox", name="Monthly", exact=True)).to_be_checked()
+    expect(admin.get_by_role("checkbox", name="Daily", exact=True)).not_to_be_checked()
     shoot(admin, "integration-report-frequencies-1280")
 
     # WHEN only an address is changed and saved
@@ -32,8 +32,8 @@ def test_editing_an_address_keeps_every_report_frequency_set_through_the_api(adm
     assert saved["events"] == ["report_weekly", "report_monthly", "vuln_high"]
 
     # AND ticking daily too adds it without dropping the others
-    admin.get_by_role("checkbox", name="Daily").check()
+    admin.get_by_role("checkbox", name="Daily", exact=True).check()
     admin.get_by_role("button", name="Save changes").click()
-    expect(admin.get_by_role("checkbox", name="Daily")).to_be_checked()
+    expect(admin.get_by_role("checkbox", name="Daily", exact=True)).to_be_checked()
     assert api(stack, "GET", f"/v1/integrations/{created['id']}")["events"] == [
         "report_daily", "report_weekly", "report_monthly", "vuln_high"]
