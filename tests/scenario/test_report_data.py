@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.reports import data_files
-from tests.support.report_data import LEDGER, TRICKY, as_cells, fire, linked, read_zip
+from tests.support.report_data import LEDGER, TRICKY, as_cells, linked, read_zip
+from tests.support.reports import fire_at
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_the_pdf_and_the_data_of_one_preview_never_disagree(berlin):
 def test_a_stored_report_serves_its_tables_and_another_tenant_gets_404(berlin, api, pipeline, frozen_clock):
     # GIVEN November's report stored by the report worker (an integration takes monthly reports)
     berlin.integration(name="CISO", emails="ciso@oelwerk.example", events=["report_monthly"])
-    fire(api, pipeline, frozen_clock, datetime(2026, 11, 30, 23, 5, tzinfo=UTC))
+    fire_at(api, pipeline, frozen_clock, datetime(2026, 11, 30, 23, 5, tzinfo=UTC))
     status, listed = berlin.call("GET", "/v1/reports?frequency=monthly")
     assert status == 200 and len(listed["items"]) == 1, listed
     rid = listed["items"][0]["id"]
@@ -121,7 +122,7 @@ def test_a_stored_report_serves_its_tables_and_another_tenant_gets_404(berlin, a
 def test_tables_too_large_for_one_answer_are_a_422_pointing_at_the_zip(berlin, api, pipeline, frozen_clock,
                                                                         monkeypatch):
     berlin.integration(name="CISO", emails="ciso@oelwerk.example", events=["report_monthly"])
-    fire(api, pipeline, frozen_clock, datetime(2026, 11, 30, 23, 5, tzinfo=UTC))
+    fire_at(api, pipeline, frozen_clock, datetime(2026, 11, 30, 23, 5, tzinfo=UTC))
     rid = berlin.call("GET", "/v1/reports")[1]["items"][0]["id"]
     # GIVEN a limit below these tables' JSON (Lambda's answer holds 6 MB; 20,000 rows are about 6.5 MB)
     monkeypatch.setattr(data_files, "INLINE_LIMIT", 1000)

@@ -16,7 +16,8 @@ from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
 from tests.support.console import form_fields
 from tests.support.pipeline import outbox
-from tests.support.report_data import LEDGER, as_cells, fire, linked, read_zip
+from tests.support.report_data import LEDGER, as_cells, linked, read_zip
+from tests.support.reports import fire_at
 
 NOVEMBER_OVER = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)  # just after midnight in Berlin, 1 December
 
@@ -60,7 +61,7 @@ def test_the_report_mail_carries_the_zip_beside_the_pdf_only_where_asked(tenant,
     _add(tenant, "Data", "data@datenwerk.example", attach_data=True)
     _add(tenant, "Plain", "plain@datenwerk.example")
 
-    fire(api, pipeline, frozen_clock, NOVEMBER_OVER)
+    fire_at(api, pipeline, frozen_clock, NOVEMBER_OVER)
 
     with_data, plain = _mail_to("data@datenwerk.example"), _mail_to("plain@datenwerk.example")
     assert [name for name, _ in plain.attachments] == ["Datenwerk-monthly-report-2026-11.pdf"]
@@ -86,7 +87,7 @@ def test_above_the_limit_together_both_are_links(tenant, api, pipeline, frozen_c
     monkeypatch.setenv("REPORT_ATTACHMENT_LIMIT_BYTES", str(report.size_bytes + 10))
     get_settings.cache_clear()
     try:
-        fire(api, pipeline, frozen_clock, NOVEMBER_OVER)
+        fire_at(api, pipeline, frozen_clock, NOVEMBER_OVER)
     finally:
         monkeypatch.delenv("REPORT_ATTACHMENT_LIMIT_BYTES")
         get_settings.cache_clear()
@@ -126,7 +127,7 @@ def test_every_stored_report_shows_the_sha256_its_mailed_and_downloaded_pdf_has(
                                                                                browser, acme):
     # GIVEN a report stored and mailed
     acme.integration(name="Monthly", emails="monthly@acme.io", events=["report_monthly"])
-    fire(api, pipeline, frozen_clock, datetime(2026, 12, 1, 0, 5, tzinfo=UTC))
+    fire_at(api, pipeline, frozen_clock, datetime(2026, 12, 1, 0, 5, tzinfo=UTC))
     [listed] = acme.call("GET", "/v1/reports")[1]["items"]
 
     # THEN the API gives its SHA-256, the one of the PDF downloaded and of the PDF attached to the mail

@@ -5,13 +5,11 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
-from tests.support.reports import run_scheduler
 
 
 def linked(url: str) -> bytes:
@@ -36,13 +34,6 @@ def as_cells(records: list[dict]) -> list[dict[str, str]]:
     def cell(value: object) -> str:
         return "" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value)
     return [{key: cell(value) for key, value in record.items()} for record in records]
-
-
-def fire(api: Any, pipeline: Any, frozen_clock: Any, when: datetime) -> None:
-    """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
-    frozen_clock.moment = when
-    run_scheduler(api, when)
-    pipeline.drain()
 
 
 # A small ledger for a Berlin tenant (November 2026): vulnerabilities fixed and reopened, incidents, attacks; one title

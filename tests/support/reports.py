@@ -44,11 +44,14 @@ def run_scheduler(api: Any, when: datetime) -> None:
         pass
 
 
+def fire_at(api: Any, pipeline: Pipeline, frozen_clock: FrozenClock, when: datetime) -> None:
+    """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
+    frozen_clock.moment = when
+    run_scheduler(api, when)
+    pipeline.drain()
+
+
 @pytest.fixture
 def fire(api: Api, pipeline: Pipeline, frozen_clock: FrozenClock) -> Callable[[datetime], None]:
-    """Fire the hourly schedule at ``when`` (UTC), run the report jobs it queued, then the deliveries."""
-    def run(when: datetime) -> None:
-        frozen_clock.moment = when
-        run_scheduler(api, when)
-        pipeline.drain()
-    return run
+    """:func:`fire_at` bound to the test's API, pipeline and clock."""
+    return lambda when: fire_at(api, pipeline, frozen_clock, when)
