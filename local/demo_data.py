@@ -3,14 +3,15 @@
 ``seed(tenant_id, now)`` writes made-up attacks (hourly aggregates: by type, host, source IP and country,
 endpoint, and how many were blocked), vulnerabilities (each with a life: found, fixed, dismissed as false
 positive, reopened, some open past their SLA) and incidents for the
-``days`` local days before ``now`` (about 1 s per day on moto) through the same repository functions that
-ingest uses; ``first_report`` then queues last week's report so the outbox shows one right away.
+``days`` local days before ``now``: the hours in batch puts of the items ingest's counters would leave, the
+vulnerabilities and incidents through the repository functions ingest uses; ``first_report`` then queues last
+week's report so the outbox shows one right away.
 """
 
 import threading
 from datetime import datetime
 
-from chalicelib.aws import queue, security_repo
+from chalicelib.aws import queue, security_attacks, security_repo
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import scheduler
 from chalicelib.reports.demo import demo_security_data
@@ -29,8 +30,7 @@ def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, se
             break
         day = day.previous()
         data = demo_security_data(day, vulnerabilities=3, incidents=1, seed=seed)
-        for aggregate in data.aggregates:
-            security_repo.add_aggregate(tenant_id, aggregate)
+        security_attacks.put_hours(tenant_id, data.aggregates)  # new hours: puts in batches, not one ADD each
         for vulnerability in data.vulnerabilities:
             unique = vulnerability.model_copy(update={"id": f"demo-{day.key}-{vulnerability.id}"})
             written["vulnerabilities"] += security_repo.put_vulnerability(tenant_id, unique)

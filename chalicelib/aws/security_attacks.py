@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.aws.clients import table
 from chalicelib.aws.dynamo import plain, to_attribute_values
 from chalicelib.aws.security_table import expires, seen_op, table_name, write
 from chalicelib.models.security import INTERNAL, OTHER, Counts, HourlyAggregate, is_internal, utc_hour
@@ -44,10 +45,12 @@ def endpoint(host: str, path: str | None) -> str | None:
     return label(f"{label(host)[:MAX_ENDPOINT // 2]} {bare}")[:MAX_ENDPOINT] if bare else None
 
 
-def _add_op(tenant_id: str, aggregate: HourlyAggregate, guard: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """One UpdateItem that ADDs every counter of ``aggregate`` to its hour's item and its named IPs and endpoints
-    to the hour's sets. ``guard`` (dimension → value): fail, returning the old item, if that set is full
-    without the value."""
+def _key(tenant_id: str, aggregate: HourlyAggregate) -> dict[str, str]:
+    return {"pk": f"{tenant_id}#hour", "sk": utc_hour(aggregate.hour).strftime(HOUR_FORMAT)}
+
+
+def _increments(aggregate: HourlyAggregate) -> dict[str, int]:
+    """Every counter attribute of ``aggregate`` and its amount."""
     increments = {"attacks": aggregate.attacks, "hits": aggregate.hits}
     if aggregate.blocked:
         increments["blocked"] = aggregate.blocked
@@ -55,28 +58,47 @@ def _add_op(tenant_id: str, aggregate: HourlyAggregate, guard: Mapping[str, str]
         for name, counts in getattr(aggregate, dimension).items():
             increments[attacks_prefix + name] = increments.get(attacks_prefix + name, 0) + counts.attacks
             increments[hits_prefix + name] = increments.get(hits_prefix + name, 0) + counts.hits
+    return increments
+
+
+def _kept(aggregate: HourlyAggregate) -> dict[str, set[str]]:
+    """The named IPs and endpoints of ``aggregate``, by set attribute (``kept_ips``, ``kept_endpoints``)."""
+    named = {kept: {name for name in getattr(aggregate, dimension) if name != _OTHER[dimension]}
+             for dimension, kept in _BOUNDED.items()}
+    return {kept: names for kept, names in named.items() if names}
+
+
+def _countries(aggregate: HourlyAggregate) -> dict[str, str]:
+    """The ``ic:<ip>`` attributes: each named IP's country."""
+    return {_COUNTRY_OF_IP + ip: country for ip, country in aggregate.ip_countries.items()
+            if ip in aggregate.ips and ip != OTHER_IPS}
+
+
+def _add_op(tenant_id: str, aggregate: HourlyAggregate, guard: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One UpdateItem that ADDs every counter of ``aggregate`` to its hour's item and its named IPs and endpoints
+    to the hour's sets. ``guard`` (dimension → value): fail, returning the old item, if that set is full
+    without the value."""
+    increments = _increments(aggregate)
     names = {f"#n{i}": attribute for i, attribute in enumerate(increments)}
     values: dict[str, Any] = {f":v{i}": amount for i, amount in enumerate(increments.values())}
     adds = [f"#n{i} :v{i}" for i in range(len(increments))]
+    for kept, named in _kept(aggregate).items():
+        names[f"#{kept}"], values[f":{kept}"] = kept, named
+        adds.append(f"#{kept} :{kept}")
     conditions = []
     for dimension, kept in _BOUNDED.items():
-        named = {name for name in getattr(aggregate, dimension) if name != _OTHER[dimension]}
-        if named:
-            names[f"#{dimension}"], values[f":{dimension}"] = kept, named
-            adds.append(f"#{dimension} :{dimension}")
         if guard and dimension in guard:
-            values[f":{dimension}_one"] = guard[dimension]
-            conditions.append(f"(attribute_not_exists(#{dimension}) OR size(#{dimension}) < :top "
-                              f"OR contains(#{dimension}, :{dimension}_one))")
+            names[f"#{kept}"], values[f":{dimension}_one"] = kept, guard[dimension]
+            conditions.append(f"(attribute_not_exists(#{kept}) OR size(#{kept}) < :top "
+                              f"OR contains(#{kept}, :{dimension}_one))")
     sets = ["expires_at = :expires"]
-    for i, (ip, country) in enumerate(aggregate.ip_countries.items()):
-        if ip in aggregate.ips and ip != OTHER_IPS:
-            names[f"#c{i}"], values[f":c{i}"] = _COUNTRY_OF_IP + ip, country
-            sets.append(f"#c{i} = :c{i}")
+    for i, (attribute, country) in enumerate(_countries(aggregate).items()):
+        names[f"#c{i}"], values[f":c{i}"] = attribute, country
+        sets.append(f"#c{i} = :c{i}")
     hour = utc_hour(aggregate.hour)
     update = {
         "TableName": table_name(),
-        "Key": to_attribute_values({"pk": f"{tenant_id}#hour", "sk": hour.strftime(HOUR_FORMAT)}),
+        "Key": to_attribute_values(_key(tenant_id, aggregate)),
         "UpdateExpression": f"ADD {', '.join(adds)} SET {', '.join(sets)}",
         "ExpressionAttributeNames": names,
     }
@@ -163,13 +185,32 @@ def _parts(aggregate: HourlyAggregate, size: int = 50) -> Iterator[HourlyAggrega
                               ip_countries=aggregate.ip_countries, **chunk)
 
 
+def _bounded(aggregate: HourlyAggregate) -> HourlyAggregate:
+    """``aggregate`` with its top ``TOP_PER_HOUR`` IPs and endpoints by name, the rest under "other"."""
+    return aggregate.model_copy(update={dimension: _fold(getattr(aggregate, dimension), _OTHER[dimension],
+                                                         TOP_PER_HOUR) for dimension in _BOUNDED})
+
+
 def add_aggregate(tenant_id: str, aggregate: HourlyAggregate) -> None:
-    """Add pre-counted attacks to an hour (bulk loads, demo seeding); not idempotent. It keeps its own
-    ``TOP_PER_HOUR`` IPs and endpoints by name, without checking what the hour holds already."""
-    bounded = aggregate.model_copy(update={dimension: _fold(getattr(aggregate, dimension), _OTHER[dimension],
-                                                            TOP_PER_HOUR) for dimension in _BOUNDED})
-    for part in _parts(bounded):
+    """Add pre-counted attacks to an hour (bulk loads); not idempotent. It keeps its own ``TOP_PER_HOUR`` IPs
+    and endpoints by name, without checking what the hour holds already."""
+    for part in _parts(_bounded(aggregate)):
         write([_add_op(tenant_id, part)], fallback=_add_op(tenant_id, _collapsed(part)))
+
+
+def hour_item(tenant_id: str, aggregate: HourlyAggregate) -> dict[str, Any]:
+    """The item :func:`add_aggregate` leaves in an hour that held nothing, in one piece."""
+    whole = next(_parts(_bounded(aggregate), size=10**9))  # the labels _parts gives, in one part
+    return {**_key(tenant_id, whole), **_increments(whole), **_kept(whole), **_countries(whole),
+            "expires_at": expires(utc_hour(whole.hour))}
+
+
+def put_hours(tenant_id: str, aggregates: list[HourlyAggregate]) -> None:
+    """Write hours that hold nothing yet (seeding a new tenant's demo data) in batches of 25 puts: a put
+    replaces, so each hour appears once in ``aggregates`` and is not in the table already."""
+    with table(table_name()).batch_writer() as batch:
+        for aggregate in aggregates:
+            batch.put_item(Item=hour_item(tenant_id, aggregate))
 
 
 def aggregate_of(item: dict[str, Any]) -> HourlyAggregate:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from boto3.dynamodb.conditions import Key
 
 from chalicelib.aws import security_attacks as attacks
 from chalicelib.aws import security_repo as repo
@@ -12,6 +13,7 @@ from chalicelib.aws.clients import client, table
 from chalicelib.models.reports import Figure
 from chalicelib.models.security import Counts, HourlyAggregate, Incident, Vulnerability
 from chalicelib.reports.content import build_report
+from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.pdf import render
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
@@ -268,6 +270,27 @@ def test_a_bulk_load_keeps_its_top_ips_by_name_and_folds_the_rest():
     assert aggregate.ips[attacks.OTHER_IPS].attacks == sum(range(1, 21))
     assert (aggregate.blocked, aggregate.countries) == (1, {"FR": Counts(attacks=1, hits=1)})
     assert aggregate.ip_countries == {busiest: "FR"}  # the folded address's country is not kept
+
+
+def test_seeded_hours_are_the_items_the_counters_would_have_left(fresh_process):
+    # GIVEN busy demo hours (IPs with countries, endpoints, applications) and a bulk hour with 40 IPs
+    busy = demo_security_data(period_from_key("daily", "UTC", "2026-11-23"), seed=3).aggregates[8:11]
+    ips = {f"10.1.0.{n}": Counts(attacks=n + 1, hits=2 * n + 1) for n in range(attacks.TOP_PER_HOUR + 20)}
+    bulk = HourlyAggregate(hour=T0, attacks=9, hits=9, ips=ips, ip_countries={"10.1.0.59": "FR", "10.1.0.0": "FR"})
+    hours = [*busy, bulk]
+
+    # WHEN one tenant gets them through the counters (ADD) and another through the seeding puts
+    for hour in hours:
+        repo.add_aggregate("counted", hour)
+    attacks.put_hours("seeded", hours)
+
+    # THEN both tenants hold the same items
+    def items(tenant_id: str) -> list[dict[str, Any]]:
+        found = table(get_settings().security_table).query(
+            KeyConditionExpression=Key("pk").eq(f"{tenant_id}#hour"))["Items"]
+        return [{name: value for name, value in item.items() if name != "pk"} for item in found]
+
+    assert items("seeded") == items("counted") and len(items("seeded")) == len(hours)
 
 
 def item_bytes(item: dict[str, Any]) -> int:
