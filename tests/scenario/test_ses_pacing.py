@@ -16,8 +16,8 @@ from tests.support.lambdas import run_health_check
 from tests.support.pipeline import outbox
 
 SES_LIMIT = 14  # what SES takes per second before it throttles
-# 500 notification mails in one burst: 36 seconds of sending at 14/s (BURST_EVENTS=100: the 2,000)
-INTEGRATIONS, EVENTS = 20, int(os.environ.get("BURST_EVENTS", "25"))
+# 200 notification mails in one burst: 15 seconds of sending at 14/s (BURST_EVENTS=200: the 2,000)
+INTEGRATIONS, EVENTS = 10, int(os.environ.get("BURST_EVENTS", "20"))
 
 
 class ThrottlingSes:
