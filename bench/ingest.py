@@ -32,7 +32,8 @@ from tests.support.stack_process import HttpApi, local_stack
 INTEGRATIONS = int(os.environ.get("BENCH_INTEGRATIONS", "100"))  # the default one and 99 more
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100"))
 PROBES = int(os.environ.get("BENCH_PROBES", "3"))
-PROBE_EVERY = 15.0  # seconds between the fairness probes, while the burst drains
+PROBE_EVERY = float(os.environ.get("BENCH_PROBE_EVERY", "15"))  # seconds between probes, while the burst drains
+SETTLE = float(os.environ.get("BENCH_SETTLE", "5"))  # seconds for an alert, were one due, to go out
 OPERATOR = "bench-operator"
 
 
@@ -108,7 +109,7 @@ def duplicates(api: HttpApi, quiet: Tenant, soc: str) -> tuple[dict[str, int], i
     for status, body in answers:
         assert status == 202, body
         statuses[body["results"][0]["status"]] = statuses.get(body["results"][0]["status"], 0) + 1
-    time.sleep(5)  # time for an alert, were one due, to go out
+    time.sleep(SETTLE)
     return statuses, len(alerts_sent(quiet, soc)) - sent
 
 

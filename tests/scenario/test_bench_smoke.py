@@ -17,7 +17,8 @@ SMOKE = {
     "triggers": (["bench/triggers.py"], {"BENCH_EVENTS": "3"}, "added by the triggers, per event: UpdateItem"),
     "scale": (["bench/scale.py", "--sizes", "10", "--all-due-up-to", "10"], {},
               "| report scheduler, all due | 10 |"),
-    "ingest": (["bench/ingest.py"], {"BENCH_INTEGRATIONS": "2", "BENCH_EVENTS": "2", "BENCH_PROBES": "1"},
+    "ingest": (["bench/ingest.py"], {"BENCH_INTEGRATIONS": "2", "BENCH_EVENTS": "2", "BENCH_PROBES": "1",
+                                     "BENCH_PROBE_EVERY": "1", "BENCH_SETTLE": "1"},
                "duplicates: ten parallel posts of one id"),
 }
 
