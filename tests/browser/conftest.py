@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.support.browser import admin, stack
+from tests.support.browser import SHARED, admin, stack
 
 __all__ = ["admin", "browser", "playwright", "stack"]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,3 +28,13 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
     yield chromium
     chromium.close()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The browser modules' shared stack stops when this worker leaves them."""
+    if nextitem is None or Path(str(nextitem.path)).parent != Path(str(item.path)).parent:
+        SHARED.stop()
+
+
+def pytest_sessionfinish() -> None:
+    SHARED.stop()

@@ -7,6 +7,7 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,37 @@ CLOCK_RATE = "600"
 WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 
+class SharedStack:
+    """One child stack for all the browser modules a worker runs (each start costs ~20 s of CPU: nine processes
+    import the app, the demo data is seeded and its report rendered), started by the first module that asks and
+    stopped when the worker's next test is not a browser test (tests/browser/conftest.py). A module makes its own
+    objects under names of its own, so it does not depend on running first."""
+
+    def __init__(self) -> None:
+        self._running: RunningStack | None = None
+        self._context = ExitStack()
+
+    def get(self, tmp_path_factory: pytest.TempPathFactory) -> RunningStack:
+        if self._running is None:
+            log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
+            # the service's clock runs 600x: a console session (12 h of it) would end after 72 s of one tab; the
+            # backtest form polls the preview until routing is done, past its rate limit
+            self._running = self._context.enter_context(local_stack(
+                log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE, CONSOLE_SESSION_HOURS="720",
+                TRIGGER_PREVIEW_RATE_LIMIT="1000"))
+        return self._running
+
+    def stop(self) -> None:
+        self._running = None
+        self._context.close()
+
+
+SHARED = SharedStack()
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    log = tmp_path_factory.mktemp("console-stack") / "stderr.log"
-    # the service's clock runs 600x: a console session (12 h of it) would end after 72 s of the module's one tab
-    with local_stack(log, LOCAL_SES_FAIL_DOMAIN=FAIL_DOMAIN, LOCAL_CLOCK_RATE=CLOCK_RATE,
-                     CONSOLE_SESSION_HOURS="720") as running:
-        yield running
+def stack(tmp_path_factory: pytest.TempPathFactory) -> RunningStack:
+    return SHARED.get(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
