@@ -1,4 +1,4 @@
-"""The service's tables, queues and bucket, declared once.
+"""The service's tables, queues, bucket and key, declared once.
 
 Everything else that names them is derived from here: the settings' names (and so the functions' environment
 variables), the template's resources and environment (``python -m deploy.declared`` writes them into
@@ -135,8 +135,25 @@ EVENT_TARGET_DEAD_LETTERS = Queue(None, "EventTargetDeadLetterQueue", "event-tar
 
 QUEUES = (DELIVERY_QUEUE, REPORT_QUEUE, TRIGGER_QUEUE, ROUTE_QUEUE, ASYNC_DEAD_LETTERS, EVENT_TARGET_DEAD_LETTERS)
 
+@dataclass(frozen=True)
+class Key:
+    """A symmetric KMS key (rotated yearly, kept when the stack goes: what it sealed is unreadable without it).
+    Locally and in the tests it is named by its alias ``alias/email-report-<short>``; on AWS the setting is its id."""
+
+    setting: str
+    logical_id: str
+    short: str
+
+    @property
+    def name(self) -> str:
+        return f"alias/{APP}-{self.short}"
+
+
 REPORTS_BUCKET = Bucket("reports_bucket", "ReportsBucket", "reports",
                         (Folder("reports/", 400), Folder("previews/", 7)))  # reports.jobs' object keys
 
-SETTINGS: dict[str, Table | Queue | Bucket] = {
-    declared.setting: declared for declared in (*TABLES, *QUEUES, REPORTS_BUCKET) if declared.setting}
+# seals the integrations' PDF passwords (aws.secrets.seal), each bound to its tenant and integration
+SECRETS_KEY = Key("secrets_key", "SecretsKey", "secrets")
+
+SETTINGS: dict[str, Table | Queue | Bucket | Key] = {
+    declared.setting: declared for declared in (*TABLES, *QUEUES, REPORTS_BUCKET, SECRETS_KEY) if declared.setting}

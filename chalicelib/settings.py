@@ -43,6 +43,7 @@ class Settings(BaseModel):
     trigger_queue: str = resources.TRIGGER_QUEUE.name
     route_queue: str = resources.ROUTE_QUEUE.name
     reports_bucket: str = resources.REPORTS_BUCKET.name
+    secrets_key: str = resources.SECRETS_KEY.name  # KMS key id, ARN or alias
     # SES bounces and complaints: published by the configuration set (empty: none, e.g. moto) to this topic
     ses_configuration_set: str = ""
     ses_max_send_rate: float | None = Field(None, gt=0)  # messages/s; unset: SES's MaxSendRate (GetSendQuota)

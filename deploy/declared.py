@@ -1,4 +1,4 @@
-"""Write the declared tables, queues and bucket (``chalicelib/resources.py``) into the merge template.
+"""Write the declared tables, queues, bucket and key (``chalicelib/resources.py``) into the merge template.
 
 ``.chalice/resources.json`` stays the file Chalice merges and a reader opens; its tables, queues (with their
 dead-letter queues), bucket and the functions' environment variables that name them are generated from the
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import resources as declaration
-from chalicelib.resources import Bucket, Queue, Table
+from chalicelib.resources import Bucket, Key, Queue, Table
 
 TEMPLATE = Path(__file__).resolve().parents[1] / ".chalice" / "resources.json"
-DECLARED_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"})
+DECLARED_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket", "AWS::KMS::Key"})
 _KEPT = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
 Resource = dict[str, Any]
@@ -80,12 +80,24 @@ def bucket(declared: Bucket) -> Resource:
             for folder in declared.folders]}}}
 
 
+def key(declared: Key) -> Resource:
+    """A symmetric key the account administers (the default key policy: IAM policies grant its use)."""
+    return {"Type": "AWS::KMS::Key", **_KEPT, "Properties": {
+        "Description": {"Fn::Sub": f"{declaration.APP}-${{Stage}}-{declared.short}"},
+        "EnableKeyRotation": True, "PendingWindowInDays": 30,
+        "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "AccountAdministers", "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+            "Action": "kms:*", "Resource": "*"}]}}}
+
+
 def resources() -> dict[str, Resource]:
     """Logical id → resource, for everything declared."""
     found = {declared.logical_id: table(declared) for declared in declaration.TABLES}
     for declared in declaration.QUEUES:
         found.update(queues(declared))
     found[declaration.REPORTS_BUCKET.logical_id] = bucket(declaration.REPORTS_BUCKET)
+    found[declaration.SECRETS_KEY.logical_id] = key(declaration.SECRETS_KEY)
     return found
 
 

@@ -5,7 +5,7 @@ agree."""
 import json
 
 from chalicelib.aws.clients import client
-from chalicelib.resources import QUEUES, REPORTS_BUCKET, TABLES, Queue, Table
+from chalicelib.resources import QUEUES, REPORTS_BUCKET, SECRETS_KEY, TABLES, Queue, Table
 from chalicelib.settings import Settings
 from deploy import declared
 
@@ -46,13 +46,20 @@ def _create_bucket(name: str) -> None:
          "Expiration": {"Days": rule["ExpirationInDays"]}} for rule in props["LifecycleConfiguration"]["Rules"]]})
 
 
+def _create_key(alias: str) -> None:
+    """The key, named by the alias the settings give (moto, like KMS, makes up the key's id)."""
+    kms = client("kms")
+    kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key(Description=alias)["KeyMetadata"]["KeyId"])
+
+
 def create_all(settings: Settings) -> None:
-    """Create every table, every queue a function names (AWS alone fills the others) and the bucket; verify the
-    sender identity in SES."""
+    """Create every table, every queue a function names (AWS alone fills the others), the bucket and the key;
+    verify the sender identity in SES."""
     for table in TABLES:
         _create_table(getattr(settings, table.setting), table)
     for queue in QUEUES:
         if queue.setting:
             _create_queue(getattr(settings, queue.setting), queue)
     _create_bucket(getattr(settings, REPORTS_BUCKET.setting))
+    _create_key(getattr(settings, SECRETS_KEY.setting))
     client("ses").verify_email_identity(EmailAddress=settings.sender_email)

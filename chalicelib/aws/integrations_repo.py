@@ -41,10 +41,11 @@ def _name_key(tenant_id: str, name: str) -> dict[str, str]:
 def _item(integration: Integration) -> dict[str, Any]:
     return {
         **key(integration.tenant_id, integration.id),
-        **integration.model_dump(mode="json", exclude={"suppressed_addresses", "warning", "health",
-                                                       "health_detail", "next_reports"}),  # computed on read
+        **integration.model_dump(mode="json", exclude={  # computed on read
+            "suppressed_addresses", "warning", "health", "health_detail", "next_reports", "pdf_password_set"}),
         "version": integration.version, "failure_window_baseline": list(integration.failure_window_baseline),
         **({"unsubscribe_key": integration.unsubscribe_key} if integration.unsubscribe_key else {}),
+        **({"pdf_password_sealed": integration.pdf_password_sealed} if integration.pdf_password_sealed else {}),
     }
 
 

@@ -88,13 +88,16 @@ def mark_enqueued(report: Report, integration_id: str, delivery_id: str) -> None
                          ExpressionAttributeValues={":yes": True, ":delivery": delivery_id})
 
 
-def put_link(tenant_id: str, digest: str, report_id: str, expires: datetime) -> None:
+def put_link(tenant_id: str, digest: str, report_id: str, expires: datetime, object_key: str | None = None) -> None:
+    """A report's emailed link; ``object_key``: it serves that copy (a protected one) instead of the report's PDF."""
     _table().put_item(Item={"tenant_id": tenant_id, "sk": LINK + digest, "report_id": report_id,
                             "link_expires_at": expires.isoformat(),
-                            "expires_at": clock.expiry(expires, timedelta(days=LINK_KEPT_DAYS))})
+                            "expires_at": clock.expiry(expires, timedelta(days=LINK_KEPT_DAYS)),
+                            **({"object_key": object_key} if object_key else {})})
 
 
-def get_link(tenant_id: str, digest: str) -> tuple[str, datetime] | None:
-    """The report id and expiry of a link, if it exists."""
+def get_link(tenant_id: str, digest: str) -> tuple[str, datetime, str | None] | None:
+    """The report id, expiry and served copy (``None``: the report's PDF) of a link, if it exists."""
     item = _table().get_item(Key={"tenant_id": tenant_id, "sk": LINK + digest}, ConsistentRead=True).get("Item")
-    return (str(item["report_id"]), datetime.fromisoformat(str(item["link_expires_at"]))) if item else None
+    return (str(item["report_id"]), datetime.fromisoformat(str(item["link_expires_at"])),
+            str(item["object_key"]) if "object_key" in item else None) if item else None

@@ -16,6 +16,7 @@ VULN_LEVELS = (("vuln_high", "High risk"), ("vuln_medium", "Medium risk"), ("vul
 # The integration fields the form shows: a save changes these and nothing else.
 FIELDS = ("name", "emails", "events", "notifications", "attach_data", "sla_reminders", "report_hour",
           "quiet_hours")
+PASSWORD = "pdf_password"  # write-only: never shown, changed only when typed or removed (not in FIELDS)
 _FRIENDLY = {"string_too_short": "Enter a name.", "missing": "This field is required."}
 
 
@@ -35,6 +36,8 @@ class IntegrationForm:
     report_hour: int | str = 0  # as typed when not a number, for the model's own error
     quiet_start: str = ""  # both empty: no quiet hours
     quiet_end: str = ""
+    pdf_password: str = field(default="", repr=False)  # as typed in this request only: a page never shows it
+    remove_password: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,7 +63,9 @@ class IntegrationForm:
                    sla_reminders="sla_reminders" in form.get("options", []),
                    report_hour=_number((form.get("report_hour") or ["0"])[0]),
                    quiet_start=(form.get("quiet_start") or [""])[0].strip(),
-                   quiet_end=(form.get("quiet_end") or [""])[0].strip())
+                   quiet_end=(form.get("quiet_end") or [""])[0].strip(),
+                   pdf_password=(form.get(PASSWORD) or [""])[0],
+                   remove_password="remove_password" in form.get("options", []))
 
     def events(self) -> list[str]:
         chosen = self.reports + (["system"] if self.system else [])
@@ -78,25 +83,30 @@ class IntegrationForm:
                                                      "attach_data": self.attach_data,
                                                      "sla_reminders": self.sla_reminders,
                                                      "report_hour": self.report_hour,
-                                                     "quiet_hours": self.quiet_hours()})
+                                                     "quiet_hours": self.quiet_hours(),
+                                                     **({PASSWORD: self.pdf_password} if self.pdf_password else {})})
         except ValidationError as exc:
             for error in exc.errors(include_url=False):  # every rejected address, each with its own message
                 name, message = str(error["loc"][0]) if error["loc"] else "name", _message(error)
                 said = self.errors.get(name)
                 self.errors[name] = message if said is None or message in said else f"{said} {message}"
             return None
+        if self.pdf_password and self.remove_password:
+            self.errors[PASSWORD] = "Type a new password or remove the protection, not both."
         return None if self.errors else data
 
     def changes(self, data: IntegrationCreate) -> dict[str, Any]:
         """What a save of an existing integration writes: the fields the form shows, so anything set elsewhere (the
-        API) stays as it is."""
-        return data.model_dump(include=set(FIELDS))
+        API) stays as it is; the PDF password only when one was typed (a new one) or its removal ticked."""
+        password = {PASSWORD: data.pdf_password} if data.pdf_password else {PASSWORD: None} if self.remove_password \
+            else {}
+        return data.model_dump(include=set(FIELDS)) | password
 
     def refused(self, error: AppError) -> bool:
         """Show the service's answer next to its field; ``False`` when it concerns no field of the form."""
         for detail in error.details:
             name = str(detail.get("path", "")).split(".")[0]
-            if name in FIELDS:
+            if name in FIELDS or name == PASSWORD:
                 said = error.message if error.status == 409 else str(detail.get("message") or error.message)
                 self.errors.setdefault(name, capitalised(said))
         return bool(self.errors)

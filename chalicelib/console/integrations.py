@@ -14,6 +14,7 @@ from chalicelib.console.web import Session, field, page
 from chalicelib.digests.outlook import Outlook, outlook
 from chalicelib.integrations import health, service
 from chalicelib.models.integrations import Integration, IntegrationCreate, IntegrationUpdate, TestResult
+from chalicelib.reports import service as reports
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
 from chalicelib.wiring import stores
@@ -65,7 +66,9 @@ def integrations(session: Session) -> Response:
 
 def _form_page(session: Session, form: IntegrationForm, integration: Integration | None = None,
                result: TestResult | None = None, status_code: int = 200) -> Response:
-    flagged = health.flag(stores(), suppressions.flag(integration), clock.now()) if integration else None
+    now = clock.now()
+    flagged = health.flag(stores(), suppressions.flag(integration), now).model_copy(update={
+        "next_reports": reports.next_reports(session.tenant, integration, now)}) if integration else None
     return session.render("integration_form.html", status_code, form=form, integration=flagged, result=result,
                           frequencies=FREQUENCIES, vuln_levels=VULN_LEVELS, notice=_notice())
 
@@ -80,7 +83,8 @@ def _submit(session: Session, form: dict[str, list[str]], current: Integration |
     def act(data: IntegrationCreate) -> Response:
         if field(form, "action") == "test":
             checks.rate_limit(session.tenant_id, current.id if current else "draft")
-            return _form_page(session, draft, current, result=checks.run(session.tenant, data))
+            saved = None if draft.remove_password else current  # its PDF password, unless one is typed
+            return _form_page(session, draft, current, result=checks.run(session.tenant, data, saved))
         if current is None:
             service.create(stores(), session.tenant_id, data)
             return web.redirect(web.url("/integrations", notice="created"))

@@ -19,7 +19,7 @@ from chalicelib.events.samples import KINDS, sample
 from chalicelib.models.digests import DigestEntry, DigestFrequency
 from chalicelib.models.integrations import Integration, IntegrationCreate, TestResult, TestStep
 from chalicelib.models.tenants import Tenant
-from chalicelib.reports import generation
+from chalicelib.reports import generation, protection
 from chalicelib.reports.periods import FREQUENCIES
 from chalicelib.settings import get_settings
 from chalicelib.suppressions import service as suppressions
@@ -85,8 +85,20 @@ def _sample_digest(tenant: Tenant, draft: IntegrationCreate | Integration, sampl
     return digest_mails.render(tenant.name, tenant.timezone, draft.notifications, period.label(), entries, test=True)
 
 
-def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
-    """Each step with its outcome; sends happen only if mail can go out, and never to suppressed addresses."""
+def _sample_password(draft: IntegrationCreate | Integration, saved: Integration | None) -> str | None:
+    """What the sample report is protected with, as the real ones would be: the password typed (a draft's), else
+    the saved integration's; so a recipient can check that the password opens it."""
+    if isinstance(draft, IntegrationCreate) and draft.pdf_password is not None:
+        typed = draft.pdf_password.get_secret_value()
+        protection.check(typed)
+        return typed
+    owner = draft if isinstance(draft, Integration) else saved
+    return protection.password_of(owner) if owner else None
+
+
+def run(tenant: Tenant, draft: IntegrationCreate | Integration, saved: Integration | None = None) -> TestResult:
+    """Each step with its outcome; sends happen only if mail can go out, and never to suppressed addresses.
+    ``saved``: the integration a draft edits, whose PDF password the sample report takes unless one is typed."""
     now = clock.now()
     kinds = [kind for kind in KINDS if kind in draft.events]
     recipients, suppressed = suppressions.split(tenant.id, draft.emails)
@@ -110,9 +122,11 @@ def run(tenant: Tenant, draft: IntegrationCreate | Integration) -> TestResult:
         if draft.notifications != "instant":
             steps.append(_send_step(f"send_digest_{draft.notifications}", recipients,
                                     _sample_digest(tenant, draft, samples, now), tags, listing))
+        password = _sample_password(draft, saved)
         for frequency in FREQUENCIES:
             if f"report_{frequency}" in draft.events:
-                content = report_mails.sample(tenant.name, *generation.sample(tenant, frequency, now))
+                content = report_mails.sample(tenant.name, *generation.sample(tenant, frequency, now, password),
+                                              protected=password is not None)
                 steps.append(_send_step(f"send_report_{frequency}", recipients, content, tags, listing))
     else:
         steps.append(TestStep(step="send", ok=False, detail="nothing sent: see the failed step above"))

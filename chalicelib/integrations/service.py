@@ -15,7 +15,7 @@ from chalicelib.models.integrations import (
     Unsubscribed,
     new_unsubscribe_key,
 )
-from chalicelib.reports import schedules
+from chalicelib.reports import protection, schedules
 from chalicelib.stores import Stores
 from chalicelib.triggers import service as trigger_service
 
@@ -37,6 +37,9 @@ def new_integration(tenant_id: str, name: str, emails: list[str], events: list[s
 def create(stores: Stores, tenant_id: str, data: IntegrationCreate) -> Integration:
     integration = new_integration(tenant_id, data.name, data.emails, data.events, data.notifications,
                                   data.attach_data, data.sla_reminders, data.report_hour, data.quiet_hours)
+    if data.pdf_password is not None:
+        sealed = protection.seal(tenant_id, integration.id, data.pdf_password)
+        integration = integration.model_copy(update={"pdf_password_sealed": sealed})
     stores.integrations.create(integration)
     schedules.follow(stores, None, integration)
     return integration
@@ -82,9 +85,17 @@ def _addresses_changed(current: Integration, changes: dict[str, object]) -> bool
 
 
 def update(stores: Stores, tenant_id: str, integration_id: str, patch: IntegrationUpdate) -> Integration:
-    """New addresses are the usual fix of a failing integration: they start a fresh failure window too."""
+    """New addresses are the usual fix of a failing integration: they start a fresh failure window too. A PDF
+    password is sealed once the integration is found, once however often the write is retried (``null``: the
+    protection goes)."""
+    sealed: dict[str, object] = {}
+
     def edit(current: Integration) -> dict[str, object]:
-        changes = {name: getattr(patch, name) for name in patch.model_fields_set}  # models stay models
+        if "pdf_password" in patch.model_fields_set and not sealed:
+            sealed["pdf_password_sealed"] = protection.seal(tenant_id, current.id, patch.pdf_password)
+        changes = {name: getattr(patch, name) for name in patch.model_fields_set - {"pdf_password"}}  # models stay
+        if sealed.get("pdf_password_sealed") != current.pdf_password_sealed:  # removing none changes nothing
+            changes |= sealed
         if not _addresses_changed(current, changes):
             return changes
         return {**changes, **_fresh_window(stores, current), **_added_back(current, changes["emails"])}

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
+from pydantic import AfterValidator, Field, SecretStr, StrictBool, StrictInt, computed_field, model_validator
 
 from chalicelib.models.common import Emails, Model, Name, Patch, Strict
 from chalicelib.models.events import EVENT_TYPES, VULN_EVENTS, EventType
@@ -38,6 +38,27 @@ REPORT_HOUR_HELP = ("the hour (0-23, the tenant's local time) at which reports a
                     "that ended is sent at that hour of the next day; a skipped spring hour moves to the next valid "
                     "time, a repeated autumn hour is taken once")
 ReportHour = Annotated[StrictInt, Field(ge=0, le=23, description=REPORT_HOUR_HELP)]
+
+
+PDF_PASSWORD_HELP = ("write-only: the password that opens the report PDFs this integration is mailed (AES-256); "
+                     "8-127 characters, at most 127 bytes in UTF-8; never returned, never mailed; on update null "
+                     "removes the protection (docs/reports.md, Protected PDFs)")
+
+
+PDF_PASSWORD_LENGTH = (8, 127)  # PDF 2.0 reads at most 127 bytes of a password (ISO 32000-2, 7.6.4.3.3)
+
+
+def _pdf_password_length(value: SecretStr) -> SecretStr:
+    """The length rule here; what a PDF reader can type back (SASLprep) is fpdf2's, checked where passwords are
+    sealed (``reports.protection``). Messages never quote the password."""
+    if not PDF_PASSWORD_LENGTH[0] <= len(value.get_secret_value()) <= PDF_PASSWORD_LENGTH[1]:
+        raise ValueError("a PDF password has {} to {} characters".format(*PDF_PASSWORD_LENGTH))
+    return value
+
+
+PdfPassword = Annotated[SecretStr, AfterValidator(_pdf_password_length), Field(
+    description=PDF_PASSWORD_HELP, json_schema_extra={"minLength": PDF_PASSWORD_LENGTH[0],
+                                                      "maxLength": PDF_PASSWORD_LENGTH[1]})]
 
 
 QUIET_HOURS_HELP = ("a local time range of the tenant's time zone (it may cross midnight) during which notifications "
@@ -99,6 +120,11 @@ class Integration(Model):
     next_reports: dict[ReportFrequency, datetime] = Field(default_factory=dict, description=(
         "when the next report of each frequency it takes goes out, in the tenant's zone (empty while disabled)"))
     quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
+    pdf_password_sealed: str | None = Field(None, exclude=True)  # KMS ciphertext (reports.protection), never shown
+
+    @computed_field(description="whether its report PDFs are password-protected (the password is write-only)")
+    def pdf_password_set(self) -> bool:
+        return self.pdf_password_sealed is not None
 
     def subscribes(self, event_type: str) -> bool:
         return event_type in self.events
@@ -113,10 +139,11 @@ class IntegrationCreate(Strict):
     sla_reminders: StrictBool = Field(False, description=SLA_REMINDERS_HELP)
     report_hour: ReportHour = 0
     quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
+    pdf_password: PdfPassword | None = None
 
 
 class IntegrationUpdate(Patch):
-    NULLABLE = frozenset({"quiet_hours"})
+    NULLABLE = frozenset({"quiet_hours", "pdf_password"})
 
     name: Name | None = None
     emails: Emails | None = None
@@ -126,6 +153,7 @@ class IntegrationUpdate(Patch):
     sla_reminders: StrictBool | None = None
     report_hour: ReportHour | None = None
     quiet_hours: QuietHours | None = Field(None, description=QUIET_HOURS_HELP)
+    pdf_password: PdfPassword | None = None
 
 
 class IntegrationPage(Model):

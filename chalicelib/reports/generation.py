@@ -31,7 +31,7 @@ from chalicelib.models.security import SecurityData
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.trends import TrendPoint
 from chalicelib.observability import count, logger, milliseconds
-from chalicelib.reports import data_files, links, reminders, scheduler, trends
+from chalicelib.reports import data_files, links, protection, reminders, scheduler, trends
 from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
 from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
@@ -85,13 +85,17 @@ def _trends(tenant: Tenant, period: Period, current: SecurityData, now: datetime
 
 
 def _render(tenant: Tenant, period: Period) -> tuple[ReportData, bytes]:
+    data = content_of(tenant, period)
+    return data, _pdf(data)
+
+
+def _pdf(data: ReportData, password: str | None = None) -> bytes:
     from chalicelib.reports import pdf  # fpdf2 only where reports are rendered, not in every API cold start
 
-    data = content_of(tenant, period)
     started = time.perf_counter()
-    document = pdf.render(data, get_settings().product_name)
+    document = pdf.render(data, get_settings().product_name, password)
     milliseconds("ReportRenderTime", (time.perf_counter() - started) * 1000)
-    return data, document
+    return document
 
 
 def _report(tenant: Tenant, period: Period, key: str, data: ReportData, size: int, rid: str,
@@ -114,6 +118,7 @@ def generate(tenant: Tenant, period: Period) -> Report:
     data, document = _render(tenant, period)
     key = object_key(tenant, period)
     blobs.put(key, document)
+    blobs.put(protection.source_key(key), data.model_dump_json().encode(), "application/json")
     data_files.store(key, data)
     report = _report(tenant, period, key, data, len(document), rid, document)
     if not reports_repo.create(report):  # a concurrent worker stored it first: use theirs
@@ -141,28 +146,50 @@ def _data_size(tenant: Tenant, report: Report) -> int:
     return blobs.size(key)
 
 
-def _mail(tenant: Tenant, report: Report, with_data: bool) -> _Mail:
+def protected_copy(tenant: Tenant, report: Report, integration: Integration, password: str) -> tuple[str, int]:
+    """The S3 key and size of ``integration``'s copy of the report, encrypted with its password, rendered now from
+    the content the report was rendered from (a report stored before that content was kept: from the stored data)."""
+    source = protection.source_key(report.object_key)
+    data = protection.source(blobs.get(source)) if blobs.exists(source) else content_of(
+        tenant, period_from_key(report.frequency, report.timezone, report.period_key))
+    document = _pdf(data, password)
+    key = protection.copy_key(report, integration.id)
+    blobs.put(key, document)
+    return key, len(document)
+
+
+def _mail(tenant: Tenant, report: Report, with_data: bool, protected: tuple[str, int] | None = None) -> _Mail:
     """The report's email and the S3 keys of its attachments (the PDF, and the CSV zip ``with_data``), or, when
     they are above the attachment limit together, no attachment and links to both: a reader gets the whole
-    report either way, never half of it attached."""
-    size = report.size_bytes + (_data_size(tenant, report) if with_data else 0)
+    report either way, never half of it attached. A ``protected`` copy (key, size) takes the PDF's place, and
+    its link serves that copy; the data, which no PDF password covers, is then left to the signed-in API/console."""
+    pdf_key, pdf_size = protected or (report.object_key, report.size_bytes)
+    locked = {"protected": protected is not None, "data_withheld": with_data and protected is not None}
+    with_data = with_data and protected is None
+    size = pdf_size + (_data_size(tenant, report) if with_data else 0)
     if size > get_settings().report_attachment_limit_bytes:
-        link, expires = links.email_link(report)
-        return _Mail(mails.mail(tenant.name, report, link, expires, with_data=with_data, size=size), None, None)
-    return _Mail(mails.mail(tenant.name, report, with_data=with_data, size=size), report.object_key,
+        link, expires = links.email_link(report, pdf_key if protected else None)
+        return _Mail(mails.mail(tenant.name, report, link, expires, with_data=with_data, size=size, **locked),
+                     None, None)
+    return _Mail(mails.mail(tenant.name, report, with_data=with_data, size=size, **locked), pdf_key,
                  data_files.zip_key(report.object_key) if with_data else None)
 
 
 def deliver(tenant: Tenant, report: Report, integrations: list[Integration]) -> int:
-    """One delivery per integration (active, subscribed) that has not had this report; returns how many."""
+    """One delivery per integration (active, subscribed) that has not had this report; returns how many. A
+    password-protected integration gets its own encrypted copy (``reports.protection``), made with its delivery,
+    so its retries send that same copy."""
     made: dict[bool, _Mail] = {}  # with the data or not: each made on its first claim (a repeated job makes no link)
     sent = 0
     for integration in integrations:
         if not reports_repo.claim(report, integration.id, clock.now()):
             continue
-        if integration.attach_data not in made:
-            made[integration.attach_data] = _mail(tenant, report, integration.attach_data)
-        mail = made[integration.attach_data]
+        if (password := protection.password_of(integration)) is not None:  # a copy and a mail of its own
+            mail = _mail(tenant, report, integration.attach_data, protected_copy(tenant, report, integration, password))
+        elif integration.attach_data in made:
+            mail = made[integration.attach_data]
+        else:
+            mail = made[integration.attach_data] = _mail(tenant, report, integration.attach_data)
         threaded = replace(mail.content, thread=threads.report(tenant.id, integration.id, report.frequency))
         delivery = outbox.enqueue(integration, threaded, report.period_end, f"report:{report.id}", kind="report",
                                   event_type=f"report_{report.frequency}", attachment_key=mail.attachment_key,
@@ -239,10 +266,11 @@ def preview(tenant: Tenant, period: Period, output: PreviewFormat = "pdf") -> Re
     return data_files.preview(tenant, _report(tenant, period, key, data, size, rid), data, output)
 
 
-def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report, bytes]:
+def sample(tenant: Tenant, frequency: Frequency, now: datetime, password: str | None = None) -> tuple[Report, bytes]:
     """Test integration's sample report: made-up data for the last complete period and its PDF (nothing
     stored, nothing counted), every page marked SAMPLE. Never the tenant's real figures: a test may go to a
-    draft's addresses nobody has confirmed yet, and a forwarded sample must not pass for a report."""
+    draft's addresses nobody has confirmed yet, and a forwarded sample must not pass for a report. ``password``:
+    encrypted as a protected integration's reports are."""
     from chalicelib.reports import pdf
 
     period = last_complete(frequency, tenant.timezone, now)
@@ -250,5 +278,5 @@ def sample(tenant: Tenant, frequency: Frequency, now: datetime) -> tuple[Report,
     previous = demo_security_data(period.previous(), vulnerabilities=10, incidents=5, seed=8)
     data = build_report(tenant.name, period, current, previous, generated_at=now,
                         sla_days=tenant.sla_days.model_dump()).model_copy(update={"sample": True})
-    document = pdf.render(data, get_settings().product_name)
+    document = pdf.render(data, get_settings().product_name, password)
     return _report(tenant, period, "", data, len(document), f"sample-{frequency}-{period.key}"), document

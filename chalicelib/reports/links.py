@@ -38,12 +38,13 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def email_link(report: Report) -> tuple[str, datetime]:
-    """A new link to ``report`` for its email, valid ``REPORT_LINK_SECONDS``, and when it expires."""
+def email_link(report: Report, copy_key: str | None = None) -> tuple[str, datetime]:
+    """A new link to ``report`` for its email, valid ``REPORT_LINK_SECONDS``, and when it expires; ``copy_key``:
+    the link serves that copy of it (an integration's password-protected PDF), and not its data."""
     settings = get_settings()
     secret = secrets.token_urlsafe(32)
     expires = clock.shift(clock.now(), timedelta(seconds=settings.report_link_seconds))
-    reports_repo.put_link(report.tenant_id, _digest(secret), report.id, expires)
+    reports_repo.put_link(report.tenant_id, _digest(secret), report.id, expires, copy_key)
     return f"{settings.console_url.rstrip('/')}{EMAIL_LINK_PATH}{report.tenant_id}.{secret}", expires
 
 
@@ -56,13 +57,17 @@ def follow(link: str, data: bool = False) -> ReportDownload:
         else None
     if found is None:
         raise NotFound("This download link is not valid. Check that it was copied whole from the email.")
-    report_id, expires = found
+    report_id, expires, copy_key = found
     if clock.now() >= expires:
         raise Gone(f"This download link expired on {expires:%Y-%m-%d %H:%M} UTC. "
                    "Sign in to the console to download the report from its Reports page.")
     tenant, report = tenants_repo.get(tenant_id), reports_repo.get(tenant_id, report_id)
     if tenant is None or report is None:
         raise NotFound("The report of this link no longer exists.")
+    if copy_key is not None:  # a protected copy: its data, which no password covers, is for signed-in readers only
+        if data:
+            raise NotFound("This report is password-protected: sign in to the console to download its data.")
+        return download(tenant, report, file=(copy_key, filename(tenant.name, report.frequency, report.period_key)))
     if data:
         from chalicelib.reports.data_files import zip_key, zip_name  # which imports this module
 

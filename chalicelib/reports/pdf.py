@@ -3,7 +3,10 @@ the headline cards and the attack sections here; the record sections in :mod:`~c
 the page and table primitives in :mod:`~chalicelib.reports.pdf_layout`.
 """
 
+import secrets
 from collections.abc import Sequence
+
+from fpdf.enums import EncryptionMethod
 
 from chalicelib.models.reports import Figure
 from chalicelib.reports.content import Ranked, ReportData, Sentence
@@ -308,9 +311,13 @@ def _empty(pdf: Document, report: ReportData) -> None:
                                        f"{number(before[1])} incidents.")
 
 
-def render(report: ReportData, product: str = "Email Report") -> bytes:
-    """The report as PDF bytes."""
+def render(report: ReportData, product: str = "Email Report", password: str | None = None) -> bytes:
+    """The report as PDF bytes; with ``password``, encrypted with AES-256 (metadata too) and opened only with it
+    (the owner password, which lifts the encryption, is random and kept nowhere)."""
     pdf = Document(report, clean(product))
+    if password is not None:
+        pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,
+                           encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True)
     pdf.set_title(f"{clean(report.tenant_name)} – {title(report)} – {report.period_key}")
     pdf.set_author(pdf.product)
     pdf.set_creation_date(report.generated_at)

@@ -43,7 +43,7 @@ def test_create_from_a_comma_separated_string(acme: TenantHandle) -> None:
         "health_detail": None, "unsubscribed": [],
         "notifications": "instant", "attach_data": False, "sla_reminders": False, "report_hour": 0,
         "next_reports": {"weekly": "2026-11-30T00:00:00Z"},
-        "quiet_hours": None,
+        "quiet_hours": None, "pdf_password_set": False,
     }
     # AND it is stored with a name claim, and reads back the same
     assert f"int#{body['id']}" in sort_keys(acme) and "name#soc" in sort_keys(acme)

@@ -80,6 +80,10 @@ def test_the_integration_schemas_come_from_the_models(document: dict[str, Any]) 
     assert {"string", "array"} == {option["type"] for option in create["properties"]["emails"]["anyOf"]}
     integration = schemas["Integration"]
     assert "tenant_id" not in integration["properties"] and "version" not in integration["properties"]
+    # the PDF password is write-only: taken on create and update, never in an answer
+    assert create["properties"]["pdf_password"]["anyOf"][0]["writeOnly"] is True
+    assert {"pdf_password", "pdf_password_sealed"}.isdisjoint(integration["properties"])
+    assert integration["properties"]["pdf_password_set"]["type"] == "boolean"
     entry = document["paths"]["/v1/integrations"]["get"]
     assert {p["name"] for p in entry["parameters"] if p["in"] == "query"} == {"limit", "cursor"}
 
@@ -106,7 +110,7 @@ def test_patch_bodies_offer_no_null(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     for name in ("IntegrationUpdate", "TenantUpdate", "TriggerUpdate"):
         for field, prop in schemas[name]["properties"].items():
-            assert ("null" in json.dumps(prop)) == (field == "quiet_hours"), (name, field)
+            assert ("null" in json.dumps(prop)) == (field in {"quiet_hours", "pdf_password"}), (name, field)
 
 
 def test_an_event_batch_describes_each_platform_event_with_its_data(document: dict[str, Any]) -> None:

@@ -114,6 +114,16 @@ def _secret(operation: str, params: Mapping[str, Any], where: Where) -> list[Use
                 else where.arn("secretsmanager", f"secret:{secret}-??????"))]
 
 
+def _kms(operation: str, params: Mapping[str, Any], where: Where) -> list[Use]:
+    """A key named by id, ARN or alias (the tests' settings name the key by its alias, which stands for it here as
+    the template's key ARN does on AWS), with the encryption context's pairs as condition keys."""
+    key = params["KeyId"]
+    context = tuple((f"kms:EncryptionContext:{name}", value)
+                    for name, value in sorted(params.get("EncryptionContext", {}).items()))
+    return [Use(f"kms:{operation}", key if key.startswith("arn:") else where.arn("kms", key if key.startswith(
+        "alias/") else f"key/{key}"), context)]
+
+
 _SERVICES: dict[str, Callable[[str, Mapping[str, Any], Where], list[Use]]] = {
     "dynamodb": _dynamodb, "sqs": _sqs, "s3": _s3, "ses": _ses,
     "sesv2": lambda operation, params, where: _ses(operation, params, where) if operation == "SendEmail"
@@ -121,6 +131,7 @@ _SERVICES: dict[str, Callable[[str, Mapping[str, Any], Where], list[Use]]] = {
     "sns": lambda operation, params, _: [Use(f"sns:{operation}", params.get("TopicArn") or params["TargetArn"])],
     "cloudwatch": lambda operation, _, __: [Use(f"cloudwatch:{operation}", "*")],
     "secretsmanager": _secret,
+    "kms": _kms,
 }
 
 
@@ -195,6 +206,7 @@ def allows(statements: list[Mapping[str, Any]], use: Use) -> bool:
 
 _ARNS = {"AWS::DynamoDB::Table": ("dynamodb", "table/{}"), "AWS::SQS::Queue": ("sqs", "{}"),
          "AWS::SNS::Topic": ("sns", "{}"), "AWS::SecretsManager::Secret": ("secretsmanager", "secret:{}-*"),
+         "AWS::KMS::Key": ("kms", "{}"),
          "AWS::Serverless::Function": ("lambda", "function:{}"), "AWS::Lambda::Function": ("lambda", "function:{}"),
          "AWS::Logs::LogGroup": ("logs", "log-group:{}:*")}
 

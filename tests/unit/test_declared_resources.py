@@ -64,7 +64,7 @@ def test_a_drifted_template_is_named_resource_by_resource(template: dict[str, An
 
 
 def test_the_settings_name_each_declared_resource_by_its_declared_name() -> None:
-    named = {field for field in Settings.model_fields if field.endswith(("_table", "_queue", "_bucket"))}
+    named = {field for field in Settings.model_fields if field.endswith(("_table", "_queue", "_bucket", "_key"))}
 
     assert sorted(named ^ set(SETTINGS)) == [], "a resource setting without a declaration, or the other way round"
     assert {field: Settings.model_fields[field].default for field in named} == {
