@@ -223,6 +223,21 @@ def test_reports_page_previews_a_report(admin: Page) -> None:
     shoot(admin, "reports-1280")
 
 
+def test_reports_page_lists_the_demo_weeks_run_with_its_stages_and_recipients(admin: Page) -> None:
+    admin.goto("/console/reports")
+    sent = admin.locator(".runs tr.run-sent")
+    deadline = time.monotonic() + 60
+    while not sent.count():  # the stack seeds two weeks of demo data before it queues the week's report
+        assert time.monotonic() < deadline, "the demo week's report run was not sent"
+        time.sleep(1)
+        admin.reload()
+    row = sent.filter(has_text="Weekly").first
+    for stage in ("Queued", "Rendered", "Stored", "Handed to delivery"):
+        expect(row).to_contain_text(stage)
+    expect(row.locator(".run-integration").filter(has_text="security@demo.example")).to_contain_text("Sent")
+    shoot(admin, "reports-runs-1280")
+
+
 def test_a_viewer_sees_no_buttons(browser: Browser, stack: RunningStack) -> None:
     viewer_token = api(stack, "POST", "/v1/tokens", {"name": "auditor", "role": "viewer"})["token"]
     context = browser.new_context(viewport=WIDE, base_url=stack.api_url)
