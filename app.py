@@ -61,11 +61,18 @@ def event_router(event: SQSEvent) -> dict[str, Any]:
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def health_check(event: CloudWatchEvent) -> dict[str, int]:
+    """The failure ratios (auto-disable), then the report watchdog: a function apart from the report scheduler, so
+    a scheduler outage is seen."""
     from chalicelib.aws.idempotency import once
+    from chalicelib.events import ingest
     from chalicelib.integrations import health
+    from chalicelib.reports import watchdog
 
-    return once(f"health#{event.to_dict()['id']}", lambda: health.check_all(wiring.stores(), clock.now()),
-                event.context)
+    def both() -> dict[str, int]:
+        now = clock.now()
+        return {**health.check_all(wiring.stores(), now), **watchdog.check(wiring.stores(), now, ingest.emit)}
+
+    return once(f"health#{event.to_dict()['id']}", both, event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -79,6 +79,7 @@ class Settings(BaseModel):
     report_download_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
     report_retention_days: int = Field(400, ge=1)
     report_lookback_hours: int = Field(3, ge=1, le=48)
+    report_watchdog_hours: int = Field(2, ge=1, le=24)  # a run not delivered this long after its report time is late
     preview_rate_limit: int = Field(10, ge=1)
     preview_rate_window_seconds: int = Field(600, ge=60)
 

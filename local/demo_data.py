@@ -12,6 +12,7 @@ import threading
 from datetime import datetime
 
 from chalicelib.aws import queue, security_attacks, security_repo
+from chalicelib.aws.runs_repo import DynamoRuns
 from chalicelib.models.tenants import Tenant
 from chalicelib.reports import scheduler
 from chalicelib.reports.demo import demo_security_data
@@ -43,5 +44,8 @@ def seed(tenant_id: str, now: datetime, timezone: str = "UTC", days: int = 8, se
 
 
 def first_report(tenant: Tenant, now: datetime) -> None:
-    """Queue the last complete week's report, as the hourly scheduler would have done on Monday."""
-    queue.send(get_settings().report_queue, scheduler.job(tenant, last_complete("weekly", tenant.timezone, now)))
+    """Queue the last complete week's report, as the hourly scheduler would have done on Monday: its run recorded
+    first, so the Reports page shows its stages and recipients."""
+    week = last_complete("weekly", tenant.timezone, now)
+    DynamoRuns().queued([scheduler.queued_run(tenant, week, 0, now)])
+    queue.send(get_settings().report_queue, scheduler.job(tenant, week))

@@ -7,7 +7,8 @@ from chalicelib import clock
 from chalicelib.api.routing import Call, route
 from chalicelib.errors import ValidationFailed
 from chalicelib.models.report_data import ReportDataDownload, ReportDataQuery, ReportPreview, ReportPreviewFormatRequest
-from chalicelib.models.reports import ReportDownload, ReportPage, ReportQuery
+from chalicelib.models.reports import ReportDownload, ReportQuery
+from chalicelib.models.runs import ReportRunPage
 from chalicelib.reports import service
 from chalicelib.tenants import service as tenant_service
 from chalicelib.wiring import stores
@@ -16,10 +17,10 @@ bp = Blueprint(__name__)
 TAG = "reports"
 
 
-@route(bp, "GET", "/v1/reports", summary="List the tenant's reports, newest period first", access="viewer", tag=TAG,
-       query=ReportQuery, response=ReportPage)
-def list_reports(call: Call) -> ReportPage:
-    return service.page(call.tenant_id, call.query.limit, call.query.cursor, call.query.frequency)
+@route(bp, "GET", "/v1/reports", summary="List the tenant's reports, newest period first, and their runs' stages",
+       access="viewer", tag=TAG, query=ReportQuery, response=ReportRunPage)
+def list_reports(call: Call) -> ReportRunPage:
+    return service.page(stores(), call.tenant_id, call.query.limit, call.query.cursor, call.query.frequency)
 
 
 @route(bp, "GET", "/v1/reports/{report_id}", summary="A report and an expiring download link", access="viewer",

@@ -32,11 +32,12 @@ def shards(prefix: str) -> list[str]:
     return [f"{prefix}{n}" for n in range(SHARDS)]
 
 
-def query(shard_key: str, until: datetime, limit: int,
-          start: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Up to ``limit`` items of one shard due at or before ``until``, oldest first, and where the next page starts
-    (or ``None``)."""
-    condition = Key("due_shard").eq(shard_key) & Key("due_at").lte(stamp(until))
+def query(shard_key: str, until: datetime, limit: int, start: dict[str, Any] | None = None,
+          after: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` items of one shard due at or before ``until`` (and from ``after`` on, a stored ``due_at``),
+    oldest first, and where the next page starts (or ``None``)."""
+    due = Key("due_at").between(after, stamp(until)) if after else Key("due_at").lte(stamp(until))
+    condition = Key("due_shard").eq(shard_key) & due
     params: dict[str, Any] = {"IndexName": INDEX, "Limit": limit, "KeyConditionExpression": condition}
     if start:
         params["ExclusiveStartKey"] = start

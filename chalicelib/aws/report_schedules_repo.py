@@ -8,7 +8,6 @@ every subscribe, so a removal that raced a new subscription fails instead of dro
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,21 +18,12 @@ from chalicelib.aws.clients import table
 from chalicelib.aws.due_index import stamp
 from chalicelib.aws.dynamo import written
 from chalicelib.settings import get_settings
-from chalicelib.stores.schedules import parse_name, schedule_name
+from chalicelib.stores.schedules import Due, parse_name, schedule_name
 
 PREFIX = "schedule#"
 SHARD_PREFIX = "due#"
 AT_ONCE = "0000-00-00T00:00:00Z"  # before every stamp: due at the next firing, whatever the clocks say
-
-
-@dataclass(frozen=True)
-class Due:
-    """A schedule item found due: whose, which frequency and report hour, and the ``due_at`` it was found with."""
-
-    tenant_id: str
-    frequency: str
-    due_at: str
-    hour: int = 0
+PLACED = "0001"  # after AT_ONCE and before every stamp: the schedules that have a report time
 
 
 def _table() -> Any:
@@ -86,12 +76,24 @@ def make_due(tenant_id: str, frequencies: tuple[str, ...]) -> None:
                     ExpressionAttributeValues={":due": AT_ONCE})
 
 
-def due_page(shard_key: str, now: datetime, limit: int,
-             start: dict[str, Any] | None = None) -> tuple[list[Due], dict[str, Any] | None]:
-    """Up to ``limit`` schedules of one shard due at ``now``, and where the next page starts (or ``None``)."""
-    items, more = due_index.query(shard_key, now, limit, start)
+def due_page(shard_key: str, now: datetime, limit: int, start: dict[str, Any] | None = None,
+             placed: bool = False) -> tuple[list[Due], dict[str, Any] | None]:
+    """Up to ``limit`` schedules of one shard due at ``now`` (``placed``: not those due at once), and where the next
+    page starts (or ``None``)."""
+    items, more = due_index.query(shard_key, now, limit, start, PLACED if placed else None)
     named = [(item, parse_name(item["sk"].removeprefix(PREFIX))) for item in items]
     return [Due(item["tenant_id"], frequency, item["due_at"], hour) for item, (frequency, hour) in named], more
+
+
+def overdue(until: datetime, limit: int) -> list[Due]:
+    """Up to ``limit`` schedules, across the shards, due at or before ``until`` that have a report time (not those
+    due at once), oldest first: one Query per shard until ``limit`` are found."""
+    found: list[Due] = []
+    for shard_key in due_index.shards(SHARD_PREFIX):
+        found += due_page(shard_key, until, limit - len(found), placed=True)[0]
+        if len(found) == limit:
+            break
+    return sorted(found, key=lambda due: due.due_at)
 
 
 def advance(moves: list[tuple[Due, datetime]]) -> None:

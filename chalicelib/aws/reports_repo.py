@@ -13,7 +13,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib import clock
 from chalicelib.aws.clients import table
-from chalicelib.aws.dynamo import plain, query_page, written
+from chalicelib.aws.dynamo import decode_cursor, plain, query_page, written
 from chalicelib.models.reports import Report
 from chalicelib.settings import get_settings
 
@@ -59,6 +59,11 @@ def page(tenant_id: str, limit: int, cursor: str | None, frequency: str | None =
         _table(), Key("tenant_id").eq(tenant_id) & Key("sk").begins_with(REPORT), limit, cursor, REPORT,
         key_of=lambda sk: {"tenant_id": tenant_id, "sk": sk}, forward=False, **extra)
     return [_from_item(item) for item in items], next_cursor
+
+
+def cursor_report(cursor: str) -> str:
+    """The id of the report a page's ``cursor`` continues after."""
+    return decode_cursor(cursor, REPORT).removeprefix(REPORT)
 
 
 def _claim_key(report: Report, integration_id: str) -> dict[str, str]:

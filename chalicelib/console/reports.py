@@ -12,6 +12,8 @@ from chalicelib.console.web import Session, field, page
 from chalicelib.models.reports import ReportFrequency, iso_date
 from chalicelib.observability import logger
 from chalicelib.reports import links, service
+from chalicelib.settings import get_settings
+from chalicelib.wiring import stores
 
 bp = Blueprint(__name__)
 PAGE_SIZE = 20
@@ -21,11 +23,13 @@ def _reports_page(session: Session, preview: Any = None, errors: dict[str, str] 
                   status_code: int = 200, chosen: dict[str, str] | None = None) -> Response:
     params = web.query(bp.current_request)
     frequency = params.get("frequency") if params.get("frequency") in FREQUENCIES[1:] else None
-    listed = service.page(session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
-    return session.render("reports.html", status_code, reports=listed.items, next_cursor=listed.next_cursor,
+    listed = service.page(stores(), session.tenant_id, PAGE_SIZE, params.get("cursor") or None, frequency)
+    return session.render("reports.html", status_code, reports=listed.items, runs=listed.runs,
+                          next_cursor=listed.next_cursor,
                           frequency=frequency, frequencies=FREQUENCIES[1:], preview=preview, errors=errors or {},
                           chosen=chosen or {"frequency": "weekly", "period_end": ""},
-                          upcoming=service.upcoming(session.tenant, clock.now()))
+                          upcoming=service.upcoming(session.tenant, clock.now()),
+                          watchdog_hours=get_settings().report_watchdog_hours)
 
 
 @page(bp, "GET", "/console/reports")

@@ -28,7 +28,8 @@ _LABELS: dict[str, str] = {
     "email": "User", "name": "Name", "role": "Role", "previous_role": "Previous role",
     "previous_name": "Previous name", "mode": "Disabled", "actor": "Changed by", "reason": "Reason",
     "error": "Most common error", "failing_addresses": "Failing addresses", "dead_lettered": "Dead-lettered deliveries",
-    "application_id": "Application id", "integration_id": "Integration id", "host": "Host", "domain": "Domain",
+    "reports": "Reports", "application_id": "Application id", "integration_id": "Integration id", "host": "Host",
+    "domain": "Domain",
     "path": "Path", "method": "Method", "parameter": "Parameter", "type": "Type", "id": "Id", "status": "Status",
 }
 # Facts are shown in this order, unlabelled fields last.
@@ -264,6 +265,17 @@ def _unsubscribed(data: Mapping[str, Any]) -> Notice:
                   "mail.", advice, _shown(data))
 
 
+def _report_late(data: Mapping[str, Any]) -> Notice:
+    """Which reports were late and what was done: queued again, once; where to look if one still does not come."""
+    reports = [_part(report) for report in data.get("reports") or [] if isinstance(report, str)]
+    these = "This report" if len(reports) == 1 else "These reports"
+    text = (f"{these} had not gone out {data.get('hours')} hours after their send time (a delay on our side). "
+            "They were queued again and go out shortly, once to each integration.")
+    advice = ["Nothing to do if they arrive. If one does not, the Reports page in the console shows where its run "
+              "stopped, per integration and per recipient."]
+    return Notice(text, advice, {"reports": "; ".join(reports)})
+
+
 def _disabled(data: Mapping[str, Any]) -> Notice:
     """Disabled by hand, or automatically (``mode``, ``error``, ``failing_addresses`` and ``dead_lettered`` come
     with the automatic case): then what makes it deliver again, and the subject asks for action."""
@@ -353,6 +365,7 @@ BUILDERS: dict[str, Builder] = {
     "system": _system_mail(_changed), "user_created": _system_mail(_user_created),
     "role_changed": _system_mail(_role_changed), "integration_disabled": _system_mail(_disabled),
     "integration_degraded": _system_mail(_degraded), "recipient_unsubscribed": _system_mail(_unsubscribed),
+    "report_late": _system_mail(_report_late),
     "vulnerability": _vulnerability_detected, "vulnerability_status": _vulnerability_status, "scope": _scope_changed,
 }
 

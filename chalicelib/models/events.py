@@ -173,8 +173,8 @@ Subscription = Literal["system", "vuln", "scope"]
 # case that says more than its facts, and the vulnerability and scope mails), or a trigger's alert in email/alerts.py
 # (from a window's tally or a group's events, so the trigger evaluator calls it).
 Mail = Literal["system", "user_created", "role_changed", "integration_disabled", "integration_degraded",
-               "recipient_unsubscribed", "vulnerability", "vulnerability_status", "scope", "alert_threshold",
-               "alert_events"]
+               "recipient_unsubscribed", "report_late", "vulnerability", "vulnerability_status", "scope",
+               "alert_threshold", "alert_events"]
 
 
 class EventKind(NamedTuple):  # not a dataclass: its generated methods cost every cold start ~1 ms
@@ -228,6 +228,8 @@ EVENTS: dict[str, EventKind] = {
     "integration.recipient_unsubscribed": EventKind("service", RecipientLeftData, "Recipient unsubscribed", "system",
                                                     "recipient_unsubscribed", "Recipient unsubscribed from {name}",
                                                     template="system"),
+    "report.late": EventKind("service", EventData, "Scheduled reports late", "system", "report_late",
+                             template="system"),  # data: reports (lines), hours (reports/watchdog.py)
     "trigger.threshold": EventKind("trigger", ThresholdCondition, "Threshold alert", mail="alert_threshold"),
     "trigger.api_changed": EventKind("trigger", ApiChangedCondition, "API changes alert", mail="alert_events"),
     "trigger.user_added": EventKind("trigger", UserAddedCondition, "New user alert", mail="alert_events"),

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from chalicelib import clock
 from chalicelib.aws import blobs, integrations_repo, queue, reports_repo, security_repo, tenants_repo
 from chalicelib.aws.rollups_repo import DynamoRollupStore
+from chalicelib.aws.runs_repo import DynamoRuns
 from chalicelib.delivery import outbox
 from chalicelib.email import reports as mails
 from chalicelib.email import threads
@@ -27,6 +28,7 @@ from chalicelib.email.message import Content
 from chalicelib.models.integrations import Integration
 from chalicelib.models.report_data import PreviewFormat, ReportPreview
 from chalicelib.models.reports import Report, ReportFigure, filename
+from chalicelib.models.runs import run_id
 from chalicelib.models.security import SecurityData
 from chalicelib.models.tenants import Tenant
 from chalicelib.models.trends import TrendPoint
@@ -34,13 +36,8 @@ from chalicelib.observability import count, logger, milliseconds
 from chalicelib.reports import data_files, links, protection, reminders, scheduler, trends
 from chalicelib.reports.content import INCIDENT_LOOK_BACK, ReportData, build_report
 from chalicelib.reports.demo import demo_security_data
-from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key
+from chalicelib.reports.periods import Frequency, Period, last_complete, period_from_key, report_id
 from chalicelib.settings import get_settings
-
-
-def report_id(period: Period) -> str:
-    """``20261125T0800Z-daily-2026-11-24``: sorts by the period's end (UTC), readable, URL-safe."""
-    return f"{period.end:%Y%m%dT%H%M}Z-{period.frequency}-{period.key}"
 
 
 def object_key(tenant: Tenant, period: Period) -> str:
@@ -224,15 +221,24 @@ def _remind(tenant: Tenant, week: Period, job: dict[str, Any]) -> int:
 def run(job: dict[str, Any]) -> int:
     """One report job: render (once per period, by the first job of it) and deliver (once per integration) to
     the job's integrations; a weekly one also sends the SLA reminders of its hour (``reports/reminders.py``);
-    returns the deliveries created."""
+    returns the deliveries created. A scheduled job records its run's stages (a send-now job has no run)."""
     tenant = tenants_repo.get(job["tenant_id"])
     if tenant is None:
         return 0
     period = period_from_key(job["frequency"], job["timezone"], job["period_key"])
+    runs = None if "integration_id" in job else DynamoRuns()
+    key = run_id(report_id(period), job.get("report_hour", 0))
     reminded = _remind(tenant, period, job) if job["frequency"] == "weekly" else 0
-    if not (integrations := _addressed(job)):
-        return reminded
-    return reminded + deliver(tenant, generate(tenant, period), integrations)
+    integrations = _addressed(job)
+    sent = 0
+    if integrations:
+        report = generate(tenant, period)
+        if runs:
+            runs.stored(tenant.id, key, report.generated_at, clock.now())
+        sent = deliver(tenant, report, integrations)
+    if runs:  # also with no integration at its hour any more: nothing is owed, the run is no longer watched
+        runs.delivered(tenant.id, key, clock.now(), [integration.id for integration in integrations])
+    return reminded + sent
 
 
 def handle_batch(event: dict[str, Any], context: Any,

@@ -143,6 +143,11 @@ def period_from_key(frequency: Frequency, timezone: str, key: str) -> Period:
     return period
 
 
+def report_id(period: Period) -> str:
+    """``20261125T0800Z-daily-2026-11-24``: sorts by the period's end (UTC), readable, URL-safe."""
+    return f"{period.end:%Y%m%dT%H%M}Z-{period.frequency}-{period.key}"
+
+
 def report_time(period: Period, hour: int) -> datetime:
     """When the report of ``period`` goes to an integration with ``report_hour`` ``hour``: that hour of the local day
     after the period (``clock.at_hour``: a skipped hour gives the next valid time, a repeated one its first

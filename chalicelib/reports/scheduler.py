@@ -11,6 +11,9 @@ request and moves each schedule on with one conditional write. One invocation ha
 schedules: the rest goes through the report queue as *pages*, each continuing one shard where the previous
 stopped (the report worker, ``generation``, runs them).
 
+Each job queued is recorded as a *run* (``stores.runs``), watched until its mail exists; the watchdog
+(``reports/watchdog.py``) re-queues a run the scheduler missed or a job that is stuck, once.
+
 Integrations and time-zone changes keep the items in step (``reports/schedules.py``).
 """
 
@@ -20,10 +23,20 @@ from typing import Any, cast
 from chalicelib import clock
 from chalicelib.aws import due_index, queue, report_schedules_repo, tenants_repo
 from chalicelib.aws.report_schedules_repo import Due
+from chalicelib.aws.runs_repo import DynamoRuns
+from chalicelib.models.runs import Run, run_id
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
-from chalicelib.reports.periods import Frequency, Period, next_report_time, periods_ended_between, report_time
+from chalicelib.reports.periods import (
+    Frequency,
+    Period,
+    next_report_time,
+    periods_ended_between,
+    report_id,
+    report_time,
+)
 from chalicelib.settings import get_settings
+from chalicelib.stores.runs import RunStore
 
 PAGE = 1000  # schedules one invocation handles; each makes one job (more after a scheduler outage: CATCH_UP)
 # the oldest missed period still queued: 35 dailies, 5 weeklies, a monthly or two; older ones are logged at ERROR
@@ -36,6 +49,22 @@ def job(tenant: Tenant, period: Period, hour: int = 0) -> dict[str, Any]:
     ``hour`` (the report is rendered once, by the first of them)."""
     return {"tenant_id": tenant.id, "frequency": period.frequency, "timezone": tenant.timezone,
             "period_key": period.key, "report_hour": hour}
+
+
+def rerun(run: Run) -> dict[str, Any]:
+    """The report-queue message that runs ``run`` again (the watchdog's)."""
+    return {"tenant_id": run.tenant_id, "frequency": run.frequency, "timezone": run.timezone,
+            "period_key": run.period_key, "report_hour": run.report_hour}
+
+
+def queued_run(tenant: Tenant, period: Period, hour: int, now: datetime) -> tuple[Run, datetime]:
+    """The run of a job queued at ``now``, and the end of its watch: the report time (or ``now``, if later) plus
+    ``report_watchdog_hours``."""
+    due, report = report_time(period, hour), report_id(period)
+    run = Run(id=run_id(report, hour), tenant_id=tenant.id, report_id=report,
+              frequency=period.frequency, period_key=period.key, timezone=period.timezone, report_hour=hour,
+              report_time=due, queued_at=now)
+    return run, clock.shift(max(due, now), timedelta(hours=get_settings().report_watchdog_hours))
 
 
 def _page(shard: str, now: datetime, start: dict[str, Any] | None) -> dict[str, Any]:
@@ -59,12 +88,14 @@ def owed_since(item: Due, lookback: datetime, now: datetime) -> datetime:
     return owed
 
 
-def _handle(due: list[Due], now: datetime) -> int:
-    """Queue the jobs of the due schedules, then move each to the end of its current period; returns the jobs.
-    Queued before moved: a stop in between queues them again next hour, which the report claims absorb."""
+def queue_due(due: list[Due], now: datetime, runs: RunStore) -> list[Run]:
+    """Queue the jobs of the due schedules, then move each to the end of its current period; returns their runs.
+    Recorded, then queued, then moved: a stop in between queues them again next hour, which the report claims
+    absorb."""
     tenants = {tenant.id: tenant for tenant in tenants_repo.get_many({item.tenant_id for item in due})}
     lookback = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
     jobs: list[dict[str, Any]] = []
+    started: list[tuple[Run, datetime]] = []
     moves: list[tuple[Due, datetime]] = []
     late = 0
     for item in due:
@@ -76,15 +107,17 @@ def _handle(due: list[Due], now: datetime) -> int:
         periods = periods_ended_between(frequency, tenant.timezone, owed_since(item, lookback, now), now, item.hour)
         late += sum(report_time(period, item.hour) <= lookback for period in periods)
         jobs += [job(tenant, period, item.hour) for period in periods]
+        started += [queued_run(tenant, period, item.hour, now) for period in periods]
         moves.append((item, next_report_time(frequency, tenant.timezone, item.hour, now)))
     if late:  # the scheduler did not run for a while (an upgrade, an outage): caught up, not skipped
         count("ReportPeriodsCaughtUp", late)
         logger.warning("report periods that ended before the look-back queued late", extra={"periods": late})
+    runs.queued(started)
     queue.send_all(get_settings().report_queue, [(body, 0) for body in jobs])
     report_schedules_repo.advance(moves)
     if jobs:
         count("ReportJobsQueued", len(jobs))
-    return len(jobs)
+    return [run for run, _ in started]
 
 
 def schedule(now: datetime) -> dict[str, int]:
@@ -95,7 +128,7 @@ def schedule(now: datetime) -> dict[str, int]:
             pages.append(_page(shard, now, None))
             continue
         due, more = report_schedules_repo.due_page(shard, now, budget)
-        jobs, budget = jobs + _handle(due, now), budget - len(due)
+        jobs, budget = jobs + len(queue_due(due, now, DynamoRuns())), budget - len(due)
         if more:
             pages.append(_page(shard, now, more))
     queue.send_all(get_settings().report_queue, [(page, 0) for page in pages])
@@ -107,7 +140,7 @@ def schedule_page(body: dict[str, Any]) -> int:
     """One page of a busy hour: up to ``PAGE`` due schedules of one shard, then the next page if there is more."""
     now = datetime.fromisoformat(body["now"])
     due, more = report_schedules_repo.due_page(body[SHARD], now, PAGE, body["start"])
-    jobs = _handle(due, now)
+    jobs = len(queue_due(due, now, DynamoRuns()))
     if more:
         queue.send(get_settings().report_queue, _page(body[SHARD], now, more))
     logger.info("report jobs queued", extra={"jobs": jobs, "more": bool(more)})

@@ -10,20 +10,27 @@ from chalicelib.aws import integrations_repo, queue, reports_repo
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models.integrations import Integration
 from chalicelib.models.report_data import DataFormat, PreviewFormat, ReportDataDownload, ReportPreview
-from chalicelib.models.reports import Report, ReportDownload, ReportFrequency, ReportPage, ReportSend
+from chalicelib.models.reports import Report, ReportDownload, ReportFrequency, ReportSend
+from chalicelib.models.runs import ReportRunPage
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import logger
 from chalicelib.reports import links
 from chalicelib.settings import get_settings
+from chalicelib.stores import Stores
 
 if TYPE_CHECKING:
     from chalicelib.reports.periods import Period
 
 
-def page(tenant_id: str, limit: int, cursor: str | None, frequency: str | None) -> ReportPage:
-    """The tenant's reports, newest period first."""
+def page(stores: Stores, tenant_id: str, limit: int, cursor: str | None, frequency: str | None) -> ReportRunPage:
+    """The tenant's reports, newest period first, and the runs beside them (``models.runs.ReportRunPage``)."""
+    from chalicelib.reports import runs  # the calendar and the delivery log's reading, for this page alone
+
     items, next_cursor = reports_repo.page(tenant_id, limit, cursor, frequency)
-    return ReportPage(items=items, next_cursor=next_cursor)
+    oldest = reports_repo.cursor_report(next_cursor) if next_cursor else ""
+    newest = reports_repo.cursor_report(cursor) if cursor else None
+    return ReportRunPage(items=items, next_cursor=next_cursor,
+                         runs=runs.shown(stores, tenant_id, stores.runs.between(tenant_id, oldest, newest, frequency)))
 
 
 def _stored(tenant: Tenant, report_id: str) -> Report:
@@ -90,7 +97,7 @@ def send_now(tenant: Tenant, integration: Integration, frequency: ReportFrequenc
     ``Conflict`` (409) while disabled, not taking ``frequency``, or already sent that period; ``ValueError`` for a
     period not to send; 429 past the rate limit (the previews' figures, counted apart)."""
     from chalicelib.reports import scheduler
-    from chalicelib.reports.generation import report_id
+    from chalicelib.reports.periods import report_id
 
     if not integration.active:
         raise Conflict("the integration is disabled: enable it to send it reports")

@@ -1,7 +1,18 @@
 """Report schedules: one per (tenant, frequency, report hour) that some active integration takes."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Due:
+    """A schedule item found due: whose, which frequency and report hour, and the ``due_at`` it was found with."""
+
+    tenant_id: str
+    frequency: str
+    due_at: str
+    hour: int = 0
 
 
 def schedule_name(frequency: str, hour: int = 0) -> str:
@@ -29,3 +40,7 @@ class ScheduleStore(Protocol):
 
     def make_due(self, tenant_id: str, frequencies: tuple[str, ...]) -> None:
         """The tenant's existing schedules of ``frequencies``, at every hour, are due now."""
+
+    def overdue(self, until: datetime, limit: int) -> list[Due]:
+        """Up to ``limit`` schedules of every tenant due at or before ``until`` that have a report time (not those
+        due at once), oldest first; ``due_at`` as stored (UTC, ``2026-12-13T23:00:00Z``)."""

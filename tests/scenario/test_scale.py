@@ -32,10 +32,11 @@ def test_a_quiet_health_check_costs_the_same_at_100_and_1000_tenants(api, tenant
         counters_repo.count_requests(integration.tenant_id, integration.id, clock.now(), 20, 0)
     # WHEN the health check runs
     outcome, counted = health_pass(api, f"quiet-{tenants}")
-    # THEN it reads the failing index (one Query per shard) and the idempotency record, nothing per tenant
-    assert outcome == {"failing": 0, "checked": 0, "disabled": 0, "warned": 0, "held": 0}
-    assert counted["dynamodb.Query"] == counters_repo.FAILING_SHARDS
-    assert sum(counted.values()) <= counters_repo.FAILING_SHARDS + 3, counted
+    # THEN it reads the failing index and, for the report watchdog, the due index's watched runs and overdue
+    # schedules (one Query per shard each), and the idempotency record, nothing per tenant
+    assert outcome == {"failing": 0, "checked": 0, "disabled": 0, "warned": 0, "held": 0, "late_runs": 0}
+    assert counted["dynamodb.Query"] == counters_repo.FAILING_SHARDS + 2 * due_index.SHARDS
+    assert sum(counted.values()) <= counters_repo.FAILING_SHARDS + 2 * due_index.SHARDS + 3, counted
 
 
 def test_a_busy_health_check_reads_only_the_failing(api):
@@ -51,7 +52,7 @@ def test_a_busy_health_check_reads_only_the_failing(api):
     outcome, counted = health_pass(api, "busy")
     # THEN the 5 are disabled, and the pass read them in one batch on top of the quiet pass's requests, plus
     # their buckets and what disabling each one takes
-    assert outcome == {"failing": 30, "checked": 5, "disabled": 5, "warned": 0, "held": 0}
+    assert outcome == {"failing": 30, "checked": 5, "disabled": 5, "warned": 0, "held": 0, "late_runs": 0}
     assert counted["dynamodb.BatchGetItem"] == 1 and counted["dynamodb.Scan"] == 0
     assert not integrations_repo.get(senders[0].tenant_id, senders[0].id).active
     assert integrations_repo.get(senders[5].tenant_id, senders[5].id).active
@@ -101,7 +102,8 @@ def test_a_busy_hour_fans_out_through_the_queue_and_costs_what_is_due(api, froze
     sends = counted["sqs.SendMessageBatch"] + counted["sqs.SendMessage"]
     assert sends <= math.ceil(350 / 10) + 2 * invocations, counted
     assert counted["dynamodb.BatchGetItem"] <= math.ceil(350 / 100) + invocations, counted
-    assert counted["dynamodb.UpdateItem"] <= 350 + 2 * invocations, counted  # each schedule moved on, idempotency
+    # each schedule moved on, each job's run recorded (watched until its mail exists), idempotency
+    assert counted["dynamodb.UpdateItem"] <= 2 * 350 + 2 * invocations, counted
     assert counted["dynamodb.Scan"] == 0 and counted["dynamodb.GetItem"] <= 2
     # AND every schedule moved to the next week's end: the next firing is quiet again
     assert fire(api, "report_scheduler", "after") == {"jobs": 0, "pages": 0}

@@ -116,7 +116,7 @@ _KEPT: list[tuple[str, tuple[str, ...], str, str]] = [
     ("platform_events", ("PutItem", "UpdateItem"), _table("reports"),
      "digests_repo.gather: an event for a digest-mode integration joins its period (transaction Put + Update)"),
     ("report_scheduler", ("DeleteItem",), _table("reports"),
-     "reports.scheduler._handle drops a due schedule whose tenant is gone (report_schedules_repo.remove)"),
+     "reports.scheduler.queue_due drops a due schedule whose tenant is gone (report_schedules_repo.remove)"),
     ("report_worker", ("DeleteItem",), _table("reports"), _UNTRACED.format(repo="report_schedules_repo.remove")),
     ("report_worker", ("GetItem",), _table("security"), _UNTRACED.format(repo="security_vulnerabilities.get")),
     ("report_worker", ("s3:GetObject",), "arn:aws:s3:::*/reports/*", _UNTRACED.format(repo="blobs")),

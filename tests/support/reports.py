@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
 from local.pollers import poll_once
+from tests.support import lambdas
 from tests.support.api import Api
 from tests.support.clock import FrozenClock
 from tests.support.pipeline import Pipeline
@@ -33,6 +34,22 @@ def preview_text(tenant: Any, frequency: str, period_end: str) -> str:
     return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
+def run_report_jobs(api: Any) -> None:
+    """Every job on the report queue, run by the report worker."""
+    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
+        pass
+
+
+def run_watchdog(api: Any, pipeline: Pipeline, frozen_clock: FrozenClock, when: datetime) -> dict[str, int]:
+    """The 5-minute health check (with the report watchdog) fired at ``when`` (UTC), then the report jobs it
+    queued, then the deliveries."""
+    frozen_clock.moment = when
+    outcome: dict[str, int] = lambdas.fire(api, "health_check", f"watch-{when.isoformat()}")
+    run_report_jobs(api)
+    pipeline.drain()
+    return outcome
+
+
 def run_scheduler(api: Any, when: datetime) -> None:
     """The hourly report scheduler fired at ``when`` (UTC), then every report job it queued run by the worker."""
     scheduled = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
@@ -40,8 +57,7 @@ def run_scheduler(api: Any, when: datetime) -> None:
                  "resources": ["arn:aws:events:us-east-1:123456789012:rule/report_scheduler"], "detail": {},
                  "version": "0"}
     api.client.lambda_.invoke("report_scheduler", scheduled)
-    while poll_once(get_settings().report_queue, lambda e: api.client.lambda_.invoke("report_worker", e).payload):
-        pass
+    run_report_jobs(api)
 
 
 def fire_at(api: Any, pipeline: Pipeline, frozen_clock: FrozenClock, when: datetime) -> None:

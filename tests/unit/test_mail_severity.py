@@ -26,6 +26,7 @@ from chalicelib.models.security import Risk
     ("scope.changed", {}, "low"),
     ("integration.disabled", {}, "info"),
     ("integration.recipient_unsubscribed", {}, "info"),
+    ("report.late", {}, "info"),
 ])
 def test_a_mail_about_an_event_says_the_decided_severity(event_type: str, data: dict[str, str],
                                                          expected: Severity) -> None:

@@ -49,6 +49,9 @@ DATA: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                                             "recipients_left": 0},
                                            {"integration_id": "i", "name": "Ops", "address": "a@acme.io",
                                             "recipients_left": 2}),
+    "report.late": ({"reports": ["Daily report 2026-12-09, due 2026-12-10 00:00 (UTC)"], "hours": 2},
+                    {"reports": [f"Daily report 2026-12-{day:02d}, due 2026-12-{day + 1:02d} 00:00 (UTC)"
+                                 for day in range(1, 21)] + ["and 3 more"], "hours": 6}),
     "trigger.threshold": ({"type": "threshold", "metric": "incidents", "interval": "day", "threshold": 0},
                           {"type": "threshold", "metric": "attacks", "interval": "minute", "threshold": 5}),
     "trigger.api_changed": ({"type": "api_changed"}, {"type": "api_changed"}),

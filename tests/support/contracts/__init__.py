@@ -6,10 +6,11 @@ tables do."""
 from tests.support.contracts.counters import CounterStoreContract
 from tests.support.contracts.events import EventStoreContract
 from tests.support.contracts.integrations import IntegrationStoreContract
+from tests.support.contracts.runs import RunStoreContract
 from tests.support.contracts.schedules import ScheduleStoreContract
 from tests.support.contracts.tenants import TenantStoreContract
 
 
 class StoreContracts(IntegrationStoreContract, CounterStoreContract, EventStoreContract, ScheduleStoreContract,
-                     TenantStoreContract):
+                     TenantStoreContract, RunStoreContract):
     """Every store's contract: a tier's test class inherits it and gives the ``stores`` fixture."""

@@ -1,5 +1,7 @@
 """The report schedules' contract."""
 
+from datetime import UTC, datetime, timedelta
+
 from chalicelib.stores import Stores
 
 
@@ -40,3 +42,16 @@ class ScheduleStoreContract:
         assert stores.schedules.subscription("t1", "weekly", hour=9) is None
         assert stores.schedules.remove("t1", "weekly", token, hour=8)
         assert stores.schedules.subscription("t1", "weekly", hour=8) is None
+
+    def test_overdue_schedules_are_those_placed_at_a_report_time_by_then_oldest_first(self, stores: Stores) -> None:
+        due = datetime(2026, 12, 13, 23, tzinfo=UTC)
+        stores.schedules.subscribe("t1", "daily", due)
+        stores.schedules.subscribe("t2", "weekly", due - timedelta(hours=1), hour=8)
+        stores.schedules.subscribe("t3", "daily")  # due at once: nothing of it is late
+        stores.schedules.subscribe("t4", "daily", due + timedelta(hours=1))
+
+        found = stores.schedules.overdue(due, 10)
+
+        assert [(d.tenant_id, d.frequency, d.hour, d.due_at) for d in found] == [
+            ("t2", "weekly", 8, "2026-12-13T22:00:00Z"), ("t1", "daily", 0, "2026-12-13T23:00:00Z")]
+        assert len(stores.schedules.overdue(due, 1)) == 1

@@ -6,6 +6,7 @@ from tests.support.fakes.counters import FakeCounters
 from tests.support.fakes.deliveries import FakeDeliveries, FakeQueue
 from tests.support.fakes.events import FakeEvents
 from tests.support.fakes.integrations import FakeIntegrations
+from tests.support.fakes.runs import FakeRuns
 from tests.support.fakes.schedules import FakeSchedules
 from tests.support.fakes.tenants import FakeTenants
 
@@ -13,4 +14,5 @@ from tests.support.fakes.tenants import FakeTenants
 def fake_stores() -> Stores:
     integrations = FakeIntegrations()
     return Stores(integrations=integrations, counters=FakeCounters(), events=FakeEvents(), schedules=FakeSchedules(),
-                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue())
+                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue(),
+                  runs=FakeRuns())

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from chalicelib.stores.schedules import parse_name, schedule_name
+from chalicelib.stores.schedules import Due, parse_name, schedule_name
 
 
 class FakeSchedules:
@@ -30,3 +30,12 @@ class FakeSchedules:
         for tenant, name in self.due:
             if tenant == tenant_id and parse_name(name)[0] in frequencies:
                 self.due[tenant, name] = None
+
+    def overdue(self, until: datetime, limit: int) -> list[Due]:
+        found = sorted((due, tenant, name) for (tenant, name), due in self.due.items() if due and due <= until)
+        return [Due(tenant, *_named(name, due)) for due, tenant, name in found[:limit]]
+
+
+def _named(name: str, due: datetime) -> tuple[str, str, int]:
+    frequency, hour = parse_name(name)
+    return frequency, due.strftime("%Y-%m-%dT%H:%M:%SZ"), hour
