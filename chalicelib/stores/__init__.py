@@ -9,6 +9,7 @@ from chalicelib.stores.deliveries import DeliveryQueue, DeliveryStore
 from chalicelib.stores.events import EventStore
 from chalicelib.stores.integrations import IntegrationStore
 from chalicelib.stores.schedules import ScheduleStore
+from chalicelib.stores.snoozes import SnoozeStore
 from chalicelib.stores.tenants import TenantStore
 
 
@@ -23,3 +24,4 @@ class Stores:
     tenants: TenantStore
     deliveries: DeliveryStore
     delivery_queue: DeliveryQueue
+    snoozes: SnoozeStore

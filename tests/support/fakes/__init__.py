@@ -7,10 +7,12 @@ from tests.support.fakes.deliveries import FakeDeliveries, FakeQueue
 from tests.support.fakes.events import FakeEvents
 from tests.support.fakes.integrations import FakeIntegrations
 from tests.support.fakes.schedules import FakeSchedules
+from tests.support.fakes.snoozes import FakeSnoozes
 from tests.support.fakes.tenants import FakeTenants
 
 
 def fake_stores() -> Stores:
     integrations = FakeIntegrations()
     return Stores(integrations=integrations, counters=FakeCounters(), events=FakeEvents(), schedules=FakeSchedules(),
-                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue())
+                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue(),
+                  snoozes=FakeSnoozes())
