@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from chalicelib.aws.dynamo import all_pages
 from chalicelib.models.snoozes import Snooze
 from chalicelib.stores import Stores
 
@@ -47,14 +48,9 @@ class SnoozeStoreContract:
         stores.snoozes.record(snooze("other", "t2"))
         stores.snoozes.record(snooze("s9"), "link-9", AT)  # a used link's mark is not a snooze
 
-        seen, cursor = [], None
-        while True:
-            items, cursor = stores.snoozes.page("t1", 2, cursor)
-            seen += [s.id for s in items]
-            if cursor is None:
-                break
+        seen = all_pages(lambda cursor: stores.snoozes.page("t1", 2, cursor))
 
-        assert seen == ["s0", "s1", "s2", "s3", "s4", "s9"]
+        assert [s.id for s in seen] == ["s0", "s1", "s2", "s3", "s4", "s9"]
         assert stores.snoozes.delete("t1", "s0") and not stores.snoozes.delete("t1", "s0")
         assert not stores.snoozes.delete("t1", "other")
         assert stores.snoozes.get("t1", "s0") is None and stores.snoozes.get("t2", "other") is not None
