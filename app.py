@@ -18,13 +18,14 @@ from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SNSEvent, SQSEvent
 
 from chalicelib import clock, observability, wiring
-from chalicelib.api import deliveries, events, integrations, openapi, reports, suppressions, tenants
+from chalicelib.api import deliveries, events, integrations, openapi, reports, snoozes, suppressions, tenants
 from chalicelib.api.routing import normalise_framework_errors
 from chalicelib.api.triggers import bp as triggers_bp
 from chalicelib.console import delivery_log as console_delivery_log
 from chalicelib.console import integrations as console_integrations
 from chalicelib.console import reports as console_reports
 from chalicelib.console import sign_in as console_sign_in
+from chalicelib.console import snoozes as console_snoozes
 from chalicelib.console import suppressions as console_suppressions
 from chalicelib.console import triggers as console_triggers
 from chalicelib.console import unsubscribe as console_unsubscribe
@@ -38,9 +39,9 @@ observability.attach(app)
 app.register_middleware(normalise_framework_errors, "http")
 app.register_middleware(console_web.html_errors, "http")  # inside the one above: console answers become pages
 
-for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, openapi.bp,
-                  console_sign_in.bp, console_integrations.bp, console_delivery_log.bp, console_reports.bp,
-                  console_triggers.bp, console_suppressions.bp, console_unsubscribe.bp):
+for blueprint in (tenants.bp, integrations.bp, events.bp, deliveries.bp, reports.bp, suppressions.bp, snoozes.bp,
+                  openapi.bp, console_sign_in.bp, console_integrations.bp, console_delivery_log.bp, console_reports.bp,
+                  console_triggers.bp, console_suppressions.bp, console_unsubscribe.bp, console_snoozes.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(triggers_bp)
 

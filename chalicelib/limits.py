@@ -70,7 +70,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def door(name: Literal["sign-in", "unsubscribe"], client: str, token: str) -> tuple[Limit, Limit]:
+def door(name: Literal["sign-in", "unsubscribe", "snooze"], client: str, token: str) -> tuple[Limit, Limit]:
     """The limits of a public door for ``client`` (its IP address) trying ``token`` (what it names: a token id, a
     link): per client, one address cannot try many tokens; per token, many addresses cannot hammer one. Keys are
     digests, so a log names neither."""

@@ -106,7 +106,7 @@ TENANTS = Table("tenants_table", "TenantsTable", "tenants", "id", TenantData.TOM
 TOKENS = Table("tokens_table", "TokensTable", "tokens", "id", TenantData.BY_INDEX, ttl="expires_at", indexes=(
     Index("by_tenant", "tenant_id", "id", ("name", "role", "created_at", "last_used_at")),))
 INTEGRATIONS = Table("integrations_table", "IntegrationsTable", "integrations", "tenant_id", TenantData.PARTITION,
-                     range_key="sk")
+                     range_key="sk", ttl="expires_at")  # ttl: snoozes and used snooze links (aws/snoozes_repo.py)
 EVENTS = Table("events_table", "EventsTable", "events", "pk", TenantData.EXPIRES, ttl="expires_at")
 DELIVERIES = Table("deliveries_table", "DeliveriesTable", "deliveries", "tenant_id", TenantData.PARTITION,
                    range_key="id", ttl="expires_at", indexes=(Index("by_integration", "log_key", "id"),))

@@ -55,6 +55,8 @@ def _item(delivery: Delivery) -> dict[str, Any]:
         item["data_key"] = delivery.data_key
     if delivery.thread:
         item["thread"] = delivery.thread
+    if delivery.about:
+        item["about"] = delivery.about
     return item
 
 

@@ -44,7 +44,7 @@ def enqueue_all(targets: list[Target], content: "Content", created_at: datetime,
         recipients=target.integration.emails if target.farewell else None,
         bypass_active=target.farewell, created_at=created_at, updated_at=now,
         next_try_at=None if target.skipped else now, status="skipped" if target.skipped else "queued",
-        reason=target.skipped, thread=content.thread,
+        reason=target.skipped, thread=content.thread, about=content.about,
     ) for target in targets]
     created = deliveries_repo.create_all(deliveries)
     queue.send_deliveries([(first_try(delivery, now, target.integration.emails), 0)

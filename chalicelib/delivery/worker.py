@@ -15,7 +15,7 @@ they are retried with a backoff for up to a day, and our setup's are logged at E
 """
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,8 +30,10 @@ from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.models.integrations import Integration
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
+from chalicelib.snoozes import rules as snoozes
 from chalicelib.stores import Stores
 from chalicelib.stores.deliveries import DeliveryStore, Keys, Message, Outcome, Snapshot
+from chalicelib.stores.snoozes import SnoozeStore
 from chalicelib.suppressions import service as suppressions
 
 INTERRUPTED = ("the worker stopped during this try, so it is unknown whether the email went out; "
@@ -78,7 +80,7 @@ def failures(attempts: list[Attempt]) -> str | None:
     """The failed messages of a try in words, identical errors once: ``<SES error> — a@x, b@x``."""
     grouped: dict[str, list[str]] = {}
     for attempt in attempts:
-        if attempt.outcome != "sent":
+        if attempt.outcome in ("failed", "interrupted"):
             grouped.setdefault(attempt.error or "", []).append(attempt.recipient or "?")
     return "; ".join(f"{error} — {', '.join(addresses)}" for error, addresses in grouped.items()) or None
 
@@ -101,13 +103,15 @@ def _this_schedule(delivery: Delivery, number: int) -> list[Attempt]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What the batch's reads say about a delivery's try: the delivery as read, why nobody gets it, or who may."""
+    """What the batch's reads say about a delivery's try: the delivery as read, why nobody gets it, or who may;
+    ``held``: the addresses a snooze or mute holds it back from, each with the log's reason."""
 
     delivery: Delivery | None
     skip: str | None
     wanted: list[str]
     allowed: list[str]
     listing: MailingList
+    held: dict[str, str] = field(default_factory=dict)
 
 
 def _skip(tenant_live: bool, body: dict[str, Any], integration: Integration | None) -> str | None:
@@ -137,15 +141,41 @@ def _plan(body: dict[str, Any], integration_id: str | None, snapshot: Snapshot) 
     integration = snapshot.integrations.get((tenant_id, integration_id or ""))
     skip = _skip(tenant_id in snapshot.tenants, body, integration)
     wanted = [] if skip else body.get("to") or (integration.emails if integration else [])
-    return Plan(snapshot.deliveries.get((tenant_id, body["delivery_id"])), skip, wanted,
+    delivery = snapshot.deliveries.get((tenant_id, body["delivery_id"]))
+    return Plan(delivery, skip, wanted,
                 [address for address in wanted if (tenant_id, address) not in snapshot.suppressed],
-                MailingList(tenant_id, integration_id, integration.unsubscribe_key if integration else None))
+                MailingList(tenant_id, integration_id, integration.unsubscribe_key if integration else None,
+                            delivery.about if delivery else None))
 
 
-def read_plans(store: DeliveryStore, bodies: list[dict[str, Any]], now: datetime) -> dict[str, Plan]:
+def _hold(store: SnoozeStore, plans: dict[str, Plan], now: datetime) -> dict[str, Plan]:
+    """The plans with the addresses snoozes hold back taken out of ``allowed`` (one read per tenant, by key, and
+    none for a batch without mail about a trigger or a vulnerability)."""
+    wanted: dict[str, set[str]] = {}
+    for plan in plans.values():
+        if plan.delivery and plan.delivery.about and plan.allowed:
+            delivery = plan.delivery
+            wanted.setdefault(delivery.tenant_id, set()).update(
+                snoozes.ids(delivery.integration_id, delivery.about, plan.allowed))
+    found = {tenant_id: store.get_many(tenant_id, keys) for tenant_id, keys in wanted.items()}
+    held_back = {}
+    for delivery_id, plan in plans.items():
+        delivery = plan.delivery
+        if delivery and delivery.about and delivery.tenant_id in found:
+            held = snoozes.holding(found[delivery.tenant_id], delivery.integration_id, delivery.about, plan.allowed,
+                                   now)
+            plan = replace(plan, allowed=[a for a in plan.allowed if a not in held],
+                           held={address: snoozes.reason(snooze) for address, snooze in held.items()})
+        held_back[delivery_id] = plan
+    return held_back
+
+
+def read_plans(store: DeliveryStore, bodies: list[dict[str, Any]], now: datetime,
+               held_by: SnoozeStore | None = None) -> dict[str, Plan]:
     """What each due message's try may do, from the batch's reads in one request: tenants, integrations,
     deliveries and the suppression entries of the addresses the messages name. A message queued before messages
-    named their integration costs a second read, an address the integration gained since it was queued a third."""
+    named their integration costs a second read, an address the integration gained since it was queued a third;
+    the snoozes (``held_by``) of mail about a trigger or a vulnerability one more."""
     due = [body for body in bodies if isinstance(body, dict) and {"tenant_id", "delivery_id", "due"} <= set(body)
            and datetime.fromisoformat(body["due"]) <= now]
     snapshot = store.read(Keys(
@@ -163,7 +193,7 @@ def read_plans(store: DeliveryStore, bodies: list[dict[str, Any]], now: datetime
                   if address not in _expected(body)}:
         snapshot = _merged(snapshot, store.read(Keys(addresses=unread)))
         plans = {body["delivery_id"]: _plan(body, named[body["delivery_id"]], snapshot) for body in due}
-    return plans
+    return _hold(held_by, plans, now) if held_by else plans
 
 
 class Batch:
@@ -183,7 +213,7 @@ class Batch:
     @classmethod
     def read(cls, stores: Stores, bodies: list[dict[str, Any]]) -> "Batch":
         now = clock.now()
-        return cls(stores, read_plans(stores.deliveries, bodies, now), now)
+        return cls(stores, read_plans(stores.deliveries, bodies, now, stores.snoozes), now)
 
     def process(self, body: dict[str, Any]) -> None:
         """Make try ``body["try"]`` of ``body["delivery_id"]`` if it is due and still wanted."""
@@ -218,11 +248,14 @@ class Batch:
         logger.append_keys(integration_id=delivery.integration_id)  # dropped after the record (queue.process_batch)
         served = {_key(address) for address in delivery.recipients_sent}
         recipients = [address for address in plan.allowed if _key(address) not in served]
+        held = {address: why for address, why in plan.held.items() if _key(address) not in served}
         suppressed = [address for address in plan.wanted if _key(address) not in served
-                      and address not in plan.allowed]
+                      and address not in plan.allowed and address not in held]
         if suppressed:
             count("RecipientsSuppressed", len(suppressed))
-        if not recipients:
+        if held:
+            count("RecipientsSnoozed", len(held))
+        if not recipients and not held:
             status = "skipped" if suppressed else "sent"
             why = (f"every address is {suppressions.listed(suppressed)}" if suppressed
                    else "the addresses that had not got it were removed from the integration")
@@ -230,7 +263,9 @@ class Batch:
             count("DeliveriesSkipped" if status == "skipped" else "DeliveriesSent")
             logger.info(f"delivery {status}", extra={"reason": why})
             return
-        attempts = _send(delivery, recipients, suppressed, number, now, plan.listing)
+        attempts = _send(delivery, recipients, suppressed, number, now, plan.listing) if recipients else []
+        attempts += [Attempt(number=number, at=now, outcome="skipped", recipient=address, error=why,
+                             suppressed=suppressed) for address, why in held.items()]
         self.unrecorded = self._outcome(delivery, body, attempts, number)
         self.sent.append(self.unrecorded)
 
@@ -258,6 +293,8 @@ class Batch:
         theirs = sum(recipient_side(attempt) for attempt in attempts)
         counted = (sum(attempt.outcome == "sent" for attempt in attempts) + theirs, theirs)
         if error is None:
+            if held := {a.recipient or "?": a.error or "" for a in attempts if a.outcome == "skipped"}:
+                return Outcome(delivery, attempts, "skipped", reason=snoozes.skipped(held), counted=counted)
             return Outcome(delivery, attempts, "sent", counted=counted)
         earlier = _this_schedule(delivery, number)
         if theirs:
@@ -307,9 +344,9 @@ class Batch:
     def _log(done: Outcome) -> None:
         log = {"tenant_id": done.delivery.tenant_id, "integration_id": done.delivery.integration_id,
                "delivery_id": done.delivery.id, "try": done.attempts[0].number, "recipients": len(done.attempts)}
-        if done.status == "sent":
-            count("DeliveriesSent")
-            logger.info("delivery sent", extra=log)
+        if done.status in ("sent", "skipped"):
+            count("DeliveriesSent" if done.status == "sent" else "DeliveriesSkipped")
+            logger.info(f"delivery {done.status}", extra={**log, "reason": done.reason})
             return
         count("DeliveriesFailed")
         if ours := [a for a in done.attempts if a.outcome == "failed" and mailer.misconfigured(a.error_code, a.error)]:

@@ -182,7 +182,7 @@ def threshold(trigger: Trigger, tenant_name: str, timezone: str, tally: Tally, s
                 ("Top attack types by host", rows["pairs"]), ("Top endpoints", rows["endpoints"]),
                 ("Top hosts", rows["hosts"])]
     return compose(_template(trigger), subject, tenant_name, f"Sent {sent}", headline=headline, facts=facts,
-                   sections=sections, metric=metric, steps=_what_to_do(condition, rows, tally))
+                   sections=sections, metric=metric, steps=_what_to_do(condition, rows, tally), snooze="alert")
 
 
 def _clip(value: str) -> str:
@@ -229,7 +229,8 @@ def group(trigger: Trigger, tenant_name: str, timezone: str, entries: list[dict[
         subject = "API changed: " + (rows[0]["what"] if len(rows) == 1 else f"{len(rows)} changes")
     headline = f"Trigger “{trigger.name}”: {subject}"
     mail = compose(_template(trigger), subject, tenant_name, f"Sent {sent_label(timezone)}", headline=headline,
-                   rows=rows, users=users, trigger_name=trigger.name, timezone=timezone, admins=admins)
+                   rows=rows, users=users, trigger_name=trigger.name, timezone=timezone, admins=admins,
+                   snooze="alert")
     # the page title stays the short subject; the mail's subject stays the same for the trigger's groups (they
     # thread), marked when a group grants admin access (those thread apart, in Gmail and Outlook)
     stem = f"Trigger “{trigger.name}”: {'new users added' if users else 'API changed'}"

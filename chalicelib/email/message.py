@@ -125,6 +125,7 @@ class Content:
     thread: str | None = None
     summary: str = ""  # what happened, in one line (the subject stays the same across a thread): digests list it
     severity: Severity = "info"  # email/severity.py decides it
+    about: str | None = None  # what its snooze or mute links act on (models/snoozes.py); as_test drops it
 
     def as_test(self) -> "Content":
         return Content(TEST_PREFIX + self.subject, self.html, self.text, self.attachments, severity=self.severity)

@@ -379,5 +379,7 @@ def render(event: Event, tenant_name: str, timezone: str = "UTC", test: bool = F
     if build is None or template is None:
         raise ValueError(f"{event.type} events are not mailed on their own")
     subject, headline, context = build(event, sla, timezone)
+    if event.type.startswith("vulnerability.") and event.data.get("status") in OPEN:
+        context = {**context, "snooze": "mute"}  # a fix needs no mute: the next mail about it would be a reopening
     return replace(compose(template, subject, tenant_name, _when(event, timezone), test, headline=headline, **context),
                    severity=severity.of_event(event.type, event.data))

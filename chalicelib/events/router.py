@@ -18,6 +18,7 @@ from chalicelib.email import notifications, threads
 from chalicelib.models.events import EVENTS, VULN_EVENTS, Event, VulnerabilityData
 from chalicelib.models.integrations import Integration
 from chalicelib.models.security import DESCRIPTION, VulnerabilityChange
+from chalicelib.models.snoozes import about_vulnerability
 from chalicelib.models.tenants import Tenant
 
 VULNERABILITY_EVENTS = frozenset(event_type for event_type, kind in EVENTS.items() if kind.subscription == "vuln")
@@ -96,8 +97,11 @@ def route(tenant: Tenant, integrations: Callable[[], list[Integration]], event: 
     if found is None:
         return 0
     mailed, kind = found.mailed, found.kind
+    record = vulnerability.vulnerability if vulnerability and mailed.type in VULNERABILITY_EVENTS else None
     content = replace(notifications.render(mailed, tenant.name, tenant.timezone, sla=tenant.sla_days),
-                      thread=threads.of_event(tenant.id, mailed))
+                      thread=threads.of_event(tenant.id, mailed),
+                      about=about_vulnerability(record.id, record.status, record.history[-1].at) if record
+                      else None)
     targets = collect.divert(tenant.id, tenant.timezone, found.targets, content, event.id, kind, mailed.type,
                              mailed.time)
     if targets:

@@ -13,11 +13,12 @@ FINAL_STATUSES = frozenset({"sent", "dead", "skipped"})
 
 
 class Attempt(Model):
-    """One message of a try: each recipient gets its own, so each has its own outcome."""
+    """One message of a try: each recipient gets its own, so each has its own outcome (``skipped``: a snooze or
+    mute held it back, ``error`` says which)."""
 
     number: int
     at: datetime
-    outcome: Literal["sent", "failed", "interrupted"]
+    outcome: Literal["sent", "failed", "interrupted", "skipped"]
     recipient: str | None = Field(None, description="the address this message went to")
     error_code: str | None = None
     error: str | None = None
@@ -55,6 +56,7 @@ class Delivery(Model):
     data_key: str | None = Field(None, exclude=True)  # a report's CSV zip, attached after the PDF
     thread: str | None = Field(None, exclude=True, description="the mail's thread key (email/threads.py)")
     severity: Severity = Field("info", exclude=True, description="what its mail says in X-Email-Report-Severity")
+    about: str | None = Field(None, exclude=True, description="what its snooze or mute links act on (models/snoozes)")
 
 
 class DeliveryQuery(PageQuery):

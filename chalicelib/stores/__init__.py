@@ -10,6 +10,7 @@ from chalicelib.stores.events import EventStore
 from chalicelib.stores.integrations import IntegrationStore
 from chalicelib.stores.runs import RunStore
 from chalicelib.stores.schedules import ScheduleStore
+from chalicelib.stores.snoozes import SnoozeStore
 from chalicelib.stores.tenants import TenantStore
 
 
@@ -25,3 +26,4 @@ class Stores:
     deliveries: DeliveryStore
     delivery_queue: DeliveryQueue
     runs: RunStore
+    snoozes: SnoozeStore

@@ -11,6 +11,7 @@ from chalicelib.email import severity, threads
 from chalicelib.email.message import Content
 from chalicelib.models.events import alert_type
 from chalicelib.models.integrations import Integration
+from chalicelib.models.snoozes import about_trigger
 from chalicelib.models.triggers import Trigger
 from chalicelib.observability import count, logger
 
@@ -43,7 +44,8 @@ def send(trigger: Trigger, content: Content, source_id: str, created_at: datetim
     targets = [integration for integration in chosen if integration.active]
     event_type = alert_type(trigger.condition.type)
     content = replace(content, thread=threads.trigger(trigger.tenant_id, trigger.id),
-                      severity=severity.of_event(event_type, trigger.condition.model_dump()))
+                      severity=severity.of_event(event_type, trigger.condition.model_dump()),
+                      about=about_trigger(trigger.id))
     instant = collect.divert(trigger.tenant_id, timezone, [outbox.Target(
         integration, skipped=None if integration.active else outbox.skipped_while_disabled(integration))
         for integration in chosen], content, source_id, "alert", event_type, created_at)

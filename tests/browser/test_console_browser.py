@@ -315,3 +315,54 @@ def test_a_recipient_unsubscribes_with_the_mail_link_and_the_admin_adds_them_bac
     expect(admin.get_by_role("status")).to_have_text("The address is back on the integration and gets its mail again.")
     expect(admin.get_by_label("Email addresses")).to_have_value("stay@demo.example, leave@demo.example")
     expect(admin.locator(".unsubscribed")).to_have_count(0)
+
+
+def test_a_recipient_mutes_from_the_mail_and_the_admin_snoozes_for_everyone_and_lifts(browser: Browser, admin: Page,
+                                                                                        stack: RunningStack) -> None:
+    # GIVEN a vulnerability mailed to both recipients of an integration, which a trigger also alerts
+    created = api(stack, "POST", "/v1/integrations", {"name": "Snoozers", "emails": "calm@demo.example, "
+                                                      "keen@demo.example", "events": ["vuln"]})
+    api(stack, "POST", "/v1/triggers", {"name": "API watch", "integration_ids": [created["id"]],
+                                        "condition": {"type": "api_changed"}})
+    event = {"id": "browser-mute-1", "type": "vulnerability.detected", "time": "2026-11-25T10:00:00Z",
+             "data": {"id": "browser-v-1", "risk": "high", "title": "SSRF in /fetch", "host": "shop.demo.example"}}
+    assert api(stack, "POST", "/v1/events", {"events": [event]})["results"][0]["status"] == "accepted"
+    deadline = time.monotonic() + 30
+    while not (mails := [m for m in outbox(stack) if m["to"] == ["calm@demo.example"]]):
+        assert time.monotonic() < deadline, "the vulnerability was not mailed"
+        time.sleep(0.5)
+    found = re.search(r"Mute this vulnerability \(.*\): (\S+)", mails[0]["text"])
+    assert found, mails[0]["text"]
+    # WHEN the recipient opens the mail's mute link (a page that changes nothing) and confirms
+    reader = browser.new_context(viewport=WIDE)
+    page = reader.new_page()
+    page.goto(found.group(1))
+    expect(page.get_by_role("heading", name="Mute this vulnerability?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("calm@demo.example")
+    shoot(page, "snooze-confirm-1280")
+    page.set_viewport_size(NARROW)
+    shoot(page, "snooze-confirm-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    page.get_by_role("button", name="Mute this vulnerability").click()
+    expect(page.get_by_role("heading", name="Muted until its status changes")).to_be_visible()
+    reader.close()
+    # AND the admin snoozes the trigger for every recipient from the console
+    admin.goto("/console/snoozes")
+    admin.get_by_label("Trigger", exact=True).select_option(label="API watch")
+    admin.get_by_label("Integration", exact=True).select_option(label="Snoozers")
+    admin.get_by_label("For", exact=True).select_option(label="1 day")
+    admin.get_by_role("button", name="Snooze for every recipient").click()
+    # THEN the list shows both, who made them and until when; the admin lifts the mute
+    expect(admin.get_by_role("status")).to_have_text("Snoozed for every recipient of the integration.")
+    rows = admin.locator("tbody tr")
+    expect(rows.filter(has_text="calm@demo.example")).to_contain_text("Its status changes")
+    expect(rows.filter(has_text="Every recipient")).to_contain_text("Trigger “API watch”")
+    shoot(admin, "snoozes-1280")
+    admin.set_viewport_size(NARROW)
+    shoot(admin, "snoozes-390")
+    assert admin.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    admin.set_viewport_size(WIDE)
+    admin.get_by_role("button", name=re.compile(r"^Lift .* for calm@demo\.example$")).click()
+    expect(admin.get_by_role("status")).to_contain_text("Lifted")
+    expect(rows.filter(has_text="calm@demo.example")).to_have_count(0)
+    assert [s["address"] for s in api(stack, "GET", "/v1/snoozes")["items"]] == [None]

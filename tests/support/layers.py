@@ -16,8 +16,9 @@ from pathlib import Path
 BASE = ("chalicelib", "resources", "settings", "errors", "clock", "observability", "vocabulary", "models", "stores")
 # Lowest first: a package may import only packages of an earlier entry (base modules: each other too).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    BASE, ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("delivery",), ("digests",), ("triggers",),
-    ("reports",), ("events",), ("integrations",), ("tenants",), ("wiring",), ("api", "console"), ("app",))
+    BASE, ("aws",), ("limits",), ("auth",), ("suppressions",), ("email",), ("snoozes",), ("delivery",), ("digests",),
+    ("triggers",), ("reports",), ("events",), ("integrations",), ("tenants",), ("wiring",), ("api", "console"),
+    ("app",))
 # What the base imports besides the standard library and itself, and why (docs/architecture.md names them).
 BASE_LIBRARIES: dict[str, str] = {
     "pydantic": "models and settings", "pydantic_core": "pydantic's own schema types and errors",

@@ -72,13 +72,22 @@ def _suppression(tenant: TenantHandle, pipeline: Any) -> str:
     return email
 
 
+def _snooze(tenant: TenantHandle, pipeline: Any) -> str:
+    from chalicelib.snoozes import service
+    from chalicelib.wiring import stores
+
+    made = service.snooze_integration(stores(), tenant.id, _integration_ids(tenant)[0], "trigger-x", "Spikes", "1d",
+                                      "world")
+    return made.id
+
+
 def _tenant(tenant: TenantHandle, pipeline: Any) -> str:
     return tenant.id
 
 
 MAKERS: dict[str, Maker] = {
     "integration_id": _integration, "token_id": _token, "delivery_id": _delivery, "report_id": _report,
-    "trigger_id": _trigger, "email": _suppression, "tenant_id": _tenant,
+    "trigger_id": _trigger, "email": _suppression, "tenant_id": _tenant, "snooze_id": _snooze,
 }
 
 

@@ -8,9 +8,10 @@ from tests.support.contracts.events import EventStoreContract
 from tests.support.contracts.integrations import IntegrationStoreContract
 from tests.support.contracts.runs import RunStoreContract
 from tests.support.contracts.schedules import ScheduleStoreContract
+from tests.support.contracts.snoozes import SnoozeStoreContract
 from tests.support.contracts.tenants import TenantStoreContract
 
 
 class StoreContracts(IntegrationStoreContract, CounterStoreContract, EventStoreContract, ScheduleStoreContract,
-                     TenantStoreContract, RunStoreContract):
+                     TenantStoreContract, RunStoreContract, SnoozeStoreContract):
     """Every store's contract: a tier's test class inherits it and gives the ``stores`` fixture."""

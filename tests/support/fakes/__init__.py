@@ -8,6 +8,7 @@ from tests.support.fakes.events import FakeEvents
 from tests.support.fakes.integrations import FakeIntegrations
 from tests.support.fakes.runs import FakeRuns
 from tests.support.fakes.schedules import FakeSchedules
+from tests.support.fakes.snoozes import FakeSnoozes
 from tests.support.fakes.tenants import FakeTenants
 
 
@@ -15,4 +16,4 @@ def fake_stores() -> Stores:
     integrations = FakeIntegrations()
     return Stores(integrations=integrations, counters=FakeCounters(), events=FakeEvents(), schedules=FakeSchedules(),
                   tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue(),
-                  runs=FakeRuns())
+                  runs=FakeRuns(), snoozes=FakeSnoozes())
