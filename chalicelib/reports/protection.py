@@ -7,6 +7,7 @@
   (``generation.protected_copy``) and stored beside the report, under ``protected/<integration id>/``.
 """
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -15,7 +16,9 @@ from chalicelib.aws import secrets
 from chalicelib.errors import ValidationFailed
 from chalicelib.models.integrations import PDF_PASSWORD_LENGTH, Integration
 from chalicelib.models.reports import Report
-from chalicelib.reports.content import ReportData
+
+if TYPE_CHECKING:  # the report worker's; the API imports this module for the password rules
+    from chalicelib.reports.content import ReportData
 
 PURPOSE = "report-pdf-password"
 
@@ -70,8 +73,10 @@ def source_key(pdf_key: str) -> str:
     return f"{pdf_key.removesuffix('.pdf')}-source.json"
 
 
-def source(kept: bytes) -> ReportData:
+def source(kept: bytes) -> "ReportData":
     """The content as kept (:func:`source_key`); JSON keeps a time's offset, not its zone, so the time the PDF
     prints with its zone's abbreviation (CET, not UTC+01:00) gets the zone back."""
+    from chalicelib.reports.content import ReportData
+
     data = ReportData.model_validate_json(kept)
     return data.model_copy(update={"generated_at": data.generated_at.astimezone(ZoneInfo(data.timezone))})

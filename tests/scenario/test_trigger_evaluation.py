@@ -67,8 +67,10 @@ def test_a_threshold_alert_names_sources_types_endpoints_blocking_and_when_it_wa
     assert "Trigger “Watch”: more than 4 attacks in one hour — SQL injection on api.acme.io" in mail.text
     text = mail.text.replace("\r\n", "\n")
     assert "Window: 2026-11-25 11:00 – 12:00 (Europe/Berlin)" in text
-    assert "Sent: 2026-11-25 11:20:05 (Europe/Berlin)" in text and text.rstrip().splitlines()[-3] == (
-        "Sent 2026-11-25 11:20:05 (Europe/Berlin)")
+    lines = text.rstrip().splitlines()
+    footer = next(n for n, line in enumerate(lines) if line.startswith("Change what this integration receives"))
+    assert "Sent: 2026-11-25 11:20:05 (Europe/Berlin)" in text and lines[footer - 1] == (
+        "Sent 2026-11-25 11:20:05 (Europe/Berlin)")  # the time it was sent closes the mail, before the links
     assert "Blocked: 3 of 5 attacks blocked, 2 only monitored" in text
     assert "Top source IPs:\n  203.0.113.7 (Germany (DE)): 3 attacks\n  2001:db8::5: 1 attack\n" in text
     assert "Top attack types:\n  SQL injection (CWE-89 · A03:2021 Injection): 3 attacks\n" in text
