@@ -52,12 +52,14 @@ def send_all(name: str, messages: list[tuple[dict[str, Any], int]]) -> None:
 
 
 def delivery_message(tenant_id: str, delivery_id: str, integration_id: str | None, number: int, due: str,
-                     to: list[str] | None = None, addresses: list[str] | None = None) -> dict[str, Any]:
+                     to: list[str] | None = None, addresses: list[str] | None = None,
+                     about: str | None = None) -> dict[str, Any]:
     """The delivery worker's message: try ``number`` of a delivery at ``due`` (ISO time). What lets a batch read
     all it needs at once: ``integration_id``, the fixed recipients ``to`` (a notice about the integration itself)
-    or the integration's ``addresses`` when queued (a hint: the worker reads the integration's own)."""
+    or the integration's ``addresses`` when queued (a hint: the worker reads the integration's own), and what a
+    snooze of it would be ``about``."""
     body: dict[str, Any] = {"tenant_id": tenant_id, "delivery_id": delivery_id, "try": number, "due": due}
-    optional = {"integration_id": integration_id, "to": to, "addresses": None if to else addresses}
+    optional = {"integration_id": integration_id, "to": to, "addresses": None if to else addresses, "about": about}
     return {**body, **{key: value for key, value in optional.items() if value}}
 
 

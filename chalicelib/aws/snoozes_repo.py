@@ -23,18 +23,18 @@ def _name() -> str:
     return get_settings().integrations_table
 
 
-def _key(tenant_id: str, snooze_id: str) -> dict[str, str]:
+def key(tenant_id: str, snooze_id: str) -> dict[str, str]:
     return {"tenant_id": tenant_id, "sk": PREFIX + snooze_id}
 
 
 def _item(snooze: Snooze) -> dict[str, Any]:
     ends = clock.shift(snooze.until, _KEEP_ENDED) if snooze.until else clock.shift(
         snooze.created_at, timedelta(days=MUTE_KEEP_DAYS))
-    return {**_key(snooze.tenant_id, snooze.id), **snooze.model_dump(mode="json"), "tenant_id": snooze.tenant_id,
+    return {**key(snooze.tenant_id, snooze.id), **snooze.model_dump(mode="json"), "tenant_id": snooze.tenant_id,
             "expires_at": int(ends.timestamp())}
 
 
-def _snooze(item: dict[str, Any]) -> Snooze:
+def from_item(item: dict[str, Any]) -> Snooze:
     return Snooze.model_validate(plain(item))
 
 
@@ -53,21 +53,21 @@ def used(tenant_id: str, link_id: str) -> bool:
 
 
 def get(tenant_id: str, snooze_id: str) -> Snooze | None:
-    item = table(_name()).get_item(Key=_key(tenant_id, snooze_id), ConsistentRead=True).get("Item")
-    return _snooze(item) if item else None
+    item = table(_name()).get_item(Key=key(tenant_id, snooze_id), ConsistentRead=True).get("Item")
+    return from_item(item) if item else None
 
 
 def get_many(tenant_id: str, snooze_ids: set[str]) -> list[Snooze]:
-    return [_snooze(item) for item in batch_get_one(_name(), [_key(tenant_id, i) for i in sorted(snooze_ids)])]
+    return [from_item(item) for item in batch_get_one(_name(), [key(tenant_id, i) for i in sorted(snooze_ids)])]
 
 
 def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Snooze], str | None]:
     items, next_cursor = query_page(table(_name()), Key("tenant_id").eq(tenant_id) & Key("sk").begins_with(PREFIX),
                                     limit, cursor, PREFIX, lambda sk: {"tenant_id": tenant_id, "sk": sk},
                                     ConsistentRead=True)
-    return [_snooze(item) for item in items], next_cursor
+    return [from_item(item) for item in items], next_cursor
 
 
 def delete(tenant_id: str, snooze_id: str) -> bool:
-    response = table(_name()).delete_item(Key=_key(tenant_id, snooze_id), ReturnValues="ALL_OLD")
+    response = table(_name()).delete_item(Key=key(tenant_id, snooze_id), ReturnValues="ALL_OLD")
     return "Attributes" in response

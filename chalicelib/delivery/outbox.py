@@ -62,7 +62,7 @@ def enqueue(integration: Integration, content: "Content", created_at: datetime, 
 def first_try(delivery: Delivery, at: datetime, addresses: list[str] | None = None) -> dict[str, Any]:
     """The message for try 1 of ``delivery``, due at ``at``; ``addresses``: its integration's, as a hint."""
     return queue.delivery_message(delivery.tenant_id, delivery.id, delivery.integration_id, 1, at.isoformat(),
-                                  delivery.recipients if delivery.bypass_active else None, addresses)
+                                  delivery.recipients if delivery.bypass_active else None, addresses, delivery.about)
 
 
 def skipped_while_disabled(integration: Integration) -> str:

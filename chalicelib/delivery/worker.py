@@ -28,11 +28,12 @@ from chalicelib.email.list_headers import MailingList
 from chalicelib.email.message import Attachment, Content
 from chalicelib.models.deliveries import FINAL_STATUSES, Attempt, Delivery
 from chalicelib.models.integrations import Integration
+from chalicelib.models.snoozes import Snooze
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
 from chalicelib.snoozes import rules as snoozes
 from chalicelib.stores import Stores
-from chalicelib.stores.deliveries import DeliveryStore, Keys, Message, Outcome, Snapshot
+from chalicelib.stores.deliveries import DeliveryStore, Keys, Message, Outcome, Pair, Snapshot
 from chalicelib.stores.snoozes import SnoozeStore
 from chalicelib.suppressions import service as suppressions
 
@@ -128,7 +129,7 @@ def _skip(tenant_live: bool, body: dict[str, Any], integration: Integration | No
 
 def _merged(snapshot: Snapshot, more: Snapshot) -> Snapshot:
     return replace(snapshot, integrations=snapshot.integrations | more.integrations,
-                   suppressed=snapshot.suppressed | more.suppressed)
+                   suppressed=snapshot.suppressed | more.suppressed, snoozes=snapshot.snoozes | more.snoozes)
 
 
 def _expected(body: dict[str, Any]) -> list[str]:
@@ -148,22 +149,35 @@ def _plan(body: dict[str, Any], integration_id: str | None, snapshot: Snapshot) 
                             delivery.about if delivery else None))
 
 
-def _hold(store: SnoozeStore, plans: dict[str, Plan], now: datetime) -> dict[str, Plan]:
-    """The plans with the addresses snoozes hold back taken out of ``allowed`` (one read per tenant, by key, and
-    none for a batch without mail about a trigger or a vulnerability)."""
-    wanted: dict[str, set[str]] = {}
+def _snooze_keys(body: dict[str, Any]) -> set[Pair]:
+    """The snoozes that could hold back a message's mail, as far as the message says (its ``about``, its
+    integration and the addresses it expects): read with the batch's other reads."""
+    if not (body.get("about") and body.get("integration_id")):
+        return set()
+    return {(body["tenant_id"], snooze) for snooze in snoozes.ids(body["integration_id"], body["about"],
+                                                                 _expected(body))}
+
+
+def _hold(store: SnoozeStore, plans: dict[str, Plan], asked: set[Pair], found: dict[Pair, Snooze],
+          now: datetime) -> dict[str, Plan]:
+    """The plans with the addresses snoozes hold back taken out of ``allowed``. The batch's read found the
+    snoozes its messages named (``asked``); those it could not name (a message queued without ``about``, an
+    address its integration gained since) cost one more read per tenant, by key."""
+    unread: dict[str, set[str]] = {}
     for plan in plans.values():
         if plan.delivery and plan.delivery.about and plan.allowed:
             delivery = plan.delivery
-            wanted.setdefault(delivery.tenant_id, set()).update(
-                snoozes.ids(delivery.integration_id, delivery.about, plan.allowed))
-    found = {tenant_id: store.get_many(tenant_id, keys) for tenant_id, keys in wanted.items()}
+            for snooze in snoozes.ids(delivery.integration_id, delivery.about, plan.allowed):
+                if (delivery.tenant_id, snooze) not in asked:
+                    unread.setdefault(delivery.tenant_id, set()).add(snooze)
+    found = found | {(tenant_id, s.id): s for tenant_id, keys in unread.items()
+                     for s in store.get_many(tenant_id, keys)}
     held_back = {}
     for delivery_id, plan in plans.items():
         delivery = plan.delivery
-        if delivery and delivery.about and delivery.tenant_id in found:
-            held = snoozes.holding(found[delivery.tenant_id], delivery.integration_id, delivery.about, plan.allowed,
-                                   now)
+        if delivery and delivery.about:
+            tenants = [snooze for (tenant_id, _), snooze in found.items() if tenant_id == delivery.tenant_id]
+            held = snoozes.holding(tenants, delivery.integration_id, delivery.about, plan.allowed, now)
             plan = replace(plan, allowed=[a for a in plan.allowed if a not in held],
                            held={address: snoozes.reason(snooze) for address, snooze in held.items()})
         held_back[delivery_id] = plan
@@ -175,14 +189,16 @@ def read_plans(store: DeliveryStore, bodies: list[dict[str, Any]], now: datetime
     """What each due message's try may do, from the batch's reads in one request: tenants, integrations,
     deliveries and the suppression entries of the addresses the messages name. A message queued before messages
     named their integration costs a second read, an address the integration gained since it was queued a third;
-    the snoozes (``held_by``) of mail about a trigger or a vulnerability one more."""
+    the snoozes (``held_by``) of mail about a trigger or a vulnerability are read with the rest."""
     due = [body for body in bodies if isinstance(body, dict) and {"tenant_id", "delivery_id", "due"} <= set(body)
            and datetime.fromisoformat(body["due"]) <= now]
+    asked = {pair for body in due for pair in _snooze_keys(body)} if held_by else set()
     snapshot = store.read(Keys(
         tenants={body["tenant_id"] for body in due},
         integrations={(body["tenant_id"], body["integration_id"]) for body in due if body.get("integration_id")},
         addresses={(body["tenant_id"], address) for body in due for address in _expected(body)},
-        deliveries={(body["tenant_id"], body["delivery_id"]) for body in due}))
+        deliveries={(body["tenant_id"], body["delivery_id"]) for body in due},
+        snoozes=asked))
     named = {body["delivery_id"]: body.get("integration_id") or getattr(
         snapshot.deliveries.get((body["tenant_id"], body["delivery_id"])), "integration_id", None) for body in due}
     if unnamed := {(body["tenant_id"], found) for body in due
@@ -193,7 +209,7 @@ def read_plans(store: DeliveryStore, bodies: list[dict[str, Any]], now: datetime
                   if address not in _expected(body)}:
         snapshot = _merged(snapshot, store.read(Keys(addresses=unread)))
         plans = {body["delivery_id"]: _plan(body, named[body["delivery_id"]], snapshot) for body in due}
-    return _hold(held_by, plans, now) if held_by else plans
+    return _hold(held_by, plans, asked, snapshot.snoozes, now) if held_by else plans
 
 
 class Batch:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.models.integrations import Integration
+from chalicelib.models.snoozes import Snooze
 
 Pair = tuple[str, str]  # (tenant_id, integration id | delivery id | address)
 Message = tuple[dict[str, Any], int]  # a delivery worker message and its delay in seconds
@@ -24,17 +25,19 @@ class Keys:
     integrations: set[Pair] = field(default_factory=set)
     addresses: set[Pair] = field(default_factory=set)
     deliveries: set[Pair] = field(default_factory=set)
+    snoozes: set[Pair] = field(default_factory=set)  # (tenant_id, snooze id)
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """The batch's reads, consistent: live tenants, integrations that exist (each with its unsubscribe key), the
-    suppressed ones of the asked addresses and the deliveries that exist."""
+    suppressed ones of the asked addresses, the deliveries and the snoozes that exist."""
 
     tenants: set[str] = field(default_factory=set)
     integrations: dict[Pair, Integration] = field(default_factory=dict)
     suppressed: set[Pair] = field(default_factory=set)
     deliveries: dict[Pair, Delivery] = field(default_factory=dict)
+    snoozes: dict[Pair, Snooze] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.aws import counters_repo, integrations_repo, suppressions_repo, tenants_repo
+from chalicelib.aws import counters_repo, integrations_repo, snoozes_repo, suppressions_repo, tenants_repo
 from chalicelib.aws.deliveries_repo import DynamoDeliveries
 from chalicelib.aws.dynamo import transact
 from chalicelib.models.suppressions import Suppression
@@ -29,4 +29,4 @@ def _suppress(tenant_id: str, address: str) -> None:
 @pytest.mark.parametrize("check", contract.CHECKS, ids=lambda check: check.__name__)
 def test_dynamodb_keeps_the_contract(check: Callable[[contract.Harness], None]) -> None:
     check(contract.Harness(DynamoDeliveries(), _add_tenant, lambda i: integrations_repo.create(i), _suppress,
-                           _requests, "t-1"))
+                           _requests, snoozes_repo.record, "t-1"))

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from chalicelib.models.integrations import Integration
+from chalicelib.models.snoozes import Snooze
 from chalicelib.models.tenants import Tenant
 from tests.support.contracts import deliveries as contract
 from tests.support.fakes.deliveries import FakeDeliveries
@@ -22,8 +23,12 @@ def harness() -> contract.Harness:
     def suppress(tenant_id: str, address: str) -> None:
         fake.suppressed.add((tenant_id, address.casefold()))
 
+    def add_snooze(snooze: Snooze) -> None:
+        fake.snoozes[snooze.tenant_id, snooze.id] = snooze
+
     return contract.Harness(fake, add_tenant, add_integration, suppress,
-                            lambda t, i: (fake.requests[t, i, "total"], fake.requests[t, i, "failed"]), "t-1")
+                            lambda t, i: (fake.requests[t, i, "total"], fake.requests[t, i, "failed"]), add_snooze,
+                            "t-1")
 
 
 @pytest.mark.parametrize("check", contract.CHECKS, ids=lambda check: check.__name__)

@@ -2,7 +2,7 @@
 tests/unit/test_deliveries_contract.py and on DynamoDB (moto) from tests/scenario/test_deliveries_contract.py.
 
 Each check takes a :class:`Harness`: the store, and how to put beside it what a worker batch reads (a tenant, an
-integration, a suppressed address) and read back the request counters, which live in other stores."""
+integration, a suppressed address, a snooze) and read back the request counters, which live in other stores."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.models.integrations import Integration
+from chalicelib.models.snoozes import Snooze
 from chalicelib.models.tenants import Tenant
 from chalicelib.stores.deliveries import DeliveryStore, Keys, Outcome
 
@@ -23,6 +24,7 @@ class Harness:
     add_integration: Callable[[Integration], None]
     suppress: Callable[[str, str], None]  # (tenant_id, address)
     requests: Callable[[str, str], tuple[int, int]]  # (tenant_id, integration_id) → (total, failed)
+    add_snooze: Callable[[Snooze], None]
     tenant_id: str  # unique per test, so checks on one table never meet
 
 
@@ -152,10 +154,16 @@ def a_batch_reads_all_it_needs_at_once(h: Harness) -> None:
     h.add_integration(Integration(id="int-1", tenant_id=h.tenant_id, name="I", emails=["a@x.io", "b@x.io"],
                                   events=["vuln_high"], created_at=NOW, updated_at=NOW))
     h.suppress(h.tenant_id, "b@x.io")
+    held = Snooze(id="s-1", tenant_id=h.tenant_id, integration_id="int-1", kind="snooze", about="trigger:tr-1",
+                  label="Bursts", address="a@x.io", until=NOW + timedelta(hours=1), created_by="a@x.io",
+                  created_at=NOW)
+    h.add_snooze(held)
     found = h.store.read(Keys({h.tenant_id, "gone"}, {(h.tenant_id, "int-1"), (h.tenant_id, "int-9")},
                               {(h.tenant_id, "a@x.io"), (h.tenant_id, "B@X.io")},
-                              {(h.tenant_id, row.id), (h.tenant_id, "nothing")}))
+                              {(h.tenant_id, row.id), (h.tenant_id, "nothing")},
+                              {(h.tenant_id, "s-1"), (h.tenant_id, "s-9")}))
     assert found.tenants == {h.tenant_id} and found.deliveries == {(h.tenant_id, row.id): row}
+    assert found.snoozes == {(h.tenant_id, "s-1"): held}
     assert set(found.integrations) == {(h.tenant_id, "int-1")} and found.suppressed == {(h.tenant_id, "B@X.io")}
     key = found.integrations[h.tenant_id, "int-1"].unsubscribe_key  # one written before keys gets one, once
     assert key and h.store.read(Keys(integrations={(h.tenant_id, "int-1")})).integrations[

@@ -13,7 +13,7 @@ from tests.support.fakes.tenants import FakeTenants
 
 
 def fake_stores() -> Stores:
-    integrations = FakeIntegrations()
+    integrations, snoozes = FakeIntegrations(), FakeSnoozes()
     return Stores(integrations=integrations, counters=FakeCounters(), events=FakeEvents(), schedules=FakeSchedules(),
-                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(), delivery_queue=FakeQueue(),
-                  runs=FakeRuns(), snoozes=FakeSnoozes())
+                  tenants=FakeTenants(integrations), deliveries=FakeDeliveries(snoozes=snoozes.rows),
+                  delivery_queue=FakeQueue(), runs=FakeRuns(), snoozes=snoozes)

@@ -8,18 +8,20 @@ from typing import Any
 
 from chalicelib.models.deliveries import Attempt, Delivery
 from chalicelib.models.integrations import Integration
+from chalicelib.models.snoozes import Snooze
 from chalicelib.stores.deliveries import Keys, Message, Outcome, Pair, Snapshot
 
 
 @dataclass
 class FakeDeliveries:
     """Deliveries by ``(tenant_id, id)``, plus what a worker batch reads beside them: live tenants,
-    integrations and suppressed addresses; the request counters by ``(tenant_id, integration_id)``."""
+    integrations, suppressed addresses and snoozes; the request counters by ``(tenant_id, integration_id)``."""
 
     deliveries: dict[Pair, Delivery] = field(default_factory=dict)
     tenants: set[str] = field(default_factory=set)
     integrations: dict[Pair, Integration] = field(default_factory=dict)
     suppressed: set[Pair] = field(default_factory=set)  # (tenant_id, case-folded address)
+    snoozes: dict[Pair, Snooze] = field(default_factory=dict)  # (tenant_id, id): the snooze store's rows
     requests: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (tenant, integration, total|failed)
     sends: Counter[datetime] = field(default_factory=Counter)
 
@@ -58,7 +60,9 @@ class FakeDeliveries:
                         {pair: self.integrations[pair] for pair in keys.integrations if pair in self.integrations},
                         {(tenant, address) for tenant, address in keys.addresses
                          if (tenant, address.strip().casefold()) in self.suppressed},
-                        {pair: self.get(*pair) for pair in keys.deliveries if pair in self.deliveries})
+                        {pair: self.get(*pair) for pair in keys.deliveries if pair in self.deliveries},
+                        {pair: self.snoozes[pair].model_copy(deep=True) for pair in keys.snoozes
+                         if pair in self.snoozes})
 
     def reserve_sends(self, at: datetime, wanted: int) -> int:
         second = at.replace(microsecond=0)
