@@ -1,4 +1,4 @@
-"""Three costs of moto, removed for the tests, the soak and the local stack (two grow with its data).
+"""Four costs of moto, removed for the tests, the soak and the local stack (two grow with its data).
 
 - DynamoDB: moto backs up every table a ``TransactWriteItems`` touches with ``copy.deepcopy`` before it writes, to
   roll back on a failed condition, so each transaction costs time and memory in proportion to the tables' size
@@ -13,9 +13,13 @@
   item (a third of a DynamoDB-heavy test's time). Its results are already the wire's JSON (``dynamo_to_dict``), so
   here they are written with ``json.dumps``, keeping only the shape's members as moto's serializer does; a result
   JSON cannot write (a table description's dates) goes moto's way.
+- KMS: moto draws a 2048-bit RSA private key for every key it creates, even a symmetric one that never signs
+  (50 ms of CPU: most of what re-creating the resources for each test cost). Here each key spec draws one, once per
+  process, and every key of that spec shares it; a symmetric key's own material (what ``Encrypt`` uses) is its own.
 """
 
 import copy
+import functools
 import json
 import threading
 import types
@@ -25,6 +29,7 @@ from moto.core.responses import ActionContext
 from moto.core.utils import unix_time
 from moto.dynamodb import models
 from moto.dynamodb.responses import DynamoResult
+from moto.kms import models as kms_models
 from moto.sqs.models import Message, Queue, SQSBackend
 
 _installed = False
@@ -39,7 +44,7 @@ def _keep_tables(value: Any, memo: Any = None) -> Any:
 
 
 def install() -> None:
-    """Patch moto's DynamoDB and SQS backends, once per process."""
+    """Patch moto's DynamoDB, SQS and KMS backends, once per process."""
     global _installed
     if _installed:
         return
@@ -82,6 +87,7 @@ def install() -> None:
         is_message_valid_based_on_retention_period)
     _uncounted_while_sending()
     DynamoResult.execute_result = _json_result  # type: ignore[method-assign]
+    kms_models.generate_private_key = functools.cache(kms_models.generate_private_key)  # type: ignore[attr-defined]
 
 
 MOTO_DYNAMODB_RESULT = DynamoResult.execute_result  # moto's own: tests/scenario/test_moto_speed.py compares the two

@@ -1,6 +1,6 @@
 """The local stack's and the tests' moto without its costs (local/moto_speed.py): a send does not count the queue's
-messages, DynamoDB's answers are written without walking their shape, and what SQS and DynamoDB answer is
-unchanged."""
+messages, DynamoDB's answers are written without walking their shape, KMS keys share one drawn private key, and
+what SQS, DynamoDB and KMS answer is unchanged."""
 
 import json
 from collections import Counter
@@ -106,3 +106,18 @@ def test_dynamodb_answers_are_what_moto_writes(both_ways, api, acme, pipeline):
 
     assert differed == []
     assert {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "Scan"} <= set(compared)
+
+
+def test_kms_keys_share_the_drawn_private_key_yet_keep_their_own_material() -> None:
+    kms = client("kms")
+    first, second = (kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(2))
+    signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    sealed = kms.encrypt(KeyId=first, Plaintext=b"secret")["CiphertextBlob"]
+    other = kms.encrypt(KeyId=second, Plaintext=b"secret")["CiphertextBlob"]
+
+    opened = kms.decrypt(CiphertextBlob=sealed)
+    assert opened["Plaintext"] == b"secret" and opened["KeyId"].endswith(first) and sealed != other
+    signature = kms.sign(KeyId=signing, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    assert kms.verify(KeyId=signing, Message=b"m", Signature=signature,
+                      SigningAlgorithm="RSASSA_PSS_SHA_256")["SignatureValid"]
+    assert moto_speed.kms_models.generate_private_key.cache_info().hits >= 2  # type: ignore[attr-defined]
