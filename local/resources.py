@@ -3,6 +3,7 @@ deployment template is generated from (``deploy.declared``), under the names the
 agree."""
 
 import json
+from collections.abc import Collection
 
 from chalicelib.aws.clients import client
 from chalicelib.resources import QUEUES, REPORTS_BUCKET, SECRETS_KEY, TABLES, Queue, Table
@@ -52,14 +53,25 @@ def _create_key(alias: str) -> None:
     kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key(Description=alias)["KeyMetadata"]["KeyId"])
 
 
-def create_all(settings: Settings) -> None:
-    """Create every table, every queue a function names (AWS alone fills the others), the bucket and the key;
-    verify the sender identity in SES."""
+def table_names(settings: Settings) -> set[str]:
+    return {getattr(settings, table.setting) for table in TABLES}
+
+
+def queue_names(settings: Settings) -> set[str]:
+    """The queues :func:`create_all` makes, their dead-letter queues included (a queue may share a table's name)."""
+    queues = [(getattr(settings, queue.setting), queue) for queue in QUEUES if queue.setting]
+    return {name for name, _ in queues} | {f"{name}-dlq" for name, queue in queues if queue.max_receives}
+
+
+def create_all(settings: Settings, tables_kept: Collection[str] = (), queues_kept: Collection[str] = ()) -> None:
+    """Create every table and every queue a function names (AWS alone fills the others), but those kept, the
+    bucket and the key; verify the sender identity in SES."""
     for table in TABLES:
-        _create_table(getattr(settings, table.setting), table)
+        if (name := getattr(settings, table.setting)) not in tables_kept:
+            _create_table(name, table)
     for queue in QUEUES:
-        if queue.setting:
-            _create_queue(getattr(settings, queue.setting), queue)
+        if queue.setting and (name := getattr(settings, queue.setting)) not in queues_kept:
+            _create_queue(name, queue)
     _create_bucket(getattr(settings, REPORTS_BUCKET.setting))
     _create_key(getattr(settings, SECRETS_KEY.setting))
     client("ses").verify_email_identity(EmailAddress=settings.sender_email)

@@ -10,8 +10,8 @@ from moto import mock_aws
 
 from chalicelib.aws import clients, mailer
 from chalicelib.settings import get_settings
-from local import moto_speed, resources
-from tests.support import permissions
+from local import moto_speed
+from tests.support import moto_reset, permissions
 from tests.support.api import Api, TenantHandle
 from tests.support.clock import FrozenClock
 from tests.support.pipeline import FlakySes, Pipeline
@@ -35,7 +35,7 @@ _shared_tenant: list[tuple[Any, TenantHandle] | None] = [None]
 
 @pytest.fixture(autouse=True)
 def fresh_aws(request: pytest.FixtureRequest, aws: Any) -> None:
-    """Empty resources for every test (~0.1 s of CPU each). The cases of one test function marked
+    """Empty resources for every test (tests/support/moto_reset.py). The cases of one test function marked
     ``writes_nothing`` (requests that must be refused before anything is stored) share them: they are re-created
     once for a run of such cases, and again after any other test."""
     shares = request.node.get_closest_marker("writes_nothing") is not None
@@ -44,8 +44,7 @@ def fresh_aws(request: pytest.FixtureRequest, aws: Any) -> None:
         return
     _shared_by[0] = function if shares else None
     _shared_tenant[0] = None
-    aws.reset()
-    resources.create_all(get_settings())
+    moto_reset.reset(aws, get_settings())
 
 
 @pytest.fixture(scope="session")
