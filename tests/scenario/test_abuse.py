@@ -202,7 +202,7 @@ WITH_BODY = [op for op in OPERATIONS if op.body]
 
 @pytest.mark.parametrize("op", WITH_BODY, ids=lambda op: f"{op.method} {op.path}")
 def test_every_body_over_64_kib_is_too_large(api: Api, acme: TenantHandle, pipeline: Any, op: Operation) -> None:
-    ids = make_objects(acme, pipeline) if op.path_params else {}
+    ids = make_objects(acme, pipeline, op.path_params)
     body = '{"padding": "' + "x" * (get_settings().max_body_bytes) + '"}'
     token = None if op.access == "operator" else acme.token
     headers = OPERATOR if op.access == "operator" else None

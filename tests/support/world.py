@@ -129,11 +129,13 @@ def path_params() -> list[str]:
     return sorted({name for op in OPERATIONS for name in op.path_params})
 
 
-def make_objects(tenant: TenantHandle, pipeline: Any) -> dict[str, str]:
-    """One object per path parameter in use, created through the API; ``{param: id}``."""
-    missing = [name for name in path_params() if name not in MAKERS]
+def make_objects(tenant: TenantHandle, pipeline: Any, names: list[str] | None = None) -> dict[str, str]:
+    """One object per path parameter in ``names`` (default: every one in use; an operation's path needs only its
+    own: a report and a delivery cost a render and a pipeline run), created through the API; ``{param: id}``."""
+    wanted = path_params() if names is None else names
+    missing = [name for name in wanted if name not in MAKERS]
     assert not missing, f"no maker in tests/support/world.py for the path parameter(s) {missing}"
-    return {name: MAKERS[name](tenant, pipeline) for name in path_params()}
+    return {name: MAKERS[name](tenant, pipeline) for name in wanted}
 
 
 USE_MARKS = {"last_used_at"}  # written by any authenticated request, refused ones included
