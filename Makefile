@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint lint-env chromium poppler bench package soak clean
 
+# Python caches compiled modules (__pycache__, ignored by git). A shell profile that sets PYTHONDONTWRITEBYTECODE
+# turns that off, and then every process compiles every module it imports, every time: on a fresh clone the
+# tests' many processes (workers, child stacks, linters, benchmarks) spent about a minute of `make test` on it.
+unexport PYTHONDONTWRITEBYTECODE
+
 # uv (requirements-bootstrap.txt) installs the pinned requirements; .venv keeps pip, which `chalice package` runs.
 UV := $(BIN)/uv
 $(STAMP): requirements.txt requirements-dev.txt requirements-bootstrap.txt
