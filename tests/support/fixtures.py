@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from chalice.app import Chalice
 from chalice.test import Client
 from moto import mock_aws
 
@@ -49,8 +50,15 @@ def fresh_aws(request: pytest.FixtureRequest, aws: Any) -> None:
 
 @pytest.fixture(scope="session")
 def app() -> Any:
+    """The Chalice app, its ``current_request`` per thread as under `chalice local` (and as on Lambda, where a
+    container serves one request at a time): the tests that call it from several threads at once
+    (tests/support/concurrency.py) would otherwise have one request's handler read another's body."""
+    from chalice.local import LocalChalice
+
     from app import app as chalice_app
 
+    if type(chalice_app) is Chalice:
+        chalice_app.__class__ = LocalChalice
     return chalice_app
 
 
