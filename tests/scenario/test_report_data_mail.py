@@ -15,38 +15,19 @@ from chalicelib.reports import generation
 from chalicelib.reports.periods import period_from_key
 from chalicelib.settings import get_settings
 from tests.support.console import form_fields
-from tests.support.pipeline import outbox
-from tests.support.report_data import LEDGER, as_cells, linked, read_zip
+from tests.support.report_data import NOVEMBER_OVER, add_monthly, as_cells, ledger_tenant, linked, mail_to, read_zip
 from tests.support.reports import fire_at
-
-NOVEMBER_OVER = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)  # just after midnight in Berlin, 1 December
 
 
 @pytest.fixture
 def tenant(api, frozen_clock):
-    frozen_clock.moment = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
-    handle = api.tenant("Datenwerk", "sec@datenwerk.example", timezone="Europe/Berlin")
-    status, body = handle.call("POST", "/v1/events", {"events": LEDGER})
-    assert status == 202, body
-    return handle
-
-
-def _add(tenant, name: str, address: str, **extra) -> dict:
-    status, body = tenant.call("POST", "/v1/integrations", {"name": name, "emails": [address],
-                                                            "events": ["report_monthly"], **extra})
-    assert status == 201, body
-    return body
-
-
-def _mail_to(address: str):
-    [mail] = [mail for mail in outbox() if address in mail.to]
-    return mail
+    return ledger_tenant(api, frozen_clock)
 
 
 def test_attach_data_is_set_read_and_patched_through_the_api(tenant):
-    created = _add(tenant, "Data", "data@datenwerk.example", attach_data=True)
+    created = add_monthly(tenant, "Data", "data@datenwerk.example", attach_data=True)
     assert created["attach_data"] is True
-    assert _add(tenant, "Plain", "plain@datenwerk.example")["attach_data"] is False
+    assert add_monthly(tenant, "Plain", "plain@datenwerk.example")["attach_data"] is False
     status, patched = tenant.call("PATCH", f"/v1/integrations/{created['id']}", {"attach_data": False})
     assert status == 200 and patched["attach_data"] is False
     assert tenant.call("GET", f"/v1/integrations/{created['id']}")[1]["attach_data"] is False
@@ -58,12 +39,12 @@ def test_attach_data_is_set_read_and_patched_through_the_api(tenant):
 
 
 def test_the_report_mail_carries_the_zip_beside_the_pdf_only_where_asked(tenant, api, pipeline, frozen_clock):
-    _add(tenant, "Data", "data@datenwerk.example", attach_data=True)
-    _add(tenant, "Plain", "plain@datenwerk.example")
+    add_monthly(tenant, "Data", "data@datenwerk.example", attach_data=True)
+    add_monthly(tenant, "Plain", "plain@datenwerk.example")
 
     fire_at(api, pipeline, frozen_clock, NOVEMBER_OVER)
 
-    with_data, plain = _mail_to("data@datenwerk.example"), _mail_to("plain@datenwerk.example")
+    with_data, plain = mail_to("data@datenwerk.example"), mail_to("plain@datenwerk.example")
     assert [name for name, _ in plain.attachments] == ["Datenwerk-monthly-report-2026-11.pdf"]
     assert [name for name, _ in with_data.attachments] == ["Datenwerk-monthly-report-2026-11.pdf",
                                                            "Datenwerk-monthly-report-2026-11-data.zip"]
@@ -78,8 +59,8 @@ def test_the_report_mail_carries_the_zip_beside_the_pdf_only_where_asked(tenant,
 
 
 def test_above_the_limit_together_both_are_links(tenant, api, pipeline, frozen_clock, monkeypatch):
-    _add(tenant, "Data", "data@datenwerk.example", attach_data=True)
-    _add(tenant, "Plain", "plain@datenwerk.example")
+    add_monthly(tenant, "Data", "data@datenwerk.example", attach_data=True)
+    add_monthly(tenant, "Plain", "plain@datenwerk.example")
     # GIVEN a limit the PDF fits but the PDF and the zip together do not (the report rendered ahead, as the
     # worker would, to learn its size)
     frozen_clock.moment = NOVEMBER_OVER
@@ -93,8 +74,8 @@ def test_above_the_limit_together_both_are_links(tenant, api, pipeline, frozen_c
         get_settings.cache_clear()
 
     # THEN the plain integration still gets its PDF attached; the data one gets two links and no attachment
-    assert len(_mail_to("plain@datenwerk.example").attachments) == 1
-    mail = _mail_to("data@datenwerk.example")
+    assert len(mail_to("plain@datenwerk.example").attachments) == 1
+    mail = mail_to("data@datenwerk.example")
     assert mail.attachments == []
     assert "The PDF and its data" in mail.text and "too large to attach" in mail.text
     pdf_link, data_link = re.findall(r"https?://\S*/report-links/\S+", mail.text)
@@ -134,7 +115,7 @@ def test_every_stored_report_shows_the_sha256_its_mailed_and_downloaded_pdf_has(
     status, report = acme.call("GET", f"/v1/reports/{listed['id']}")
     assert status == 200 and report["sha256"] == listed["sha256"]
     downloaded = linked(report["download_url"])
-    [(_, attached)] = _mail_to("monthly@acme.io").attachments
+    [(_, attached)] = mail_to("monthly@acme.io").attachments
     assert hashlib.sha256(downloaded).hexdigest() == hashlib.sha256(attached).hexdigest() == report["sha256"]
     assert re.fullmatch("[0-9a-f]{64}", report["sha256"])
     # AND the console's reports page shows it beside the report

@@ -5,7 +5,6 @@ mail; the stored report stays the canonical, unprotected PDF its SHA-256 names."
 import hashlib
 import io
 import re
-from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import pytest
@@ -20,33 +19,16 @@ from chalicelib.settings import get_settings
 from local.pollers import poll_once
 from tests.support.checks import integration_items, scan
 from tests.support.pipeline import outbox
-from tests.support.report_data import LEDGER, linked
+from tests.support.report_data import NOVEMBER_OVER, add_monthly, ledger_tenant, linked, mail_to
 from tests.support.reports import fire_at
 
-NOVEMBER_OVER = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)  # just after midnight in Berlin, 1 December
 PASSWORD = "Ωmega-Tr0ub4dor&3 horse"  # not ASCII, with a space: the reader types what SASLprep keeps
 NEW_PASSWORD = "battery-staple-correct"
 
 
 @pytest.fixture
 def tenant(api, frozen_clock):
-    frozen_clock.moment = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
-    handle = api.tenant("Datenwerk", "sec@datenwerk.example", timezone="Europe/Berlin")
-    status, body = handle.call("POST", "/v1/events", {"events": LEDGER})
-    assert status == 202, body
-    return handle
-
-
-def _add(tenant, name: str, address: str, **extra) -> dict:
-    status, body = tenant.call("POST", "/v1/integrations", {"name": name, "emails": [address],
-                                                            "events": ["report_monthly"], **extra})
-    assert status == 201, body
-    return body
-
-
-def _mail_to(address: str):
-    [mail] = [mail for mail in outbox() if address in mail.to]
-    return mail
+    return ledger_tenant(api, frozen_clock)
 
 
 def _text(document: bytes, password: str | None = None) -> str:
@@ -78,8 +60,8 @@ def _send_now(api, pipeline, tenant, integration_id: str, period_end: str) -> No
 def test_a_protected_integration_gets_encrypted_pdfs_and_its_password_is_nowhere_else(
         tenant, api, pipeline, frozen_clock, monkeypatch):
     # GIVEN an integration with a PDF password (taking the data too) and one without, made through the API
-    board = _add(tenant, "Board", "board@datenwerk.example", pdf_password=PASSWORD, attach_data=True)
-    _add(tenant, "Plain", "plain@datenwerk.example")
+    board = add_monthly(tenant, "Board", "board@datenwerk.example", pdf_password=PASSWORD, attach_data=True)
+    add_monthly(tenant, "Plain", "plain@datenwerk.example")
     assert board["pdf_password_set"] is True and "pdf_password" not in board
     listed = {item["name"]: item["pdf_password_set"] for item in tenant.call("GET", "/v1/integrations")[1]["items"]}
     assert listed == {"Primary email": False, "Board": True, "Plain": False}
@@ -95,11 +77,11 @@ def test_a_protected_integration_gets_encrypted_pdfs_and_its_password_is_nowhere
 
     # THEN the plain integration gets the stored report, whose SHA-256 the API shows
     [report] = tenant.call("GET", "/v1/reports")[1]["items"]
-    plain = _mail_to("plain@datenwerk.example")
+    plain = mail_to("plain@datenwerk.example")
     canonical = plain.attachments[0][1]
     assert hashlib.sha256(canonical).hexdigest() == report["sha256"]
     # AND the board gets the same report encrypted with its password, alone (the data zip is not attached)
-    board_mail = _mail_to("board@datenwerk.example")
+    board_mail = mail_to("board@datenwerk.example")
     assert [name for name, _ in board_mail.attachments] == ["Datenwerk-monthly-report-2026-11.pdf"]
     assert _opens_only_with(board_mail.attachments[0][1], PASSWORD) == _text(canonical)
     # AND its mail says the PDF is protected, keeps the figures inside it, points to the console for the data

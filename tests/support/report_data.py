@@ -5,11 +5,14 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 from chalicelib.aws import blobs
 from chalicelib.settings import get_settings
+from local.outbox import Mail
+from tests.support.pipeline import outbox
 
 
 def linked(url: str) -> bytes:
@@ -67,3 +70,29 @@ LEDGER = [
                 "ip": "203.0.113.7" if n % 2 else "198.51.100.9", "country": "DE" if n % 2 else "US"}}
       for n in range(9)),
 ]
+
+
+NOVEMBER_OVER = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)  # just after midnight in Berlin, 1 December
+
+
+def ledger_tenant(api: Any, frozen_clock: Any) -> Any:
+    """Datenwerk (Europe/Berlin) on 1 December, with November's :data:`LEDGER` posted."""
+    frozen_clock.moment = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    handle = api.tenant("Datenwerk", "sec@datenwerk.example", timezone="Europe/Berlin")
+    status, body = handle.call("POST", "/v1/events", {"events": LEDGER})
+    assert status == 202, body
+    return handle
+
+
+def add_monthly(tenant: Any, name: str, address: str, **extra: Any) -> dict[str, Any]:
+    """An integration of ``tenant`` that gets the monthly report at ``address``."""
+    status, body = tenant.call("POST", "/v1/integrations", {"name": name, "emails": [address],
+                                                            "events": ["report_monthly"], **extra})
+    assert status == 201, body
+    return body
+
+
+def mail_to(address: str) -> Mail:
+    """The one mail in the outbox to ``address``."""
+    [mail] = [mail for mail in outbox() if address in mail.to]
+    return mail
