@@ -4,7 +4,6 @@ trigger for a whole integration."""
 
 from chalice import Blueprint, Response
 
-from chalicelib import limits
 from chalicelib.console import web
 from chalicelib.console.web import Session, page
 from chalicelib.errors import BadRequest, ValidationFailed
@@ -22,11 +21,9 @@ NOTICES = {"lifted": "Lifted: that mail flows again. Redrive what it held back f
 DURATIONS = {"1h": "1 hour", "1d": "1 day", "1w": "1 week"}
 
 
-def _link_page(act: bool, token: str) -> Response:
-    if act:  # a POST acts, so it is counted: per link and per client address (limits.door)
-        limits.enforce(*limits.door("snooze", web.client_address(bp.current_request), token))
-    link, snooze = service.act(stores(), token) if act else (service.follow(stores(), token), None)
-    return web.render_public("snooze.html", link=link, snooze=snooze, token=token)
+def _link_page(acting: bool, token: str) -> Response:
+    return web.mail_link_page(bp, "snooze", token, acting, lambda t: service.follow(stores(), t),
+                              lambda t: service.act(stores(), t), "snooze.html", "snooze")
 
 
 @web.public(bp, LINK)

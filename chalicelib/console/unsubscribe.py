@@ -6,7 +6,6 @@ request, or the page's button) does it. The body is not read: the signed link is
 
 from chalice import Blueprint, Response
 
-from chalicelib import limits
 from chalicelib.console import web
 from chalicelib.wiring import stores
 
@@ -16,13 +15,11 @@ PATH = "/console/unsubscribe/{token}"
 _BODIES = [web.FORM, "multipart/form-data", "application/json", "text/plain"]
 
 
-def _answer(act: bool, token: str) -> Response:
+def _answer(acting: bool, token: str) -> Response:
     from chalicelib.integrations import unsubscribe  # the event pipeline and mail headers: not on every cold start
 
-    if act:  # a POST acts, so it is counted: per link and per client address (limits.door)
-        limits.enforce(*limits.door("unsubscribe", web.client_address(bp.current_request), token))
-    link, changed = unsubscribe.leave(stores(), token) if act else (unsubscribe.follow(stores(), token), False)
-    return web.render_public("unsubscribe.html", link=link, changed=changed, token=token)
+    return web.mail_link_page(bp, "unsubscribe", token, acting, lambda t: unsubscribe.follow(stores(), t),
+                              lambda t: unsubscribe.leave(stores(), t), "unsubscribe.html", "changed")
 
 
 @web.public(bp, PATH)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlparse
 
 from chalice import Blueprint, Response
 
-from chalicelib import auth, clock
+from chalicelib import auth, clock, limits
 from chalicelib.auth import Caller
 from chalicelib.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.events import words
@@ -208,6 +208,17 @@ def render_public(template: str, status_code: int = 200, headers: dict[str, str]
     """A page for someone not signed in (sign-in, errors before a session exists)."""
     page = environment().get_template(template).render(session=None, tenant=None, **context)
     return html(page, status_code, headers)
+
+
+def mail_link_page(bp: Blueprint, door: str, token: str, acting: bool, follow: Callable[[str], Any],
+                   act: Callable[[str], tuple[Any, Any]], template: str, done_as: str) -> Response:
+    """The page of a mail's signed link (unsubscribe, snooze, mute): ``GET`` shows what it would do and changes
+    nothing (mail scanners fetch links); ``POST`` acts, counted per link and per client address (limits.door).
+    The template gets ``link``, ``token`` and what acting returned as ``done_as`` (``None`` on a GET)."""
+    if acting:
+        limits.enforce(*limits.door(door, client_address(bp.current_request), token))
+    link, done = act(token) if acting else (follow(token), None)
+    return render_public(template, link=link, token=token, **{done_as: done})
 
 
 def public_error(error: AppError) -> Response:
