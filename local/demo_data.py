@@ -47,5 +47,6 @@ def first_report(tenant: Tenant, now: datetime) -> None:
     """Queue the last complete week's report, as the hourly scheduler would have done on Monday: its run recorded
     first, so the Reports page shows its stages and recipients."""
     week = last_complete("weekly", tenant.timezone, now)
-    DynamoRuns().queued([scheduler.queued_run(tenant, week, 0, now)])
-    queue.send(get_settings().report_queue, scheduler.job(tenant, week))
+    run, watch_at = scheduler.queued_run(tenant, week, 0, now)
+    DynamoRuns().queued([(run, watch_at)])
+    queue.send(get_settings().report_queue, scheduler.run_job(run))

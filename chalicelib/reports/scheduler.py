@@ -51,8 +51,9 @@ def job(tenant: Tenant, period: Period, hour: int = 0) -> dict[str, Any]:
             "period_key": period.key, "report_hour": hour}
 
 
-def rerun(run: Run) -> dict[str, Any]:
-    """The report-queue message that runs ``run`` again (the watchdog's)."""
+def run_job(run: Run) -> dict[str, Any]:
+    """The report-queue message of ``run``: :func:`job` for its tenant, period and hour (the scheduler's, and the
+    watchdog's when it queues the run again)."""
     return {"tenant_id": run.tenant_id, "frequency": run.frequency, "timezone": run.timezone,
             "period_key": run.period_key, "report_hour": run.report_hour}
 
@@ -94,10 +95,8 @@ def queue_due(due: list[Due], now: datetime, runs: RunStore) -> list[Run]:
     absorb."""
     tenants = {tenant.id: tenant for tenant in tenants_repo.get_many({item.tenant_id for item in due})}
     lookback = clock.shift(now, -timedelta(hours=get_settings().report_lookback_hours))
-    jobs: list[dict[str, Any]] = []
     started: list[tuple[Run, datetime]] = []
     moves: list[tuple[Due, datetime]] = []
-    late = 0
     for item in due:
         tenant = tenants.get(item.tenant_id)
         if tenant is None:  # deleted: its data goes with it, this item too
@@ -105,11 +104,11 @@ def queue_due(due: list[Due], now: datetime, runs: RunStore) -> list[Run]:
             continue
         frequency = cast(Frequency, item.frequency)
         periods = periods_ended_between(frequency, tenant.timezone, owed_since(item, lookback, now), now, item.hour)
-        late += sum(report_time(period, item.hour) <= lookback for period in periods)
-        jobs += [job(tenant, period, item.hour) for period in periods]
         started += [queued_run(tenant, period, item.hour, now) for period in periods]
         moves.append((item, next_report_time(frequency, tenant.timezone, item.hour, now)))
-    if late:  # the scheduler did not run for a while (an upgrade, an outage): caught up, not skipped
+    jobs = [run_job(run) for run, _ in started]
+    # the scheduler did not run for a while (an upgrade, an outage): caught up, not skipped
+    if late := sum(run.report_time <= lookback for run, _ in started):
         count("ReportPeriodsCaughtUp", late)
         logger.warning("report periods that ended before the look-back queued late", extra={"periods": late})
     runs.queued(started)

@@ -105,7 +105,7 @@ class Tell(Protocol):
 def check(stores: Stores, now: datetime, tell: Tell) -> dict[str, int]:
     """The watchdog's pass: stuck runs first (a run queued late below is watched from now), then missing ones."""
     again = stuck(stores, now)
-    queue.send_all(get_settings().report_queue, [(scheduler.rerun(run), 0) for run in again])
+    queue.send_all(get_settings().report_queue, [(scheduler.run_job(run), 0) for run in again])
     late = requeued(stores, again, "stuck", now) + missing(stores, now)
     if not late:
         return {"late_runs": 0}
