@@ -9,6 +9,7 @@ from chalicelib.console.web import Session, page
 from chalicelib.errors import BadRequest, ValidationFailed
 from chalicelib.integrations import service as integrations
 from chalicelib.models.common import PageQuery
+from chalicelib.models.snoozes import LENGTHS
 from chalicelib.snoozes import service
 from chalicelib.triggers import service as triggers
 from chalicelib.wiring import stores
@@ -18,7 +19,7 @@ LINK = "/console/snooze/{token}"
 PAGE_SIZE = 50
 NOTICES = {"lifted": "Lifted: that mail flows again. Redrive what it held back from the delivery log to send it.",
            "snoozed": "Snoozed for every recipient of the integration."}
-DURATIONS = {"1h": "1 hour", "1d": "1 day", "1w": "1 week"}
+DURATIONS = {key: length.words for key, length in LENGTHS.items()}  # what an admin may snooze a trigger for
 
 
 def _link_page(acting: bool, token: str) -> Response:
@@ -51,8 +52,9 @@ def snooze_integration(session: Session, form: dict[str, list[str]]) -> Response
     integration_id, trigger_id = web.field(form, "integration_id"), web.field(form, "trigger_id")
     duration = web.field(form, "duration")
     if duration not in DURATIONS:
-        raise ValidationFailed("choose how long to snooze: 1 hour, 1 day or 1 week",
-                               [{"path": "duration", "message": "not one of 1h, 1d, 1w"}])
+        *others, last = DURATIONS.values()
+        raise ValidationFailed(f"choose how long to snooze: {', '.join(others)} or {last}",
+                               [{"path": "duration", "message": f"not one of {', '.join(DURATIONS)}"}])
     if not integration_id or not trigger_id:
         raise BadRequest("choose an integration and a trigger")
     trigger = triggers.get(session.tenant_id, trigger_id)

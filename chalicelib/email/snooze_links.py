@@ -13,11 +13,12 @@ from datetime import timedelta
 from html import escape
 
 from chalicelib.email.signed_links import Signed, put_link
+from chalicelib.models.snoozes import LENGTHS
 from chalicelib.settings import get_settings
 
 LINK_DAYS = 7  # a snooze is about a burst happening now: a week-old mail's link has no business acting
 PATH = "/snooze/"
-ACTIONS: dict[str, timedelta | None] = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "mute": None}
+ACTIONS: dict[str, timedelta | None] = {"1h": LENGTHS["1h"].delta, "1d": LENGTHS["1d"].delta, "mute": None}
 # The places of the links in the footer of base.html/base.txt (rendered with ``snooze``): the last of each only.
 MARKS = {"1h": "%%snooze-1h-link%%", "1d": "%%snooze-1d-link%%", "mute": "%%mute-link%%"}
 NOT_VALID = "This snooze link is not valid: check that it was copied whole from the email."

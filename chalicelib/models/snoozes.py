@@ -1,11 +1,23 @@
 """Snoozes and mutes: mail about one trigger or vulnerability held back for a recipient or a whole integration."""
 
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Literal, NamedTuple
 
 from pydantic import Field
 
 from chalicelib.models.common import Model
+
+
+class Length(NamedTuple):
+    """How long a snooze lasts, and how a page says it."""
+
+    delta: timedelta
+    words: str
+
+
+# The snooze lengths, by the key the mail links and the console's form name them with (a mute has none).
+LENGTHS = {"1h": Length(timedelta(hours=1), "1 hour"), "1d": Length(timedelta(days=1), "1 day"),
+           "1w": Length(timedelta(days=7), "1 week")}
 
 
 class Snooze(Model):

@@ -15,7 +15,7 @@ from chalicelib.email import snooze_links
 from chalicelib.errors import Gone, NotFound
 from chalicelib.models.common import PageQuery
 from chalicelib.models.integrations import Integration
-from chalicelib.models.snoozes import Snooze, SnoozePage, about_trigger
+from chalicelib.models.snoozes import LENGTHS, Snooze, SnoozePage, about_trigger
 from chalicelib.models.tenants import Tenant
 from chalicelib.observability import count, logger
 from chalicelib.snoozes import rules
@@ -24,8 +24,6 @@ from chalicelib.stores import Stores
 USED = "This link was already used. Each snooze or mute link acts once; see the account's snoozes in the console."
 NOT_ON_IT = "This address does not get mail from this integration any more."
 NOT_FOUND = "no such snooze"
-# What the console offers an admin snoozing a trigger for a whole integration.
-DURATIONS = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "1w": timedelta(days=7)}
 
 
 class Link(NamedTuple):
@@ -38,6 +36,11 @@ class Link(NamedTuple):
     about: str
     label: str
     link_id: str
+
+    @property
+    def length(self) -> str:
+        """How long acting holds mail back, in words: ``for 1 hour``, ``until its status changes``."""
+        return f"for {LENGTHS[self.action].words}" if self.action in LENGTHS else "until its status changes"
 
     def until(self, now: datetime) -> datetime | None:
         length = snooze_links.ACTIONS[self.action]
@@ -84,7 +87,7 @@ def snooze_integration(stores: Stores, tenant_id: str, integration_id: str, trig
     about, now = about_trigger(trigger_id), clock.now()
     snooze = Snooze(id=rules.snooze_id(integration_id, about, None), tenant_id=tenant_id,
                     integration_id=integration_id, kind="snooze", about=about, label=f"Trigger “{trigger_name}”",
-                    until=clock.shift(now, DURATIONS[duration]), created_by=by, created_at=now)
+                    until=clock.shift(now, LENGTHS[duration].delta), created_by=by, created_at=now)
     stores.snoozes.record(snooze)
     _told(snooze)
     return snooze
